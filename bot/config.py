@@ -1,0 +1,279 @@
+"""Settings: loaded and validated once at start-up, then passed in (never a global).
+
+The YAML file mirrors these dataclasses section by section. An unknown key or a value of the
+wrong type is a :class:`ConfigError` with one line naming the file and the key. Relative paths
+in the file are resolved against the directory that holds the file, so the bot behaves the same
+whatever the working directory. Secrets never live here: they come from the environment or
+``.env`` (see :func:`load_settings`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+
+import yaml
+
+from bot.core.errors import ConfigError
+
+DEFAULT_CONFIG = Path("config/config.yaml")
+CONFIG_ENV = "ARCHIVE_BOT_CONFIG"
+
+
+@dataclass(frozen=True)
+class ArchiveSettings:
+    path: Path = Path("seeds")
+    # Optional YAML/JSON file overriding per-document fields (title, date, source, author,
+    # url), keyed by doc_id. None: use ``metadata.yaml`` at the archive root when present.
+    metadata: Path | None = None
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    path: Path = Path("data/index")
+    engine: Literal["matrix", "rank_bm25"] = "matrix"
+    # Minutes between scheduled background reindexes; 0 turns the schedule off.
+    reindex_interval_minutes: float = 0.0
+
+
+@dataclass(frozen=True)
+class BM25Settings:
+    k1: float = 1.5
+    b: float = 0.75
+    epsilon: float = 0.25
+
+
+@dataclass(frozen=True)
+class TokenizerSettings:
+    stopwords: bool = True
+    stemming: bool = True
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    query_max_chars: int = 300
+    default_results: int = 5
+    max_results: int = 25
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    # An /ask whose best paragraph scores under this is "not found" rather than a weak guess.
+    min_score: float = 2.0
+    max_sentences: int = 3
+    passages: int = 8
+    summary_sentences: int = 5
+    summary_max_sentences: int = 15
+    quote_min_match: float = 60.0
+    quote_limit: int = 5
+
+
+@dataclass(frozen=True)
+class QueryLogSettings:
+    path: Path = Path("data/querylog.sqlite3")
+    retention_days: int = 90
+    # Store users as salted hashes (the salt lives in the database) unless this is false.
+    hash_users: bool = True
+    batch_size: int = 200
+    flush_interval_seconds: float = 1.0
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    # Guilds to sync commands to instantly; empty means a global sync.
+    guild_ids: list[int] = field(default_factory=list)
+    admin_role_ids: list[int] = field(default_factory=list)
+    cooldown_rate: int = 5
+    cooldown_seconds: float = 30.0
+    answer_mentions: bool = True
+    reply_in_threads: bool = False
+    ephemeral: bool = False
+    page_size: int = 5
+    view_timeout_seconds: float = 300.0
+    api_base_url: str = "https://discord.com/api/v10"
+    gateway_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
+    index: IndexSettings = field(default_factory=IndexSettings)
+    bm25: BM25Settings = field(default_factory=BM25Settings)
+    tokenizer: TokenizerSettings = field(default_factory=TokenizerSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    answers: AnswerSettings = field(default_factory=AnswerSettings)
+    querylog: QueryLogSettings = field(default_factory=QueryLogSettings)
+    discord: DiscordSettings = field(default_factory=DiscordSettings)
+    # Where the settings came from (None: built-in defaults); not a YAML key.
+    source: Path | None = field(default=None, compare=False)
+
+
+T = TypeVar("T")
+
+
+def _describe(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _convert(value: Any, hint: Any, key: str, base: Path, where: str) -> Any:
+    """Check ``value`` against the type ``hint`` and convert it (paths resolved)."""
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        options = get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        errors: list[ConfigError] = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _convert(value, option, key, base, where)
+            except ConfigError as exc:
+                errors.append(exc)
+        raise errors[0]
+    if origin is Literal:
+        allowed = get_args(hint)
+        if value not in allowed:
+            choices = ", ".join(repr(a) for a in allowed)
+            raise ConfigError(f"{where}: {key}: expected one of {choices}, got {_describe(value)}")
+        return value
+    if origin is list:
+        (item_hint,) = get_args(hint)
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: {key}: expected a list, got {_describe(value)}")
+        return [_convert(v, item_hint, f"{key}[{i}]", base, where) for i, v in enumerate(value)]
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return _build(hint, value, key, base, where)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: {key}: expected true or false, got {_describe(value)}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: {key}: expected a whole number, got {_describe(value)}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: {key}: expected a number, got {_describe(value)}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: {key}: expected a string, got {_describe(value)}")
+        return value
+    if hint is Path:
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{where}: {key}: expected a path, got {_describe(value)}")
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else (base / path)
+    raise ConfigError(f"{where}: {key}: unsupported setting type {hint!r}")  # pragma: no cover
+
+
+def _build(cls: type[T], data: Any, prefix: str, base: Path, where: str) -> T:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        name = prefix or "the file"
+        raise ConfigError(f"{where}: {name}: expected a mapping, got {_describe(data)}")
+    hints = get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls) if f.name != "source"}  # type: ignore[arg-type]
+    for key in data:
+        if key not in names:
+            full = f"{prefix}.{key}" if prefix else str(key)
+            raise ConfigError(f"{where}: unknown key {full!r}")
+    kwargs = {
+        key: _convert(value, hints[key], f"{prefix}.{key}" if prefix else key, base, where)
+        for key, value in data.items()
+    }
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:  # pragma: no cover - guarded by the checks above
+        raise ConfigError(f"{where}: {prefix}: {exc}") from exc
+
+
+def _resolve_defaults(settings: Settings, base: Path) -> Settings:
+    """Resolve the built-in relative default paths against ``base``."""
+    def fix(p: Path) -> Path:
+        return p if p.is_absolute() else base / p
+
+    archive = settings.archive
+    return dataclasses.replace(
+        settings,
+        archive=dataclasses.replace(
+            archive,
+            path=fix(archive.path),
+            metadata=fix(archive.metadata) if archive.metadata else None,
+        ),
+        index=dataclasses.replace(settings.index, path=fix(settings.index.path)),
+        querylog=dataclasses.replace(settings.querylog, path=fix(settings.querylog.path)),
+    )
+
+
+def parse_settings(data: Any, base: Path, where: str) -> Settings:
+    """Validate already-parsed YAML ``data``; relative paths resolve against ``base``."""
+    settings = _build(Settings, data, "", base, where)
+    return _resolve_defaults(settings, base)
+
+
+def load_settings(
+    path: Path | None = None,
+    *,
+    environ: typing.Mapping[str, str] | None = None,
+) -> Settings:
+    """Load settings from ``path``, ``$ARCHIVE_BOT_CONFIG`` or ``config/config.yaml``.
+
+    When no file is named and the default file does not exist, the built-in defaults are
+    used with paths relative to the working directory (the bundled ``seeds/`` archive).
+    ``DISCORD_API_BASE_URL`` and ``DISCORD_GATEWAY_URL`` in the environment override the
+    file's ``discord`` URLs.
+    """
+    env = os.environ if environ is None else environ
+    explicit = path is not None or bool(env.get(CONFIG_ENV))
+    chosen = path or Path(env.get(CONFIG_ENV) or DEFAULT_CONFIG)
+    if not chosen.exists():
+        if explicit:
+            raise ConfigError(f"{chosen}: config file not found")
+        settings = _resolve_defaults(Settings(), Path.cwd())
+    else:
+        where = str(chosen)
+        try:
+            text = chosen.read_text(encoding="utf-8")
+            data = yaml.safe_load(text)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{where}: cannot read: {exc}") from exc
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f" (line {mark.line + 1})" if mark is not None else ""
+            raise ConfigError(f"{where}: not valid YAML{line}") from exc
+        settings = parse_settings(data, chosen.resolve().parent, where)
+        settings = dataclasses.replace(settings, source=chosen)
+    overrides: dict[str, Any] = {}
+    if env.get("DISCORD_API_BASE_URL"):
+        overrides["api_base_url"] = env["DISCORD_API_BASE_URL"]
+    if env.get("DISCORD_GATEWAY_URL"):
+        overrides["gateway_url"] = env["DISCORD_GATEWAY_URL"]
+    if overrides:
+        settings = dataclasses.replace(
+            settings, discord=dataclasses.replace(settings.discord, **overrides)
+        )
+    return settings
+
+
+def with_paths(
+    settings: Settings, *, archive: Path | None = None, index: Path | None = None
+) -> Settings:
+    """Return ``settings`` with the archive and/or index folder replaced (CLI overrides)."""
+    if archive is not None:
+        settings = dataclasses.replace(
+            settings, archive=dataclasses.replace(settings.archive, path=archive.resolve())
+        )
+    if index is not None:
+        settings = dataclasses.replace(
+            settings, index=dataclasses.replace(settings.index, path=index.resolve())
+        )
+    return settings

@@ -1,0 +1,1 @@
+"""The pure core: ingest, tokenize, index, answer. Never imports discord."""

@@ -1,0 +1,1 @@
+"""Discord extensions, one per command family (loaded in setup_hook)."""

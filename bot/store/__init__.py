@@ -1,0 +1,1 @@
+"""SQLite persistence: the query log and channel settings (aiosqlite)."""
