@@ -1,0 +1,86 @@
+"""``archive-bot index`` and ``archive-bot search``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bot.cli.common import (
+    add_filter_options,
+    add_json_option,
+    filters_from,
+    highlight,
+    load_archive,
+    print_json,
+    wrap,
+)
+from bot.core.models import SearchHit, SearchResult
+
+
+def register(sub: Any, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("index", parents=[parent], help="build or update the index",
+                       description="Build the paragraph index (incremental unless --full).")
+    p.add_argument("--full", action="store_true", help="re-parse every file")
+    p.set_defaults(handler=cmd_index)
+
+    p = sub.add_parser("search", parents=[parent], help="ranked paragraphs for a query",
+                       description="Search the archive's paragraphs (BM25).")
+    p.add_argument("query", help="words to search for (at most 300 characters)")
+    p.add_argument("--limit", type=int, default=None, help="number of results (default 5)")
+    add_filter_options(p)
+    add_json_option(p)
+    p.set_defaults(handler=cmd_search)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    _, report = load_archive(args, rebuild=True, full=args.full)
+    print(f"documents: {report.documents}")
+    print(f"paragraphs: {report.paragraphs}")
+    print(f"files: {report.files} ({report.reused} unchanged, {len(report.added)} added, "
+          f"{len(report.changed)} changed, {len(report.removed)} removed)")
+    print(f"skipped: {len(report.skipped)}")
+    for skip in report.skipped:
+        print(f"  {skip}")
+    print(f"time: {report.seconds:.2f} s")
+    return 0
+
+
+def hit_json(hit: SearchHit) -> dict[str, Any]:
+    return {
+        "doc_id": hit.doc_id,
+        "title": hit.title,
+        "source": hit.source,
+        "date": hit.date,
+        "paragraph": hit.paragraph,
+        "score": hit.score,
+        "text": hit.text,
+        "citation": hit.citation.label(),
+    }
+
+
+def search_json(result: SearchResult) -> dict[str, Any]:
+    return {
+        "query": result.query,
+        "total": result.total,
+        "took_ms": round(result.took_ms, 3),
+        "results": [hit_json(h) for h in result.hits],
+    }
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    archive, _ = load_archive(args)
+    result = archive.search(args.query, args.limit, filters_from(args))
+    if args.json:
+        print_json(search_json(result))
+        return 0
+    if not result.hits:
+        print(f'No paragraph matches "{result.query}" '
+              f"(searched {len(archive.index.docs)} articles).")
+        return 0
+    print(f'{len(result.hits)} of {result.total} matching paragraphs for "{result.query}" '
+          f"({result.took_ms:.1f} ms)\n")
+    for n, hit in enumerate(result.hits, start=1):
+        print(f"[{n}] {hit.citation.label()}  (score {hit.score:.2f})")
+        print(wrap(highlight(hit.text, archive.tokenizer, result.terms)))
+        print()
+    return 0

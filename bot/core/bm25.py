@@ -1,0 +1,189 @@
+"""BM25Okapi scoring, exactly as rank-bm25 computes it, in two engines.
+
+* :class:`MatrixScorer` precomputes every (term, paragraph) contribution once at index time
+  into a term-major sparse matrix (the bm25s approach), so a query costs what its terms'
+  postings cost.
+* :class:`RankBM25Scorer` hands the same tokens to ``rank_bm25.BM25Okapi`` itself: the
+  reference the matrix is tested against, selectable with ``index.engine: rank_bm25``.
+
+rank-bm25's definition, reproduced here: ``idf = ln(N - df + 0.5) - ln(df + 0.5)``; terms
+whose idf is negative get ``epsilon * mean(idf over the whole vocabulary)``; a paragraph's
+score adds ``idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avglen))`` once for every
+occurrence of the term in the query (a repeated query word counts twice).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from bot.config import BM25Settings
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def tf_matrix(token_ids: Sequence[npt.NDArray[np.int32]], vocab_size: int) -> sparse.csr_matrix:
+    """Paragraph-by-term count matrix from each paragraph's term ids."""
+    lengths = np.fromiter((len(t) for t in token_ids), dtype=np.int64, count=len(token_ids))
+    indptr = np.zeros(len(token_ids) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    cols = np.concatenate(token_ids) if token_ids else np.zeros(0, dtype=np.int32)
+    data = np.ones(len(cols), dtype=np.int32)
+    matrix = sparse.csr_matrix((data, cols, indptr), shape=(len(token_ids), vocab_size))
+    matrix.sum_duplicates()  # also sorts indices
+    return matrix
+
+
+def idf_vector(df: npt.NDArray[np.int64], n_docs: int, epsilon: float) -> FloatArray:
+    """rank-bm25's idf with its epsilon floor for negative values."""
+    dff = df.astype(np.float64)
+    idf = np.log(n_docs - dff + 0.5) - np.log(dff + 0.5)
+    if len(idf) == 0:
+        return idf
+    eps = epsilon * float(idf.mean())
+    idf[idf < 0] = eps
+    return idf
+
+
+def bm25_matrix(
+    tf: sparse.csr_matrix, doc_len: npt.NDArray[np.int64], params: BM25Settings
+) -> sparse.csr_matrix:
+    """Term-by-paragraph matrix of BM25 contributions (float64), from a paragraph-major tf."""
+    n_docs, vocab = tf.shape
+    df = np.bincount(tf.indices, minlength=vocab).astype(np.int64)
+    idf = idf_vector(df, n_docs, params.epsilon)
+    avgdl = float(doc_len.sum()) / n_docs if n_docs else 0.0
+    k1, b = params.k1, params.b
+    # Per-paragraph length normaliser, broadcast onto each stored entry.
+    norm = k1 * (1 - b + b * doc_len.astype(np.float64) / avgdl) if avgdl else np.full(
+        n_docs, k1 * (1 - b)
+    )
+    rows = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(tf.indptr))
+    q = tf.data.astype(np.float64)
+    values = idf[tf.indices] * (q * (k1 + 1) / (q + norm[rows]))
+    scores = sparse.csr_matrix((values, tf.indices, tf.indptr), shape=tf.shape)
+    term_major: sparse.csr_matrix = scores.T.tocsr()
+    term_major.sort_indices()
+    return term_major
+
+
+def query_weights(term_ids: Sequence[int]) -> tuple[IntArray, FloatArray]:
+    """Distinct known term ids with how often each occurs in the query."""
+    counts = Counter(t for t in term_ids if t >= 0)
+    ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+    weights = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+    return ids, weights
+
+
+class Scorer(Protocol):
+    """Scores the paragraphs that contain at least one query term."""
+
+    name: str
+
+    def score(self, term_ids: Sequence[int]) -> tuple[IntArray, FloatArray]:
+        """Return (paragraph indices ascending, their scores) for matched paragraphs."""
+        ...
+
+
+class MatrixScorer:
+    """Sums precomputed postings rows; cost is proportional to the postings touched."""
+
+    name = "matrix"
+
+    def __init__(self, matrix: sparse.csr_matrix) -> None:
+        self.indptr: IntArray = np.asarray(matrix.indptr, dtype=np.int64)
+        self.indices = matrix.indices
+        self.data: FloatArray = matrix.data
+        self.n_docs = int(matrix.shape[1])
+
+    def score(self, term_ids: Sequence[int]) -> tuple[IntArray, FloatArray]:
+        ids, weights = query_weights(term_ids)
+        spans = [(int(self.indptr[t]), int(self.indptr[t + 1])) for t in ids]
+        spans_w = [(s, e, w) for (s, e), w in zip(spans, weights, strict=True) if e > s]
+        if not spans_w:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        if len(spans_w) == 1:
+            s, e, w = spans_w[0]
+            return self.indices[s:e].astype(np.int64), self.data[s:e] * w
+        idx = np.concatenate([self.indices[s:e] for s, e, _ in spans_w])
+        vals = np.concatenate([self.data[s:e] * w for s, e, w in spans_w])
+        if len(idx) * 16 < self.n_docs:
+            uniq, inverse = np.unique(idx, return_inverse=True)
+            return uniq.astype(np.int64), np.bincount(inverse, weights=vals)
+        dense = np.bincount(idx, weights=vals, minlength=self.n_docs)
+        mask = np.zeros(self.n_docs, dtype=bool)
+        mask[idx] = True
+        matched = np.flatnonzero(mask)
+        return matched.astype(np.int64), dense[matched]
+
+
+class RankBM25Scorer:
+    """rank-bm25's BM25Okapi over the same tokens (slow: a Python pass per query term)."""
+
+    name = "rank_bm25"
+
+    def __init__(
+        self,
+        tf: sparse.csr_matrix,
+        doc_len: npt.NDArray[np.int64],
+        vocab: Sequence[str],
+        params: BM25Settings,
+    ) -> None:
+        from rank_bm25 import BM25Okapi
+
+        self._vocab = vocab
+        self._tf_terms = tf.T.tocsr()  # term-major counts: which paragraphs hold a term
+        corpus = _corpus_from_tf(tf, doc_len, vocab)
+        self.model = BM25Okapi(corpus, k1=params.k1, b=params.b, epsilon=params.epsilon)
+
+    def score(self, term_ids: Sequence[int]) -> tuple[IntArray, FloatArray]:
+        known = [t for t in term_ids if t >= 0]
+        if not known:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        words = [self._vocab[t] for t in known]
+        scores = np.asarray(self.model.get_scores(words), dtype=np.float64)
+        rows = self._tf_terms[np.unique(np.asarray(known, dtype=np.int64))]
+        matched = np.unique(rows.indices).astype(np.int64)
+        return matched, scores[matched]
+
+
+def _corpus_from_tf(
+    tf: sparse.csr_matrix, doc_len: npt.NDArray[np.int64], vocab: Sequence[str]
+) -> list[list[str]]:
+    """Rebuild each paragraph's token list (order is irrelevant to BM25) from the tf matrix.
+
+    A paragraph of ``n`` tokens becomes ``n`` words, so rank-bm25 sees the same lengths,
+    frequencies and vocabulary as the matrix engine.
+    """
+    corpus: list[list[str]] = []
+    indptr, indices, data = tf.indptr, tf.indices, tf.data
+    for row in range(tf.shape[0]):
+        words: list[str] = []
+        for j in range(indptr[row], indptr[row + 1]):
+            words.extend([vocab[indices[j]]] * int(data[j]))
+        if len(words) != doc_len[row]:  # pragma: no cover - invariant of the index
+            raise ValueError(f"paragraph {row}: tf sums to {len(words)}, length {doc_len[row]}")
+        corpus.append(words)
+    return corpus
+
+
+def top_k(indices: IntArray, scores: FloatArray, k: int) -> IntArray:
+    """Positions (into ``indices``) of the ``k`` best scores; ties go to the earlier paragraph."""
+    n = len(scores)
+    if n == 0 or k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if n > k:
+        part = np.argpartition(-scores, k - 1)[:k]
+        # Include every entry tied with the k-th best so the tie-break below is stable.
+        kth = scores[part].min()
+        part = np.flatnonzero(scores >= kth)
+    else:
+        part = np.arange(n)
+    order = np.lexsort((indices[part], -scores[part]))
+    return part[order][:k].astype(np.int64)

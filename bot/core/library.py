@@ -1,0 +1,277 @@
+"""From an archive folder to a ready :class:`Archive`: scan, parse, build, save, load.
+
+``open_archive`` is what start-up calls: it loads the saved index when its parameters and
+the archive's content fingerprint still match, and otherwise (no index, a corrupt or foreign
+one, a changed archive) builds a new one and saves it. ``build`` is incremental: a file whose
+content hash is unchanged reuses its parsed paragraphs and tokens from the previous index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.config import Settings
+from bot.core import ingest
+from bot.core.errors import IndexFormatError, IngestError
+from bot.core.index import (
+    ArchiveIndex,
+    FileEntry,
+    ParsedFile,
+    Progress,
+    build_index,
+    fingerprint,
+    index_params,
+    paragraph_terms,
+)
+from bot.core.models import Article, Skipped
+from bot.core.search import Archive
+from bot.core.storage import load_index, save_index
+from bot.core.tokenize import Tokenizer
+
+log = logging.getLogger(__name__)
+
+METADATA_NAMES = ("metadata.yaml", "metadata.yml", "metadata.json")
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    """What opening or rebuilding the index did, for the CLI and the admin reply."""
+
+    action: str  # "loaded", "built" or "rebuilt"
+    reason: str | None
+    documents: int
+    paragraphs: int
+    files: int
+    skipped: tuple[Skipped, ...]
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    reused: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        text = (
+            f"{self.action} index: {self.documents} documents, {self.paragraphs} paragraphs "
+            f"from {self.files} files, {len(self.skipped)} skipped, {self.seconds:.2f} s"
+        )
+        if self.action != "loaded":
+            text += (
+                f" (added {len(self.added)}, changed {len(self.changed)}, "
+                f"removed {len(self.removed)}, reused {self.reused})"
+            )
+        return text
+
+
+@dataclass(slots=True)
+class _Scan:
+    files: list[tuple[Path, FileEntry]] = field(default_factory=list)
+    metadata: Path | None = None
+    metadata_sha256: str | None = None
+
+
+def metadata_path(settings: Settings) -> Path | None:
+    if settings.archive.metadata is not None:
+        return settings.archive.metadata
+    for name in METADATA_NAMES:
+        candidate = settings.archive.path / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _hash_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def scan(settings: Settings, previous: ArchiveIndex | None = None) -> _Scan:
+    """Stat every archive file; hash only those whose size or mtime changed since
+    ``previous`` (the git approach), so checking a large unchanged archive is cheap."""
+    root = settings.archive.path
+    if not root.is_dir():
+        raise IngestError(f"archive folder {root} does not exist or is not a folder")
+    known = {f.path: f for f in previous.files} if previous else {}
+    meta = metadata_path(settings)
+    result = _Scan(metadata=meta)
+    if meta is not None:
+        if not meta.is_file():
+            raise IngestError(f"metadata file {meta} does not exist")
+        result.metadata_sha256 = _hash_file(meta)
+    for path in ingest.iter_archive_files(root, meta):
+        rel = path.relative_to(root).as_posix()
+        try:
+            st = path.stat()
+            old = known.get(rel)
+            if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
+                sha = old.sha256
+            else:
+                sha = _hash_file(path)
+        except OSError as exc:
+            sha = f"unreadable:{exc.errno}"
+            st = os.stat_result((0,) * 10)
+        result.files.append((path, FileEntry(rel, sha, st.st_size, st.st_mtime_ns)))
+    return result
+
+
+def fingerprint_now(settings: Settings, previous: ArchiveIndex | None = None) -> str:
+    """The archive's content fingerprint as it is on disk now."""
+    scanned = scan(settings, previous)
+    return fingerprint([e for _, e in scanned.files], scanned.metadata_sha256)
+
+
+def _reuse(previous: ArchiveIndex, entry: FileEntry, old: FileEntry) -> ParsedFile:
+    """Rebuild a ParsedFile for an unchanged file from the previous index."""
+    articles: list[Article] = []
+    terms: list[list[str]] = []
+    for doc_id in old.docs:
+        doc = previous.docs[previous.doc_lookup[doc_id]]
+        articles.append(
+            Article(doc.doc_id, doc.title, tuple(previous.paragraphs_of(doc)), doc.path,
+                    doc.date, doc.source, doc.author, doc.url)
+        )
+        terms.extend(paragraph_terms(previous, doc.first + i) for i in range(doc.count))
+    reused_entry = FileEntry(entry.path, entry.sha256, entry.size, entry.mtime_ns,
+                             old.docs, old.skipped)
+    return ParsedFile(reused_entry, tuple(articles), tuple(terms))
+
+
+def _parse(path: Path, root: Path, entry: FileEntry, overrides: dict[str, dict[str, str | None]],
+           seen: set[str]) -> ParsedFile:
+    try:
+        articles, skipped = ingest.parse_file(path, root)
+    except IngestError as exc:
+        skip = Skipped(entry.path, exc.reason, exc.line)
+        log.warning("skipped %s", skip)
+        return ParsedFile(FileEntry(entry.path, entry.sha256, entry.size, entry.mtime_ns,
+                                    (), (skip,)), ())
+    except OSError as exc:
+        skip = Skipped(entry.path, f"cannot read: {exc.strerror or exc}")
+        log.warning("skipped %s", skip)
+        return ParsedFile(FileEntry(entry.path, entry.sha256, entry.size, entry.mtime_ns,
+                                    (), (skip,)), ())
+    kept: list[Article] = []
+    skips = list(skipped)
+    for article in articles:
+        if article.doc_id in seen:
+            skips.append(Skipped(entry.path, f"duplicate document id {article.doc_id!r}"))
+            continue
+        seen.add(article.doc_id)
+        if article.doc_id in overrides:
+            article = ingest.apply_metadata(article, overrides[article.doc_id])
+        kept.append(article)
+    for skip in skipped:
+        log.warning("skipped %s", skip)
+    return ParsedFile(
+        FileEntry(entry.path, entry.sha256, entry.size, entry.mtime_ns,
+                  tuple(a.doc_id for a in kept), tuple(skips)),
+        tuple(kept),
+    )
+
+
+def build(
+    settings: Settings,
+    tokenizer: Tokenizer,
+    previous: ArchiveIndex | None = None,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+    reason: str | None = None,
+) -> tuple[ArchiveIndex, BuildReport]:
+    """Build an index of the archive; incremental against ``previous`` unless ``full``."""
+    started = time.perf_counter()
+    scanned = scan(settings, previous)
+    if previous is not None and (
+        full
+        or previous.params != index_params(tokenizer, settings.bm25)
+        or previous.extras.get("metadata_sha256") != scanned.metadata_sha256
+    ):
+        previous = None  # parameters or per-document metadata changed: parse everything
+    overrides = ingest.load_metadata(scanned.metadata) if scanned.metadata else {}
+    old_files = {f.path: f for f in previous.files} if previous else {}
+    parsed: list[ParsedFile] = []
+    seen: set[str] = set()
+    added: list[str] = []
+    changed: list[str] = []
+    reused = 0
+    total = len(scanned.files)
+    for i, (path, entry) in enumerate(scanned.files, start=1):
+        old = old_files.get(entry.path)
+        if previous is not None and old is not None and old.sha256 == entry.sha256 and not (
+            seen & set(old.docs)
+        ):
+            pf = _reuse(previous, entry, old)
+            seen.update(pf.entry.docs)
+            reused += 1
+        else:
+            pf = _parse(path, settings.archive.path, entry, overrides, seen)
+            (changed if old is not None else added).append(entry.path)
+        parsed.append(pf)
+        if progress is not None:
+            progress("parse", i, total)
+    removed = sorted(set(old_files) - {e.path for _, e in scanned.files})
+    index = build_index(parsed, tokenizer, settings.bm25, metadata_sha256=scanned.metadata_sha256,
+                        progress=progress)
+    index.extras["metadata_sha256"] = scanned.metadata_sha256
+    seconds = time.perf_counter() - started
+    report = BuildReport(
+        action="rebuilt" if reason else "built",
+        reason=reason,
+        documents=len(index.docs),
+        paragraphs=index.n_paragraphs,
+        files=total,
+        skipped=tuple(index.skipped),
+        added=tuple(added),
+        changed=tuple(changed),
+        removed=tuple(removed),
+        reused=reused,
+        seconds=seconds,
+    )
+    return index, report
+
+
+def open_archive(
+    settings: Settings,
+    *,
+    progress: Progress | None = None,
+    rebuild: bool = False,
+    full: bool = False,
+) -> tuple[Archive, BuildReport]:
+    """Load the saved index if it still matches the archive, else build and save one."""
+    tokenizer = Tokenizer(settings.tokenizer)
+    started = time.perf_counter()
+    folder = settings.index.path
+    previous: ArchiveIndex | None = None
+    reason: str | None = None
+    try:
+        previous = load_index(folder)
+    except IndexFormatError as exc:
+        log.warning("index unusable, rebuilding: %s", exc)
+        reason = str(exc)
+    if previous is not None and not rebuild:
+        if previous.params != index_params(tokenizer, settings.bm25):
+            reason = "index parameters changed"
+        else:
+            if fingerprint_now(settings, previous) == previous.fingerprint:
+                report = BuildReport(
+                    "loaded", None, len(previous.docs), previous.n_paragraphs,
+                    len(previous.files), tuple(previous.skipped),
+                    seconds=time.perf_counter() - started,
+                )
+                return Archive(previous, settings, tokenizer), report
+            reason = "archive changed"
+    index, report = build(settings, tokenizer, previous, full=full, progress=progress,
+                          reason=reason or ("requested" if rebuild else None))
+    if progress is not None:
+        progress("save", 0, 1)
+    save_index(index, folder)
+    if progress is not None:
+        progress("save", 1, 1)
+    return Archive(index, settings, tokenizer), report

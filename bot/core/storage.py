@@ -1,0 +1,274 @@
+"""Saving and loading an :class:`ArchiveIndex` without pickle.
+
+An index folder holds generations and a pointer::
+
+    data/index/CURRENT            -> "gen-20261123T134501-3f2a"
+    data/index/gen-.../manifest.json, *.npy, texts.bin, *.json
+
+A save writes a complete new generation in a temporary folder, fsyncs it, renames it into
+place and only then replaces ``CURRENT`` (``os.replace`` is atomic), so a crash at any point
+leaves the previous index intact. The manifest records the format version, parameters, the
+archive fingerprint, counts, build time and each file's size and SHA-256; a load checks them
+all, so a truncated, corrupt or foreign file is reported as :class:`IndexFormatError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import io
+import json
+import logging
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from bot.core.errors import IndexFormatError
+from bot.core.index import ArchiveIndex, DocMeta, FileEntry
+from bot.core.models import Skipped
+
+log = logging.getLogger(__name__)
+
+FORMAT = "archive-bot-index"
+VERSION = 1
+POINTER = "CURRENT"
+ARRAYS = (
+    "para_doc", "para_num", "text_offsets", "doc_len",
+    "tf_indptr", "tf_indices", "tf_data", "sc_indptr", "sc_indices", "sc_data",
+)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _write(path: Path, data: bytes) -> None:
+    with path.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _npy_bytes(array: np.ndarray[Any, Any]) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
+    return buf.getvalue()
+
+
+def _payload(index: ArchiveIndex) -> dict[str, bytes]:
+    arrays: dict[str, np.ndarray[Any, Any]] = {
+        "para_doc": index.para_doc,
+        "para_num": index.para_num,
+        "text_offsets": index.text_offsets,
+        "doc_len": index.doc_len,
+        "tf_indptr": index.tf.indptr,
+        "tf_indices": index.tf.indices,
+        "tf_data": index.tf.data,
+        "sc_indptr": index.scores.indptr,
+        "sc_indices": index.scores.indices,
+        "sc_data": index.scores.data,
+    }
+    files = {f"{name}.npy": _npy_bytes(a) for name, a in arrays.items()}
+    files["texts.bin"] = index.text_blob
+    files["vocab.json"] = json.dumps(index.vocab, ensure_ascii=False).encode()
+    files["docs.json"] = json.dumps(
+        [dataclasses.asdict(d) for d in index.docs], ensure_ascii=False
+    ).encode()
+    files["files.json"] = json.dumps(
+        [
+            {**dataclasses.asdict(f), "docs": list(f.docs),
+             "skipped": [dataclasses.asdict(s) for s in f.skipped]}
+            for f in index.files
+        ],
+        ensure_ascii=False,
+    ).encode()
+    files["extras.json"] = json.dumps(index.extras, ensure_ascii=False).encode()
+    return files
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def save_index(index: ArchiveIndex, folder: Path) -> Path:
+    """Write ``index`` as a new generation in ``folder`` and make it current, atomically."""
+    with _locked(folder):
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        name = f"gen-{stamp}-{secrets.token_hex(3)}"
+        tmp = folder / f".tmp-{name}"
+        tmp.mkdir()
+        try:
+            checks: dict[str, dict[str, Any]] = {}
+            for filename, data in _payload(index).items():
+                _write(tmp / filename, data)
+                checks[filename] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            manifest = {
+                "format": FORMAT,
+                "version": VERSION,
+                "params": index.params,
+                "fingerprint": index.fingerprint,
+                "built_at": index.built_at,
+                "build_seconds": round(index.build_seconds, 3),
+                "counts": {
+                    "documents": len(index.docs),
+                    "paragraphs": index.n_paragraphs,
+                    "terms": len(index.vocab),
+                    "files": len(index.files),
+                    "skipped": len(index.skipped),
+                },
+                "files": checks,
+            }
+            _write(tmp / "manifest.json", json.dumps(manifest, indent=2).encode())
+            os.replace(tmp, folder / name)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        pointer_tmp = folder / f".{POINTER}.{name}"
+        _write(pointer_tmp, name.encode())
+        os.replace(pointer_tmp, folder / POINTER)
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        _remove_stale(folder, keep=name)
+        log.info("saved index generation %s", name)
+        return folder / name
+
+
+def _remove_stale(folder: Path, keep: str) -> None:
+    for child in folder.iterdir():
+        if child.name != keep and (child.name.startswith(("gen-", ".tmp-gen-"))):
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def current_generation(folder: Path) -> Path | None:
+    """The folder ``CURRENT`` points at, or None when no index was ever saved here."""
+    pointer = folder / POINTER
+    if not pointer.exists():
+        return None
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexFormatError(f"{pointer}: unreadable index pointer ({exc})") from exc
+    if not name.startswith("gen-") or "/" in name:
+        raise IndexFormatError(f"{pointer}: not an archive-bot index pointer")
+    return folder / name
+
+
+def read_manifest(gen: Path) -> dict[str, Any]:
+    path = gen / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexFormatError(f"{gen}: index manifest missing") from exc
+    except (OSError, ValueError) as exc:
+        raise IndexFormatError(f"{path}: unreadable manifest ({exc})") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise IndexFormatError(f"{path}: not an archive-bot index")
+    if manifest.get("version") != VERSION:
+        raise IndexFormatError(
+            f"{path}: index format version {manifest.get('version')!r}, expected {VERSION}"
+        )
+    return manifest
+
+
+def _verified_bytes(gen: Path, name: str, expected: dict[str, Any]) -> bytes:
+    path = gen / name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IndexFormatError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    if len(data) != expected.get("size") or hashlib.sha256(data).hexdigest() != expected.get(
+        "sha256"
+    ):
+        raise IndexFormatError(f"{path}: corrupt (size or checksum differs from the manifest)")
+    return data
+
+
+def load_index(folder: Path) -> ArchiveIndex | None:
+    """Load the current generation, checking every file; None when there is none."""
+    gen = current_generation(folder)
+    if gen is None:
+        return None
+    manifest = read_manifest(gen)
+    checks = manifest.get("files")
+    if not isinstance(checks, dict):
+        raise IndexFormatError(f"{gen}: manifest lists no files")
+    blobs: dict[str, bytes] = {}
+    for name in [*(f"{a}.npy" for a in ARRAYS), "texts.bin", "vocab.json", "docs.json",
+                 "files.json", "extras.json"]:
+        if name not in checks:
+            raise IndexFormatError(f"{gen}: manifest does not list {name}")
+        blobs[name] = _verified_bytes(gen, name, checks[name])
+    try:
+        return _decode(manifest, blobs)
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        raise IndexFormatError(f"{gen}: inconsistent index ({exc})") from exc
+
+
+def _decode(manifest: dict[str, Any], blobs: dict[str, bytes]) -> ArchiveIndex:
+    arrays = {
+        name: np.load(io.BytesIO(blobs[f"{name}.npy"]), allow_pickle=False) for name in ARRAYS
+    }
+    vocab = json.loads(blobs["vocab.json"])
+    docs = [DocMeta(**d) for d in json.loads(blobs["docs.json"])]
+    files = [
+        FileEntry(
+            path=f["path"], sha256=f["sha256"], size=f["size"], mtime_ns=f["mtime_ns"],
+            docs=tuple(f["docs"]), skipped=tuple(Skipped(**s) for s in f["skipped"]),
+        )
+        for f in json.loads(blobs["files.json"])
+    ]
+    n_par, n_terms = len(arrays["para_doc"]), len(vocab)
+    tf = sparse.csr_matrix(
+        (arrays["tf_data"], arrays["tf_indices"], arrays["tf_indptr"]), shape=(n_par, n_terms)
+    )
+    scores = sparse.csr_matrix(
+        (arrays["sc_data"], arrays["sc_indices"], arrays["sc_indptr"]), shape=(n_terms, n_par)
+    )
+    tf.check_format(full_check=False)
+    scores.check_format(full_check=False)
+    counts = manifest["counts"]
+    if (counts["paragraphs"], counts["documents"], counts["terms"]) != (
+        n_par, len(docs), n_terms
+    ) or len(arrays["text_offsets"]) != n_par + 1:
+        raise ValueError("array sizes disagree with the manifest counts")
+    return ArchiveIndex(
+        docs=docs,
+        para_doc=arrays["para_doc"],
+        para_num=arrays["para_num"],
+        text_blob=blobs["texts.bin"],
+        text_offsets=arrays["text_offsets"],
+        vocab=vocab,
+        tf=tf,
+        doc_len=arrays["doc_len"],
+        scores=scores,
+        files=files,
+        params=manifest["params"],
+        fingerprint=manifest["fingerprint"],
+        built_at=manifest["built_at"],
+        build_seconds=float(manifest["build_seconds"]),
+        extras=json.loads(blobs["extras.json"]),
+    )

@@ -1,0 +1,113 @@
+"""The one tokenizer used for paragraphs and queries alike.
+
+Unicode-aware and case-folded; typographic quotes and apostrophes are normalised first, so
+``Russia’s`` and ``Russia's`` give the same token; English stop words and Snowball stemming
+are switched by :class:`~bot.config.TokenizerSettings`. Stems are cached per word form, so
+tokenizing a million paragraphs costs one stemmer call per distinct word.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import Stemmer
+
+from bot.config import TokenizerSettings
+
+# The Snowball project's English stop word list (the one NLTK and many engines ship).
+STOPWORDS: frozenset[str] = frozenset(
+    """
+    a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers herself him himself his how i if in into is it its itself
+    just me more most my myself no nor not now of off on once only or other our ours ourselves out
+    over own same she should so some such than that the their theirs them themselves then there
+    these they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves
+    """.split()
+)
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u02bc": "'", "\u0060": "'", "\u00b4": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"',
+    }
+)
+# Words: runs of letters/digits (any script), joined by inner apostrophes; digit groups such
+# as 3,500 or 2.5 stay one token.
+_WORD = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:'\w+)*")
+_POSSESSIVE = re.compile(r"'s$")
+_CACHE_LIMIT = 2_000_000
+
+
+def normalize(text: str) -> str:
+    """NFKC, typographic quotes to ASCII, case-folded."""
+    return unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
+
+
+class Tokenizer:
+    """Callable turning text into index terms. Instances are cheap; share one per index."""
+
+    def __init__(self, settings: TokenizerSettings) -> None:
+        self.settings = settings
+        self._stemmer = Stemmer.Stemmer("english") if settings.stemming else None
+        self._cache: dict[str, str | None] = {}
+
+    def _term(self, word: str) -> str | None:
+        """Map one lower-case word to its term (None: dropped as a stop word)."""
+        if "'" in word:
+            word = _POSSESSIVE.sub("", word)
+        if self.settings.stopwords and word in STOPWORDS:
+            return None
+        if word[0].isdigit():
+            return word.replace(",", "")
+        if self._stemmer is not None:
+            return str(self._stemmer.stemWord(word))
+        return word
+
+    def words(self, text: str) -> list[str]:
+        """The surface words of ``text`` (normalised, not stemmed), in order."""
+        return _WORD.findall(normalize(text))
+
+    def __call__(self, text: str) -> list[str]:
+        cache = self._cache
+        out: list[str] = []
+        append = out.append
+        for word in _WORD.findall(normalize(text)):
+            try:
+                term = cache[word]
+            except KeyError:
+                if len(cache) > _CACHE_LIMIT:
+                    cache.clear()
+                term = cache[word] = self._term(word)
+            if term is not None:
+                append(term)
+        return out
+
+    def spans(self, text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+        """Character spans of the words in ``text`` whose term is in ``terms`` (highlighting)."""
+        wanted = set(terms)
+        if not wanted:
+            return []
+        out = []
+        # The quote translation maps one character to one, so offsets stay valid.
+        for match in _WORD.finditer(text.translate(_QUOTES)):
+            word = unicodedata.normalize("NFKC", match.group()).casefold()
+            if self._term(word) in wanted:
+                out.append(match.span())
+        return out
+
+    def many(self, texts: Iterable[str]) -> list[list[str]]:
+        return [self(t) for t in texts]
+
+    def fingerprint(self) -> dict[str, object]:
+        """What an index must record to be reused with this tokenizer."""
+        return {
+            "version": 1,
+            "stopwords": self.settings.stopwords,
+            "stemming": self.settings.stemming,
+        }

@@ -1,0 +1,41 @@
+"""Shared fixtures: settings and a loaded Archive over the bundled seeds/ archive."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings, load_settings
+from bot.core.library import open_archive
+from bot.core.search import Archive
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+
+
+def settings_for(tmp: Path, archive: Path = SEEDS, **sections: object) -> Settings:
+    """The repository's config/config.yaml with the index and query log under ``tmp``."""
+    base = load_settings(REPO / "config" / "config.yaml", environ={})
+    settings = dataclasses.replace(
+        base,
+        archive=dataclasses.replace(base.archive, path=archive),
+        index=dataclasses.replace(base.index, path=tmp / "index"),
+        querylog=dataclasses.replace(base.querylog, path=tmp / "querylog.sqlite3"),
+    )
+    for name, value in sections.items():
+        settings = dataclasses.replace(settings, **{name: value})
+    return settings
+
+
+@pytest.fixture(scope="session")
+def seed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return settings_for(tmp_path_factory.mktemp("seeds-index"))
+
+
+@pytest.fixture(scope="session")
+def seed_archive(seed_settings: Settings) -> Archive:
+    """The seeds, indexed once per test session (read-only: do not mutate)."""
+    archive, _ = open_archive(seed_settings)
+    return archive

@@ -1,0 +1,123 @@
+"""Saving and loading the index: round trip, atomic generations, corrupt and foreign files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.config import BM25Settings, TokenizerSettings
+from bot.core.errors import IndexFormatError
+from bot.core.index import ArchiveIndex, FileEntry, ParsedFile, build_index
+from bot.core.models import Article, Skipped
+from bot.core.storage import POINTER, current_generation, load_index, save_index
+from bot.core.tokenize import Tokenizer
+
+
+def small_index() -> ArchiveIndex:
+    articles = (
+        Article("a", "Alpha", ("Russia’s airstrikes on Idlib.", "Peace talks in Astana."),
+                "a.txt", "2018-05-16", "Outlet", None, "https://example.org/a"),
+        Article("b", "Beta", ("Aleppo under siege — “we will not surrender”.",), "b.txt"),
+    )
+    pf = ParsedFile(FileEntry("a.txt", "h1", 10, 1, ("a", "b"), (Skipped("bad.bin", "binary"),)),
+                    articles)
+    return build_index([pf], Tokenizer(TokenizerSettings()), BM25Settings())
+
+
+def test_round_trip_keeps_everything(tmp_path: Path) -> None:
+    index = small_index()
+    save_index(index, tmp_path)
+    loaded = load_index(tmp_path)
+    assert loaded is not None
+    assert loaded.docs == index.docs
+    assert loaded.vocab == index.vocab
+    assert loaded.files == index.files
+    assert loaded.params == index.params
+    assert loaded.fingerprint == index.fingerprint
+    assert [loaded.text(i) for i in range(3)] == [index.text(i) for i in range(3)]
+    assert loaded.text(2) == "Aleppo under siege — “we will not surrender”."
+    assert (loaded.scores != index.scores).nnz == 0
+    assert (loaded.tf != index.tf).nnz == 0
+    np.testing.assert_array_equal(loaded.para_num, [1, 2, 1])
+    assert [str(s) for s in loaded.skipped] == ["bad.bin: binary"]
+
+
+def test_no_pickle_on_disk(tmp_path: Path) -> None:
+    gen = save_index(small_index(), tmp_path)
+    for path in gen.iterdir():
+        if path.suffix == ".npy":
+            # allow_pickle=False refuses object arrays: every array is plain numbers.
+            assert np.load(path, allow_pickle=False).dtype.kind in "iuf"
+
+
+def test_missing_index_is_none(tmp_path: Path) -> None:
+    assert load_index(tmp_path / "nothing") is None
+
+
+def test_second_save_replaces_generation_and_cleans_up(tmp_path: Path) -> None:
+    first = save_index(small_index(), tmp_path)
+    second = save_index(small_index(), tmp_path)
+    assert current_generation(tmp_path) == second
+    assert not first.exists()
+    assert load_index(tmp_path) is not None
+
+
+def test_crash_before_pointer_keeps_old_index(tmp_path: Path, monkeypatch) -> None:
+    first = save_index(small_index(), tmp_path)
+    real_replace = os.replace
+
+    def crash_on_pointer(src, dst):
+        if Path(dst).name == POINTER:
+            raise OSError("disk full")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_on_pointer)
+    with pytest.raises(OSError, match="disk full"):
+        save_index(small_index(), tmp_path)
+    monkeypatch.undo()
+    assert current_generation(tmp_path) == first
+    assert load_index(tmp_path) is not None
+
+
+def test_truncated_array_is_detected(tmp_path: Path) -> None:
+    gen = save_index(small_index(), tmp_path)
+    target = gen / "sc_data.npy"
+    target.write_bytes(target.read_bytes()[:-8])
+    with pytest.raises(IndexFormatError, match="sc_data.npy: corrupt"):
+        load_index(tmp_path)
+
+
+def test_flipped_byte_is_detected(tmp_path: Path) -> None:
+    gen = save_index(small_index(), tmp_path)
+    target = gen / "texts.bin"
+    data = bytearray(target.read_bytes())
+    data[3] ^= 0xFF
+    target.write_bytes(bytes(data))
+    with pytest.raises(IndexFormatError, match="corrupt"):
+        load_index(tmp_path)
+
+
+def test_foreign_manifest_is_detected(tmp_path: Path) -> None:
+    gen = save_index(small_index(), tmp_path)
+    (gen / "manifest.json").write_text(json.dumps({"format": "something-else"}))
+    with pytest.raises(IndexFormatError, match="not an archive-bot index"):
+        load_index(tmp_path)
+
+
+def test_other_version_is_detected(tmp_path: Path) -> None:
+    gen = save_index(small_index(), tmp_path)
+    manifest = json.loads((gen / "manifest.json").read_text())
+    manifest["version"] = 99
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexFormatError, match="version 99"):
+        load_index(tmp_path)
+
+
+def test_garbage_pointer_is_detected(tmp_path: Path) -> None:
+    (tmp_path / POINTER).write_text("../../etc")
+    with pytest.raises(IndexFormatError, match="not an archive-bot index pointer"):
+        load_index(tmp_path)
