@@ -170,7 +170,7 @@ def _convert(value: Any, hint: Any, key: str, base: Path, where: str) -> Any:
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{where}: {key}: expected a path, got {_describe(value)}")
         path = Path(value).expanduser()
-        return path if path.is_absolute() else (base / path)
+        return Path(os.path.normpath(path if path.is_absolute() else base / path))
     raise ConfigError(f"{where}: {key}: unsupported setting type {hint!r}")  # pragma: no cover
 
 
@@ -199,7 +199,7 @@ def _build(cls: type[T], data: Any, prefix: str, base: Path, where: str) -> T:
 def _resolve_defaults(settings: Settings, base: Path) -> Settings:
     """Resolve the built-in relative default paths against ``base``."""
     def fix(p: Path) -> Path:
-        return p if p.is_absolute() else base / p
+        return Path(os.path.normpath(p if p.is_absolute() else base / p))
 
     archive = settings.archive
     return dataclasses.replace(
@@ -214,9 +214,50 @@ def _resolve_defaults(settings: Settings, base: Path) -> Settings:
     )
 
 
+# (section, key, lowest allowed, highest allowed or None)
+_RANGES: tuple[tuple[str, str, float, float | None], ...] = (
+    ("bm25", "k1", 0.0, None),
+    ("bm25", "b", 0.0, 1.0),
+    ("bm25", "epsilon", 0.0, None),
+    ("limits", "query_max_chars", 1, 4000),
+    ("limits", "default_results", 1, None),
+    ("limits", "max_results", 1, 100),
+    ("answers", "max_sentences", 1, 10),
+    ("answers", "passages", 1, 100),
+    ("answers", "summary_sentences", 1, None),
+    ("answers", "summary_max_sentences", 1, 50),
+    ("answers", "quote_min_match", 0.0, 100.0),
+    ("answers", "quote_limit", 1, 25),
+    ("querylog", "batch_size", 1, None),
+    ("querylog", "flush_interval_seconds", 0.0, None),
+    ("discord", "cooldown_rate", 1, None),
+    ("discord", "cooldown_seconds", 0.0, None),
+    ("discord", "page_size", 1, 10),
+    ("discord", "view_timeout_seconds", 1.0, 900.0),
+    ("index", "reindex_interval_minutes", 0.0, None),
+)
+
+
+def _check_ranges(settings: Settings, where: str) -> None:
+    for section, key, low, high in _RANGES:
+        value = getattr(getattr(settings, section), key)
+        if value < low or (high is not None and value > high):
+            bound = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
+            raise ConfigError(f"{where}: {section}.{key}: must be {bound}, got {value!r}")
+    limits = settings.limits
+    if limits.default_results > limits.max_results:
+        raise ConfigError(f"{where}: limits.default_results: must not exceed limits.max_results")
+    answers = settings.answers
+    if answers.summary_sentences > answers.summary_max_sentences:
+        raise ConfigError(
+            f"{where}: answers.summary_sentences: must not exceed answers.summary_max_sentences"
+        )
+
+
 def parse_settings(data: Any, base: Path, where: str) -> Settings:
     """Validate already-parsed YAML ``data``; relative paths resolve against ``base``."""
     settings = _build(Settings, data, "", base, where)
+    _check_ranges(settings, where)
     return _resolve_defaults(settings, base)
 
 

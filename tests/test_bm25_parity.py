@@ -56,8 +56,10 @@ def test_matrix_scores_equal_rank_bm25(params: BM25Settings) -> None:
     matrix = MatrixScorer(index.scores)
     wrapped = RankBM25Scorer(index.tf, index.doc_len, index.vocab, params)
     rng = random.Random(1)
-    queries = [["w0"], ["w1", "w2"], ["w0", "w0", "w5"], ["w2999", "nonexistent"], ["w7", "w40", "w300", "w1000"]]
-    queries += [rng.choices([f"w{i}" for i in range(3000)], k=rng.randint(1, 5)) for _ in range(40)]
+    queries = [["w0"], ["w1", "w2"], ["w0", "w0", "w5"], ["w2999", "nonexistent"],
+               ["w7", "w40", "w300", "w1000"]]
+    vocab = [f"w{i}" for i in range(3000)]
+    queries += [rng.choices(vocab, k=rng.randint(1, 5)) for _ in range(40)]
     negative_idf_seen = False
     for query in queries:
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -87,7 +87,7 @@ def test_truncated_array_is_detected(tmp_path: Path) -> None:
     gen = save_index(small_index(), tmp_path)
     target = gen / "sc_data.npy"
     target.write_bytes(target.read_bytes()[:-8])
-    with pytest.raises(IndexFormatError, match="sc_data.npy: corrupt"):
+    with pytest.raises(IndexFormatError, match=r"sc_data\.npy: corrupt"):
         load_index(tmp_path)
 
 

@@ -8,7 +8,7 @@ import shutil
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from bot.config import Settings, load_settings, with_paths
 from bot.core.library import BuildReport, open_archive
@@ -53,7 +53,9 @@ def filters_from(args: argparse.Namespace) -> Filters:
 class ProgressBar:
     """tqdm bars on stderr per stage; silent when stderr is not a terminal."""
 
-    LABELS = {"parse": "parsing files", "index": "indexing paragraphs", "save": "saving"}
+    LABELS: ClassVar[dict[str, str]] = {
+        "parse": "parsing files", "index": "indexing paragraphs", "save": "saving",
+    }
 
     def __init__(self) -> None:
         self._bars: dict[str, Any] = {}

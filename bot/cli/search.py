@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import threading
 from typing import Any
 
 from bot.cli.common import (
@@ -14,13 +15,18 @@ from bot.cli.common import (
     print_json,
     wrap,
 )
+from bot.core.library import BuildReport
 from bot.core.models import SearchHit, SearchResult
+from bot.core.service import ArchiveService
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("index", parents=[parent], help="build or update the index",
                        description="Build the paragraph index (incremental unless --full).")
     p.add_argument("--full", action="store_true", help="re-parse every file")
+    p.add_argument("--watch", type=float, nargs="?", const=10.0, default=None, metavar="SECONDS",
+                   help="keep running and reindex when the archive changes (check every "
+                        "SECONDS, default 10)")
     p.set_defaults(handler=cmd_index)
 
     p = sub.add_parser("search", parents=[parent], help="ranked paragraphs for a query",
@@ -33,7 +39,17 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    _, report = load_archive(args, rebuild=True, full=args.full)
+    archive, report = load_archive(args, rebuild=True, full=args.full)
+    print_report(report)
+    if args.watch is not None:
+        service = ArchiveService(archive.settings, archive)
+        print(f"watching {archive.settings.archive.path} every {args.watch:g} s (Ctrl-C stops)",
+              flush=True)
+        service.watch(args.watch, threading.Event(), on_report=print_report)
+    return 0
+
+
+def print_report(report: BuildReport) -> None:
     print(f"documents: {report.documents}")
     print(f"paragraphs: {report.paragraphs}")
     print(f"files: {report.files} ({report.reused} unchanged, {len(report.added)} added, "
@@ -41,8 +57,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     print(f"skipped: {len(report.skipped)}")
     for skip in report.skipped:
         print(f"  {skip}")
-    print(f"time: {report.seconds:.2f} s")
-    return 0
+    print(f"time: {report.seconds:.2f} s", flush=True)
 
 
 def hit_json(hit: SearchHit) -> dict[str, Any]:

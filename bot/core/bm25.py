@@ -115,8 +115,11 @@ class MatrixScorer:
         vals = np.concatenate([self.data[s:e] * w for s, e, w in spans_w])
         if len(idx) * 16 < self.n_docs:
             uniq, inverse = np.unique(idx, return_inverse=True)
-            return uniq.astype(np.int64), np.bincount(inverse, weights=vals)
-        dense = np.bincount(idx, weights=vals, minlength=self.n_docs)
+            summed: FloatArray = np.bincount(inverse, weights=vals).astype(np.float64, copy=False)
+            return uniq.astype(np.int64), summed
+        dense: FloatArray = np.bincount(idx, weights=vals, minlength=self.n_docs).astype(
+            np.float64, copy=False
+        )
         mask = np.zeros(self.n_docs, dtype=bool)
         mask[idx] = True
         matched = np.flatnonzero(mask)

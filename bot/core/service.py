@@ -111,7 +111,8 @@ class ArchiveService:
 
     def is_stale(self) -> bool:
         """Whether the archive on disk differs from what the serving index was built from."""
-        return fingerprint_now(self.settings, self._archive.index) != self._archive.index.fingerprint
+        index = self._archive.index
+        return fingerprint_now(self.settings, index) != index.fingerprint
 
     def watch(
         self,
@@ -129,5 +130,5 @@ class ArchiveService:
                         on_report(report)
             except ReindexInProgressError:
                 continue
-            except Exception:  # noqa: BLE001 - a watch must survive a bad archive state
+            except Exception:  # a watch must survive a bad archive state
                 log.exception("watch: reindex failed")

@@ -1,0 +1,90 @@
+"""Opening an archive: reuse a matching saved index, rebuild when anything differs."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.config import BM25Settings, Settings
+from bot.core.library import open_archive
+from bot.core.storage import current_generation
+from tests.conftest import SEEDS, settings_for
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    archive = tmp_path / "archive"
+    shutil.copytree(SEEDS, archive)
+    return settings_for(tmp_path, archive)
+
+
+def test_first_open_builds_then_loads(settings: Settings) -> None:
+    first, report = open_archive(settings)
+    assert report.action == "built" and report.documents == 6
+    again, report = open_archive(settings)
+    assert report.action == "loaded"
+    assert again.index.fingerprint == first.index.fingerprint
+    assert again.search("Idlib").hits == first.search("Idlib").hits
+
+
+def test_changed_file_triggers_rebuild(settings: Settings) -> None:
+    open_archive(settings)
+    path = settings.archive.path / "003_03cdae4a38ed77fc.txt"
+    path.write_text(path.read_text() + "\n\nA brand new closing paragraph about zeppelins.\n")
+    archive, report = open_archive(settings)
+    assert report.action == "rebuilt" and report.reason == "archive changed"
+    assert report.changed == ("003_03cdae4a38ed77fc.txt",) and report.reused == 4
+    assert archive.search("zeppelins").total == 1
+
+
+def test_touched_but_identical_file_is_not_a_change(settings: Settings) -> None:
+    open_archive(settings)
+    path = settings.archive.path / "003_03cdae4a38ed77fc.txt"
+    path.write_bytes(path.read_bytes())  # new mtime, same content
+    _, report = open_archive(settings)
+    assert report.action == "loaded"
+
+
+def test_corrupt_index_is_reported_and_rebuilt(settings: Settings, caplog) -> None:
+    open_archive(settings)
+    gen = current_generation(settings.index.path)
+    assert gen is not None
+    (gen / "sc_data.npy").write_bytes(b"garbage")
+    archive, report = open_archive(settings)
+    assert report.action == "rebuilt" and "corrupt" in (report.reason or "")
+    assert "index unusable, rebuilding" in caplog.text
+    assert archive.search("Idlib").total > 0
+
+
+def test_changed_bm25_parameters_rebuild(settings: Settings) -> None:
+    first, _ = open_archive(settings)
+    changed = dataclasses.replace(settings, bm25=BM25Settings(k1=1.2))
+    second, report = open_archive(changed)
+    assert report.action == "rebuilt" and report.reason == "index parameters changed"
+    assert second.search("Idlib").hits[0].score != first.search("Idlib").hits[0].score
+
+
+def test_rank_bm25_engine_gives_the_same_answers(settings: Settings) -> None:
+    matrix, _ = open_archive(settings)
+    reference, _ = open_archive(
+        dataclasses.replace(settings, index=dataclasses.replace(settings.index, engine="rank_bm25"))
+    )
+    assert reference.scorer.name == "rank_bm25"
+    for query in ("Idlib", "Russia Syria talks", "Lavrov said terrorists", "refugees Turkey"):
+        ours, theirs = matrix.search(query, 10), reference.search(query, 10)
+        assert [h.score for h in ours.hits] == pytest.approx([h.score for h in theirs.hits],
+                                                             abs=1e-9)
+        assert ours.total == theirs.total
+
+
+def test_metadata_file_overrides_fields(settings: Settings) -> None:
+    (settings.archive.path / "metadata.yaml").write_text(
+        "001_1a747fc895aa23e5:\n  source: The New Arab\n  url: https://example.org/001\n"
+    )
+    archive, _ = open_archive(settings)
+    hit = archive.search("Moadamiyeh").hits[0]
+    assert hit.source == "The New Arab" and hit.url == "https://example.org/001"
+    assert archive.index.files and all(f.path != "metadata.yaml" for f in archive.index.files)

@@ -1,0 +1,137 @@
+"""Reindexing the live archive: incremental paths, failures, concurrent requests."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.core import service as service_module
+from bot.core.errors import ReindexInProgressError
+from bot.core.service import ArchiveService
+from bot.core.storage import load_index
+from tests.conftest import SEEDS, settings_for
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    archive = tmp_path / "archive"
+    shutil.copytree(SEEDS, archive)
+    return settings_for(tmp_path, archive)
+
+
+@pytest.fixture
+def svc(settings: Settings) -> ArchiveService:
+    service, _ = ArchiveService.open(settings)
+    return service
+
+
+def test_incremental_add_change_delete_and_broken_file(svc: ArchiveService) -> None:
+    root = svc.settings.archive.path
+    before = svc.current
+    (root / "new.jsonl").write_text(json.dumps(
+        {"id": "n1", "title": "Zeppelin news", "date": "2020-01-02", "text": "Zeppelins return."}
+    ) + "\n")
+    changed = root / "003_03cdae4a38ed77fc.txt"
+    changed.write_text(changed.read_text() + "\n\nThe quokka census was published today.\n")
+    (root / "004_303e15b8da19fadf.txt").unlink()
+    (root / "broken.txt").write_bytes(b"\x00\x01binary\x00")
+
+    report = svc.reindex()
+
+    assert report.added == ("broken.txt", "new.jsonl")
+    assert report.changed == ("003_03cdae4a38ed77fc.txt",)
+    assert report.removed == ("004_303e15b8da19fadf.txt",)
+    assert report.reused == 3
+    assert [s.path for s in report.skipped] == ["broken.txt"]
+    now = svc.current
+    assert now is not before
+    assert now.search("zeppelins").hits[0].doc_id == "n1"
+    assert now.search("quokka").total == 1
+    assert "004_303e15b8da19fadf" not in now.index.doc_lookup
+    assert before.search("quokka").total == 0  # the old object is untouched
+    # What was swapped in is what was saved.
+    saved = load_index(svc.settings.index.path)
+    assert saved is not None and saved.fingerprint == now.index.fingerprint
+
+
+def test_incremental_equals_full_rebuild(svc: ArchiveService) -> None:
+    root = svc.settings.archive.path
+    (root / "extra.md").write_text("# Extra\n\nAirstrikes resumed over Idlib on Monday.\n")
+    incremental = svc.reindex()
+    inc_scores = [h.score for h in svc.current.search("Idlib airstrikes", 10).hits]
+    full = svc.reindex(full=True)
+    assert full.reused == 0 and incremental.reused == 5
+    assert [h.score for h in svc.current.search("Idlib airstrikes", 10).hits] == pytest.approx(
+        inc_scores, abs=1e-12
+    )
+
+
+def test_failed_reindex_keeps_old_index(svc: ArchiveService, monkeypatch) -> None:
+    before = svc.current
+    (svc.settings.archive.path / "more.md").write_text(
+        "# More\n\nQuokkas were seen everywhere in the capital today.\n"
+    )
+
+    def disk_full(index, folder):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(service_module, "save_index", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        svc.reindex()
+    assert svc.current is before
+    assert svc.current.search("quokkas").total == 0
+    assert not svc.status().running
+    monkeypatch.undo()
+    svc.reindex()  # the lock was released: the next one works
+    assert svc.current.search("quokkas").total == 1
+
+
+def test_archive_gone_fails_cleanly(svc: ArchiveService) -> None:
+    before = svc.current
+    shutil.rmtree(svc.settings.archive.path)
+    with pytest.raises(Exception, match="does not exist"):
+        svc.reindex()
+    assert svc.current is before and svc.current.search("Idlib").total > 0
+
+
+def test_second_request_while_running_is_refused(svc: ArchiveService) -> None:
+    in_parse = threading.Event()
+    release = threading.Event()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "parse" and not in_parse.is_set():
+            in_parse.set()
+            release.wait(10)
+
+    result: list[object] = []
+    worker = threading.Thread(target=lambda: result.append(svc.reindex(progress=progress)))
+    worker.start()
+    assert in_parse.wait(10)
+    with pytest.raises(ReindexInProgressError, match=r"already running: parse: 1/5 \(\d+% done"):
+        svc.reindex()
+    assert svc.status().running and 0 < svc.status().percent < 100
+    assert svc.current.search("Idlib").total > 0  # the old index keeps answering meanwhile
+    release.set()
+    worker.join(10)
+    assert result and not svc.status().running
+
+
+def test_watch_reindexes_on_change(svc: ArchiveService) -> None:
+    stop = threading.Event()
+    reports = []
+
+    def on_report(report) -> None:
+        reports.append(report)
+        stop.set()
+
+    assert not svc.is_stale()
+    (svc.settings.archive.path / "w.md").write_text("# W\n\nWombats crossed the border.\n")
+    assert svc.is_stale()
+    svc.watch(0.01, stop, on_report)
+    assert reports[0].added == ("w.md",)
+    assert svc.current.search("wombats").total == 1
