@@ -13,14 +13,14 @@ from collections.abc import Sequence
 
 from dotenv import load_dotenv
 
-from bot.cli import search
+from bot.cli import logs, search
 from bot.cli.common import common_parser
 from bot.core.errors import ArchiveBotError
 
 log = logging.getLogger(__name__)
 
 # Each module adds its subcommands; the order is the order of `archive-bot --help`.
-COMMAND_MODULES = (search,)
+COMMAND_MODULES = (search, logs)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,164 @@
+"""``archive-bot logs``: review, export, prune and forget query-log rows."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+import aiosqlite
+
+from bot.cli.common import settings_from
+from bot.config import Settings
+from bot.core.errors import QueryError
+from bot.store import views
+from bot.store.db import open_database
+from bot.store.querylog import QueryLog
+
+VIEWS = ("recent", "top", "unanswered", "slow", "feedback", "stats")
+# Columns shown in the terminal table for each view (CSV/JSON carry every field).
+TABLE_COLUMNS = {
+    "recent": ("ts", "command", "query", "result_count", "found", "latency_ms", "user_key"),
+    "slow": ("latency_ms", "ts", "command", "query", "result_count"),
+    "feedback": ("feedback_at", "command", "query", "top_hits", "user_key"),
+    "top": ("times", "query", "answered_rate", "last_seen"),
+    "unanswered": ("times", "query", "last_seen"),
+}
+
+
+def register(sub: Any, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "logs", parents=[parent], help="review, export, prune or forget query-log rows",
+        description="Query-log views: recent, top, unanswered (the archive's gaps), slow, "
+                    "feedback (negative), stats. 'prune' applies retention now.",
+    )
+    p.add_argument("action", nargs="?", choices=("show", "prune"), default="show",
+                   help="show a view (default) or prune rows past retention")
+    p.add_argument("--view", choices=VIEWS, default="recent")
+    p.add_argument("--days", type=int, default=None, help="only the last N days")
+    p.add_argument("--user", default=None, metavar="HASH", help="only this user (stored key)")
+    p.add_argument("--command", dest="log_command", default=None, metavar="NAME",
+                   help="only this command (search, ask, summary, quote, mention, admin:)")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--forget", action="store_true",
+                   help="with --user: delete every row of that user (right to be forgotten)")
+    p.set_defaults(handler=cmd_logs)
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    if args.forget and not args.user:
+        raise QueryError("--forget needs --user HASH")
+    if args.days is not None and args.days < 1:
+        raise QueryError("--days must be at least 1")
+    return asyncio.run(_logs(settings, args))
+
+
+async def _logs(settings: Settings, args: argparse.Namespace) -> int:
+    conn = await open_database(settings.querylog.path)
+    try:
+        qlog = QueryLog(conn, hash_users=settings.querylog.hash_users, batch_size=1,
+                        flush_interval=0.0, retention_days=settings.querylog.retention_days)
+        if args.forget:
+            removed = await qlog.forget_user(args.user)
+            print(f"forgot user {args.user}: {removed} rows deleted")
+            return 0
+        if args.action == "prune":
+            removed = await qlog.prune()
+            days = settings.querylog.retention_days
+            print(f"pruned {removed} rows older than {days} days" if days > 0
+                  else "retention is off (querylog.retention_days <= 0): nothing pruned")
+            return 0
+        rows = await fetch_view(conn, args.view, days=args.days, user=args.user,
+                                command=args.log_command, limit=args.limit)
+    finally:
+        await conn.close()
+    emit(args.view, rows, args.format)
+    return 0
+
+
+async def fetch_view(
+    conn: aiosqlite.Connection, view: str, *, days: int | None, user: str | None,
+    command: str | None, limit: int,
+) -> list[dict[str, Any]]:
+    """One view as plain dicts (JSON-ready); ``stats`` gives one row per day plus totals."""
+    if view == "stats":
+        s = await views.stats(conn, days=days, user=user, command=command)
+        return [{
+            "total": s.total, "by_command": s.by_command, "distinct_users": s.distinct_users,
+            "answered_rate": s.answered_rate, "latency_median_ms": s.latency_median,
+            "latency_p95_ms": s.latency_p95, "negative_feedback": s.negative_feedback,
+            "positive_feedback": s.positive_feedback,
+            "by_day": [{"date": d.isoformat(), "queries": n} for d, n in s.by_day],
+        }]
+    fetch = {"recent": views.recent, "top": views.top, "unanswered": views.unanswered,
+             "slow": views.slow, "feedback": views.feedback}[view]
+    found: Sequence[NamedTuple] = await fetch(conn, days=days, user=user, command=command,
+                                              limit=limit)
+    return [{k: _plain(v) for k, v in row._asdict().items()} for row in found]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _cell(value: Any, width: int = 48) -> str:
+    if value is None:
+        text = "-"
+    elif isinstance(value, float):
+        text = f"{value:.2f}"
+    elif isinstance(value, list | dict):
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def emit(view: str, rows: list[dict[str, Any]], fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps({"view": view, "rows": rows}, ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        flat = rows[0]["by_day"] if view == "stats" and rows else rows
+        writer = csv.writer(sys.stdout)
+        if flat:
+            writer.writerow(list(flat[0]))
+            for row in flat:
+                writer.writerow([_cell(v, 10_000) if v is not None else "" for v in row.values()])
+        return
+    if view == "stats":
+        _print_stats(rows[0])
+        return
+    if not rows:
+        print(f"no rows in the {view} view")
+        return
+    columns = TABLE_COLUMNS[view]
+    cells = [[_cell(row[c]) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for r in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)))
+
+
+def _print_stats(s: dict[str, Any]) -> None:
+    rate = s["answered_rate"]
+    print(f"queries: {s['total']}   distinct users: {s['distinct_users']}   answered: "
+          f"{'-' if rate is None else f'{100 * rate:.0f}%'}")
+    print(f"latency: median {_cell(s['latency_median_ms'])} ms, "
+          f"p95 {_cell(s['latency_p95_ms'])} ms")
+    print(f"feedback: {s['positive_feedback']} helpful, {s['negative_feedback']} not helpful")
+    for name, n in s["by_command"].items():
+        print(f"  {name:<12} {n}")
+    peak = max((d["queries"] for d in s["by_day"]), default=0) or 1
+    for day in s["by_day"][-31:]:
+        print(f"  {day['date']}  {'#' * round(30 * day['queries'] / peak):<30} {day['queries']}")

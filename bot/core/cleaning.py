@@ -1,0 +1,306 @@
+"""Cleaning raw web captures into articles: line classification, paragraphs, article splits.
+
+The input is text as users paste it from web pages: site taglines, cross-links, reading-time
+lines, image captions, comment counters, blog footers and sometimes a second article appended
+after the first. :func:`parse_capture` turns it into :class:`Draft` articles. The rules:
+
+* Each line is classified: boilerplate (dropped), footer marker (ends the current article),
+  date line, ``Source:`` line, byline, image caption, or text.
+* Runs of consecutive text lines become paragraphs. A run is one hard-wrapped paragraph only
+  when it looks wrapped (every line short, non-final lines mostly without final punctuation);
+  otherwise each line is a paragraph. A line starting with a dash (an em-dash quote attribution)
+  or a lowercase continuation of an unfinished line stays with the line before it.
+* The *header* of an article is everything before its first real sentence (final punctuation,
+  at least four words). Header lines are title candidates: a line repeated later wins, else the
+  first one. A standfirst/dek that is a real sentence therefore stays a body paragraph (it is
+  the article's own summary, worth citing); a dek without final punctuation is dropped with the
+  header.
+* In the body, short lines without final punctuation are section subheadings and are dropped,
+  as is any line repeating the title.
+* After a footer marker ("to be continued here", "Read more on this issue:", "Blog at"...) the
+  text only becomes a further article when it has at least two body paragraphs; otherwise it is
+  cross-links and footers and is dropped.
+* Source comes only from explicit signals: a ``Source: X`` line, a known site tagline, or a
+  trailing outlet-name line after the last paragraph.
+
+* A short question/exclamation line directly followed by a date, byline or caption line is a
+  headline even though it ends with punctuation.
+* HTML pages are turned into text blocks first (:mod:`bot.core.htmltext`); the blocks then
+  go through the same rules.
+
+Text is kept verbatim except for whitespace: runs of spaces, tabs and no-break spaces become
+one space and lines are stripped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+from bot.core.dates import looks_like_date, normalize_date
+
+__all__ = [
+    "BOILERPLATE_PATTERNS",
+    "FOOTER_PATTERNS",
+    "TAGLINE_SOURCES",
+    "Draft",
+    "ends_sentence",
+    "normalize_space",
+    "parse_capture",
+]
+
+_HSPACE = re.compile(r"[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+
+# Whole lines dropped wherever they appear (matched against the whitespace-normalised line).
+BOILERPLATE_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"(?:read|see|watch)(?:\s+(?:more|also))?\s*:\s*\S.*", re.IGNORECASE),
+    re.compile(r"\d+\s*(?:min|mins|minute|minutes)\s+read", re.IGNORECASE),
+    re.compile(r"comments?\s*\(?\s*\d*\s*\)?", re.IGNORECASE),
+    re.compile(r"creating new perspectives since \d{4}", re.IGNORECASE),
+    re.compile(r".{1,60}['’]s\s+weblog", re.IGNORECASE),
+    re.compile(r"i have a parallel blog in \w+(?:\s+at\b.*)?", re.IGNORECASE),
+    re.compile(
+        r"(?:share|tweet|print|email)(?:\s+this)?(?:\s+(?:article|story|page))?:?", re.IGNORECASE
+    ),
+    re.compile(r"(?:advertisement|sponsored content|skip to (?:main )?content)", re.IGNORECASE),
+    re.compile(r"[\W_]+"),  # "#########", "***", "---"
+    re.compile(r"[^\s.!?…:]+"),  # a lone word with no punctuation: "clear"
+)
+# Lines that end an article's body; what follows is another article or footer junk.
+FOOTER_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"(?:to be continued|continued (?:here|on|at|below))\b.*", re.IGNORECASE),
+    re.compile(r"read more(?:\s+on this (?:issue|topic|subject|story))?\s*:?", re.IGNORECASE),
+    re.compile(
+        r"(?:related|more on this)(?:\s+(?:articles?|stories|posts|topics?))?\s*:?", re.IGNORECASE
+    ),
+    re.compile(r"blog at\b.{0,60}", re.IGNORECASE),
+    re.compile(r"up\s*↑", re.IGNORECASE),
+)
+# Site taglines that name the outlet the capture comes from.
+TAGLINE_SOURCES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"creating new perspectives since 2009", re.IGNORECASE), "Middle East Monitor"),
+)
+_SOURCE_LINE = re.compile(r"source\s*:\s*(?P<source>\S.{0,79})", re.IGNORECASE)
+_BYLINE = re.compile(r"[Bb][Yy]\s+(?P<rest>[A-Z].{0,100})")
+_CAPTION = (
+    re.compile(r".{10,}\s*\[[A-Z][^\[\]]{1,80}\]"),  # "... [Aliia Raimbekova/Anadolu Agency]"
+    re.compile(r".{10,}\((?:photo|image|picture)(?:\s+credit)?\s*:[^()]{1,80}\)", re.IGNORECASE),
+)
+_NAME_WORD = re.compile(r"(?:[A-Z][\w’'.-]*|al-\w+|de|da|del|der|van|von|bin|ibn|and|&)")
+_OUTLET_WORD = re.compile(r"(?:[A-Z][\w’'.&-]*|of|the|and|&)")
+_CLOSERS = "\"'”’»)]*_"
+_TERMINAL = ".!?…:"
+_DASHES = ("—", "―", "–", "-- ")
+HEADING_MAX_WORDS = 10
+WRAP_MAX_CHARS = 120
+
+
+class Kind(Enum):
+    BOILER = "boiler"
+    FOOTER = "footer"
+    DATE = "date"
+    SOURCE = "source"
+    BYLINE = "byline"
+    CAPTION = "caption"
+    TEXT = "text"
+
+
+@dataclass(slots=True)
+class Item:
+    kind: Kind
+    text: str
+    value: str | None = None
+    extra: str | None = None  # byline date text
+
+
+@dataclass(slots=True)
+class Draft:
+    """An article before it gets its doc id: what the cleaner found in the text."""
+
+    title: str | None
+    paragraphs: list[str] = field(default_factory=list)
+    date: str | None = None
+    source: str | None = None
+    author: str | None = None
+    url: str | None = None
+
+
+def normalize_space(text: str) -> str:
+    """Strip and collapse runs of horizontal whitespace (incl. no-break spaces) to one space."""
+    return _HSPACE.sub(" ", text).strip()
+
+
+def ends_sentence(text: str) -> bool:
+    """True when ``text`` ends with final punctuation, ignoring closing quotes/brackets."""
+    stripped = text.rstrip(_CLOSERS + " ")
+    return bool(stripped) and stripped[-1] in _TERMINAL
+
+
+def _is_sentence(text: str) -> bool:
+    return ends_sentence(text) and len(text.split()) >= 4
+
+
+def _is_heading(text: str) -> bool:
+    return not ends_sentence(text) and len(text.split()) <= HEADING_MAX_WORDS
+
+
+def _parse_byline(line: str) -> tuple[str, str | None] | None:
+    """``"By Editorial Board April 18"`` -> ``("Editorial Board", "April 18")``."""
+    match = _BYLINE.fullmatch(line)
+    if match is None or ends_sentence(line):
+        return None
+    words = match.group("rest").replace("|", " ").split()
+    for cut in range(len(words), 0, -1):
+        author, tail = words[:cut], " ".join(words[cut:]).strip(" ,-–")
+        if tail and not looks_like_date(tail):
+            continue
+        names = " ".join(author).split(",")[0].split()  # "By X, Reuters" -> "X"
+        if len(names) <= 6 and all(_NAME_WORD.fullmatch(w) for w in names):
+            return " ".join(names), tail or None
+    return None
+
+
+def classify(line: str) -> Item:
+    """Classify one whitespace-normalised, non-empty line."""
+    if any(p.fullmatch(line) for p in FOOTER_PATTERNS):
+        return Item(Kind.FOOTER, line)
+    if len(line) <= 80 and looks_like_date(line):
+        return Item(Kind.DATE, line, normalize_date(line))
+    for pattern, source in TAGLINE_SOURCES:
+        if pattern.fullmatch(line):
+            return Item(Kind.SOURCE, line, source)
+    if any(p.fullmatch(line) for p in BOILERPLATE_PATTERNS):
+        return Item(Kind.BOILER, line)
+    if match := _SOURCE_LINE.fullmatch(line):
+        return Item(Kind.SOURCE, line, match.group("source").rstrip(". "))
+    if byline := _parse_byline(line):
+        return Item(Kind.BYLINE, line, byline[0], byline[1])
+    if any(p.fullmatch(line) for p in _CAPTION):
+        return Item(Kind.CAPTION, line)
+    return Item(Kind.TEXT, line)
+
+
+def _run_to_paragraphs(run: list[str]) -> list[str]:
+    """Turn consecutive text lines (no blank line between them) into paragraphs."""
+    if len(run) > 1:
+        inner = run[:-1]
+        finished = sum(ends_sentence(line) for line in inner)
+        wrapped = (
+            all(len(line) <= WRAP_MAX_CHARS for line in run)
+            and all(len(line) >= 30 for line in inner)
+            and finished * 2 < len(inner)
+        )
+        if wrapped:
+            return [" ".join(run)]
+    paragraphs: list[str] = []
+    for line in run:
+        attribution = line.startswith(_DASHES)
+        continuation = line[:1].islower() and bool(paragraphs) and not ends_sentence(paragraphs[-1])
+        if paragraphs and (attribution or continuation):
+            paragraphs[-1] = f"{paragraphs[-1]} {line}"
+        else:
+            paragraphs.append(line)
+    return paragraphs
+
+
+def _items(text: str) -> list[Item]:
+    """Classify every line; text runs between blank/non-text lines become paragraph items."""
+    items: list[Item] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        for para in _run_to_paragraphs(run):
+            if para.startswith(_DASHES) and items and items[-1].kind is Kind.TEXT:
+                items[-1].text = f"{items[-1].text} {para}"  # attribution after a blank line
+            else:
+                items.append(Item(Kind.TEXT, para))
+        run.clear()
+
+    for raw in text.splitlines():
+        line = normalize_space(raw)
+        if not line:
+            flush()
+            continue
+        item = classify(line)
+        if item.kind is Kind.TEXT:
+            run.append(line)
+        else:
+            flush()
+            items.append(item)
+    flush()
+    return items
+
+
+def _segments(items: list[Item]) -> list[list[Item]]:
+    segments: list[list[Item]] = [[]]
+    for item in items:
+        if item.kind is Kind.FOOTER:
+            if segments[-1]:
+                segments.append([])
+        else:
+            segments[-1].append(item)
+    return [s for s in segments if s]
+
+
+def _is_outlet(text: str) -> bool:
+    words = text.split()
+    return 1 <= len(words) <= 5 and all(_OUTLET_WORD.fullmatch(w) for w in words)
+
+
+def _is_question_title(segment: list[Item], first: Item) -> bool:
+    """A short question/exclamation line followed by a date, byline, caption or source line
+    is a headline ("Will Idlib fall?"), not the first paragraph."""
+    after = segment[segment.index(first) + 1 : segment.index(first) + 2]
+    return (
+        first.text.rstrip(_CLOSERS + " ").endswith(("?", "!"))
+        and len(first.text.split()) <= 15
+        and bool(after)
+        and after[0].kind in (Kind.DATE, Kind.BYLINE, Kind.SOURCE, Kind.CAPTION, Kind.BOILER)
+    )
+
+
+def _draft(segment: list[Item], title_hint: str | None) -> Draft:
+    texts = [i for i in segment if i.kind is Kind.TEXT]
+    start = next((n for n, i in enumerate(texts) if _is_sentence(i.text)), len(texts))
+    if start == 0 and texts and title_hint is None and _is_question_title(segment, texts[0]):
+        start = 1
+    header = [i.text for i in texts[:start]]
+    body = [i.text for i in texts[start:]]
+    title = title_hint
+    if title is None and header:
+        seen = [h.casefold() for h in [*header, *body]]
+        repeated = [h for h in header if seen.count(h.casefold()) > 1]
+        title = (repeated or header)[0]
+    draft = Draft(title=title)
+    for item in segment:
+        if item.kind is Kind.DATE and draft.date is None:
+            draft.date = item.value
+        elif item.kind is Kind.SOURCE and draft.source is None:
+            draft.source = item.value
+        elif item.kind is Kind.BYLINE and draft.author is None:
+            draft.author = item.value
+            if draft.date is None and item.extra:
+                draft.date = normalize_date(item.extra)
+    # A short Title Case line after the last paragraph names the outlet ("Middle East Eye").
+    if body and len(body) > 1 and _is_heading(body[-1]) and _is_outlet(body[-1]):
+        if draft.source is None:
+            draft.source = body[-1]
+        body.pop()
+    folded_title = (title or "").casefold()
+    draft.paragraphs = [p for p in body if not _is_heading(p) and p.casefold() != folded_title]
+    return draft
+
+
+def parse_capture(text: str, title_hint: str | None = None) -> list[Draft]:
+    """Split cleaned-up capture text into article drafts (those with body paragraphs only).
+
+    ``title_hint`` (from markdown or HTML markup) names the first article's title.
+    """
+    drafts: list[Draft] = []
+    for number, segment in enumerate(_segments(_items(text))):
+        draft = _draft(segment, title_hint if number == 0 else None)
+        # Text after a footer is a further article only with two or more paragraphs.
+        if draft.paragraphs and (not drafts or len(draft.paragraphs) >= 2):
+            drafts.append(draft)
+    return drafts

@@ -1,0 +1,207 @@
+"""Per-channel settings (overriding the configured defaults) and the admin audit trail.
+
+A NULL column in ``channel_settings`` means "use the default": :meth:`ChannelStore.get`
+merges the stored overrides over the defaults the caller passes (from the config), so
+changing the config still changes every channel that has no override.
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+import aiosqlite
+
+from bot.core.errors import QueryError
+from bot.store.db import atomic, format_ts, parse_ts, utcnow
+
+FIELDS = ("enabled", "answer_mentions", "ephemeral", "threads")
+
+Overrides = tuple[bool | None, bool | None, bool | None, bool | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSettings:
+    enabled: bool = True
+    answer_mentions: bool = True
+    ephemeral: bool = False
+    threads: bool = False
+
+
+DEFAULT_CHANNEL_SETTINGS = ChannelSettings()
+
+
+def _merge(overrides: Overrides, defaults: ChannelSettings) -> ChannelSettings:
+    pairs = zip(FIELDS, overrides, strict=True)
+    changes = {name: value for name, value in pairs if value is not None}
+    return dataclasses.replace(defaults, **changes) if changes else defaults
+
+
+def _overrides(row: Any) -> Overrides:
+    a, b, c, d = (None if v is None else bool(v) for v in tuple(row)[-4:])
+    return (a, b, c, d)
+
+
+class ChannelStore:
+    """Reads and writes ``channel_settings``; reads are cached until the next :meth:`set`.
+
+    The cache belongs to this object: changes made by another process (the CLI) show up
+    after :meth:`clear_cache` or a restart.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._cache: dict[tuple[str, str], Overrides | None] = {}
+
+    async def get(
+        self, guild_id: int | str, channel_id: int | str, defaults: ChannelSettings
+    ) -> ChannelSettings:
+        key = (str(guild_id), str(channel_id))
+        if key not in self._cache:
+            cursor = await self._conn.execute(
+                f"SELECT {', '.join(FIELDS)} FROM channel_settings "
+                "WHERE guild_id = ? AND channel_id = ?",
+                key,
+            )
+            row = await cursor.fetchone()
+            self._cache[key] = None if row is None else _overrides(row)
+        stored = self._cache[key]
+        return defaults if stored is None else _merge(stored, defaults)
+
+    async def set(
+        self,
+        guild_id: int | str,
+        channel_id: int | str,
+        *,
+        updated_by: int | str | None,
+        **fields: bool | None,
+    ) -> None:
+        """Override the given fields (``None`` = back to the default); others are kept."""
+        if not fields:
+            raise ValueError("no channel setting given")
+        for name, value in fields.items():
+            if name not in FIELDS:
+                raise ValueError(f"unknown channel setting {name!r}")
+            if value is not None and not isinstance(value, bool):
+                raise ValueError(f"channel setting {name!r} must be true, false or None")
+        names = [n for n in FIELDS if n in fields]  # fixed whitelist: safe to splice
+        values = [None if fields[n] is None else int(bool(fields[n])) for n in names]
+        key = (str(guild_id), str(channel_id))
+        sql = (
+            f"INSERT INTO channel_settings (guild_id, channel_id, {', '.join(names)}, "
+            f"updated_at, updated_by) VALUES (?, ?, {', '.join('?' for _ in names)}, ?, ?) "
+            "ON CONFLICT (guild_id, channel_id) DO UPDATE SET "
+            + ", ".join(f"{n} = excluded.{n}" for n in names)
+            + ", updated_at = excluded.updated_at, updated_by = excluded.updated_by"
+        )
+        by = None if updated_by is None else str(updated_by)
+        try:
+            async with atomic(self._conn):
+                await self._conn.execute(sql, [*key, *values, format_ts(utcnow()), by])
+        finally:
+            self._cache.pop(key, None)
+
+    async def reset(self, guild_id: int | str, channel_id: int | str) -> bool:
+        """Drop every override of a channel; False if it had none."""
+        key = (str(guild_id), str(channel_id))
+        try:
+            async with atomic(self._conn):
+                cursor = await self._conn.execute(
+                    "DELETE FROM channel_settings WHERE guild_id = ? AND channel_id = ?", key
+                )
+                return cursor.rowcount > 0
+        finally:
+            self._cache.pop(key, None)
+
+    async def list(
+        self, guild_id: int | str, defaults: ChannelSettings = DEFAULT_CHANNEL_SETTINGS
+    ) -> builtins.list[tuple[str, ChannelSettings]]:
+        """Channels of a guild with stored overrides, merged over ``defaults``, by id."""
+        rows = await self._conn.execute_fetchall(
+            f"SELECT channel_id, {', '.join(FIELDS)} FROM channel_settings "
+            "WHERE guild_id = ? ORDER BY channel_id",
+            (str(guild_id),),
+        )
+        return [(str(row[0]), _merge(_overrides(row), defaults)) for row in rows]
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+
+# -- admin audit ----------------------------------------------------------------------------
+
+
+class AdminAttempt(NamedTuple):
+    id: int
+    ts: datetime
+    guild_id: str | None
+    channel_id: str | None
+    user_key: str | None
+    action: str
+    allowed: bool
+    detail: str | None
+
+
+async def log_admin_attempt(
+    conn: aiosqlite.Connection,
+    *,
+    guild_id: int | str | None,
+    channel_id: int | str | None,
+    user_key: str | None,
+    action: str,
+    allowed: bool,
+    detail: str | None = None,
+    ts: datetime | None = None,
+) -> int:
+    """Record one admin command attempt (refused ones too); return its row id."""
+    async with atomic(conn):
+        cursor = await conn.execute(
+            "INSERT INTO admin_audit (ts, guild_id, channel_id, user_key, action, allowed, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                format_ts(ts or utcnow()),
+                None if guild_id is None else str(guild_id),
+                None if channel_id is None else str(channel_id),
+                user_key,
+                action,
+                int(bool(allowed)),
+                detail,
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+
+async def admin_attempts(
+    conn: aiosqlite.Connection,
+    *,
+    days: int | None = 7,
+    allowed: bool | None = None,
+    limit: int = 50,
+    now: datetime | None = None,
+) -> list[AdminAttempt]:
+    """Admin attempts, newest first; ``allowed=False`` gives only the refused ones."""
+    if isinstance(limit, bool) or limit < 1:
+        raise QueryError("limit must be a whole number of at least 1")
+    clauses: list[str] = []
+    params: list[Any] = []
+    if days is not None:
+        if isinstance(days, bool) or days < 1:
+            raise QueryError("days must be a whole number of at least 1")
+        clauses.append("ts >= ?")
+        params.append(format_ts((now or utcnow()) - timedelta(days=days)))
+    if allowed is not None:
+        clauses.append("allowed = ?")
+        params.append(int(allowed))
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    rows = await conn.execute_fetchall(
+        "SELECT id, ts, guild_id, channel_id, user_key, action, allowed, detail "
+        f"FROM admin_audit{where} ORDER BY ts DESC, id DESC LIMIT ?",
+        [*params, limit],
+    )
+    return [
+        AdminAttempt(r[0], parse_ts(r[1]), r[2], r[3], r[4], r[5], bool(r[6]), r[7])
+        for r in (tuple(row) for row in rows)
+    ]

@@ -1,0 +1,379 @@
+"""The query log: one row per query, written in batches by a single background task.
+
+:meth:`QueryLog.record` never blocks and never raises: it converts the record to plain
+values and puts it on an unbounded :class:`asyncio.Queue`. One writer task drains the queue
+in batches (up to ``batch_size`` rows, or whatever arrived within ``flush_interval``) and
+writes each batch with one ``executemany`` in one transaction. A failed write is retried with
+a short backoff; if it still fails the rows stay queued for the next flush (nothing is ever
+dropped) and the failure is logged. :meth:`QueryLog.close` writes everything still pending.
+
+Inserts are ``INSERT OR IGNORE`` on the unique ``request_id``, so writing a batch twice (a
+commit whose outcome was unknown) cannot duplicate rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from bot.store.db import atomic, format_ts, hash_user, load_salt, utcnow
+
+logger = logging.getLogger(__name__)
+
+DAY_SECONDS = 24 * 60 * 60.0
+T = TypeVar("T")
+
+_INSERT = (
+    "INSERT OR IGNORE INTO queries (ts, guild_id, channel_id, user_key, command, query, "
+    "filters, result_count, found, top_hits, latency_ms, error_id, feedback, feedback_at, "
+    "request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class QueryRecord:
+    """One answered (or failed) query, as the caller saw it. ``user_id`` is the raw id."""
+
+    command: str
+    query: str
+    ts: datetime = field(default_factory=utcnow)
+    guild_id: int | str | None = None
+    channel_id: int | str | None = None
+    user_id: int | str | None = None
+    filters: Mapping[str, Any] = field(default_factory=dict)
+    result_count: int = 0
+    found: bool = False
+    top_hits: Sequence[tuple[str, int]] = ()
+    latency_ms: float | None = None
+    error_id: str | None = None
+    request_id: str = field(default_factory=new_request_id)
+
+
+@dataclass
+class QueryLogStats:
+    recorded: int = 0
+    written: int = 0
+    batches: int = 0  # successful write transactions
+    retries: int = 0
+    failures: int = 0  # batches still failing after every retry (rows kept)
+
+
+@dataclass(eq=False)
+class _Pending:
+    """A recorded row not yet committed; feedback may still be set on it."""
+
+    request_id: str
+    user_id: int | str | None
+    values: tuple[Any, ...]  # ts .. error_id, without user_key
+    feedback: int | None = None
+    feedback_at: str | None = None
+    in_flight: bool = False
+
+
+def _opt_str(value: int | str | None) -> str | None:
+    return None if value is None else str(value)
+
+
+class QueryLog:
+    """Batched, never-blocking writer for the ``queries`` table."""
+
+    retry_delays: tuple[float, ...] = (0.05, 0.1, 0.2, 0.4, 0.8)
+    max_cooldown: float = 60.0
+
+    def __init__(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        hash_users: bool,
+        batch_size: int,
+        flush_interval: float,
+        retention_days: int,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self._conn = conn
+        self._hash_users = hash_users
+        self._batch_size = batch_size
+        self._flush_interval = max(0.0, flush_interval)
+        self._retention_days = retention_days
+        self._salt: str | None = None
+        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._buffer: list[_Pending] = []  # taken off the queue, not yet committed
+        self._unwritten: dict[str, _Pending] = {}  # request_id -> row (queue or buffer)
+        self._late_feedback: dict[str, tuple[int, str]] = {}  # DB update still to retry
+        self._write_lock = asyncio.Lock()
+        self._writer: asyncio.Task[None] | None = None
+        self._closed = False
+        self.stats = QueryLogStats()
+
+    # -- public API ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load the salt and start the writer task (once)."""
+        await self._ensure_salt()
+        if self._writer is None and not self._closed:
+            self._writer = asyncio.create_task(self._run(), name="querylog-writer")
+
+    def record(self, rec: QueryRecord) -> None:
+        """Queue ``rec`` for writing. Never blocks, never raises."""
+        try:
+            if self._closed:
+                logger.warning("query log is closed; %s queued for a final flush", rec.request_id)
+            values = (
+                format_ts(rec.ts),
+                _opt_str(rec.guild_id),
+                _opt_str(rec.channel_id),
+                rec.command,
+                rec.query,
+                json.dumps(dict(rec.filters), default=str, sort_keys=True),
+                int(rec.result_count),
+                1 if rec.found else 0,
+                json.dumps([[str(d), int(p)] for d, p in rec.top_hits]),
+                None if rec.latency_ms is None else float(rec.latency_ms),
+                rec.error_id,
+            )
+            row = _Pending(rec.request_id, rec.user_id, values)
+            self._unwritten[rec.request_id] = row
+            self._queue.put_nowait(row)
+            self.stats.recorded += 1
+        except Exception:
+            logger.exception("query log: could not record %r", rec)
+
+    def pending(self) -> int:
+        """Rows recorded but not yet committed."""
+        return len(self._unwritten)
+
+    def user_key(self, user_id: int | str) -> str:
+        """The stored form of ``user_id``: a salted hash, or the raw id if hashing is off."""
+        if not self._hash_users:
+            return str(user_id)
+        if self._salt is None:
+            raise RuntimeError("QueryLog.start() must be awaited before hashing user ids")
+        return hash_user(self._salt, user_id)
+
+    async def flush(self) -> bool:
+        """Write everything pending now; False if some rows are still failing (kept)."""
+        await self._ensure_salt()
+        async with self._write_lock:
+            self._drain_queue()
+            return await self._write_buffer()
+
+    async def close(self) -> None:
+        """Stop the writer and write every recorded row. Idempotent."""
+        self._closed = True
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            # Holding the lock, the writer is never mid-transaction when it is cancelled.
+            async with self._write_lock:
+                writer.cancel()
+            await asyncio.wait([writer])  # the writer's CancelledError is not ours to raise
+        if not await self.flush():
+            logger.error(
+                "query log closed with %d rows that could not be written", self.pending()
+            )
+
+    async def record_feedback(self, request_id: str, value: int) -> bool:
+        """Attach +1/-1 feedback to a query; False if no such query is known."""
+        if isinstance(value, bool) or value not in (1, -1):
+            raise ValueError("feedback must be +1 or -1")
+        at = format_ts(utcnow())
+        row = self._unwritten.get(request_id)
+        if row is not None and not row.in_flight:
+            row.feedback, row.feedback_at = value, at
+            return True
+        # Possibly being written right now: wait for that write to end, then look again.
+        async with self._write_lock:
+            row = self._unwritten.get(request_id)
+            if row is not None:
+                row.feedback, row.feedback_at = value, at
+                return True
+            try:
+                return await self._retrying(
+                    "feedback", lambda: self._update_feedback(request_id, value, at)
+                )
+            except sqlite3.Error:
+                self._late_feedback[request_id] = (value, at)
+                return True
+
+    async def prune(self, now: datetime | None = None) -> int:
+        """Delete rows older than ``retention_days`` (<= 0 keeps all); return how many."""
+        if self._retention_days <= 0:
+            return 0
+        cutoff = format_ts((now or utcnow()) - timedelta(days=self._retention_days))
+        async with atomic(self._conn):
+            q = await self._conn.execute("DELETE FROM queries WHERE ts < ?", (cutoff,))
+            a = await self._conn.execute("DELETE FROM admin_audit WHERE ts < ?", (cutoff,))
+            deleted = max(q.rowcount, 0) + max(a.rowcount, 0)
+        if deleted:
+            logger.info("pruned %d log rows older than %d days", deleted, self._retention_days)
+        return deleted
+
+    async def forget_user(self, user_key: str) -> int:
+        """Delete every row (queries and admin audit) of ``user_key``; return how many."""
+        await self._ensure_salt()
+        async with self._write_lock:
+            self._drain_queue()
+            keep = [r for r in self._buffer if self._key(r) != user_key]
+            dropped = len(self._buffer) - len(keep)
+            for row in self._buffer:
+                if self._key(row) == user_key:
+                    self._unwritten.pop(row.request_id, None)
+            self._buffer[:] = keep
+            async with atomic(self._conn):
+                q = await self._conn.execute("DELETE FROM queries WHERE user_key = ?", (user_key,))
+                a = await self._conn.execute(
+                    "DELETE FROM admin_audit WHERE user_key = ?", (user_key,)
+                )
+                deleted = max(q.rowcount, 0) + max(a.rowcount, 0)
+        logger.info("forgot a user: %d rows deleted", deleted + dropped)
+        return deleted + dropped
+
+    async def run_daily_prune(self, interval: float = DAY_SECONDS) -> None:
+        """Prune now and then every ``interval`` seconds, until cancelled."""
+        while True:
+            try:
+                await self.prune()
+            except (sqlite3.Error, ValueError) as exc:
+                logger.error("query log prune failed: %s", exc)
+            await asyncio.sleep(interval)
+
+    # -- writer --------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        cooldown = self._flush_interval
+        while True:
+            if not self._buffer:
+                self._buffer.append(await self._queue.get())
+            deadline = loop.time() + self._flush_interval
+            while len(self._buffer) < self._batch_size:
+                if self._drain_queue(limit=self._batch_size - len(self._buffer)):
+                    continue
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    async with asyncio.timeout(remaining):
+                        row = await self._queue.get()
+                except TimeoutError:
+                    break
+                self._buffer.append(row)
+            try:
+                async with self._write_lock:
+                    ok = await self._write_buffer()
+            except Exception:
+                logger.exception("query log writer: unexpected error; rows kept")
+                ok = False
+            if ok:
+                cooldown = self._flush_interval
+            else:
+                cooldown = min(max(cooldown * 2, 1.0), self.max_cooldown)
+                await asyncio.sleep(cooldown)
+
+    def _drain_queue(self, limit: int | None = None) -> int:
+        taken = 0
+        while limit is None or taken < limit:
+            try:
+                self._buffer.append(self._queue.get_nowait())
+            except asyncio.QueueEmpty:
+                break
+            taken += 1
+        return taken
+
+    async def _write_buffer(self) -> bool:
+        """Write the buffer batch by batch (lock held); stop at the first failed batch."""
+        while self._buffer:
+            batch = self._buffer[: self._batch_size]
+            if not await self._write_batch(batch):
+                return False
+            del self._buffer[: len(batch)]
+        if self._late_feedback:
+            await self._apply_late_feedback()
+        return True
+
+    async def _write_batch(self, batch: list[_Pending]) -> bool:
+        for row in batch:
+            row.in_flight = True
+        try:
+            inserted = await self._retrying(
+                f"{len(batch)} rows", lambda: self._insert_batch([self._params(r) for r in batch])
+            )
+        except sqlite3.Error:
+            self.stats.failures += 1
+            return False
+        finally:
+            for row in batch:
+                row.in_flight = False
+        if inserted < len(batch):
+            logger.warning("query log: %d duplicate request ids ignored", len(batch) - inserted)
+        for row in batch:
+            self._unwritten.pop(row.request_id, None)
+        self.stats.batches += 1
+        self.stats.written += inserted
+        return True
+
+    async def _retrying(self, what: str, attempt: Callable[[], Awaitable[T]]) -> T:
+        """Await ``attempt()``, retrying sqlite3 errors with backoff; re-raise the last."""
+        delays = self.retry_delays
+        for n in range(len(delays) + 1):
+            try:
+                return await attempt()
+            except sqlite3.Error as exc:
+                if n == len(delays):
+                    logger.error(
+                        "query log: writing %s failed after %d attempts: %s (kept for the next"
+                        " flush)", what, n + 1, exc,
+                    )
+                    raise
+                self.stats.retries += 1
+                logger.warning("query log: writing %s failed (%s); retrying", what, exc)
+                await asyncio.sleep(delays[n])
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _insert_batch(self, params: list[tuple[Any, ...]]) -> int:
+        async with atomic(self._conn):
+            cursor = await self._conn.executemany(_INSERT, params)
+            return max(cursor.rowcount, 0)
+
+    async def _update_feedback(self, request_id: str, value: int, at: str) -> bool:
+        async with atomic(self._conn):
+            cursor = await self._conn.execute(
+                "UPDATE queries SET feedback = ?, feedback_at = ? WHERE request_id = ?",
+                (value, at, request_id),
+            )
+            return cursor.rowcount > 0
+
+    async def _apply_late_feedback(self) -> None:
+        for request_id, (value, at) in list(self._late_feedback.items()):
+            try:
+                await self._update_feedback(request_id, value, at)
+            except sqlite3.Error as exc:
+                logger.error("query log: feedback for %s still not written: %s", request_id, exc)
+                return
+            del self._late_feedback[request_id]
+
+    # -- helpers -------------------------------------------------------------------------
+
+    async def _ensure_salt(self) -> None:
+        if self._salt is None and self._hash_users:
+            self._salt = await load_salt(self._conn)
+
+    def _key(self, row: _Pending) -> str | None:
+        return None if row.user_id is None else self.user_key(row.user_id)
+
+    def _params(self, row: _Pending) -> tuple[Any, ...]:
+        v = row.values
+        return (*v[:3], self._key(row), *v[3:], row.feedback, row.feedback_at, row.request_id)
