@@ -1,0 +1,146 @@
+"""`archive-bot logs`: every view in every format, prune, forget, on a seeded database."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.store.db import open_database, utcnow
+from bot.store.querylog import QueryLog, QueryRecord
+
+
+async def seed(path: Path) -> str:
+    conn = await open_database(path)
+    qlog = QueryLog(conn, hash_users=True, batch_size=50, flush_interval=0.01, retention_days=30)
+    await qlog.start()
+    now = utcnow()
+    rows = [
+        QueryRecord("search", "Idlib offensive", ts=now - timedelta(hours=1), user_id=1,
+                    result_count=5, found=True, top_hits=[("002_817d4b4767b2b63e", 3)],
+                    latency_ms=4.0, request_id="r1"),
+        QueryRecord("ask", "who won the world cup", ts=now - timedelta(hours=2), user_id=2,
+                    result_count=0, found=False, latency_ms=9.5, request_id="r2"),
+        QueryRecord("ask", "Who won the world cup ", ts=now - timedelta(days=2), user_id=1,
+                    result_count=0, found=False, latency_ms=30.0, request_id="r3"),
+        QueryRecord("quote", "no one doubts", ts=now - timedelta(days=3), user_id=3,
+                    result_count=1, found=True, latency_ms=120.0, request_id="r4"),
+        QueryRecord("search", "ancient history", ts=now - timedelta(days=60), user_id=3,
+                    result_count=2, found=True, latency_ms=1.0, request_id="r5"),
+    ]
+    for row in rows:
+        qlog.record(row)
+    await qlog.flush()
+    await qlog.record_feedback("r4", -1)
+    key = qlog.user_key(1)
+    await qlog.close()
+    await conn.close()
+    return key
+
+
+@pytest.fixture
+def env(tmp_path: Path):
+    db = tmp_path / "q.sqlite3"
+    config = tmp_path / "c.yaml"
+    config.write_text(f"querylog:\n  path: {db}\n  retention_days: 30\n")
+    user1 = asyncio.run(seed(db))
+    return config, db, user1
+
+
+def run(capsys, config: Path, *args: str) -> tuple[int, str]:
+    code = main(["logs", "--config", str(config), *args])
+    out, err = capsys.readouterr()
+    assert err == "" or code != 0
+    return code, out
+
+
+def test_recent_json_newest_first(env, capsys) -> None:
+    config, _, user1 = env
+    code, out = run(capsys, config, "--format", "json")
+    rows = json.loads(out)["rows"]
+    assert code == 0
+    assert [r["query"] for r in rows] == ["Idlib offensive", "who won the world cup",
+                                         "Who won the world cup ", "no one doubts",
+                                         "ancient history"]
+    assert rows[0]["user_key"] == user1 and user1 != "1"
+
+
+def test_days_user_and_command_filters(env, capsys) -> None:
+    config, _, user1 = env
+    _, out = run(capsys, config, "--format", "json", "--days", "7", "--user", user1)
+    assert [r["query"] for r in json.loads(out)["rows"]] == ["Idlib offensive",
+                                                           "Who won the world cup "]
+    _, out = run(capsys, config, "--format", "json", "--command", "ask")
+    assert {r["command"] for r in json.loads(out)["rows"]} == {"ask"}
+
+
+def test_unanswered_groups_the_gaps(env, capsys) -> None:
+    config, _, _ = env
+    _, out = run(capsys, config, "--view", "unanswered", "--format", "json")
+    rows = json.loads(out)["rows"]
+    assert [(r["query"], r["times"]) for r in rows] == [("who won the world cup", 2)]
+
+
+def test_top_slow_feedback(env, capsys) -> None:
+    config, _, _ = env
+    _, out = run(capsys, config, "--view", "top", "--format", "json", "--limit", "1")
+    assert json.loads(out)["rows"][0]["times"] == 2
+    _, out = run(capsys, config, "--view", "slow", "--format", "json", "--limit", "2")
+    assert [r["latency_ms"] for r in json.loads(out)["rows"]] == [120.0, 30.0]
+    _, out = run(capsys, config, "--view", "feedback", "--format", "json")
+    assert [(r["query"], r["feedback"]) for r in json.loads(out)["rows"]] == [
+        ("no one doubts", -1)]
+
+
+def test_table_and_csv(env, capsys) -> None:
+    config, _, _ = env
+    code, out = run(capsys, config, "--view", "slow")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["latency_ms", "ts", "command"]
+    assert "120.00" in lines[2]
+    _, out = run(capsys, config, "--view", "recent", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 5 and rows[0]["query"] == "Idlib offensive"
+
+
+def test_stats(env, capsys) -> None:
+    config, _, _ = env
+    _, out = run(capsys, config, "--view", "stats", "--days", "7", "--format", "json")
+    stats = json.loads(out)["rows"][0]
+    assert stats["total"] == 4
+    assert stats["by_command"] == {"ask": 2, "quote": 1, "search": 1}
+    assert stats["answered_rate"] == 0.5
+    assert stats["negative_feedback"] == 1
+    assert len(stats["by_day"]) == 8 and sum(d["queries"] for d in stats["by_day"]) == 4
+    _, out = run(capsys, config, "--view", "stats")
+    assert "queries: 5" in out and "answered: 60%" in out
+
+
+def test_prune_applies_retention(env, capsys) -> None:
+    config, _, _ = env
+    _, out = run(capsys, config, "prune")
+    assert out.strip() == "pruned 1 rows older than 30 days"
+    _, out = run(capsys, config, "--format", "json")
+    assert "ancient history" not in out
+
+
+def test_forget_user(env, capsys) -> None:
+    config, _, user1 = env
+    _, out = run(capsys, config, "--user", user1, "--forget")
+    assert out.strip() == f"forgot user {user1}: 2 rows deleted"
+    _, out = run(capsys, config, "--format", "json")
+    assert all(r["user_key"] != user1 for r in json.loads(out)["rows"])
+    assert len(json.loads(out)["rows"]) == 3
+
+
+def test_forget_needs_a_user(env, capsys) -> None:
+    config, _, _ = env
+    assert main(["logs", "--config", str(config), "--forget"]) == 2
+    assert "--forget needs --user" in capsys.readouterr().err
