@@ -11,16 +11,16 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
-from bot.cli import logs, search
+from bot.cli import answers, logs, run, search
 from bot.cli.common import common_parser
 from bot.core.errors import ArchiveBotError
 
 log = logging.getLogger(__name__)
 
 # Each module adds its subcommands; the order is the order of `archive-bot --help`.
-COMMAND_MODULES = (search, logs)
+COMMAND_MODULES = (search, answers, logs, run)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    load_dotenv()  # secrets from .env; the real environment wins
+    load_dotenv(find_dotenv(usecwd=True))  # .env in the working directory; env wins
     parser = build_parser()
     args = parser.parse_args(argv)
     level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)

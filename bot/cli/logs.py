@@ -7,9 +7,9 @@ import asyncio
 import csv
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import aiosqlite
 
@@ -97,10 +97,11 @@ async def fetch_view(
             "positive_feedback": s.positive_feedback,
             "by_day": [{"date": d.isoformat(), "queries": n} for d, n in s.by_day],
         }]
-    fetch = {"recent": views.recent, "top": views.top, "unanswered": views.unanswered,
-             "slow": views.slow, "feedback": views.feedback}[view]
-    found: Sequence[NamedTuple] = await fetch(conn, days=days, user=user, command=command,
-                                              limit=limit)
+    fetch: Callable[..., Awaitable[Sequence[Any]]] = {
+        "recent": views.recent, "top": views.top, "unanswered": views.unanswered,
+        "slow": views.slow, "feedback": views.feedback,
+    }[view]
+    found = await fetch(conn, days=days, user=user, command=command, limit=limit)
     return [{k: _plain(v) for k, v in row._asdict().items()} for row in found]
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.core import ingest
+from bot.core.answers.quotes import extract_quotes, quotes_to_json
 from bot.core.errors import IndexFormatError, IngestError
 from bot.core.index import (
     ArchiveIndex,
@@ -219,6 +220,7 @@ def build(
     removed = sorted(set(old_files) - {e.path for _, e in scanned.files})
     index = build_index(parsed, tokenizer, settings.bm25, metadata_sha256=scanned.metadata_sha256,
                         progress=progress)
+    index.extras["quotes"] = quotes_to_json(extract_quotes(index))
     index.extras["metadata_sha256"] = scanned.metadata_sha256
     seconds = time.perf_counter() - started
     report = BuildReport(

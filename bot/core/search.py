@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -16,6 +17,9 @@ from bot.core.errors import QueryError
 from bot.core.index import ArchiveIndex
 from bot.core.models import Filters, SearchHit, SearchResult
 from bot.core.tokenize import Tokenizer
+
+if TYPE_CHECKING:
+    from bot.core.answers.quotes import QuoteBook
 
 
 class FiltersExcludeAllError(QueryError):
@@ -71,6 +75,13 @@ class Archive:
         )
         self._doc_dates = ordinals
         self._mask = lru_cache(maxsize=64)(self._compute_mask)
+
+    @cached_property
+    def quotes(self) -> QuoteBook:
+        """The quotations extracted at index time, ready for lookup (built on first use)."""
+        from bot.core.answers.quotes import QuoteBook
+
+        return QuoteBook.from_json(self.index.extras.get("quotes", []), self.index)
 
     # ------------------------------------------------------------------ validation
     def check_query(self, query: str, *, what: str = "query") -> str:

@@ -1,0 +1,139 @@
+"""Running the bot: open everything, connect, and shut down without losing a log row.
+
+:func:`run_bot` opens the archive (in the CPU pool, off the event loop), the database and
+the query log, builds the bot, installs SIGTERM/SIGINT handlers that close it, starts the
+daily prune (and the scheduled reindex, when configured), then connects. However the bot
+stops, the query log is closed — which writes every recorded row — before the database.
+The token is passed to discord.py and never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+
+import discord
+
+from bot.app.client import ArchiveBot
+from bot.app.services import Services, make_executor
+from bot.config import Settings
+from bot.core.errors import ConfigError
+from bot.core.service import ArchiveService
+from bot.store.channels import ChannelStore
+from bot.store.db import open_database
+from bot.store.querylog import QueryLog
+
+log = logging.getLogger(__name__)
+
+# discord.py's names for the tasks that run our handlers (commands, buttons, mentions).
+HANDLER_TASKS = ("CommandTree-invoker", "discord-ui-", "discord.py: on_message")
+DRAIN_SECONDS = 10.0
+
+
+async def open_services(settings: Settings) -> Services:
+    """Archive, database, query log (started) and the CPU pool; raises before connecting."""
+    loop = asyncio.get_running_loop()
+    executor = make_executor()
+    try:
+        service, report = await loop.run_in_executor(executor, ArchiveService.open, settings)
+        log.info("%s", report.summary())
+        db = await open_database(settings.querylog.path)
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    q = settings.querylog
+    querylog = QueryLog(db, hash_users=q.hash_users, batch_size=q.batch_size,
+                        flush_interval=q.flush_interval_seconds, retention_days=q.retention_days)
+    await querylog.start()
+    return Services(settings, service, querylog, ChannelStore(db), executor, db)
+
+
+async def close_services(services: Services) -> None:
+    try:
+        await services.querylog.close()
+    finally:
+        if services.db is not None:
+            await services.db.close()
+        services.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def start_reindex_watch(services: Services) -> threading.Event | None:
+    """Reindex when the archive changes, every ``index.reindex_interval_minutes``."""
+    minutes = services.settings.index.reindex_interval_minutes
+    if minutes <= 0:
+        return None
+    stop = threading.Event()
+    thread = threading.Thread(target=services.archive.watch, args=(minutes * 60, stop),
+                              name="archive-reindex", daemon=True)
+    thread.start()
+    return stop
+
+
+async def drain_handlers(timeout: float = DRAIN_SECONDS) -> None:
+    """Let answers being computed finish (and record their rows) before disconnecting."""
+    me = asyncio.current_task()
+    busy = [t for t in asyncio.all_tasks()
+            if t is not me and not t.done() and t.get_name().startswith(HANDLER_TASKS)]
+    if busy:
+        log.info("waiting up to %.0f s for %d handlers to finish", timeout, len(busy))
+        await asyncio.wait(busy, timeout=timeout)
+
+
+async def shutdown(bot: ArchiveBot) -> None:
+    await drain_handlers()
+    await bot.close()
+
+
+def install_signal_handlers(bot: ArchiveBot) -> list[signal.Signals]:
+    loop = asyncio.get_running_loop()
+    closing: list[asyncio.Task[None]] = []
+
+    def stop(sig: signal.Signals) -> None:
+        log.info("%s received: shutting down", sig.name)
+        if not closing:
+            closing.append(loop.create_task(shutdown(bot), name="shutdown"))
+
+    installed = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop, sig)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - not on a main thread
+            log.debug("cannot handle %s here", sig.name)
+    return installed
+
+
+async def serve(services: Services, token: str) -> int:
+    bot = ArchiveBot(services)
+    installed = install_signal_handlers(bot)
+    prune = asyncio.create_task(services.querylog.run_daily_prune(), name="querylog-prune")
+    watch = start_reindex_watch(services)
+    try:
+        await bot.start(token)
+    except discord.LoginFailure:
+        raise ConfigError("Discord rejected DISCORD_TOKEN (login failed)") from None
+    finally:
+        if watch is not None:
+            watch.set()
+        prune.cancel()
+        await bot.close()
+        loop = asyncio.get_running_loop()
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+    log.info("disconnected")
+    return 0
+
+
+async def _main(settings: Settings, token: str) -> int:
+    services = await open_services(settings)
+    try:
+        return await serve(services, token)
+    finally:
+        await close_services(services)
+
+
+def run_bot(settings: Settings, token: str) -> int:
+    """Run until the connection closes or SIGTERM/SIGINT; the process exit status."""
+    return asyncio.run(_main(settings, token))

@@ -1,0 +1,223 @@
+"""What the bot's commands share: settings, the live archive, the stores, the CPU pool.
+
+:class:`Services` is built once by the runner (or a test) and handed to the bot. CPU-bound
+core calls (scoring, summarising, quote lookup) go through :meth:`Services.run_cpu`, a bounded
+thread pool, so the event loop keeps heartbeating and serving other users meanwhile.
+:class:`Request` times one command and writes its query-log row exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import secrets
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import aiosqlite
+from discord.app_commands import Cooldown
+
+from bot.config import Settings
+from bot.core.answers.summary import suggest_documents
+from bot.core.search import Archive
+from bot.core.service import ArchiveService
+from bot.store.channels import ChannelSettings, ChannelStore
+from bot.store.querylog import QueryLog, QueryRecord, new_request_id
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+TOP_HITS = 5  # (doc_id, paragraph) pairs kept per query-log row
+
+
+def new_error_id() -> str:
+    """A short random id tying what a user sees to a traceback in the log."""
+    return secrets.token_hex(4)
+
+
+def warm_archive(archive: Archive) -> None:
+    """Build what autocomplete reads (the quote book, the folded titles) ahead of use, so
+    autocomplete never does that work on the event loop. CPU work: run it in the pool."""
+    _ = archive.quotes
+    suggest_documents(archive, "warm", 1)
+
+
+def is_warm(archive: Archive) -> bool:
+    return "quotes" in vars(archive)  # Archive.quotes is a cached_property
+
+
+def make_executor(workers: int | None = None) -> ThreadPoolExecutor:
+    """The bounded pool for CPU work (numpy/scipy release the GIL for the heavy parts)."""
+    count = workers or max(2, min(4, os.cpu_count() or 2))
+    return ThreadPoolExecutor(max_workers=count, thread_name_prefix="archive-cpu")
+
+
+class UserCooldowns:
+    """``rate`` commands per ``per`` seconds per user, from the settings (not decorators).
+
+    ``app_commands.checks.cooldown`` fixes its numbers at import time; this mapping reads them
+    from the configuration. A rate or period of 0 turns cooldowns off.
+    """
+
+    _PRUNE_AT = 10_000
+
+    def __init__(
+        self, rate: int, per: float, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.rate = rate
+        self.per = per
+        self._clock = clock
+        self._buckets: dict[int, Cooldown] = {}
+
+    @property
+    def enabled(self) -> bool:
+        return self.rate > 0 and self.per > 0
+
+    def hit(self, user_id: int) -> tuple[Cooldown, float] | None:
+        """Spend one token for ``user_id``; ``(cooldown, retry_after)`` when over the rate."""
+        if not self.enabled:
+            return None
+        now = self._clock()
+        if len(self._buckets) >= self._PRUNE_AT:
+            self._buckets = {
+                uid: cd for uid, cd in self._buckets.items() if cd.get_tokens(now) < cd.rate
+            }
+        bucket = self._buckets.get(user_id)
+        if bucket is None:
+            bucket = self._buckets[user_id] = Cooldown(self.rate, self.per)
+        retry_after = bucket.update_rate_limit(now)
+        return None if retry_after is None else (bucket, retry_after)
+
+
+@dataclass
+class Services:
+    """Everything a command needs, created once at start-up (never a module global)."""
+
+    settings: Settings
+    archive: ArchiveService
+    querylog: QueryLog
+    channels: ChannelStore
+    executor: ThreadPoolExecutor
+    db: aiosqlite.Connection | None = None
+    cooldowns: UserCooldowns = field(init=False)
+    _warming: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        d = self.settings.discord
+        self.cooldowns = UserCooldowns(d.cooldown_rate, d.cooldown_seconds)
+
+    def warm_soon(self) -> None:
+        """Warm the serving archive in the pool (once at a time); see :func:`warm_archive`."""
+        if self._warming is not None and not self._warming.done():
+            return
+        task = asyncio.get_running_loop().create_task(
+            self.run_cpu(warm_archive, self.archive.current), name="warm-archive"
+        )
+        task.add_done_callback(_log_failure)
+        self._warming = task
+
+    async def run_cpu(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``func(*args, **kwargs)`` in the CPU pool and await its result."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(func, *args, **kwargs))
+
+    def channel_defaults(self) -> ChannelSettings:
+        d = self.settings.discord
+        return ChannelSettings(
+            enabled=True,
+            answer_mentions=d.answer_mentions,
+            ephemeral=d.ephemeral,
+            threads=d.reply_in_threads,
+        )
+
+    async def channel_settings(
+        self, guild_id: int | None, channel_id: int | None
+    ) -> ChannelSettings:
+        """The channel's stored overrides over the configured defaults (DMs: defaults)."""
+        defaults = self.channel_defaults()
+        if guild_id is None or channel_id is None:
+            return defaults
+        return await self.channels.get(guild_id, channel_id, defaults)
+
+    def begin(
+        self,
+        command: str,
+        query: str,
+        *,
+        guild_id: int | None,
+        channel_id: int | None,
+        user_id: int | None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> Request:
+        return Request(self.querylog, command, query, guild_id, channel_id, user_id,
+                       {k: v for k, v in (filters or {}).items() if v is not None})
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("warming the archive failed", exc_info=task.exception())
+
+
+class Request:
+    """One command or mention being answered: its request id, timing and log row.
+
+    Set :attr:`result_count`, :attr:`found` and :attr:`top_hits` as the answer takes shape;
+    :meth:`finish` records the row once (later calls are ignored), with the latency so far.
+    """
+
+    def __init__(
+        self,
+        querylog: QueryLog,
+        command: str,
+        query: str,
+        guild_id: int | None,
+        channel_id: int | None,
+        user_id: int | None,
+        filters: dict[str, Any],
+    ) -> None:
+        self._querylog = querylog
+        self.command = command
+        self.query = query
+        self.guild_id = guild_id
+        self.channel_id = channel_id
+        self.user_id = user_id
+        self.filters = filters
+        self.request_id = new_request_id()
+        self.result_count = 0
+        self.found = False
+        self.top_hits: list[tuple[str, int]] = []
+        self.started = time.perf_counter()
+        self.recorded = False
+
+    def set_hits(self, hits: Sequence[tuple[str, int]], *, count: int, found: bool) -> None:
+        self.top_hits = [(str(d), int(p)) for d, p in hits[:TOP_HITS]]
+        self.result_count = count
+        self.found = found
+
+    def finish(self, error_id: str | None = None) -> None:
+        if self.recorded:
+            return
+        self.recorded = True
+        latency = (time.perf_counter() - self.started) * 1000
+        self._querylog.record(
+            QueryRecord(
+                command=self.command,
+                query=self.query,
+                guild_id=self.guild_id,
+                channel_id=self.channel_id,
+                user_id=self.user_id,
+                filters=self.filters,
+                result_count=self.result_count,
+                found=self.found,
+                top_hits=self.top_hits,
+                latency_ms=round(latency, 3),
+                error_id=error_id,
+                request_id=self.request_id,
+            )
+        )

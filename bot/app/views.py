@@ -1,0 +1,268 @@
+"""Buttons: Previous/Next paging and "Was this helpful?" feedback, and sending pages.
+
+Paging is a :class:`Paginator` view with a timeout (``view_timeout_seconds``): only the
+asker may page; on timeout it disables its paging buttons by editing the message.
+
+Feedback is a :class:`FeedbackButton` :class:`~discord.ui.DynamicItem`, registered once on the
+bot: the ``custom_id`` (``fb:+:<request_id>:<user_id>``) carries everything a click needs, so
+clicks work for as long as the message exists — past the paginator's timeout and across
+restarts — and land on the query's log row via ``QueryLog.record_feedback``. The buttons put in
+messages are :class:`_FeedbackTwin` copies that the view store does not track: a timed-out
+view unregisters the dynamic-item patterns it holds (discord.py's ``ViewStore.remove_view``),
+which would silently kill feedback on every other message.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any, Self
+
+import discord
+
+from bot.app.render import CUSTOM_ID_MAX
+from bot.app.services import Services
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+ONLY_ASKER = "Only the person who asked can page through these results."
+ONLY_ASKER_FEEDBACK = "Only the person who asked can rate this answer."
+FEEDBACK_TEMPLATE = r"fb:(?P<sign>[+-]):(?P<rid>[0-9a-f]{32}):(?P<uid>[0-9]{1,20})"
+
+
+def services_of(client: discord.Client) -> Services:
+    services = getattr(client, "services", None)
+    if not isinstance(services, Services):
+        raise RuntimeError("this client carries no archive services")
+    return services
+
+
+def feedback_custom_id(request_id: str, owner_id: int, positive: bool) -> str:
+    custom_id = f"fb:{'+' if positive else '-'}:{request_id}:{owner_id}"
+    if len(custom_id) > CUSTOM_ID_MAX or not re.fullmatch(FEEDBACK_TEMPLATE, custom_id):
+        raise ValueError(f"cannot build a feedback custom_id from {request_id!r}")
+    return custom_id
+
+
+def _feedback_button(request_id: str, owner_id: int, positive: bool) -> dict[str, Any]:
+    return {
+        "label": "Helpful" if positive else "Not helpful",
+        "emoji": "👍" if positive else "👎",
+        "style": discord.ButtonStyle.success if positive else discord.ButtonStyle.secondary,
+        "custom_id": feedback_custom_id(request_id, owner_id, positive),
+        "row": 1,
+    }
+
+
+class _FeedbackTwin(discord.ui.Button[discord.ui.View]):
+    """A feedback button as sent: rendered, but not tracked by the view store (clicks are
+    dispatched to :class:`FeedbackButton` by its custom_id pattern)."""
+
+    def is_dispatchable(self) -> bool:
+        return False
+
+
+def feedback_buttons(request_id: str, owner_id: int) -> list[discord.ui.Button[discord.ui.View]]:
+    return [_FeedbackTwin(**_feedback_button(request_id, owner_id, sign)) for sign in (True, False)]
+
+
+class FeedbackButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=FEEDBACK_TEMPLATE
+):
+    """Handles a 👍/👎 click on any answer, from the custom_id alone."""
+
+    def __init__(self, request_id: str, owner_id: int, positive: bool) -> None:
+        super().__init__(discord.ui.Button(**_feedback_button(request_id, owner_id, positive)))
+        self.request_id = request_id
+        self.owner_id = owner_id
+        self.positive = positive
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> Self:
+        return cls(match["rid"], int(match["uid"]), match["sign"] == "+")
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(
+            ONLY_ASKER_FEEDBACK, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+        return False
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            services = services_of(interaction.client)
+            known = await services.querylog.record_feedback(
+                self.request_id, 1 if self.positive else -1
+            )
+        except Exception:
+            log.exception("feedback for %s could not be recorded", self.request_id)
+            known = None
+        if known is None:
+            text = "Sorry, your feedback could not be recorded."
+        elif known:
+            text = "Thanks for the feedback!"
+        else:
+            text = "That answer is no longer in the log, so it cannot be rated."
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+class FeedbackView(discord.ui.View):
+    """Just the two feedback buttons (a single-page answer)."""
+
+    def __init__(self, request_id: str, owner_id: int) -> None:
+        super().__init__(timeout=None)
+        for button in feedback_buttons(request_id, owner_id):
+            self.add_item(button)
+
+
+class Paginator(discord.ui.View):
+    """Previous/Next over embed pages, for the asker only; buttons disabled on timeout."""
+
+    message: discord.Message | None
+
+    def __init__(
+        self,
+        pages: Sequence[discord.Embed],
+        *,
+        owner_id: int,
+        timeout: float,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(timeout=timeout)
+        if not pages:
+            raise ValueError("a paginator needs at least one page")
+        self.pages = list(pages)
+        self.owner_id = owner_id
+        self.index = 0
+        self.message = None
+        if request_id is not None:
+            for button in feedback_buttons(request_id, owner_id):
+                self.add_item(button)
+        self._sync()
+
+    @property
+    def paging_buttons(self) -> tuple[discord.ui.Button[Self], discord.ui.Button[Self]]:
+        return (self.previous, self.next)
+
+    def _sync(self) -> None:
+        self.previous.disabled = self.index == 0
+        self.next.disabled = self.index >= len(self.pages) - 1
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(
+            ONLY_ASKER, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+        return False
+
+    async def show(self, interaction: discord.Interaction[Any], index: int) -> None:
+        self.index = max(0, min(index, len(self.pages) - 1))
+        self._sync()
+        await interaction.response.edit_message(
+            embed=self.pages[self.index], view=self, allowed_mentions=NO_MENTIONS
+        )
+
+    @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary, row=0)
+    async def previous(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[Self]
+    ) -> None:
+        await self.show(interaction, self.index - 1)
+
+    @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.primary, row=0)
+    async def next(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[Self]
+    ) -> None:
+        await self.show(interaction, self.index + 1)
+
+    async def on_timeout(self) -> None:
+        for button in self.paging_buttons:
+            button.disabled = True
+        if self.message is None:
+            return
+        try:
+            await self.message.edit(view=self, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.debug("could not disable the buttons of message %s: %s", self.message.id, exc)
+
+
+def build_view(
+    pages: Sequence[discord.Embed], *, owner_id: int, timeout: float, request_id: str | None
+) -> discord.ui.View | None:
+    if len(pages) > 1:
+        return Paginator(pages, owner_id=owner_id, timeout=timeout, request_id=request_id)
+    if request_id is not None:
+        return FeedbackView(request_id, owner_id)
+    return None
+
+
+async def respond(
+    interaction: discord.Interaction[Any],
+    pages: Sequence[discord.Embed],
+    *,
+    timeout: float,
+    request_id: str | None = None,
+    ephemeral: bool = False,
+) -> discord.Message:
+    """Send the first page (editing the deferred response, if any) with its buttons."""
+    view = build_view(pages, owner_id=interaction.user.id, timeout=timeout, request_id=request_id)
+    message: discord.Message
+    if interaction.response.is_done():
+        if view is None:
+            message = await interaction.edit_original_response(
+                embed=pages[0], allowed_mentions=NO_MENTIONS
+            )
+        else:
+            message = await interaction.edit_original_response(
+                embed=pages[0], view=view, allowed_mentions=NO_MENTIONS
+            )
+    else:
+        if view is None:
+            await interaction.response.send_message(
+                embed=pages[0], ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+            )
+        else:
+            await interaction.response.send_message(
+                embed=pages[0], view=view, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+            )
+        message = await interaction.original_response()
+    if isinstance(view, Paginator):
+        view.message = message
+    return message
+
+
+async def reply_to(
+    message: discord.Message,
+    pages: Sequence[discord.Embed],
+    *,
+    timeout: float,
+    request_id: str | None = None,
+    thread: discord.abc.Messageable | None = None,
+) -> discord.Message:
+    """Answer a message: a reply in its channel, or a plain message in ``thread``."""
+    view = build_view(pages, owner_id=message.author.id, timeout=timeout, request_id=request_id)
+    if thread is not None:
+        if view is None:
+            sent = await thread.send(embed=pages[0], allowed_mentions=NO_MENTIONS)
+        else:
+            sent = await thread.send(embed=pages[0], view=view, allowed_mentions=NO_MENTIONS)
+    elif view is None:
+        sent = await message.reply(
+            embed=pages[0], allowed_mentions=NO_MENTIONS, mention_author=False
+        )
+    else:
+        sent = await message.reply(
+            embed=pages[0], view=view, allowed_mentions=NO_MENTIONS, mention_author=False
+        )
+    if isinstance(view, Paginator):
+        view.message = sent
+    return sent

@@ -1,0 +1,691 @@
+"""Quotations: extracted at index time with their speakers, found again by fuzzy lookup.
+
+What counts as a quotation (:func:`extract_quotes`):
+
+* text in double quotes, straight or typographic (``“…”``, ``“…’’``, ``"…"``), nested single
+  quotes kept inside; an opening ``“`` never closed runs to the end of its paragraph (the
+  newspaper convention for a quotation continued in the next paragraph);
+* a line followed by an em-dash attribution in the same paragraph (``…delusional.
+  —Mohammed Alloush, HNC chief negotiator``);
+* an unquoted statement clearly attributed to a named speaker: ``X told reporters that …``,
+  ``X said (on Monday) that …``, ``X said it/he/they …``, ``According to <person>, …``,
+  ``…, she said.`` (kind ``"reported"``), only in sentences holding no quotation.
+
+Scare quotes are not quotations: a quote of one to three words counts only when it is a whole
+utterance directly attributed (``“Never,” he said.``: punctuation inside the closing mark and
+a speaker right after it); names introduced by *titled*, *called*, *dubbed*... never count.
+
+Speakers (``None`` rather than a guess): ``“…,” X said`` / ``said X`` / ``X told`` /
+``X added`` / ``X concluded`` / ``according to X`` after the quote; ``X said that … “…”`` or
+``X called on … “…”`` before it; ``he``/``she`` resolve to the last person named in the
+article (the speaker of a sentence counts before the other names in it); a surname alone
+resolves to the full name introduced earlier (``Mr. Kerry`` -> ``John F. Kerry``); an
+organisation that is the explicit subject of the verb is a speaker too (``the State
+Department said`` -> ``US State Department`` when that was named before). A quote with no
+attribution of its own takes the speaker of another quote in the same sentence, or continues
+the quotation of the sentence (or paragraph) just before it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from bisect import bisect_left
+from collections.abc import Collection, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from bot.config import TokenizerSettings
+from bot.core.answers.sentences import Name, Span, names_in, split_sentences
+from bot.core.errors import QueryError
+from bot.core.index import ArchiveIndex
+from bot.core.models import Filters
+from bot.core.tokenize import Tokenizer, normalize
+
+if TYPE_CHECKING:
+    from bot.core.search import Archive
+
+log = logging.getLogger(__name__)
+
+MIN_QUOTE_WORDS = 4
+# A match on the sentence around a quotation counts a little less than one on its words.
+CONTEXT_FACTOR = 0.97
+_VERBS = (
+    r"said|says|saying|told|telling|added|adding|concluded|stated|stating|explained|noted"
+    r"|noting|warned|warning|insisted|insisting|argued|asked|replied|continued|declared"
+    r"|announced|urged|urging|wrote|stressed|stressing|admitted|claimed|commented|remarked"
+    r"|accused|called\s+on|called\s+for|vowed|suggested"
+)
+_VERB = re.compile(rf"\b(?:{_VERBS})\b")
+_POST_PRONOUN = re.compile(rf"^[\s,.;:]*(?:he|she)\s+(?:also\s+)?(?:{_VERBS})\b", re.I)
+_POST_VERB = re.compile(rf"^[\s,.;:]*(?:{_VERBS})\s+", re.I)
+_POST_SUBJECT = re.compile(r"^[\s,.;:]*(?:the\s+)?", re.I)
+_ACCORDING = re.compile(r"\baccording\s+to\s+", re.I)
+_NAMING = re.compile(r"\b(?:titled|entitled|called|named|dubbed|known\s+as|so-called)\s*$")
+_PRONOUN_BEFORE = re.compile(r"\b(?:he|she)\s+(?:also\s+)?$", re.I)
+_DASH_LINE = re.compile(r"(?:\n|\s)[—―]\s*(?P<who>[^,\n—]{3,60}?)(?:,[^\n]*)?\s*$")
+_OPEN, _CLOSE = "“„«", "”»"
+_AL = re.compile(r"^(?:al|el)-")
+_PRONOUN_ONLY = re.compile(r"\s*(?:he|she)\s+(?:also\s+)?", re.I)
+_APPOSITION_START = re.compile(r"\s*[,-]")
+_APPOSITION = re.compile(r"(?:an?|the)\s[^,]+,\s*(.+)$")
+_WORD = re.compile(r"\w+")
+_REPORTED = re.compile(
+    r"\b(?P<verb>said|stated|warned|added|insisted|announced|argued|claimed|told"
+    r"(?:\s+(?:[A-Z][\w’'.-]*|the|reporters|journalists|Al|The))+)"
+    r"(?:\s+(?:on|last)\s+\w+|\s+today|\s+yesterday)?"
+    r"\s+(?:that\s+(?P<that>.+)|(?P<clause>(?:he|she|it|they|we|there)\s.+))$"
+)
+_TOLD_PLAIN = re.compile(r"\btold\s+(?:reporters|journalists)\s+(?P<clause>.+)$")
+_SAID_AFTER = re.compile(r"^(?P<stmt>.+),\s+(?P<who>he|she|[A-Z][\w’'-]+)\s+said\.?$")
+_ACCORDING_START = re.compile(r"^According to \S")
+
+
+class Quote(NamedTuple):
+    text: str
+    speaker: str | None
+    doc_index: int
+    para: int  # index into the index's paragraphs
+    context: str  # the sentence(s) around it
+    kind: str = "quote"  # "quote", "line" (em-dash attribution) or "reported"
+
+
+class QuoteMatch(NamedTuple):
+    quote: str
+    speaker: str | None
+    doc_id: str
+    title: str
+    source: str | None
+    date: str | None
+    paragraph: int  # 1-based
+    match: float  # 0-100
+    kind: str = "quote"  # as Quote.kind
+
+
+class _Mark(NamedTuple):
+    start: int  # offset of the opening mark
+    end: int  # offset just after the closing mark (or the paragraph's end)
+    inner: Span
+
+
+_QUOTE_MARK = re.compile(r"’’|''|[\"“”„«»]")
+
+
+def _marks(text: str) -> list[_Mark]:
+    """Double-quoted spans of a paragraph, paired left to right."""
+    found: list[_Mark] = []
+    open_at: int | None = None
+    for match in _QUOTE_MARK.finditer(text):
+        i, ch = match.start(), match.group()
+        if ch == '"':
+            opening = i == 0 or text[i - 1].isspace() or text[i - 1] in "([—-"
+            kind = "open" if opening and open_at is None else "close"
+        else:
+            kind = "open" if ch in _OPEN else "close"
+        if kind == "open" and open_at is None:
+            open_at = i
+        elif kind == "close" and open_at is not None:
+            found.append(_Mark(open_at, match.end(), _trim(text, open_at + 1, i)))
+            open_at = None
+    if open_at is not None:  # never closed: continued in the next paragraph
+        found.append(_Mark(open_at, len(text), _trim(text, open_at + 1, len(text))))
+    return [m for m in found if m.inner.text]
+
+
+def _trim(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
+        end -= 1
+    return Span(text[start:end], start, end)
+
+
+class _People:
+    """Who an article has named so far: full names by surname, organisations, the last person."""
+
+    def __init__(self) -> None:
+        self.by_surname: dict[str, str] = {}
+        self.orgs: list[str] = []
+        self.last: str | None = None
+
+    @staticmethod
+    def _keys(word: str) -> list[str]:
+        key = word.casefold().removesuffix(".")
+        bare = _AL.sub("", key)
+        return [key, bare] if bare != key else [key]
+
+    def person(self, name: Name) -> str | None:
+        """The full name ``name`` refers to, when it is a person's."""
+        words = name.text.split()
+        for key in self._keys(words[-1]):
+            known = self.by_surname.get(key)
+            if known is not None and (len(words) == 1 or name.titled):
+                return known
+        if name.person:
+            for key in self._keys(words[-1]):
+                self.by_surname.setdefault(key, name.text)  # the first of that surname wins
+            return name.text
+        return None
+
+    def speaker(self, name: Name) -> str | None:
+        """A person's full name, else an organisation named as the subject of a verb."""
+        who = self.person(name)
+        if who is not None:
+            return who
+        if any(w[0].islower() for w in name.text.split() if "-" not in w):
+            return None
+        for org in self.orgs:
+            if org == name.text or org.endswith(" " + name.text):
+                return org
+        self.orgs.append(name.text)
+        return name.text
+
+    def mentions(self, text: str, start: int, end: int) -> None:
+        for name in names_in(text, start, end):
+            who = self.person(name)
+            if who is not None:
+                self.last = who
+
+
+_ALNUM = re.compile(r"[^\W_]")
+_PUNCT = re.compile(r"[^\w\s]|_")
+
+
+def _mask(text: str, marks: Sequence[_Mark]) -> str:
+    """``text`` with quoted words blanked (same length), so attribution ignores them."""
+    pieces, pos = [], 0
+    for m in marks:
+        inner = _PUNCT.sub(" ", _ALNUM.sub("x", text[m.inner.start:m.inner.end]))
+        pieces += [text[pos:m.inner.start], inner]
+        pos = m.inner.end
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+_LEAD = re.compile(r"(?:[A-Z][\w.’'-]*\s+)*")  # role words before a cleaned name
+
+
+def _adjacent(masked: str, start: int, name: Name) -> bool:
+    """Whether ``name`` starts at ``start`` (role words such as "Foreign Minister" aside)."""
+    return _LEAD.fullmatch(masked, start, name.start) is not None
+
+
+def _name_at(people: _People, masked: str, start: int, end: int) -> str | None:
+    """The speaker named right at ``start`` (``Al Jazeera’s Rory Challands``: the person)."""
+    names = names_in(masked, start, end)
+    if not names or not _adjacent(masked, start, names[0]):
+        return None
+    name = names[0]
+    if masked.startswith(("’s", "'s"), name.end) and len(names) > 1 and (
+        names[1].start - name.end <= 20
+    ):
+        name = names[1]
+    return people.speaker(name)
+
+
+def _post_speaker(people: _People, masked: str, start: int, end: int) -> str | None:
+    """Attribution right after a closing quote mark."""
+    window = masked[start:end]
+    if _POST_PRONOUN.match(window):
+        return people.last
+    verb = _POST_VERB.match(window)
+    if verb is not None:
+        return _name_at(people, masked, start + verb.end(), end)
+    subject = _POST_SUBJECT.match(window)
+    offset = start + (subject.end() if subject else 0)
+    names = names_in(masked, offset, end)
+    if names and _adjacent(masked, offset, names[0]) and _VERB.match(masked, names[0].end + 1):
+        return people.speaker(names[0])
+    according = _ACCORDING.match(window.lstrip(" ,"))
+    if according is not None:
+        return _name_at(people, masked, end - len(window.lstrip(" ,")) + according.end(), end)
+    return None
+
+
+def _pre_speaker(people: _People, masked: str, start: int, end: int) -> str | None:
+    """``X said that … “…”``: the subject of the last speech verb before the quote."""
+    for verb in reversed(list(_VERB.finditer(masked, start, end))):
+        if _PRONOUN_BEFORE.search(masked, start, verb.start()):
+            return people.last
+        names = names_in(masked, start, verb.start())
+        if names:
+            gap = masked[names[-1].end:verb.start()]
+            if len(gap.split()) <= 4 or (names[-1].start - start <= 4 and gap.startswith(",")):
+                return people.speaker(names[-1])
+    return None
+
+
+def _subject(people: _People, sentence: str, verb_at: int) -> str | None:
+    """The named subject of a reporting verb at ``verb_at``: a person opening the sentence
+    with an apposition ("Salem al-Muslet, spokesperson for ..., told"), or the name just
+    before the verb."""
+    before = sentence[:verb_at]
+    if _PRONOUN_ONLY.fullmatch(before):
+        return people.last
+    names = names_in(sentence, 0, verb_at)
+    if not names:
+        return None
+    first = names[0]
+    if (first.person or people.person(first)) and _adjacent(sentence, 0, first) and (
+        _APPOSITION_START.match(sentence, first.end)
+    ):
+        return people.speaker(first)
+    if verb_at - names[-1].end <= 1:
+        return people.speaker(names[-1])
+    return None
+
+
+def _reported(people: _People, sentence: str) -> tuple[str, str | None] | None:
+    """(statement, speaker) for an unquoted, attributed statement."""
+    opening = _ACCORDING_START.match(sentence)
+    if opening is not None:
+        names = names_in(sentence, 0, len(sentence))
+        person = next((n for n in names if n.person), None)
+        if person is None or person.start > len("According to "):
+            return None
+        rest = sentence[person.end:].lstrip(", ")
+        apposition = _APPOSITION.match(rest)
+        return (apposition.group(1) if apposition else rest), people.person(person)
+    after = _SAID_AFTER.match(sentence)
+    if after is not None:
+        who = after.group("who")
+        if who in ("he", "she"):
+            return after.group("stmt"), people.last
+        names = names_in(sentence, after.start("who"), after.end("who"))
+        return after.group("stmt"), people.speaker(names[0]) if names else None
+    found = _REPORTED.search(sentence) or _TOLD_PLAIN.search(sentence)
+    if found is None:
+        return None
+    statement = found.groupdict().get("that") or found.group("clause")
+    return statement, _subject(people, sentence, found.start())
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+_DASH_ONLY = re.compile(r"^[—―]\s*(?P<who>[^,\n—]{3,60}?)(?:,.*)?$", re.S)
+
+
+def _dash_line(people: _People, text: str) -> tuple[str, str] | None:
+    """(quotation, speaker) for ``…quotation. —Name, role`` (a line, or text, then a dash);
+    the quotation is empty when the dash line is a paragraph of its own."""
+    text = text.strip()
+    found = _DASH_LINE.search(text) or _DASH_ONLY.match(text)
+    if found is None:
+        return None
+    names = names_in(text, found.start("who"), found.end("who"))
+    if not names or names[0].start != found.start("who") or not names[0].person:
+        return None
+    who = people.speaker(names[0])
+    if who is None:
+        return None
+    return text[:found.start()].strip().strip("\"“”").strip(), who
+
+
+class _Reader:
+    """Reads one article paragraph by paragraph, keeping who was named and who spoke."""
+
+    def __init__(self, index: ArchiveIndex, doc_index: int) -> None:
+        self.index, self.doc_index = index, doc_index
+        self.people = _People()
+        self.out: list[Quote] = []
+        self.carry: str | None = None  # speaker of the last sentence's quotation
+        self.text, self.masked = "", ""
+        self.marks: list[_Mark] = []
+        self.sentences: list[Span] = []
+
+    def paragraph(self, para: int) -> None:
+        text = self.index.text(para)
+        line = _dash_line(self.people, text)
+        if line is not None:
+            body, who = line
+            if not body and para > self.index.docs[self.doc_index].first:
+                para, body = para - 1, self.index.text(para - 1)  # the dash has its own line
+            if _words(body) >= MIN_QUOTE_WORDS:
+                self.out.append(Quote(body, who, self.doc_index, para, body, "line"))
+            self.people.last, self.carry = who, None
+            return
+        self.text, self.marks = text, _marks(text)
+        self.masked = _mask(text, self.marks)
+        self.sentences = split_sentences(text)
+        previous = self.carry if self.marks and self.marks[0].start == 0 else None
+        for sentence in self.sentences:
+            previous = self._sentence(sentence, para, previous)
+        self.carry = previous
+
+    def _end_of_sentence(self, pos: int) -> int:
+        return next((s.end for s in self.sentences if s.end >= pos), len(self.text))
+
+    def _sentence(self, s: Span, para: int, previous: str | None) -> str | None:
+        """Quotations starting in sentence ``s``, or its reported statement; returns the
+        speaker of its last quotation (None when it has none)."""
+        people, text, masked, marks = self.people, self.text, self.masked, self.marks
+        here = [m for m in marks if s.start <= m.start < s.end]
+        whos: list[str | None] = []
+        for m in here:
+            stop = min([o.start for o in marks if o.start >= m.end]
+                       + [self._end_of_sentence(m.end)])
+            whos.append(_post_speaker(people, masked, m.end, stop)
+                        or _pre_speaker(people, masked, s.start, m.start))
+        known = next((w for w in whos if w), None)
+        if known is None and here and here[0].start == s.start:
+            known = previous  # "“…,” Lavrov said. “We have warned…”"
+        whos = [w or known for w in whos]
+        spoke: str | None = None
+        for m, who in zip(here, whos, strict=True):
+            if _NAMING.search(masked, max(0, m.start - 20), m.start):
+                continue
+            if _words(m.inner.text) < MIN_QUOTE_WORDS and not (who and _direct(text, m)):
+                continue
+            context = text[s.start:max(s.end, self._end_of_sentence(m.end))]
+            self.out.append(Quote(m.inner.text, who, self.doc_index, para, context))
+            spoke = spoke or who
+        quoted = any(m.start < s.end and m.end > s.start and _words(m.inner.text)
+                     >= MIN_QUOTE_WORDS for m in marks)
+        if not quoted and _words(s.text) >= 6:
+            found = _reported(people, s.text)
+            if found is not None and found[1] and _words(found[0]) >= MIN_QUOTE_WORDS:
+                statement = found[0].strip().rstrip(".").strip()
+                self.out.append(Quote(statement, found[1], self.doc_index, para, s.text,
+                                      "reported"))
+                spoke = found[1]
+        people.mentions(masked, s.start, s.end)
+        if spoke is not None and spoke in people.by_surname.values():
+            people.last = spoke  # the speaker, not the last name in the sentence
+        return whos[-1] if here else None
+
+
+_POST_DIRECT = re.compile(
+    rf"[\s,]*(?:(?:he|she)\s+(?:{_VERBS})\b|(?:{_VERBS})\s+[A-Z]"
+    rf"|(?:the\s+)?[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*\s+(?:{_VERBS})\b)"
+)
+
+
+def _direct(text: str, m: _Mark) -> bool:
+    """A whole utterance directly attributed: ``“Never,” he said``."""
+    inner = text[m.inner.start:m.end].rstrip("\"”’'»")
+    return inner[-1:] in (",", ".", "!", "?") and _POST_DIRECT.match(text, m.end) is not None
+
+
+def _article_quotes(index: ArchiveIndex, doc_index: int) -> list[Quote]:
+    reader = _Reader(index, doc_index)
+    doc = index.docs[doc_index]
+    for para in range(doc.first, doc.first + doc.count):
+        reader.paragraph(para)
+    return reader.out
+
+
+def extract_quotes(index: ArchiveIndex) -> list[Quote]:
+    """Every quotation in the archive, article by article, in reading order."""
+    out: list[Quote] = []
+    for doc_index in range(len(index.docs)):
+        out.extend(_article_quotes(index, doc_index))
+    log.info("extracted %d quotations from %d articles", len(out), len(index.docs))
+    return out
+
+
+def quotes_to_json(quotes: Iterable[Quote]) -> list[list[Any]]:
+    """Plain rows ``[text, speaker, doc_index, para, context, kind]`` for the index extras."""
+    return [[q.text, q.speaker, q.doc_index, q.para, q.context, q.kind] for q in quotes]
+
+
+def quotes_from_json(rows: Iterable[Any]) -> list[Quote]:
+    out = []
+    for row in rows:
+        text, speaker, doc_index, para, context, kind = row
+        out.append(Quote(str(text), None if speaker is None else str(speaker), int(doc_index),
+                         int(para), str(context), str(kind)))
+    return out
+
+
+# ---------------------------------------------------------------------- lookup
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def normalise_text(text: str) -> str:
+    """Case-folded words only, single-spaced, for fuzzy matching."""
+    return _NON_WORD.sub(" ", normalize(text)).strip()
+
+
+def similarity(query: str, choice: str) -> float:
+    """0-100: how well normalised ``query`` recalls normalised ``choice``. The best of
+
+    * against a choice at least as long: ``partial_ratio`` (the query against the
+      best-aligned stretch: a remembered fragment, a few words changed) and, for queries of
+      three words or more, ``token_set_ratio`` x 0.95 (the same words in another order,
+      some left out);
+    * against a shorter choice: ``ratio`` and ``token_sort_ratio`` x 0.95 only, so a
+      four-word quotation is not "found" inside a long query.
+    """
+    if not query or not choice:
+        return 0.0
+    if len(choice) < len(query):
+        return max(float(fuzz.ratio(query, choice)),
+                   0.95 * float(fuzz.token_sort_ratio(query, choice)))
+    score = float(fuzz.partial_ratio(query, choice))
+    if query.count(" ") >= 2:
+        score = max(score, 0.95 * float(fuzz.token_set_ratio(query, choice)))
+    return score
+
+
+class QuoteBook:
+    """Every extracted quotation of one index, for fuzzy lookup and speaker search.
+
+    Built from the index extras in one pass without normalising any text. A lookup takes
+    its candidates from the paragraph index (the BM25 scores of the paragraphs that hold
+    quotations, best :data:`CANDIDATE_PARAGRAPHS`) and, in a book of at most
+    :data:`FULL_SCAN` quotations, from a native rapidfuzz pass over all of them (so a
+    lookup with no word spelt right still works on a small archive); only candidates are
+    normalised (and cached) and scored with :func:`similarity`.
+    """
+
+    CANDIDATE_PARAGRAPHS = 200
+    FULL_SCAN = 5_000
+
+    def __init__(self, quotes: Sequence[Quote], index: ArchiveIndex) -> None:
+        self.quotes = list(quotes)
+        self.index = index
+        params = index.params.get("tokenizer", {})
+        self.tokenizer = Tokenizer(TokenizerSettings(
+            stopwords=bool(params.get("stopwords", True)),
+            stemming=bool(params.get("stemming", True))))
+        self._docs = np.array([q.doc_index for q in self.quotes], dtype=np.int64)
+        paras = np.array([q.para for q in self.quotes], dtype=np.int64)
+        self._order = np.argsort(paras, kind="stable")
+        self._sorted_paras = paras[self._order]
+        self._quoted_paras = np.unique(paras)
+        self._norm: dict[str, str] = {}
+        self._all: tuple[list[str], list[str]] | None = None
+        self._by_speaker: dict[str, list[int]] = {}
+        for i, q in enumerate(self.quotes):
+            if q.speaker:
+                self._by_speaker.setdefault(q.speaker, []).append(i)
+        self._speakers = sorted(self._by_speaker, key=lambda s: (-len(self._by_speaker[s]), s))
+        self._rank = {s: n for n, s in enumerate(self._speakers)}
+        self._folded = [normalise_text(s) for s in self._speakers]
+        owners: dict[str, set[str]] = {}
+        for speaker, folded in zip(self._speakers, self._folded, strict=True):
+            for token in folded.split():
+                owners.setdefault(token, set()).add(speaker)
+        self._owners = owners
+        self._tokens = sorted(owners)
+
+    @classmethod
+    def from_json(cls, rows: Iterable[Any], index: ArchiveIndex) -> QuoteBook:
+        return cls(quotes_from_json(rows), index)
+
+    def __len__(self) -> int:
+        return len(self.quotes)
+
+    def match(self, i: int, score: float) -> QuoteMatch:
+        q = self.quotes[i]
+        doc = self.index.docs[q.doc_index]
+        return QuoteMatch(q.text, q.speaker, doc.doc_id, doc.title, doc.source, doc.date,
+                          int(self.index.para_num[q.para]), round(float(score), 1), q.kind)
+
+    def in_docs(self, docs: Collection[int]) -> list[int]:
+        """Numbers of the quotations in those articles."""
+        wanted = np.fromiter(docs, dtype=np.int64, count=len(docs))
+        return np.flatnonzero(np.isin(self._docs, wanted)).tolist()
+
+    def _normal(self, text: str) -> str:
+        found = self._norm.get(text)
+        if found is None:
+            if len(self._norm) > 200_000:
+                self._norm.clear()
+            found = self._norm[text] = normalise_text(text)
+        return found
+
+    def _from_paragraphs(self, text: str) -> set[int]:
+        ids = [t for t in self.index.term_ids(self.tokenizer(text)) if t >= 0]
+        if not ids or not len(self._quoted_paras):
+            return set()
+        scores = np.asarray(self.index.scores[ids].sum(axis=0)).ravel()[self._quoted_paras]
+        k = min(self.CANDIDATE_PARAGRAPHS, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        out: set[int] = set()
+        for para in self._quoted_paras[top[scores[top] > 0]].tolist():
+            lo, hi = np.searchsorted(self._sorted_paras, [para, para + 1])
+            out.update(self._order[lo:hi].tolist())
+        return out
+
+    def _full_scan(self, query: str, limit: int, min_match: float) -> set[int]:
+        if self._all is None:
+            self._all = ([self._normal(q.text) for q in self.quotes],
+                         [self._normal(q.context) for q in self.quotes])
+        out: set[int] = set()
+        wide = max(4 * limit, 50)
+        scorers = [fuzz.partial_ratio] + ([fuzz.token_set_ratio] if " " in query else [])
+        for choices in self._all:
+            for scorer in scorers:
+                found = process.extract(query, choices, scorer=scorer, limit=wide,
+                                        score_cutoff=min_match * CONTEXT_FACTOR * 0.95)
+                out.update(int(i) for _, _, i in found)
+        return out
+
+    def lookup(
+        self, text: str, limit: int = 5, min_match: float = 60.0,
+        within: Collection[int] | None = None,
+    ) -> list[QuoteMatch]:
+        """Quotations most like ``text`` (misremembered wording welcome), best first, matched
+        against their words and the sentence around them; ``within`` restricts the search
+        to those quotation numbers."""
+        query = normalise_text(text)
+        if not query:
+            return []
+        found = self._from_paragraphs(text)
+        if len(self.quotes) <= self.FULL_SCAN:
+            found |= self._full_scan(query, limit, min_match)
+        if within is not None:
+            found &= set(within)
+        scored = []
+        for i in found:
+            q = self.quotes[i]
+            score = max(similarity(query, self._normal(q.text)),
+                        CONTEXT_FACTOR * similarity(query, self._normal(q.context)))
+            if score >= min_match:
+                scored.append((-score, i))
+        scored.sort()
+        return [self.match(i, -neg) for neg, i in scored[:limit]]
+
+    def _prefixed(self, word: str) -> set[str]:
+        """Speakers with a name word starting with ``word``."""
+        out: set[str] = set()
+        for token in self._tokens[bisect_left(self._tokens, word):]:
+            if not token.startswith(word):
+                break
+            out |= self._owners[token]
+        return out
+
+    def _matching(self, name: str) -> list[tuple[str, float]]:
+        """Speakers matching ``name``: each of its words starts a word of the speaker's
+        ("lavrov", "sergey lav"), else is a close spelling of one ("lavrof")."""
+        words = normalise_text(name).split()
+        if not words:
+            return []
+        exact = set.intersection(*(self._prefixed(w) for w in words))
+        if exact:
+            return sorted(((s, 100.0) for s in exact), key=lambda p: self._rank[p[0]])
+        close: dict[str, float] | None = None
+        for w in words:
+            here: dict[str, float] = {}
+            for token, score, _ in process.extract(w, self._tokens, scorer=fuzz.ratio,
+                                                   limit=20, score_cutoff=80):
+                for s in self._owners[token]:
+                    here[s] = max(here.get(s, 0.0), float(score))
+            close = here if close is None else {
+                s: min(v, here[s]) for s, v in close.items() if s in here}
+        return sorted((close or {}).items(), key=lambda p: (-p[1], self._rank[p[0]]))
+
+    def speaker_quotes(self, name: str) -> list[tuple[int, float]]:
+        """(quotation number, match) for the quotations of every speaker matching ``name``."""
+        return [(i, score) for s, score in self._matching(name) for i in self._by_speaker[s]]
+
+    def by_speaker(
+        self, name: str, limit: int = 5, within: Collection[int] | None = None
+    ) -> list[QuoteMatch]:
+        """Quotations by speakers matching ``name`` (case-insensitive; a surname works)."""
+        allowed = None if within is None else set(within)
+        found = [(i, s) for i, s in self.speaker_quotes(name) if allowed is None or i in allowed]
+        return [self.match(i, s) for i, s in found[:limit]]
+
+    def speakers(self) -> list[str]:
+        """Known speakers, the most quoted first."""
+        return list(self._speakers)
+
+    def suggest_speakers(self, prefix: str, limit: int = 25) -> list[str]:
+        """Speakers for autocomplete: names with words starting with ``prefix``'s words
+        first (most quoted first), then names containing it."""
+        wanted = normalise_text(prefix)
+        if not wanted:
+            return self._speakers[:limit]
+        words = wanted.split()
+        starts = sorted(set.intersection(*(self._prefixed(w) for w in words)),
+                        key=self._rank.__getitem__)[:limit]
+        if len(starts) < limit:
+            seen = set(starts)
+            starts += [s for s, f in zip(self._speakers, self._folded, strict=True)
+                       if wanted in f and s not in seen][:limit - len(starts)]
+        return starts
+
+
+class QuoteResult(NamedTuple):
+    query: str
+    speaker: str | None
+    matches: tuple[QuoteMatch, ...]
+
+
+def find_quotes(
+    archive: Archive,
+    text: str | None = None,
+    speaker: str | None = None,
+    limit: int | None = None,
+    filters: Filters = Filters(),
+) -> QuoteResult:
+    """Quotations like ``text``, by ``speaker``, or like ``text`` among ``speaker``'s."""
+    text = archive.check_query(text, what="quotation") if text and text.strip() else None
+    speaker = " ".join(speaker.split()) if speaker and speaker.strip() else None
+    if text is None and speaker is None:
+        raise QueryError("Give the words of a quotation, a --speaker, or both.")
+    settings = archive.settings.answers
+    k = settings.quote_limit if limit is None else archive.check_limit(limit)
+    book: QuoteBook = archive.quotes
+    within: list[int] | None = None
+    if not filters.is_empty():
+        mask = archive.doc_mask(filters)
+        within = book.in_docs(np.flatnonzero(mask).tolist())
+    if speaker is not None:
+        mine = [i for i, _ in book.speaker_quotes(speaker)]
+        if within is not None:
+            keep = set(within)
+            mine = [i for i in mine if i in keep]
+        within = mine
+    if text is None:
+        matches = book.by_speaker(speaker or "", k, within)
+    else:
+        matches = book.lookup(text, k, settings.quote_min_match, within)
+    log.info("quote lookup text=%r speaker=%r: %d matches", text, speaker, len(matches))
+    return QuoteResult(text or "", speaker, tuple(matches))

@@ -1,0 +1,278 @@
+"""``summarize``: extractive summaries whose every sentence is copied from the paragraph it cites.
+
+Three modes:
+
+* **topic**: the best paragraphs for the topic (BM25), their sentences scored by relevance
+  (idf-weighted coverage of the topic's terms, the paragraph's score) and centrality (cosine
+  to the centroid of all candidate sentences' tf-idf vectors); picked by maximal marginal
+  relevance so near-duplicates across articles are dropped; shown by article date, then
+  position.
+* **one article** (``doc_id``): centrality in the article (cosine to its centroid, plus the
+  mean similarity to its other sentences: TextRank-lite) with a lead bias, MMR, shown in
+  article order. An unknown id raises :class:`UnknownDocumentError` naming close matches.
+* **neither**: an overview of the archive (or of what the filters leave): the most recent
+  articles, one central sentence each (a second and third per article only when there are
+  fewer articles than sentences asked for), oldest first. Its cost is bounded by the number
+  of sentences asked for, whatever the archive's size.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import weakref
+from collections import Counter
+from typing import NamedTuple
+
+from rapidfuzz import fuzz, process
+
+from bot.core.answers.ask import idf_of, not_found_message, parse_question, searched
+from bot.core.answers.sentences import CitedSentence, split_sentences
+from bot.core.errors import QueryError, UnknownDocumentError
+from bot.core.index import ArchiveIndex, DocMeta
+from bot.core.models import Citation, Filters
+from bot.core.search import Archive, Ranked
+
+log = logging.getLogger(__name__)
+
+MIN_WORDS = 6  # shorter "sentences" are captions, datelines and headings
+MMR_LAMBDA = 0.7
+SAME_ARTICLE = 0.04  # topic summaries: prefer spreading over articles
+
+Vector = dict[str, float]
+
+
+class Summary(NamedTuple):
+    topic: str | None
+    doc_id: str | None
+    sentences: tuple[CitedSentence, ...]
+    message: str = ""  # why the summary is empty, when it is
+
+
+class _Cand(NamedTuple):
+    text: str
+    citation: Citation
+    order: tuple[str, int, int, int]  # (date or "~", doc index, paragraph, offset)
+    terms: list[str]
+    rank: int  # position in its article (0 = lead)
+
+
+def _vector(terms: list[str], idf: dict[str, float]) -> Vector:
+    counts = Counter(terms)
+    vec = {t: (1 + math.log(c)) * idf.get(t, 0.0) for t, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    return {t: v / norm for t, v in vec.items()}
+
+
+def _cosine(a: Vector, b: Vector) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(t, 0.0) for t, v in a.items())
+
+
+def _candidates(archive: Archive, doc_index: int, paras: list[int]) -> list[_Cand]:
+    index = archive.index
+    doc = index.docs[doc_index]
+    out: list[_Cand] = []
+    for para in paras:
+        number = int(index.para_num[para])
+        citation = Citation(doc.doc_id, doc.title, doc.source, doc.date, number, doc.url)
+        for span in split_sentences(index.text(para)):
+            if len(span.text.split()) < MIN_WORDS:
+                continue
+            terms = archive.tokenizer(span.text)
+            if terms:
+                order = (doc.date or "~", doc_index, number, span.start)
+                out.append(_Cand(span.text, citation, order, terms, 0))
+    out.sort(key=lambda c: c.order)
+    return [c._replace(rank=i) for i, c in enumerate(out)]
+
+
+def _mmr(cands: list[_Cand], vectors: list[Vector], scores: list[float], n: int) -> list[int]:
+    """Indices of up to ``n`` candidates by maximal marginal relevance; a sentence from an
+    article already quoted pays :data:`SAME_ARTICLE` per sentence taken from it, and a
+    near-duplicate (cosine over 0.8) of a chosen sentence is never taken."""
+    chosen: list[int] = []
+    overlap = [0.0] * len(cands)  # max cosine to the chosen sentences
+    same: Counter[int] = Counter()  # sentences chosen per article
+    left = set(range(len(cands)))
+    while left and len(chosen) < n:
+        best = max(sorted(left), key=lambda i: MMR_LAMBDA * scores[i]
+                   - (1 - MMR_LAMBDA) * overlap[i] - SAME_ARTICLE * same[cands[i].order[1]])
+        left.discard(best)
+        if overlap[best] > 0.8:
+            continue
+        chosen.append(best)
+        same[cands[best].order[1]] += 1
+        for i in left:
+            overlap[i] = max(overlap[i], _cosine(vectors[i], vectors[best]))
+    return chosen
+
+
+def _central(vectors: list[Vector]) -> list[float]:
+    """Centrality: cosine to the centroid blended with the mean cosine to every other
+    sentence (TextRank-lite); with unit vectors both are linear in ``v · sum``, so this costs
+    one pass, not one per pair."""
+    total: dict[str, float] = {}
+    for vec in vectors:
+        for t, v in vec.items():
+            total[t] = total.get(t, 0.0) + v
+    norm = math.sqrt(sum(v * v for v in total.values())) or 1.0
+    others = max(len(vectors) - 1, 1)
+    out = []
+    for vec in vectors:
+        dot = _cosine(vec, total)
+        self_sim = 1.0 if vec else 0.0
+        out.append(0.6 * dot / norm + 0.4 * (dot - self_sim) / others)
+    return out
+
+
+def _doc_sentences(archive: Archive, doc_index: int, n: int) -> list[_Cand]:
+    """The ``n`` most central sentences of one article, best first."""
+    doc = archive.index.docs[doc_index]
+    cands = _candidates(archive, doc_index, list(range(doc.first, doc.first + doc.count)))
+    if not cands:
+        return []
+    idf = idf_of(archive.index, sorted({t for c in cands for t in c.terms}))
+    vectors = [_vector(c.terms, idf) for c in cands]
+    central = _central(vectors)
+    top = max(central) or 1.0
+    scores = [0.75 * s / top + 0.25 / (1 + 0.3 * c.rank) for s, c in zip(central, cands,
+                                                                           strict=True)]
+    return [cands[i] for i in _mmr(cands, vectors, scores, n)]
+
+
+def _topic_sentences(
+    archive: Archive, topic: str, n: int, filters: Filters, doc_index: int | None = None
+) -> list[_Cand]:
+    q = parse_question(archive, topic)
+    ranked = archive.rank(q.search, filters)
+    if doc_index is not None:  # a topic within one article
+        doc = archive.index.docs[doc_index]
+        keep = (ranked.paragraphs >= doc.first) & (ranked.paragraphs < doc.first + doc.count)
+        ranked = Ranked(ranked.terms, ranked.paragraphs[keep], ranked.scores[keep],
+                        int(keep.sum()))
+    best = archive.best(ranked, max(archive.settings.answers.passages, 2 * n))
+    if not best:
+        return []
+    para_score = dict(best)
+    by_doc: dict[int, list[int]] = {}
+    for para, _ in best:
+        by_doc.setdefault(int(archive.index.para_doc[para]), []).append(para)
+    cands = [c for d, paras in by_doc.items() for c in _candidates(archive, d, paras)]
+    if not cands:
+        return []
+    idf = idf_of(archive.index, sorted({t for c in cands for t in c.terms} | set(q.terms)))
+    weight = sum(idf[t] for t in q.terms) or 1.0
+    vectors = [_vector(c.terms, idf) for c in cands]
+    central = _central(vectors)
+    top_central = max(central) or 1.0
+    top_para = best[0][1] or 1.0
+    lookup = archive.index.doc_lookup
+    scores = []
+    for cand, cen in zip(cands, central, strict=True):
+        coverage = sum(idf[t] for t in set(q.terms).intersection(cand.terms)) / weight
+        doc = archive.index.docs[lookup[cand.citation.doc_id]]
+        bm25 = para_score[doc.first + cand.citation.paragraph - 1]
+        scores.append(0.5 * coverage + 0.2 * bm25 / top_para + 0.3 * cen / top_central)
+    return [cands[i] for i in _mmr(cands, vectors, scores, n)]
+
+
+def _overview(archive: Archive, n: int, filters: Filters) -> list[_Cand]:
+    mask = archive.doc_mask(filters).tolist()
+    docs = [i for i, keep in enumerate(mask) if keep]
+    docs.sort(key=lambda i: (archive.index.docs[i].date or "", -i), reverse=True)
+    chosen = docs[:n]
+    per_doc = [_doc_sentences(archive, d, math.ceil(n / max(len(chosen), 1))) for d in chosen]
+    out: list[_Cand] = []
+    for depth in range(max((len(p) for p in per_doc), default=0)):
+        for sents in per_doc:
+            if depth < len(sents) and len(out) < n:
+                out.append(sents[depth])
+    return out
+
+
+def check_count(archive: Archive, sentences: int | None) -> int:
+    answers = archive.settings.answers
+    if sentences is None:
+        return answers.summary_sentences
+    if not 1 <= sentences <= answers.summary_max_sentences:
+        raise QueryError(f"sentences must be between 1 and {answers.summary_max_sentences}")
+    return sentences
+
+
+def find_document(archive: Archive, doc_id: str) -> int:
+    """The index of article ``doc_id``, or an error that suggests close matches."""
+    wanted = doc_id.strip()
+    found = archive.index.doc_lookup.get(wanted)
+    if found is not None:
+        return found
+    close = [f"{d} ({t})" for d, t in suggest_documents(archive, wanted, limit=3)]
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    raise UnknownDocumentError(f"No article with id {wanted!r} in the archive.{hint}")
+
+
+def summarize(
+    archive: Archive,
+    topic: str | None = None,
+    doc_id: str | None = None,
+    sentences: int | None = None,
+    filters: Filters = Filters(),
+) -> Summary:
+    """A cited extractive summary of a topic, one article, or the (filtered) archive."""
+    n = check_count(archive, sentences)
+    text = archive.check_query(topic, what="topic") if topic and topic.strip() else None
+    if doc_id is not None:
+        doc_index = find_document(archive, doc_id)
+        if not archive.doc_mask(filters)[doc_index]:
+            raise QueryError(f"Article {doc_id!r} is outside the date/source filters.")
+        picked = (_topic_sentences(archive, text, n, filters, doc_index) if text
+                  else _doc_sentences(archive, doc_index, n))
+        doc_id = archive.index.docs[doc_index].doc_id
+    elif text is not None:
+        picked = _topic_sentences(archive, text, n, filters)
+    else:
+        picked = _overview(archive, n, filters)
+    picked.sort(key=lambda c: c.order)
+    message = ""
+    if not picked:
+        count, dates = searched(archive, filters)
+        message = not_found_message(count, dates)
+    log.info("summary topic=%r doc=%r: %d sentences", text, doc_id, len(picked))
+    return Summary(text, doc_id, tuple(CitedSentence(c.text, c.citation) for c in picked),
+                   message)
+
+
+# ---------------------------------------------------------------------- autocomplete
+FUZZY_CUTOFF = 70.0
+_TITLES: weakref.WeakKeyDictionary[ArchiveIndex, list[str]] = weakref.WeakKeyDictionary()
+
+
+def _folded_titles(index: ArchiveIndex) -> list[str]:
+    titles = _TITLES.get(index)
+    if titles is None:
+        titles = _TITLES[index] = [f"{d.doc_id} {d.title}".casefold() for d in index.docs]
+    return titles
+
+
+def suggest_documents(archive: Archive, text: str, limit: int = 25) -> list[tuple[str, str]]:
+    """(doc_id, title) pairs for autocomplete: substring matches on id or title first, then
+    fuzzy ones (the best-aligned stretch of ``doc_id title``, rapidfuzz ``partial_ratio``);
+    the most recent articles when ``text`` is empty."""
+    docs: list[DocMeta] = archive.index.docs
+    wanted = " ".join(text.split()).casefold()
+    if not wanted:
+        recent = sorted(range(len(docs)), key=lambda i: (docs[i].date or "", -i), reverse=True)
+        return [(docs[i].doc_id, docs[i].title) for i in recent[:limit]]
+    titles = _folded_titles(archive.index)
+    picked = [i for i, t in enumerate(titles) if wanted in t][:limit]
+    if len(picked) < limit:
+        seen = set(picked)
+        for _, _, i in process.extract(
+            wanted, titles, scorer=fuzz.partial_ratio, limit=limit + len(picked),
+            score_cutoff=FUZZY_CUTOFF,
+        ):
+            if i not in seen:
+                picked.append(i)
+                seen.add(i)
+    return [(docs[i].doc_id, docs[i].title) for i in picked[:limit]]

@@ -1,0 +1,179 @@
+"""``/ask``, ``/summary`` and ``/quote``: cited answers, with feedback buttons.
+
+Autocomplete (``article``, ``speaker``) is answered directly from precomputed lists: no
+executor round trip, well inside Discord's 3-second window. Everything else validates the
+options first (so a bad option is an immediate ephemeral reply), defers, then runs the core in
+the CPU pool.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import discord
+from discord import app_commands
+
+from bot.app import render
+from bot.app.client import ArchiveBot, ArchiveCog
+from bot.app.errors import tracking
+from bot.app.services import Request, Services, is_warm
+from bot.app.views import respond
+from bot.core.answers.ask import Answer, ask
+from bot.core.answers.quotes import find_quotes
+from bot.core.answers.summary import find_document, suggest_documents, summarize
+from bot.core.errors import QueryError
+from bot.core.models import Filters
+from bot.core.search import make_filters
+from bot.exts.search import FROM, SOURCE, TO, filter_log, hit_pairs
+
+log = logging.getLogger(__name__)
+
+
+async def run_ask(services: Services, request: Request, question: str,
+                  filters: Filters) -> tuple[Answer, list[discord.Embed]]:
+    """The ask path shared by ``/ask`` and mentions: answer, log fields, pages."""
+    archive = services.archive.current
+    answer = await services.run_cpu(ask, archive, question, filters)
+    cited = [(s.citation.doc_id, s.citation.paragraph) for s in answer.sentences]
+    request.set_hits(cited or hit_pairs(answer.passages), count=len(answer.passages),
+                     found=answer.found)
+    tokenizer = archive.tokenizer
+    terms = tuple(tokenizer(question))
+    pages = render.answer_pages(
+        answer,
+        spans=lambda t: tokenizer.spans(t, terms),
+        page_size=services.settings.discord.page_size,
+        index_date=archive.index.built_at,
+    )
+    return answer, pages
+
+
+def _choices(pairs: Sequence[tuple[str, str]]) -> list[app_commands.Choice[str]]:
+    return [
+        app_commands.Choice(name=render.choice_name(name), value=value)
+        for name, value in pairs
+        if 0 < len(value) <= render.CHOICE_VALUE_MAX
+    ][: render.CHOICES_MAX]
+
+
+class AnswersCog(ArchiveCog):
+    @app_commands.command(name="ask", description="A short answer from the archive, with sources")
+    @app_commands.describe(question="what you want to know", date_from=FROM, date_to=TO,
+                           source=SOURCE)
+    @app_commands.rename(date_from="from", date_to="to")
+    async def ask(
+        self,
+        interaction: discord.Interaction[ArchiveBot],
+        question: str,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        request = self.begin(interaction, "ask", question, filter_log(date_from, date_to, source))
+        async with tracking(request):
+            archive = self.services.archive.current
+            text = archive.check_query(question, what="question")
+            filters = make_filters(date_from, date_to, source)
+            ephemeral = await self.defer(interaction)
+            _, pages = await run_ask(self.services, request, text, filters)
+            await respond(interaction, pages, request_id=request.request_id,
+                          timeout=self.services.settings.discord.view_timeout_seconds,
+                          ephemeral=ephemeral)
+
+    @app_commands.command(name="summary",
+                          description="A cited summary of a topic, an article or the archive")
+    @app_commands.describe(topic="what to summarise (leave out for an overview)",
+                           article="one article (start typing its title)",
+                           sentences="how many sentences")
+    async def summary(
+        self,
+        interaction: discord.Interaction[ArchiveBot],
+        topic: str | None = None,
+        article: str | None = None,
+        sentences: app_commands.Range[int, 1, 50] | None = None,
+    ) -> None:
+        query = topic or article or ""
+        request = self.begin(interaction, "summary", query,
+                             {"article": article if topic else None, "sentences": sentences})
+        async with tracking(request):
+            archive = self.services.archive.current
+            if topic and topic.strip():
+                archive.check_query(topic, what="topic")
+            doc = archive.index.docs[find_document(archive, article)] if article else None
+            ephemeral = await self.defer(interaction)
+            result = await self.services.run_cpu(
+                summarize, archive, topic, doc.doc_id if doc else None, sentences
+            )
+            cited = [(s.citation.doc_id, s.citation.paragraph) for s in result.sentences]
+            request.set_hits(cited, count=len(result.sentences), found=bool(result.sentences))
+            title = doc.title if doc else (topic or "the archive")
+            pages = render.summary_pages(
+                result.sentences, title=title, url=doc.url if doc else None,
+                index_date=archive.index.built_at,
+                empty=result.message or "Nothing to summarise.",
+            )
+            await respond(interaction, pages, request_id=request.request_id,
+                          timeout=self.services.settings.discord.view_timeout_seconds,
+                          ephemeral=ephemeral)
+
+    @summary.autocomplete("article")
+    async def article_autocomplete(
+        self, interaction: discord.Interaction[ArchiveBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            pairs = suggest_documents(self.services.archive.current, current,
+                                      limit=render.CHOICES_MAX)
+        except Exception:
+            log.exception("article autocomplete failed for %r", current)
+            return []
+        return _choices([(title or doc_id, doc_id) for doc_id, title in pairs])
+
+    @app_commands.command(name="quote", description="Find who said something, or what someone said")
+    @app_commands.describe(text="words of the quote", speaker="who said it (start typing a name)")
+    async def quote(
+        self,
+        interaction: discord.Interaction[ArchiveBot],
+        text: str | None = None,
+        speaker: str | None = None,
+    ) -> None:
+        query = text or speaker or ""
+        request = self.begin(interaction, "quote", query,
+                             {"speaker": speaker if text else None})
+        async with tracking(request):
+            archive = self.services.archive.current
+            words = archive.check_query(text, what="quote") if text and text.strip() else None
+            who = " ".join(speaker.split()) if speaker and speaker.strip() else None
+            if words is None and who is None:
+                raise QueryError("Give some words of the quote, a speaker, or both.")
+            ephemeral = await self.defer(interaction)
+            result = await self.services.run_cpu(find_quotes, archive, words, who)
+            matches = result.matches
+            request.set_hits([(m.doc_id, m.paragraph) for m in matches], count=len(matches),
+                             found=bool(matches))
+            label = " — ".join(p for p in (words and f"“{words}”", who) if p)
+            pages = render.quote_pages(matches, query=label,
+                                       page_size=self.services.settings.discord.page_size,
+                                       index_date=archive.index.built_at)
+            await respond(interaction, pages, request_id=request.request_id,
+                          timeout=self.services.settings.discord.view_timeout_seconds,
+                          ephemeral=ephemeral)
+
+    @quote.autocomplete("speaker")
+    async def speaker_autocomplete(
+        self, interaction: discord.Interaction[ArchiveBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        archive = self.services.archive.current
+        if not is_warm(archive):  # never build the quote book on the event loop
+            self.services.warm_soon()
+            return []
+        try:
+            names = archive.quotes.suggest_speakers(current, limit=render.CHOICES_MAX)
+        except Exception:
+            log.exception("speaker autocomplete failed for %r", current)
+            return []
+        return _choices([(name, name) for name in names])
+
+
+async def setup(bot: ArchiveBot) -> None:
+    await bot.add_cog(AnswersCog(bot))

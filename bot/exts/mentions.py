@@ -1,0 +1,94 @@
+"""``@bot who said ...``: a mention is answered like ``/ask``, in the channel or a thread.
+
+No message-content intent is needed: Discord delivers the content of messages that mention
+the bot. The channel's ``enabled`` and ``answer_mentions`` settings must both be on; with
+``threads`` (``discord.reply_in_threads`` by default) the answer goes in a new thread on the
+question. Errors go through the same :func:`~bot.app.errors.classify` as slash commands.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import render
+from bot.app.client import ArchiveBot
+from bot.app.errors import classify, tracking
+from bot.app.views import NO_MENTIONS, reply_to
+from bot.core.errors import QueryError
+from bot.core.models import Filters
+from bot.exts.answers import run_ask
+
+log = logging.getLogger(__name__)
+
+MENTION_SYNTAX = re.compile(r"<@[!&]?\d+>|<#\d+>")
+HELP = "Ask me a question after the mention, e.g. “@archive-bot who said the talks failed?”"
+
+
+def question_from(content: str) -> str:
+    """The message text without mention tokens, whitespace collapsed."""
+    return " ".join(MENTION_SYNTAX.sub(" ", content).split())
+
+
+class MentionsCog(commands.Cog):
+    def __init__(self, bot: ArchiveBot) -> None:
+        self.bot = bot
+        self.services = bot.services
+
+    def addressed(self, message: discord.Message) -> bool:
+        me = self.bot.user
+        if me is None or message.author.bot or message.webhook_id is not None:
+            return False
+        return any(user.id == me.id for user in message.mentions)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if not self.addressed(message):
+            return
+        services = self.services
+        guild_id = message.guild.id if message.guild else None
+        channel = await services.channel_settings(guild_id, message.channel.id)
+        if not (channel.enabled and channel.answer_mentions):
+            return
+        question = question_from(message.content)
+        request = services.begin("mention", question, guild_id=guild_id,
+                                 channel_id=message.channel.id, user_id=message.author.id)
+        try:
+            async with tracking(request):
+                hit = services.cooldowns.hit(message.author.id)
+                if hit is not None:
+                    raise app_commands.CommandOnCooldown(*hit)
+                if not question:
+                    raise QueryError(HELP)
+                archive = services.archive.current
+                text = archive.check_query(question, what="question")
+                _, pages = await run_ask(services, request, text, Filters())
+                thread = await self.thread_for(message, text) if channel.threads else None
+                await reply_to(message, pages, request_id=request.request_id, thread=thread,
+                               timeout=services.settings.discord.view_timeout_seconds)
+        except Exception as exc:  # noqa: BLE001 - classify() logs bugs with the traceback
+            outcome = classify(exc, where="mention")
+            try:
+                await message.reply(outcome.text(), allowed_mentions=NO_MENTIONS,
+                                    mention_author=False)
+            except discord.HTTPException as send_error:
+                log.warning("could not reply to a mention: %s", send_error)
+
+    async def thread_for(self, message: discord.Message, question: str) -> discord.Thread | None:
+        """A new thread on the question (None where threads cannot be made: reply instead)."""
+        if not isinstance(message.channel, discord.TextChannel):
+            return None
+        try:
+            return await message.create_thread(name=render.thread_name(question))
+        except discord.HTTPException as exc:
+            log.info("cannot open a thread in %s (%s); replying in the channel",
+                     message.channel.id, exc)
+            return None
+
+
+async def setup(bot: ArchiveBot) -> None:
+    await bot.add_cog(MentionsCog(bot))

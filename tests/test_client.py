@@ -1,0 +1,243 @@
+"""The bot client: intents, endpoints from config, command sync skipping, heartbeat, runner."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import discord
+import discord.webhook.async_
+import pytest
+import yarl
+from discord import app_commands
+
+from bot.app import runner
+from bot.app.client import ArchiveBot, configure_endpoints, extension_names
+from bot.app.views import FeedbackButton
+from bot.config import Settings
+from bot.core.errors import ConfigError
+from bot.core.search import Archive
+from bot.store import views as logviews
+from bot.store.db import open_database
+from bot.store.querylog import QueryRecord
+from tests.fakes import make_services, seeds_settings
+
+EXTENSIONS = ["bot.exts.search", "bot.exts.answers", "bot.exts.mentions"]
+Factory = Callable[..., AbstractAsyncContextManager[ArchiveBot]]
+
+
+@pytest.fixture(autouse=True)
+def _restore_endpoints(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Endpoints are process-wide class attributes: put them back after each test."""
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY",
+                        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+
+
+@pytest.fixture
+def make_bot(tmp_path: Path, seed_settings: Settings, seed_archive: Archive) -> Factory:
+    @asynccontextmanager
+    async def make(**discord_changes: Any) -> AsyncIterator[ArchiveBot]:
+        settings = seeds_settings(tmp_path, seed_settings, **discord_changes)
+        async with make_services(settings, seed_archive) as services:
+            bot = ArchiveBot(services, extensions=EXTENSIONS)
+            try:
+                yield bot
+            finally:
+                await bot.close()
+
+    return make
+
+
+async def load(bot: ArchiveBot) -> mock.AsyncMock:
+    for name in bot.extension_list:
+        if name not in bot.extensions:
+            await bot.load_extension(name)
+    sync = mock.AsyncMock(return_value=[])
+    bot.tree.sync = sync  # type: ignore[method-assign]
+    return sync
+
+
+async def test_intents_and_mentions_defaults(make_bot: Factory) -> None:
+    async with make_bot() as bot:
+        assert not bot.intents.message_content
+        assert not bot.intents.members and not bot.intents.presences
+        assert bot.intents.guild_messages and bot.intents.guilds
+        assert bot.allowed_mentions is not None
+        assert bot.allowed_mentions.to_dict() == {"parse": []}
+
+
+def test_extensions_are_discovered() -> None:
+    assert set(EXTENSIONS) <= set(extension_names())
+
+
+async def test_endpoints_come_from_config(make_bot: Factory) -> None:
+    async with make_bot(api_base_url="http://127.0.0.1:8999/api/v10/",
+                        gateway_url="ws://127.0.0.1:8998/gateway"):
+        route = discord.http.Route("GET", "/gateway/bot")
+        assert route.url == "http://127.0.0.1:8999/api/v10/gateway/bot"
+        # interaction callbacks and follow-ups build their URLs from the same class
+        assert discord.webhook.async_.Route is discord.http.Route
+        callback = discord.webhook.async_.Route(
+            "POST", "/interactions/{webhook_id}/{webhook_token}/callback",
+            webhook_id=1, webhook_token="tok",
+        )
+        assert callback.url == "http://127.0.0.1:8999/api/v10/interactions/1/tok/callback"
+        gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+        assert gateway == yarl.URL("ws://127.0.0.1:8998/gateway")
+
+
+async def test_gateway_asked_from_a_rest_proxy(make_bot: Factory) -> None:
+    async with make_bot(api_base_url="http://127.0.0.1:8999/api/v10") as bot:
+        ask = mock.AsyncMock(return_value=(1, "ws://127.0.0.1:8997/", {}))
+        bot.http.get_bot_gateway = ask  # type: ignore[method-assign]
+        await bot.resolve_gateway()
+        ask.assert_awaited_once()
+        gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+        assert gateway == yarl.URL("ws://127.0.0.1:8997/")
+
+
+async def test_gateway_left_alone_for_discord(make_bot: Factory) -> None:
+    before = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    async with make_bot() as bot:
+        ask = mock.AsyncMock()
+        bot.http.get_bot_gateway = ask  # type: ignore[method-assign]
+        await bot.resolve_gateway()
+        ask.assert_not_awaited()
+        assert discord.http.Route.BASE == "https://discord.com/api/v10"
+        after = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+        assert after == before
+
+
+def test_configure_endpoints_strips_the_slash() -> None:
+    configure_endpoints(
+        dataclasses.replace(Settings().discord, api_base_url="http://proxy:8080/api/v10/")
+    )
+    assert discord.http.Route.BASE == "http://proxy:8080/api/v10"
+
+
+async def test_sync_is_skipped_when_commands_are_unchanged(make_bot: Factory) -> None:
+    async with make_bot() as bot:
+        sync = await load(bot)
+        assert await bot.sync_commands() is True
+        sync.assert_awaited_once_with()
+        assert await bot.sync_commands() is False
+        assert sync.await_count == 1
+    async with make_bot() as restarted:  # same database: a restart does not re-sync
+        sync = await load(restarted)
+        assert await restarted.sync_commands() is False
+        sync.assert_not_awaited()
+
+        @app_commands.command(name="extra", description="a new command")
+        async def extra(interaction: discord.Interaction) -> None: ...
+
+        restarted.tree.add_command(extra)
+        assert await restarted.sync_commands() is True
+        sync.assert_awaited_once()
+
+
+async def test_sync_to_configured_guilds(make_bot: Factory) -> None:
+    async with make_bot(guild_ids=[11, 12]) as bot:
+        sync = await load(bot)
+        assert await bot.sync_commands() is True
+        guilds = [c.kwargs["guild"].id for c in sync.await_args_list]
+        assert guilds == [11, 12]
+        assert {c.name for c in bot.tree.get_commands(guild=discord.Object(11))} >= {
+            "search", "ask", "summary", "quote"}
+
+
+async def test_command_payload_options(make_bot: Factory) -> None:
+    async with make_bot() as bot:
+        await load(bot)
+        (target,) = bot.command_payload()["targets"].values()
+        by_name = {c["name"]: c for c in target}
+        assert set(by_name) == {"search", "ask", "summary", "quote"}
+        search_opts = [o["name"] for o in by_name["search"]["options"]]
+        assert search_opts == ["query", "limit", "from", "to", "source"]
+        auto = {o["name"] for c in target for o in c.get("options", []) if o.get("autocomplete")}
+        assert auto == {"article", "speaker"}
+        for command in target:
+            assert len(command["description"]) <= 100
+            for option in command.get("options", []):
+                assert len(option["description"]) <= 100
+
+
+async def test_setup_hook_wires_everything(make_bot: Factory) -> None:
+    async with make_bot() as bot:
+        bot.tree.sync = mock.AsyncMock(return_value=[])  # type: ignore[method-assign]
+        await bot.setup_hook()
+        assert {"SearchCog", "AnswersCog", "MentionsCog"} <= set(bot.cogs)
+        pattern = FeedbackButton.__discord_ui_compiled_template__
+        assert pattern in bot._connection._view_store._dynamic_items
+        assert bot.heartbeat.is_running()
+
+
+async def test_heartbeat_file(make_bot: Factory, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with make_bot() as bot:
+        await bot.heartbeat()
+        assert not bot.heartbeat_path.exists()  # not connected: unhealthy
+        monkeypatch.setattr(bot, "is_ready", lambda: True)
+        await bot.heartbeat()
+        assert bot.heartbeat_path.read_text().startswith("20")
+        assert bot.heartbeat_path.parent == bot.services.settings.querylog.path.parent
+
+
+# -- runner ----------------------------------------------------------------------------------
+
+
+async def test_sigterm_closes_the_bot_and_flushes_the_log(
+    tmp_path: Path, seed_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = seeds_settings(tmp_path, seed_settings)
+    settings = dataclasses.replace(settings, querylog=dataclasses.replace(
+        settings.querylog, flush_interval_seconds=3600.0, batch_size=10_000))
+    services = await runner.open_services(settings)
+    seen: dict[str, Any] = {}
+
+    async def fake_start(self: ArchiveBot, token: str, *, reconnect: bool = True) -> None:
+        seen["token"] = token
+        self.services.querylog.record(QueryRecord(command="ask", query="last words"))
+
+        async def slow_answer() -> None:  # still working when SIGTERM arrives
+            await asyncio.sleep(0.3)
+            self.services.querylog.record(QueryRecord(command="ask", query="slow answer"))
+
+        seen["handler"] = asyncio.create_task(slow_answer(), name="CommandTree-invoker")
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.05, os.kill, os.getpid(), signal.SIGTERM)
+        while not self.is_closed():
+            await asyncio.sleep(0.01)
+
+    monkeypatch.setattr(ArchiveBot, "start", fake_start)
+    try:
+        assert await asyncio.wait_for(runner.serve(services, "a.b.c"), 10) == 0
+    finally:
+        await runner.close_services(services)
+    assert seen["token"] == "a.b.c"
+    db = await open_database(settings.querylog.path)
+    try:
+        rows = await logviews.recent(db)
+    finally:
+        await db.close()
+    assert {row.query for row in rows} == {"last words", "slow answer"}
+
+
+async def test_rejected_token_is_a_config_error(
+    tmp_path: Path, seed_settings: Settings, seed_archive: Archive,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def refuse(self: ArchiveBot, token: str, *, reconnect: bool = True) -> None:
+        raise discord.LoginFailure("Improper token has been passed.")
+
+    monkeypatch.setattr(ArchiveBot, "start", refuse)
+    async with make_services(seeds_settings(tmp_path, seed_settings), seed_archive) as services:
+        with pytest.raises(ConfigError, match="rejected DISCORD_TOKEN"):
+            await runner.serve(services, "a.b.c")
+

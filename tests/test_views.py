@@ -1,0 +1,183 @@
+"""Views: only the asker pages, timeouts disable the buttons, feedback clicks are recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import discord
+import pytest
+
+from bot.app.client import ArchiveBot
+from bot.app.services import Services
+from bot.app.views import (
+    FEEDBACK_TEMPLATE,
+    ONLY_ASKER,
+    ONLY_ASKER_FEEDBACK,
+    FeedbackButton,
+    FeedbackView,
+    Paginator,
+    feedback_custom_id,
+    respond,
+)
+from bot.config import Settings
+from bot.core.search import Archive
+from bot.store import views as logviews
+from bot.store.querylog import QueryRecord
+from tests.fakes import (
+    OTHER_USER_ID,
+    USER_ID,
+    fake_interaction,
+    fake_message,
+    make_services,
+    message_calls,
+    no_pings,
+    seeds_settings,
+)
+
+
+@pytest.fixture
+async def services(
+    tmp_path: Path, seed_settings: Settings, seed_archive: Archive
+) -> AsyncIterator[Services]:
+    async with make_services(seeds_settings(tmp_path, seed_settings), seed_archive) as s:
+        yield s
+
+
+@pytest.fixture
+async def bot(services: Services) -> AsyncIterator[ArchiveBot]:
+    client = ArchiveBot(services, extensions=[])
+    yield client
+    await client.close()
+
+
+def pages(n: int) -> list[discord.Embed]:
+    return [discord.Embed(title=f"page {i}", description=f"text {i}") for i in range(1, n + 1)]
+
+
+def custom_ids(view: discord.ui.View) -> list[str]:
+    return [str(getattr(item, "custom_id", "")) for item in view.children]
+
+
+async def test_only_the_asker_can_page(bot: ArchiveBot) -> None:
+    view = Paginator(pages(3), owner_id=USER_ID, timeout=60)
+    stranger = fake_interaction(bot, user_id=OTHER_USER_ID)
+    assert await view.interaction_check(stranger) is False
+    stranger.response.send_message.assert_awaited_once()
+    call = stranger.response.send_message.await_args
+    assert call.args == (ONLY_ASKER,) and call.kwargs["ephemeral"] is True
+    assert no_pings(call.kwargs)
+    assert view.index == 0
+
+    asker = fake_interaction(bot, user_id=USER_ID)
+    assert await view.interaction_check(asker) is True
+    await view.show(asker, 1)
+    kwargs = asker.response.edit_message.await_args.kwargs
+    assert kwargs["embed"].title == "page 2" and kwargs["view"] is view and no_pings(kwargs)
+    assert not view.previous.disabled and not view.next.disabled
+    view.stop()
+
+
+async def test_paging_stops_at_the_ends(bot: ArchiveBot) -> None:
+    view = Paginator(pages(2), owner_id=USER_ID, timeout=60)
+    assert view.previous.disabled and not view.next.disabled
+    await view.show(fake_interaction(bot), 5)
+    assert view.index == 1 and view.next.disabled and not view.previous.disabled
+    view.stop()
+
+
+async def test_timeout_disables_paging_buttons_by_editing(bot: ArchiveBot) -> None:
+    view = Paginator(pages(3), owner_id=USER_ID, timeout=0.05, request_id="a" * 32)
+    message = fake_message()
+    view.message = message
+    bot._connection.store_view(view, message.id)  # what sending the message does
+    assert await asyncio.wait_for(view.wait(), 5) is True  # timed out
+    for _ in range(50):
+        if message.edit.await_count:
+            break
+        await asyncio.sleep(0.01)
+    kwargs = message.edit.await_args.kwargs
+    assert kwargs["view"] is view and no_pings(kwargs)
+    assert view.previous.disabled and view.next.disabled
+    feedback = [i for i in view.children if str(getattr(i, "custom_id", "")).startswith("fb:")]
+    assert len(feedback) == 2 and not any(getattr(b, "disabled", True) for b in feedback)
+
+
+async def test_feedback_pattern_survives_a_paginator_timeout(bot: ArchiveBot) -> None:
+    """A timed-out view must not unregister the feedback DynamicItem for everyone."""
+    bot.add_dynamic_items(FeedbackButton)
+    store = bot._connection._view_store
+    pattern = FeedbackButton.__discord_ui_compiled_template__
+    view = Paginator(pages(2), owner_id=USER_ID, timeout=0.05, request_id="b" * 32)
+    bot._connection.store_view(view, fake_message().id)
+    assert await asyncio.wait_for(view.wait(), 5) is True
+    assert pattern in store._dynamic_items
+
+
+def test_custom_ids_and_labels_within_limits() -> None:
+    view = Paginator(pages(2), owner_id=2**64 - 1, timeout=10, request_id="c" * 32)
+    for item in view.children:
+        assert isinstance(item, discord.ui.Button)
+        assert len(item.custom_id or "") <= 100 and len(item.label or "") <= 80
+    ids = custom_ids(view)
+    assert f"fb:+:{'c' * 32}:{2**64 - 1}" in ids and f"fb:-:{'c' * 32}:{2**64 - 1}" in ids
+    assert all(re.fullmatch(FEEDBACK_TEMPLATE, i) for i in ids if i.startswith("fb:"))
+    single = FeedbackView("d" * 32, 5)
+    assert single.timeout is None and len(single.children) == 2
+    with pytest.raises(ValueError, match="custom_id"):
+        feedback_custom_id("not-a-request-id", 1, True)
+
+
+async def test_feedback_click_is_recorded(bot: ArchiveBot, services: Services) -> None:
+    rec = QueryRecord(command="ask", query="who?", user_id=USER_ID)
+    services.querylog.record(rec)
+    await services.querylog.flush()
+    custom_id = feedback_custom_id(rec.request_id, USER_ID, False)
+    match = re.fullmatch(FEEDBACK_TEMPLATE, custom_id)
+    assert match is not None
+
+    click = fake_interaction(bot, user_id=USER_ID)
+    item = await FeedbackButton.from_custom_id(click, discord.ui.Button(), match)
+    assert await item.interaction_check(click) is True
+    await item.callback(click)
+    kwargs = click.response.send_message.await_args.kwargs
+    assert kwargs["ephemeral"] is True and no_pings(kwargs)
+    assert services.db is not None
+    (row,) = await logviews.recent(services.db)
+    assert row.request_id == rec.request_id and row.feedback == -1
+
+
+async def test_feedback_from_someone_else_is_refused(bot: ArchiveBot, services: Services) -> None:
+    rec = QueryRecord(command="ask", query="who?", user_id=USER_ID)
+    services.querylog.record(rec)
+    match = re.fullmatch(FEEDBACK_TEMPLATE, feedback_custom_id(rec.request_id, USER_ID, True))
+    assert match is not None
+    click = fake_interaction(bot, user_id=OTHER_USER_ID)
+    item = await FeedbackButton.from_custom_id(click, discord.ui.Button(), match)
+    assert await item.interaction_check(click) is False
+    assert click.response.send_message.await_args.args == (ONLY_ASKER_FEEDBACK,)
+    await services.querylog.flush()
+    assert services.db is not None
+    (row,) = await logviews.recent(services.db)
+    assert row.feedback is None
+
+
+async def test_respond_after_defer_edits_the_original(bot: ArchiveBot) -> None:
+    interaction = fake_interaction(bot)
+    await interaction.response.defer(thinking=True)
+    message = await respond(interaction, pages(2), timeout=30, request_id="e" * 32)
+    ((name, kwargs),) = message_calls(interaction)
+    assert name == "edit_original_response" and no_pings(kwargs)
+    view = kwargs["view"]
+    assert isinstance(view, Paginator) and view.message is message
+    view.stop()
+
+
+async def test_respond_without_defer_sends(bot: ArchiveBot) -> None:
+    interaction = fake_interaction(bot)
+    await respond(interaction, pages(1), timeout=30, ephemeral=True)
+    ((name, kwargs),) = message_calls(interaction)
+    assert name == "send_message" and kwargs["ephemeral"] is True and no_pings(kwargs)
+    assert "view" not in kwargs
