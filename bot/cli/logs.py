@@ -97,10 +97,11 @@ async def fetch_view(
             "positive_feedback": s.positive_feedback,
             "by_day": [{"date": d.isoformat(), "queries": n} for d, n in s.by_day],
         }]
-    fetch: Callable[..., Awaitable[Sequence[Any]]] = {
+    fetchers: dict[str, Callable[..., Awaitable[Sequence[Any]]]] = {
         "recent": views.recent, "top": views.top, "unanswered": views.unanswered,
         "slow": views.slow, "feedback": views.feedback,
-    }[view]
+    }
+    fetch = fetchers[view]
     found = await fetch(conn, days=days, user=user, command=command, limit=limit)
     return [{k: _plain(v) for k, v in row._asdict().items()} for row in found]
 

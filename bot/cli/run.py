@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-
 from bot.cli.common import settings_from
 from bot.core.errors import ConfigError
 
