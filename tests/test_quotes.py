@@ -10,7 +10,8 @@ import pytest
 
 from bot.config import BM25Settings, TokenizerSettings
 from bot.core.answers import QuoteBook, extract_quotes, find_quotes
-from bot.core.answers.quotes import Quote, quotes_from_json, quotes_to_json, similarity
+from bot.core.answers.quotebook import similarity
+from bot.core.answers.quotes import Quote, quotes_from_json, quotes_to_json
 from bot.core.errors import QueryError
 from bot.core.index import ArchiveIndex, FileEntry, ParsedFile, build_index
 from bot.core.models import Article, Filters

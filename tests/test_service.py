@@ -135,3 +135,18 @@ def test_watch_reindexes_on_change(svc: ArchiveService) -> None:
     svc.watch(0.01, stop, on_report)
     assert reports[0].added == ("w.md",)
     assert svc.current.search("wombats").total == 1
+
+
+def test_incremental_reindex_reuses_quotes_exactly(svc: ArchiveService) -> None:
+    from bot.core.answers.quotes import extract_quotes, quotes_to_json
+
+    root = svc.settings.archive.path
+    (root / "000_92e0ac5bf622c90d.txt").unlink()  # shifts every later paragraph number
+    (root / "new.md").write_text(
+        '# New\n\n"We will rebuild every school in the province," Jane Doe said on Monday.\n'
+    )
+    report = svc.reindex()
+    assert report.reused == 4
+    index = svc.current.index
+    assert index.extras["quotes"] == quotes_to_json(extract_quotes(index))
+    assert [q.speaker for q in svc.current.quotes.by_speaker("Doe", 5)] == ["Jane Doe"]

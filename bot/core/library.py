@@ -220,7 +220,8 @@ def build(
     removed = sorted(set(old_files) - {e.path for _, e in scanned.files})
     index = build_index(parsed, tokenizer, settings.bm25, metadata_sha256=scanned.metadata_sha256,
                         progress=progress)
-    index.extras["quotes"] = quotes_to_json(extract_quotes(index))
+    reused_docs = {d for pf in parsed if pf.terms is not None for d in pf.entry.docs}
+    index.extras["quotes"] = quotes_to_json(extract_quotes(index, previous, reused_docs))
     index.extras["metadata_sha256"] = scanned.metadata_sha256
     seconds = time.perf_counter() - started
     report = BuildReport(

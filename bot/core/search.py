@@ -19,7 +19,7 @@ from bot.core.models import Filters, SearchHit, SearchResult
 from bot.core.tokenize import Tokenizer
 
 if TYPE_CHECKING:
-    from bot.core.answers.quotes import QuoteBook
+    from bot.core.answers.quotebook import QuoteBook
 
 
 class FiltersExcludeAllError(QueryError):
@@ -79,7 +79,7 @@ class Archive:
     @cached_property
     def quotes(self) -> QuoteBook:
         """The quotations extracted at index time, ready for lookup (built on first use)."""
-        from bot.core.answers.quotes import QuoteBook
+        from bot.core.answers.quotebook import QuoteBook
 
         return QuoteBook.from_json(self.index.extras.get("quotes", []), self.index)
 

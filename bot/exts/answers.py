@@ -20,7 +20,7 @@ from bot.app.errors import tracking
 from bot.app.services import Request, Services, is_warm
 from bot.app.views import respond
 from bot.core.answers.ask import Answer, ask
-from bot.core.answers.quotes import find_quotes
+from bot.core.answers.quotebook import find_quotes
 from bot.core.answers.summary import find_document, suggest_documents, summarize
 from bot.core.errors import QueryError
 from bot.core.models import Filters

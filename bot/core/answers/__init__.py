@@ -7,13 +7,11 @@ the paragraph its citation names. Pure core: no discord, no I/O at import time.
 from __future__ import annotations
 
 from bot.core.answers.ask import Answer, ask
+from bot.core.answers.quotebook import QuoteBook, QuoteResult, find_quotes
 from bot.core.answers.quotes import (
     Quote,
-    QuoteBook,
     QuoteMatch,
-    QuoteResult,
     extract_quotes,
-    find_quotes,
     quotes_from_json,
     quotes_to_json,
 )

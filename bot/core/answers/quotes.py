@@ -30,28 +30,15 @@ from __future__ import annotations
 
 import logging
 import re
-from bisect import bisect_left
 from collections.abc import Collection, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-import numpy as np
-from rapidfuzz import fuzz, process
-
-from bot.config import TokenizerSettings
 from bot.core.answers.sentences import Name, Span, names_in, split_sentences
-from bot.core.errors import QueryError
 from bot.core.index import ArchiveIndex
-from bot.core.models import Filters
-from bot.core.tokenize import Tokenizer, normalize
-
-if TYPE_CHECKING:
-    from bot.core.search import Archive
 
 log = logging.getLogger(__name__)
 
 MIN_QUOTE_WORDS = 4
-# A match on the sentence around a quotation counts a little less than one on its words.
-CONTEXT_FACTOR = 0.97
 _VERBS = (
     r"said|says|saying|told|telling|added|adding|concluded|stated|stating|explained|noted"
     r"|noting|warned|warning|insisted|insisting|argued|asked|replied|continued|declared"
@@ -418,12 +405,38 @@ def _article_quotes(index: ArchiveIndex, doc_index: int) -> list[Quote]:
     return reader.out
 
 
-def extract_quotes(index: ArchiveIndex) -> list[Quote]:
-    """Every quotation in the archive, article by article, in reading order."""
+def extract_quotes(
+    index: ArchiveIndex,
+    previous: ArchiveIndex | None = None,
+    reuse: Collection[str] = (),
+) -> list[Quote]:
+    """Every quotation in the archive, article by article, in reading order.
+
+    Articles whose doc_id is in ``reuse`` (unchanged files on an incremental reindex) take
+    their quotations from ``previous`` instead of being read again, renumbered to where
+    their paragraphs sit in ``index``.
+    """
+    old: dict[str, list[Quote]] = {}
+    if previous is not None and reuse and "quotes" in previous.extras:
+        wanted = set(reuse)
+        for q in quotes_from_json(previous.extras["quotes"]):
+            doc_id = previous.docs[q.doc_index].doc_id
+            if doc_id in wanted:
+                old.setdefault(doc_id, []).append(q)
+    else:
+        previous = None
     out: list[Quote] = []
-    for doc_index in range(len(index.docs)):
-        out.extend(_article_quotes(index, doc_index))
-    log.info("extracted %d quotations from %d articles", len(out), len(index.docs))
+    read = 0
+    for doc_index, doc in enumerate(index.docs):
+        if previous is not None and doc.doc_id in reuse:
+            shift = doc.first - previous.docs[previous.doc_lookup[doc.doc_id]].first
+            out.extend(q._replace(doc_index=doc_index, para=q.para + shift)
+                       for q in old.get(doc.doc_id, ()))
+        else:
+            out.extend(_article_quotes(index, doc_index))
+            read += 1
+    log.info("extracted %d quotations from %d articles (%d read, %d reused)",
+             len(out), len(index.docs), read, len(index.docs) - read)
     return out
 
 
@@ -439,253 +452,3 @@ def quotes_from_json(rows: Iterable[Any]) -> list[Quote]:
         out.append(Quote(str(text), None if speaker is None else str(speaker), int(doc_index),
                          int(para), str(context), str(kind)))
     return out
-
-
-# ---------------------------------------------------------------------- lookup
-_NON_WORD = re.compile(r"[\W_]+")
-
-
-def normalise_text(text: str) -> str:
-    """Case-folded words only, single-spaced, for fuzzy matching."""
-    return _NON_WORD.sub(" ", normalize(text)).strip()
-
-
-def similarity(query: str, choice: str) -> float:
-    """0-100: how well normalised ``query`` recalls normalised ``choice``. The best of
-
-    * against a choice at least as long: ``partial_ratio`` (the query against the
-      best-aligned stretch: a remembered fragment, a few words changed) and, for queries of
-      three words or more, ``token_set_ratio`` x 0.95 (the same words in another order,
-      some left out);
-    * against a shorter choice: ``ratio`` and ``token_sort_ratio`` x 0.95 only, so a
-      four-word quotation is not "found" inside a long query.
-    """
-    if not query or not choice:
-        return 0.0
-    if len(choice) < len(query):
-        return max(float(fuzz.ratio(query, choice)),
-                   0.95 * float(fuzz.token_sort_ratio(query, choice)))
-    score = float(fuzz.partial_ratio(query, choice))
-    if query.count(" ") >= 2:
-        score = max(score, 0.95 * float(fuzz.token_set_ratio(query, choice)))
-    return score
-
-
-class QuoteBook:
-    """Every extracted quotation of one index, for fuzzy lookup and speaker search.
-
-    Built from the index extras in one pass without normalising any text. A lookup takes
-    its candidates from the paragraph index (the BM25 scores of the paragraphs that hold
-    quotations, best :data:`CANDIDATE_PARAGRAPHS`) and, in a book of at most
-    :data:`FULL_SCAN` quotations, from a native rapidfuzz pass over all of them (so a
-    lookup with no word spelt right still works on a small archive); only candidates are
-    normalised (and cached) and scored with :func:`similarity`.
-    """
-
-    CANDIDATE_PARAGRAPHS = 200
-    FULL_SCAN = 5_000
-
-    def __init__(self, quotes: Sequence[Quote], index: ArchiveIndex) -> None:
-        self.quotes = list(quotes)
-        self.index = index
-        params = index.params.get("tokenizer", {})
-        self.tokenizer = Tokenizer(TokenizerSettings(
-            stopwords=bool(params.get("stopwords", True)),
-            stemming=bool(params.get("stemming", True))))
-        self._docs = np.array([q.doc_index for q in self.quotes], dtype=np.int64)
-        paras = np.array([q.para for q in self.quotes], dtype=np.int64)
-        self._order = np.argsort(paras, kind="stable")
-        self._sorted_paras = paras[self._order]
-        self._quoted_paras = np.unique(paras)
-        self._norm: dict[str, str] = {}
-        self._all: tuple[list[str], list[str]] | None = None
-        self._by_speaker: dict[str, list[int]] = {}
-        for i, q in enumerate(self.quotes):
-            if q.speaker:
-                self._by_speaker.setdefault(q.speaker, []).append(i)
-        self._speakers = sorted(self._by_speaker, key=lambda s: (-len(self._by_speaker[s]), s))
-        self._rank = {s: n for n, s in enumerate(self._speakers)}
-        self._folded = [normalise_text(s) for s in self._speakers]
-        owners: dict[str, set[str]] = {}
-        for speaker, folded in zip(self._speakers, self._folded, strict=True):
-            for token in folded.split():
-                owners.setdefault(token, set()).add(speaker)
-        self._owners = owners
-        self._tokens = sorted(owners)
-
-    @classmethod
-    def from_json(cls, rows: Iterable[Any], index: ArchiveIndex) -> QuoteBook:
-        return cls(quotes_from_json(rows), index)
-
-    def __len__(self) -> int:
-        return len(self.quotes)
-
-    def match(self, i: int, score: float) -> QuoteMatch:
-        q = self.quotes[i]
-        doc = self.index.docs[q.doc_index]
-        return QuoteMatch(q.text, q.speaker, doc.doc_id, doc.title, doc.source, doc.date,
-                          int(self.index.para_num[q.para]), round(float(score), 1), q.kind)
-
-    def in_docs(self, docs: Collection[int]) -> list[int]:
-        """Numbers of the quotations in those articles."""
-        wanted = np.fromiter(docs, dtype=np.int64, count=len(docs))
-        return np.flatnonzero(np.isin(self._docs, wanted)).tolist()
-
-    def _normal(self, text: str) -> str:
-        found = self._norm.get(text)
-        if found is None:
-            if len(self._norm) > 200_000:
-                self._norm.clear()
-            found = self._norm[text] = normalise_text(text)
-        return found
-
-    def _from_paragraphs(self, text: str) -> set[int]:
-        ids = [t for t in self.index.term_ids(self.tokenizer(text)) if t >= 0]
-        if not ids or not len(self._quoted_paras):
-            return set()
-        scores = np.asarray(self.index.scores[ids].sum(axis=0)).ravel()[self._quoted_paras]
-        k = min(self.CANDIDATE_PARAGRAPHS, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        out: set[int] = set()
-        for para in self._quoted_paras[top[scores[top] > 0]].tolist():
-            lo, hi = np.searchsorted(self._sorted_paras, [para, para + 1])
-            out.update(self._order[lo:hi].tolist())
-        return out
-
-    def _full_scan(self, query: str, limit: int, min_match: float) -> set[int]:
-        if self._all is None:
-            self._all = ([self._normal(q.text) for q in self.quotes],
-                         [self._normal(q.context) for q in self.quotes])
-        out: set[int] = set()
-        wide = max(4 * limit, 50)
-        scorers = [fuzz.partial_ratio] + ([fuzz.token_set_ratio] if " " in query else [])
-        for choices in self._all:
-            for scorer in scorers:
-                found = process.extract(query, choices, scorer=scorer, limit=wide,
-                                        score_cutoff=min_match * CONTEXT_FACTOR * 0.95)
-                out.update(int(i) for _, _, i in found)
-        return out
-
-    def lookup(
-        self, text: str, limit: int = 5, min_match: float = 60.0,
-        within: Collection[int] | None = None,
-    ) -> list[QuoteMatch]:
-        """Quotations most like ``text`` (misremembered wording welcome), best first, matched
-        against their words and the sentence around them; ``within`` restricts the search
-        to those quotation numbers."""
-        query = normalise_text(text)
-        if not query:
-            return []
-        found = self._from_paragraphs(text)
-        if len(self.quotes) <= self.FULL_SCAN:
-            found |= self._full_scan(query, limit, min_match)
-        if within is not None:
-            found &= set(within)
-        scored = []
-        for i in found:
-            q = self.quotes[i]
-            score = max(similarity(query, self._normal(q.text)),
-                        CONTEXT_FACTOR * similarity(query, self._normal(q.context)))
-            if score >= min_match:
-                scored.append((-score, i))
-        scored.sort()
-        return [self.match(i, -neg) for neg, i in scored[:limit]]
-
-    def _prefixed(self, word: str) -> set[str]:
-        """Speakers with a name word starting with ``word``."""
-        out: set[str] = set()
-        for token in self._tokens[bisect_left(self._tokens, word):]:
-            if not token.startswith(word):
-                break
-            out |= self._owners[token]
-        return out
-
-    def _matching(self, name: str) -> list[tuple[str, float]]:
-        """Speakers matching ``name``: each of its words starts a word of the speaker's
-        ("lavrov", "sergey lav"), else is a close spelling of one ("lavrof")."""
-        words = normalise_text(name).split()
-        if not words:
-            return []
-        exact = set.intersection(*(self._prefixed(w) for w in words))
-        if exact:
-            return sorted(((s, 100.0) for s in exact), key=lambda p: self._rank[p[0]])
-        close: dict[str, float] | None = None
-        for w in words:
-            here: dict[str, float] = {}
-            for token, score, _ in process.extract(w, self._tokens, scorer=fuzz.ratio,
-                                                   limit=20, score_cutoff=80):
-                for s in self._owners[token]:
-                    here[s] = max(here.get(s, 0.0), float(score))
-            close = here if close is None else {
-                s: min(v, here[s]) for s, v in close.items() if s in here}
-        return sorted((close or {}).items(), key=lambda p: (-p[1], self._rank[p[0]]))
-
-    def speaker_quotes(self, name: str) -> list[tuple[int, float]]:
-        """(quotation number, match) for the quotations of every speaker matching ``name``."""
-        return [(i, score) for s, score in self._matching(name) for i in self._by_speaker[s]]
-
-    def by_speaker(
-        self, name: str, limit: int = 5, within: Collection[int] | None = None
-    ) -> list[QuoteMatch]:
-        """Quotations by speakers matching ``name`` (case-insensitive; a surname works)."""
-        allowed = None if within is None else set(within)
-        found = [(i, s) for i, s in self.speaker_quotes(name) if allowed is None or i in allowed]
-        return [self.match(i, s) for i, s in found[:limit]]
-
-    def speakers(self) -> list[str]:
-        """Known speakers, the most quoted first."""
-        return list(self._speakers)
-
-    def suggest_speakers(self, prefix: str, limit: int = 25) -> list[str]:
-        """Speakers for autocomplete: names with words starting with ``prefix``'s words
-        first (most quoted first), then names containing it."""
-        wanted = normalise_text(prefix)
-        if not wanted:
-            return self._speakers[:limit]
-        words = wanted.split()
-        starts = sorted(set.intersection(*(self._prefixed(w) for w in words)),
-                        key=self._rank.__getitem__)[:limit]
-        if len(starts) < limit:
-            seen = set(starts)
-            starts += [s for s, f in zip(self._speakers, self._folded, strict=True)
-                       if wanted in f and s not in seen][:limit - len(starts)]
-        return starts
-
-
-class QuoteResult(NamedTuple):
-    query: str
-    speaker: str | None
-    matches: tuple[QuoteMatch, ...]
-
-
-def find_quotes(
-    archive: Archive,
-    text: str | None = None,
-    speaker: str | None = None,
-    limit: int | None = None,
-    filters: Filters = Filters(),
-) -> QuoteResult:
-    """Quotations like ``text``, by ``speaker``, or like ``text`` among ``speaker``'s."""
-    text = archive.check_query(text, what="quotation") if text and text.strip() else None
-    speaker = " ".join(speaker.split()) if speaker and speaker.strip() else None
-    if text is None and speaker is None:
-        raise QueryError("Give the words of a quotation, a --speaker, or both.")
-    settings = archive.settings.answers
-    k = settings.quote_limit if limit is None else archive.check_limit(limit)
-    book: QuoteBook = archive.quotes
-    within: list[int] | None = None
-    if not filters.is_empty():
-        mask = archive.doc_mask(filters)
-        within = book.in_docs(np.flatnonzero(mask).tolist())
-    if speaker is not None:
-        mine = [i for i, _ in book.speaker_quotes(speaker)]
-        if within is not None:
-            keep = set(within)
-            mine = [i for i in mine if i in keep]
-        within = mine
-    if text is None:
-        matches = book.by_speaker(speaker or "", k, within)
-    else:
-        matches = book.lookup(text, k, settings.quote_min_match, within)
-    log.info("quote lookup text=%r speaker=%r: %d matches", text, speaker, len(matches))
-    return QuoteResult(text or "", speaker, tuple(matches))
