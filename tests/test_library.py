@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 from pathlib import Path
 
@@ -88,3 +89,34 @@ def test_metadata_file_overrides_fields(settings: Settings) -> None:
     hit = archive.search("Moadamiyeh").hits[0]
     assert hit.source == "The New Arab" and hit.url == "https://example.org/001"
     assert archive.index.files and all(f.path != "metadata.yaml" for f in archive.index.files)
+
+
+def test_index_terms_are_the_tokenizer_terms(settings: Settings) -> None:
+    from bot.core.index import paragraph_terms
+
+    archive, _ = open_archive(settings)
+    index = archive.index
+    for para in range(index.n_paragraphs):
+        expected = sorted(archive.tokenizer(index.text(para)))
+        assert sorted(paragraph_terms(index, para)) == expected
+        assert index.doc_len[para] == len(expected)
+
+
+def test_worker_processes_build_the_same_index(settings: Settings, monkeypatch, caplog) -> None:
+    import logging
+
+    from bot.core import analyse
+
+    caplog.set_level(logging.INFO, logger="bot.core.analyse")
+
+    serial, _ = open_archive(settings)
+    monkeypatch.setattr(analyse, "PARALLEL_MIN_BYTES", 0)
+    assert analyse.workers_for([Path("a"), Path("b")], [1, 1]) >= 1
+    parallel, report = open_archive(dataclasses.replace(
+        settings, index=dataclasses.replace(settings.index, path=settings.index.path / "p")))
+    assert report.action == "built"
+    assert "worker processes" in caplog.text or (os.cpu_count() or 1) == 1
+    assert parallel.index.docs == serial.index.docs
+    assert parallel.index.extras["quotes"] == serial.index.extras["quotes"]
+    assert (parallel.index.scores != serial.index.scores).nnz == 0
+    assert parallel.index.vocab == serial.index.vocab

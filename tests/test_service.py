@@ -66,6 +66,7 @@ def test_incremental_equals_full_rebuild(svc: ArchiveService) -> None:
     inc_scores = [h.score for h in svc.current.search("Idlib airstrikes", 10).hits]
     full = svc.reindex(full=True)
     assert full.reused == 0 and incremental.reused == 5
+    assert full.added == () and full.changed == () and full.removed == ()
     assert [h.score for h in svc.current.search("Idlib airstrikes", 10).hits] == pytest.approx(
         inc_scores, abs=1e-12
     )
@@ -112,7 +113,7 @@ def test_second_request_while_running_is_refused(svc: ArchiveService) -> None:
     worker = threading.Thread(target=lambda: result.append(svc.reindex(progress=progress)))
     worker.start()
     assert in_parse.wait(10)
-    with pytest.raises(ReindexInProgressError, match=r"already running: parse: 1/5 \(\d+% done"):
+    with pytest.raises(ReindexInProgressError, match=r"already running: parse: \d/5 \(\d+% done"):
         svc.reindex()
     assert svc.status().running and 0 < svc.status().percent < 100
     assert svc.current.search("Idlib").total > 0  # the old index keeps answering meanwhile

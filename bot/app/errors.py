@@ -5,6 +5,7 @@
 * :class:`ArchiveBotError` (from the core): its own short message;
 * :class:`~discord.app_commands.CommandOnCooldown`: "Try again in N s.";
 * :class:`ChannelDisabled`: where the bot does work;
+* :class:`~bot.app.permissions.NotAdmin`: who may use the admin commands;
 * any other :class:`~discord.app_commands.CheckFailure`: a refusal;
 * :class:`~discord.app_commands.CommandSignatureMismatch` (commands changed, not yet synced
   everywhere): "try again in a minute";
@@ -28,6 +29,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.app.permissions import NotAdmin
 from bot.app.render import content, shorten
 from bot.app.services import Request, new_error_id
 from bot.app.views import NO_MENTIONS, services_of
@@ -82,6 +84,8 @@ def classify(error: BaseException, *, where: str) -> Outcome:
         return Outcome(str(original), trusted=True)
     if isinstance(original, app_commands.NoPrivateMessage):
         return Outcome("This command only works in a server.")
+    if isinstance(original, NotAdmin):
+        return Outcome(str(original))
     if isinstance(original, app_commands.CheckFailure):
         return Outcome("You are not allowed to use this command here.")
     if isinstance(original, app_commands.CommandSignatureMismatch):

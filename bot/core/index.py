@@ -66,6 +66,8 @@ class ParsedFile:
     entry: FileEntry
     articles: tuple[Article, ...]
     terms: tuple[Sequence[str], ...] | None = None
+    # Per article: quotation rows whose paragraph number is relative to the article.
+    quotes: tuple[tuple[list[Any], ...], ...] = ()
 
 
 def fingerprint(files: Iterable[FileEntry], metadata_sha256: str | None) -> str:
@@ -129,6 +131,36 @@ class ArchiveIndex:
         return (dates[0], dates[-1]) if dates else (None, None)
 
 
+class _TermIds:
+    """Paragraph text to term ids with one dict lookup per word: surface words map straight
+    to term ids (-1 for a stop word), so each distinct word is stemmed only once."""
+
+    def __init__(self, tokenizer: Tokenizer, vocab: dict[str, int]) -> None:
+        self.tokenizer = tokenizer
+        self.vocab = vocab
+        self.table: dict[str, int] = {}
+
+    def _miss(self, word: str) -> int:
+        term = self.tokenizer.term(word)
+        tid = -1 if term is None else self.vocab.setdefault(term, len(self.vocab))
+        self.table[word] = tid
+        return tid
+
+    def text(self, text: str) -> npt.NDArray[np.int32]:
+        words = self.tokenizer.words(text)
+        table = self.table
+        try:
+            ids = [table[w] for w in words]
+        except KeyError:
+            ids = [table[w] if w in table else self._miss(w) for w in words]
+        array = np.array(ids, dtype=np.int32)
+        return array[array >= 0] if -1 in ids else array
+
+    def terms(self, terms: Sequence[str]) -> npt.NDArray[np.int32]:
+        vocab = self.vocab
+        return np.array([vocab.setdefault(t, len(vocab)) for t in terms], dtype=np.int32)
+
+
 def build_index(
     parsed: Sequence[ParsedFile],
     tokenizer: Tokenizer,
@@ -145,6 +177,7 @@ def build_index(
     para_doc: list[int] = []
     para_num: list[int] = []
     vocab: dict[str, int] = {}
+    ids_of = _TermIds(tokenizer, vocab)
     total = sum(len(a.paragraphs) for p in parsed for a in p.articles)
     done = 0
     for pf in parsed:
@@ -160,9 +193,10 @@ def build_index(
             )
             for number, text in enumerate(article.paragraphs, start=1):
                 texts.append(text.encode("utf-8"))
-                tokens = next(reused) if reused is not None else tokenizer(text)
-                ids = [vocab.setdefault(t, len(vocab)) for t in tokens]
-                token_ids.append(np.asarray(ids, dtype=np.int32))
+                if reused is not None:
+                    token_ids.append(ids_of.terms(next(reused)))
+                else:
+                    token_ids.append(ids_of.text(text))
                 para_doc.append(doc_index)
                 para_num.append(number)
             done += len(article.paragraphs)

@@ -14,10 +14,11 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.config import Settings
 from bot.core import ingest
-from bot.core.answers.quotes import extract_quotes, quotes_to_json
+from bot.core.analyse import FileAnalysis, analyse_file, analyse_files
 from bot.core.errors import IndexFormatError, IngestError
 from bot.core.index import (
     ArchiveIndex,
@@ -128,7 +129,17 @@ def fingerprint_now(settings: Settings, previous: ArchiveIndex | None = None) ->
     return fingerprint([e for _, e in scanned.files], scanned.metadata_sha256)
 
 
-def _reuse(previous: ArchiveIndex, entry: FileEntry, old: FileEntry) -> ParsedFile:
+def _old_quotes(previous: ArchiveIndex) -> dict[str, list[list[Any]]]:
+    """The previous index's quotation rows per doc_id, paragraphs relative to the article."""
+    out: dict[str, list[list[Any]]] = {}
+    for row in previous.extras.get("quotes", []):
+        doc = previous.docs[row[2]]
+        out.setdefault(doc.doc_id, []).append([*row[:2], 0, row[3] - doc.first, *row[4:]])
+    return out
+
+
+def _reuse(previous: ArchiveIndex, entry: FileEntry, old: FileEntry,
+           old_quotes: dict[str, list[list[Any]]]) -> ParsedFile:
     """Rebuild a ParsedFile for an unchanged file from the previous index."""
     articles: list[Article] = []
     terms: list[list[str]] = []
@@ -141,26 +152,21 @@ def _reuse(previous: ArchiveIndex, entry: FileEntry, old: FileEntry) -> ParsedFi
         terms.extend(paragraph_terms(previous, doc.first + i) for i in range(doc.count))
     reused_entry = FileEntry(entry.path, entry.sha256, entry.size, entry.mtime_ns,
                              old.docs, old.skipped)
-    return ParsedFile(reused_entry, tuple(articles), tuple(terms))
+    quotes = tuple(tuple(old_quotes.get(d, ())) for d in old.docs)
+    return ParsedFile(reused_entry, tuple(articles), tuple(terms), quotes)
 
 
-def _parse(path: Path, root: Path, entry: FileEntry, overrides: dict[str, dict[str, str | None]],
-           seen: set[str]) -> ParsedFile:
-    try:
-        articles, skipped = ingest.parse_file(path, root)
-    except IngestError as exc:
-        skip = Skipped(entry.path, exc.reason, exc.line)
-        log.warning("skipped %s", skip)
-        return ParsedFile(FileEntry(entry.path, entry.sha256, entry.size, entry.mtime_ns,
-                                    (), (skip,)), ())
-    except OSError as exc:
-        skip = Skipped(entry.path, f"cannot read: {exc.strerror or exc}")
-        log.warning("skipped %s", skip)
-        return ParsedFile(FileEntry(entry.path, entry.sha256, entry.size, entry.mtime_ns,
-                                    (), (skip,)), ())
+def _parsed(entry: FileEntry, result: FileAnalysis,
+            overrides: dict[str, dict[str, str | None]], seen: set[str]) -> ParsedFile:
+    """A worker's analysis of one file, checked for duplicate ids, metadata applied."""
     kept: list[Article] = []
-    skips = list(skipped)
-    for article in articles:
+    terms: list[list[str]] = []
+    quotes: list[tuple[list[Any], ...]] = []
+    skips = list(result.skipped)
+    first = 0
+    for article, rows in zip(result.articles, result.quotes, strict=True):
+        span = result.terms[first:first + len(article.paragraphs)]
+        first += len(article.paragraphs)
         if article.doc_id in seen:
             skips.append(Skipped(entry.path, f"duplicate document id {article.doc_id!r}"))
             continue
@@ -168,13 +174,26 @@ def _parse(path: Path, root: Path, entry: FileEntry, overrides: dict[str, dict[s
         if article.doc_id in overrides:
             article = ingest.apply_metadata(article, overrides[article.doc_id])
         kept.append(article)
-    for skip in skipped:
+        terms.extend(t.split() for t in span)
+        quotes.append(rows)
+    for skip in skips:
         log.warning("skipped %s", skip)
     return ParsedFile(
         FileEntry(entry.path, entry.sha256, entry.size, entry.mtime_ns,
                   tuple(a.doc_id for a in kept), tuple(skips)),
-        tuple(kept),
+        tuple(kept), tuple(terms), tuple(quotes),
     )
+
+
+def _global_quotes(index: ArchiveIndex, parsed: list[ParsedFile]) -> list[list[Any]]:
+    """Every file's per-article quotation rows, numbered as the new index numbers them."""
+    out: list[list[Any]] = []
+    for pf in parsed:
+        for article, rows in zip(pf.articles, pf.quotes, strict=True):
+            doc_index = index.doc_lookup[article.doc_id]
+            first = index.docs[doc_index].first
+            out.extend([*row[:2], doc_index, first + row[3], *row[4:]] for row in rows)
+    return out
 
 
 def build(
@@ -189,6 +208,8 @@ def build(
     """Build an index of the archive; incremental against ``previous`` unless ``full``."""
     started = time.perf_counter()
     scanned = scan(settings, previous)
+    # Files of the previous index, to report added/changed/removed even on a full rebuild.
+    old_files = {f.path: f for f in previous.files} if previous else {}
     if previous is not None and (
         full
         or previous.params != index_params(tokenizer, settings.bm25)
@@ -196,32 +217,56 @@ def build(
     ):
         previous = None  # parameters or per-document metadata changed: parse everything
     overrides = ingest.load_metadata(scanned.metadata) if scanned.metadata else {}
-    old_files = {f.path: f for f in previous.files} if previous else {}
+    old_quotes = _old_quotes(previous) if previous is not None else {}
+    total = len(scanned.files)
+    reuse: dict[str, FileEntry] = {}
+    if previous is not None:
+        for _, entry in scanned.files:
+            old = old_files.get(entry.path)
+            if old is not None and old.sha256 == entry.sha256:
+                reuse[entry.path] = old
+    to_parse = [(path, entry) for path, entry in scanned.files if entry.path not in reuse]
+    if progress is not None:
+        progress("parse", 0, total)
+    done = len(reuse)
+
+    def parsed_one(n: int) -> None:
+        if progress is not None:
+            progress("parse", done + n, total)
+
+    analyses = dict(zip(
+        [e.path for _, e in to_parse],
+        analyse_files([p for p, _ in to_parse], [e.size for _, e in to_parse],
+                      settings.archive.path, settings.tokenizer, parsed_one),
+        strict=True,
+    ))
     parsed: list[ParsedFile] = []
     seen: set[str] = set()
     added: list[str] = []
     changed: list[str] = []
     reused = 0
-    total = len(scanned.files)
-    for i, (path, entry) in enumerate(scanned.files, start=1):
-        old = old_files.get(entry.path)
-        if previous is not None and old is not None and old.sha256 == entry.sha256 and not (
-            seen & set(old.docs)
-        ):
-            pf = _reuse(previous, entry, old)
+    for _, entry in scanned.files:
+        old = reuse.get(entry.path)
+        if previous is not None and old is not None and not (seen & set(old.docs)):
+            pf = _reuse(previous, entry, old, old_quotes)
             seen.update(pf.entry.docs)
             reused += 1
         else:
-            pf = _parse(path, settings.archive.path, entry, overrides, seen)
-            (changed if old is not None else added).append(entry.path)
+            result = analyses.get(entry.path)
+            if result is None:  # unchanged, but its ids now clash: parse it after all
+                result = analyse_file(settings.archive.path / entry.path, settings.archive.path,
+                                      settings.tokenizer)
+            pf = _parsed(entry, result, overrides, seen)
+            old = old_files.get(entry.path)
+            if old is None:
+                added.append(entry.path)
+            elif old.sha256 != entry.sha256:
+                changed.append(entry.path)
         parsed.append(pf)
-        if progress is not None:
-            progress("parse", i, total)
     removed = sorted(set(old_files) - {e.path for _, e in scanned.files})
     index = build_index(parsed, tokenizer, settings.bm25, metadata_sha256=scanned.metadata_sha256,
                         progress=progress)
-    reused_docs = {d for pf in parsed if pf.terms is not None for d in pf.entry.docs}
-    index.extras["quotes"] = quotes_to_json(extract_quotes(index, previous, reused_docs))
+    index.extras["quotes"] = _global_quotes(index, parsed)
     index.extras["metadata_sha256"] = scanned.metadata_sha256
     seconds = time.perf_counter() - started
     report = BuildReport(

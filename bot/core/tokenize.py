@@ -57,8 +57,8 @@ class Tokenizer:
         self._stemmer = Stemmer.Stemmer("english") if settings.stemming else None
         self._cache: dict[str, str | None] = {}
 
-    def _term(self, word: str) -> str | None:
-        """Map one lower-case word to its term (None: dropped as a stop word)."""
+    def term(self, word: str) -> str | None:
+        """Map one normalised word (from :meth:`words`) to its term (None: a stop word)."""
         if "'" in word:
             word = _POSSESSIVE.sub("", word)
         if self.settings.stopwords and word in STOPWORDS:
@@ -83,7 +83,7 @@ class Tokenizer:
             except KeyError:
                 if len(cache) > _CACHE_LIMIT:
                     cache.clear()
-                term = cache[word] = self._term(word)
+                term = cache[word] = self.term(word)
             if term is not None:
                 append(term)
         return out
@@ -97,7 +97,7 @@ class Tokenizer:
         # The quote translation maps one character to one, so offsets stay valid.
         for match in _WORD.finditer(text.translate(_QUOTES)):
             word = unicodedata.normalize("NFKC", match.group()).casefold()
-            if self._term(word) in wanted:
+            if self.term(word) in wanted:
                 out.append(match.span())
         return out
 

@@ -33,6 +33,7 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any, NamedTuple
 
+from bot.core.answers.people import People as _People
 from bot.core.answers.sentences import Name, Span, names_in, split_sentences
 from bot.core.index import ArchiveIndex
 
@@ -54,7 +55,6 @@ _NAMING = re.compile(r"\b(?:titled|entitled|called|named|dubbed|known\s+as|so-ca
 _PRONOUN_BEFORE = re.compile(r"\b(?:he|she)\s+(?:also\s+)?$", re.I)
 _DASH_LINE = re.compile(r"(?:\n|\s)[—―]\s*(?P<who>[^,\n—]{3,60}?)(?:,[^\n]*)?\s*$")
 _OPEN, _CLOSE = "“„«", "”»"
-_AL = re.compile(r"^(?:al|el)-")
 _PRONOUN_ONLY = re.compile(r"\s*(?:he|she)\s+(?:also\s+)?", re.I)
 _APPOSITION_START = re.compile(r"\s*[,-]")
 _APPOSITION = re.compile(r"(?:an?|the)\s[^,]+,\s*(.+)$")
@@ -68,6 +68,14 @@ _REPORTED = re.compile(
 _TOLD_PLAIN = re.compile(r"\btold\s+(?:reporters|journalists)\s+(?P<clause>.+)$")
 _SAID_AFTER = re.compile(r"^(?P<stmt>.+),\s+(?P<who>he|she|[A-Z][\w’'-]+)\s+said\.?$")
 _ACCORDING_START = re.compile(r"^According to \S")
+# What any of the four patterns above needs, somewhere in a paragraph or a sentence.
+_MAY_REPORT = re.compile(
+    r"(?:said|stated|warned|added|insisted|announced|argued|claimed)"
+    r"(?:\s+(?:on|last)\s+\w+|\s+today|\s+yesterday)?\s+(?:that|he|she|it|they|we|there)\s"
+    r"|told\s+(?:[A-Z]|the\s|reporters|journalists)"
+    r"|According to \S"
+    r"|,\s+(?:he|she|[A-Z][\w’'-]+)\s+said\.?(?!\S)"
+)
 
 
 class Quote(NamedTuple):
@@ -127,53 +135,6 @@ def _trim(text: str, start: int, end: int) -> Span:
     while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
         end -= 1
     return Span(text[start:end], start, end)
-
-
-class _People:
-    """Who an article has named so far: full names by surname, organisations, the last person."""
-
-    def __init__(self) -> None:
-        self.by_surname: dict[str, str] = {}
-        self.orgs: list[str] = []
-        self.last: str | None = None
-
-    @staticmethod
-    def _keys(word: str) -> list[str]:
-        key = word.casefold().removesuffix(".")
-        bare = _AL.sub("", key)
-        return [key, bare] if bare != key else [key]
-
-    def person(self, name: Name) -> str | None:
-        """The full name ``name`` refers to, when it is a person's."""
-        words = name.text.split()
-        for key in self._keys(words[-1]):
-            known = self.by_surname.get(key)
-            if known is not None and (len(words) == 1 or name.titled):
-                return known
-        if name.person:
-            for key in self._keys(words[-1]):
-                self.by_surname.setdefault(key, name.text)  # the first of that surname wins
-            return name.text
-        return None
-
-    def speaker(self, name: Name) -> str | None:
-        """A person's full name, else an organisation named as the subject of a verb."""
-        who = self.person(name)
-        if who is not None:
-            return who
-        if any(w[0].islower() for w in name.text.split() if "-" not in w):
-            return None
-        for org in self.orgs:
-            if org == name.text or org.endswith(" " + name.text):
-                return org
-        self.orgs.append(name.text)
-        return name.text
-
-    def mentions(self, text: str, start: int, end: int) -> None:
-        for name in names_in(text, start, end):
-            who = self.person(name)
-            if who is not None:
-                self.last = who
 
 
 _ALNUM = re.compile(r"[^\W_]")
@@ -326,7 +287,7 @@ class _Reader:
 
     def paragraph(self, para: int) -> None:
         text = self.index.text(para)
-        line = _dash_line(self.people, text)
+        line = _dash_line(self.people, text) if "—" in text or "―" in text else None
         if line is not None:
             body, who = line
             if not body and para > self.index.docs[self.doc_index].first:
@@ -335,7 +296,13 @@ class _Reader:
                 self.out.append(Quote(body, who, self.doc_index, para, body, "line"))
             self.people.last, self.carry = who, None
             return
-        self.text, self.marks = text, _marks(text)
+        marks = _marks(text)
+        if not marks and _MAY_REPORT.search(text) is None:
+            # No quotation and no attributed statement: only the names in it matter.
+            self.people.mentions_paragraph(text)
+            self.carry = None
+            return
+        self.text, self.marks = text, marks
         self.masked = _mask(text, self.marks)
         self.sentences = split_sentences(text)
         previous = self.carry if self.marks and self.marks[0].start == 0 else None
@@ -372,7 +339,7 @@ class _Reader:
             spoke = spoke or who
         quoted = any(m.start < s.end and m.end > s.start and _words(m.inner.text)
                      >= MIN_QUOTE_WORDS for m in marks)
-        if not quoted and _words(s.text) >= 6:
+        if not quoted and _MAY_REPORT.search(s.text) and _words(s.text) >= 6:
             found = _reported(people, s.text)
             if found is not None and found[1] and _words(found[0]) >= MIN_QUOTE_WORDS:
                 statement = found[0].strip().rstrip(".").strip()
@@ -380,7 +347,7 @@ class _Reader:
                                       "reported"))
                 spoke = found[1]
         people.mentions(masked, s.start, s.end)
-        if spoke is not None and spoke in people.by_surname.values():
+        if spoke is not None and people.known(spoke):
             people.last = spoke  # the speaker, not the last name in the sentence
         return whos[-1] if here else None
 

@@ -1,0 +1,119 @@
+"""Per-file work of an index build: parse, tokenize, extract quotations.
+
+Each file is analysed on its own (quotations never span articles), so a large archive is
+analysed by worker processes, one per core, while a small one stays in-process. Results come
+back in file order as plain data: terms as space-joined strings (cheap to pickle) and
+quotation rows with paragraph numbers relative to their article.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.config import TokenizerSettings
+from bot.core import ingest
+from bot.core.answers.quotes import extract_quotes, quotes_to_json
+from bot.core.errors import IngestError
+from bot.core.index import DocMeta
+from bot.core.models import Article, Skipped
+from bot.core.tokenize import Tokenizer
+
+log = logging.getLogger(__name__)
+
+# Below this many bytes to parse, worker start-up costs more than it saves.
+PARALLEL_MIN_BYTES = 8 << 20
+
+QuoteRows = tuple[list[Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FileAnalysis:
+    articles: tuple[Article, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    terms: tuple[str, ...] = ()  # one space-joined string of terms per paragraph
+    quotes: tuple[QuoteRows, ...] = ()  # per article; "para" relative to the article
+
+
+@dataclass(slots=True)
+class _ArticleView:
+    """The part of an index quotation extraction reads, for one article on its own."""
+
+    paragraphs: Sequence[str]
+    docs: list[DocMeta] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, para: int) -> str:
+        return self.paragraphs[para]
+
+
+_tokenizers: dict[TokenizerSettings, Tokenizer] = {}
+
+
+def article_quotes(article: Article) -> QuoteRows:
+    """Quotation rows of one article, paragraph numbers relative to the article."""
+    view = _ArticleView(article.paragraphs)
+    view.docs.append(DocMeta(article.doc_id, article.title, article.date, article.source,
+                             article.author, article.url, article.path, 0,
+                             len(article.paragraphs)))
+    return tuple(quotes_to_json(extract_quotes(view)))  # type: ignore[arg-type]
+
+
+def analyse_file(path: Path, root: Path, settings: TokenizerSettings) -> FileAnalysis:
+    """Parse one file, tokenize its paragraphs and extract its quotations."""
+    rel = path.relative_to(root).as_posix()
+    try:
+        articles, skipped = ingest.parse_file(path, root)
+    except IngestError as exc:
+        return FileAnalysis(skipped=(Skipped(rel, exc.reason, exc.line),))
+    except OSError as exc:
+        return FileAnalysis(skipped=(Skipped(rel, f"cannot read: {exc.strerror or exc}"),))
+    tokenizer = _tokenizers.get(settings)
+    if tokenizer is None:
+        tokenizer = _tokenizers[settings] = Tokenizer(settings)
+    terms = tuple(" ".join(tokenizer(text)) for a in articles for text in a.paragraphs)
+    quotes = tuple(article_quotes(a) for a in articles)
+    return FileAnalysis(tuple(articles), tuple(skipped), terms, quotes)
+
+
+def _analyse_args(args: tuple[Path, Path, TokenizerSettings]) -> FileAnalysis:
+    return analyse_file(*args)
+
+
+def workers_for(paths: Sequence[Path], sizes: Sequence[int]) -> int:
+    if len(paths) < 2 or sum(sizes) < PARALLEL_MIN_BYTES:
+        return 1
+    return max(1, min(len(paths), os.cpu_count() or 1, 8))
+
+
+def analyse_files(
+    paths: Sequence[Path],
+    sizes: Sequence[int],
+    root: Path,
+    settings: TokenizerSettings,
+    on_done: Callable[[int], None] | None = None,
+) -> Iterator[FileAnalysis]:
+    """Analyse ``paths`` in order; in worker processes when the archive is large."""
+    jobs = [(p, root, settings) for p in paths]
+    workers = workers_for(paths, sizes)
+    if workers == 1:
+        for n, job in enumerate(jobs, start=1):
+            yield _analyse_args(job)
+            if on_done is not None:
+                on_done(n)
+        return
+    log.info("analysing %d files in %d worker processes", len(jobs), workers)
+    # spawn, not fork: the bot reindexes from a thread of a process running an event loop.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        chunk = max(1, min(16, len(jobs) // (workers * 8)))
+        for n, result in enumerate(pool.map(_analyse_args, jobs, chunksize=chunk), start=1):
+            yield result
+            if on_done is not None:
+                on_done(n)
