@@ -18,8 +18,9 @@ ones an eager reading (every name of every sentence, in order) would give:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
-from bot.core.answers.sentences import Name, names_in, split_sentences
+from bot.core.answers.sentences import Name, names_in, sentence_names
 
 _AL = re.compile(r"^(?:al|el)-")
 _NEVER = (1 << 62, 0)  # a position after every mention
@@ -35,25 +36,17 @@ def surname_keys(word: str) -> list[str]:
 class _Stretch:
     """Text whose names were mentioned, in order; the names are found on first use."""
 
-    __slots__ = ("text", "start", "end", "whole", "_folded", "_names")
+    __slots__ = ("text", "start", "end", "whole", "_names")
 
     def __init__(self, text: str, start: int, end: int, whole: bool) -> None:
         self.text, self.start, self.end = text, start, end
         self.whole = whole  # a whole paragraph: its sentences, one after the other
-        self._folded: str | None = None
         self._names: list[Name] | None = None
-
-    def may_name(self, key: str) -> bool:
-        """False when no name here can have ``key`` as its surname key."""
-        if self._folded is None:
-            self._folded = self.text[self.start:self.end + 1].casefold()
-        return key in self._folded
 
     def names(self) -> list[Name]:
         if self._names is None:
             if self.whole:
-                self._names = [name for s in split_sentences(self.text)
-                               for name in names_in(self.text, s.start, s.end)]
+                self._names = sentence_names(self.text)
             else:
                 self._names = names_in(self.text, self.start, self.end)
         return self._names
@@ -74,6 +67,10 @@ class People:
         self._clear: dict[str, tuple[int, int]] = {}  # key -> no name before this sets it
         self._last: str | None = None
         self._last_at = 0  # stretches before this one are accounted for in _last
+        # The stretches' text casefolded, one after the other (a name's surname key is in the
+        # text of the stretch naming it), and where each stretch starts in it.
+        self._folded = ""
+        self._offsets: list[int] = []
 
     # ------------------------------------------------------------------ mentions
     def mentions(self, text: str, start: int, end: int) -> None:
@@ -111,11 +108,11 @@ class People:
         i, j = self._clear.get(key, (0, 0))
         stretches = self._stretches
         while (i, j) < at and i < len(stretches):
-            stretch = stretches[i]
-            if j == 0 and not stretch.may_name(key):
-                i += 1
-                continue
-            names = stretch.names()
+            if j == 0:
+                i = self._next_naming(key, i)
+                if i >= len(stretches) or (i, 0) >= at:
+                    break
+            names = stretches[i].names()
             stop = min(len(names), at[1]) if i == at[0] else len(names)
             while j < stop:
                 if self._sets(names[j], key, (i, j)):
@@ -128,6 +125,20 @@ class People:
             i, j = i + 1, 0
         self._clear[key] = (i, j)
         return None
+
+    def _next_naming(self, key: str, i: int) -> int:
+        """The first stretch from the ``i``-th on whose text holds ``key`` (else past all)."""
+        offsets, stretches = self._offsets, self._stretches
+        if len(offsets) < len(stretches):
+            parts, at = [], len(self._folded)
+            for stretch in stretches[len(offsets):]:
+                offsets.append(at)
+                part = stretch.text[stretch.start:stretch.end + 1].casefold() + "\0"
+                parts.append(part)
+                at += len(part)
+            self._folded += "".join(parts)
+        found = self._folded.find(key, offsets[i])
+        return len(stretches) if found < 0 else bisect_right(offsets, found) - 1
 
     def _sets(self, name: Name, key: str, at: tuple[int, int]) -> bool:
         """Whether mentioning ``name`` at ``at`` makes ``key`` (not yet known) refer to it."""

@@ -68,14 +68,40 @@ _REPORTED = re.compile(
 _TOLD_PLAIN = re.compile(r"\btold\s+(?:reporters|journalists)\s+(?P<clause>.+)$")
 _SAID_AFTER = re.compile(r"^(?P<stmt>.+),\s+(?P<who>he|she|[A-Z][\w’'-]+)\s+said\.?$")
 _ACCORDING_START = re.compile(r"^According to \S")
-# What any of the four patterns above needs, somewhere in a paragraph or a sentence.
-_MAY_REPORT = re.compile(
-    r"(?:said|stated|warned|added|insisted|announced|argued|claimed)"
+# Where one of the four patterns above may match: a verb followed by what they need after it.
+_CUE_VERBS = ("said", "stated", "warned", "added", "insisted", "announced", "argued", "claimed")
+_AFTER_CUE = re.compile(
     r"(?:\s+(?:on|last)\s+\w+|\s+today|\s+yesterday)?\s+(?:that|he|she|it|they|we|there)\s"
-    r"|told\s+(?:[A-Z]|the\s|reporters|journalists)"
-    r"|According to \S"
-    r"|,\s+(?:he|she|[A-Z][\w’'-]+)\s+said\.?(?!\S)"
 )
+_AFTER_TOLD = re.compile(r"\s+(?:[A-Z]|the\s|reporters|journalists)")
+_SAID_LAST = re.compile(r"\.?(?!\S)")
+_BEFORE_SAID = re.compile(r",\s+(?:he|she|[A-Z][\w’'-]+)\s+")
+
+
+def _cues(text: str) -> list[int]:
+    """Offsets of the verbs (or ``According to``) of ``text`` at which :func:`_reported` may
+    find a statement: a sentence without one holds none."""
+    found = []
+    for verb in _CUE_VERBS:
+        at = text.find(verb)
+        while at >= 0:
+            end = at + len(verb)
+            if _AFTER_CUE.match(text, end) or verb == "said" and _SAID_LAST.match(text, end) and (
+                _BEFORE_SAID.fullmatch(text, text.rfind(",", 0, at), at)
+            ):
+                found.append(at)
+            at = text.find(verb, end)
+    at = text.find("told")
+    while at >= 0:
+        if _AFTER_TOLD.match(text, at + 4):
+            found.append(at)
+        at = text.find("told", at + 4)
+    at = text.find("According to ")
+    while at >= 0:
+        if text[at + 13:at + 14].strip():
+            found.append(at)
+        at = text.find("According to ", at + 13)
+    return found
 
 
 class Quote(NamedTuple):
@@ -103,14 +129,16 @@ class _Mark(NamedTuple):
     start: int  # offset of the opening mark
     end: int  # offset just after the closing mark (or the paragraph's end)
     inner: Span
+    words: int  # in inner
 
 
 _QUOTE_MARK = re.compile(r"’’|''|[\"“”„«»]")
+_QUOTE_CHARS = re.compile(r"[\"“”„«»'’]")
 
 
 def _marks(text: str) -> list[_Mark]:
     """Double-quoted spans of a paragraph, paired left to right."""
-    found: list[_Mark] = []
+    found: list[tuple[int, int, Span]] = []
     open_at: int | None = None
     for match in _QUOTE_MARK.finditer(text):
         i, ch = match.start(), match.group()
@@ -122,19 +150,23 @@ def _marks(text: str) -> list[_Mark]:
         if kind == "open" and open_at is None:
             open_at = i
         elif kind == "close" and open_at is not None:
-            found.append(_Mark(open_at, match.end(), _trim(text, open_at + 1, i)))
+            found.append((open_at, match.end(), _trim(text, open_at + 1, i)))
             open_at = None
     if open_at is not None:  # never closed: continued in the next paragraph
-        found.append(_Mark(open_at, len(text), _trim(text, open_at + 1, len(text))))
-    return [m for m in found if m.inner.text]
+        found.append((open_at, len(text), _trim(text, open_at + 1, len(text))))
+    return [_Mark(start, end, inner, _words(inner.text)) for start, end, inner in found
+            if inner.text]
 
 
 def _trim(text: str, start: int, end: int) -> Span:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
-        end -= 1
-    return Span(text[start:end], start, end)
+    """``text[start:end]`` without white space around it, nor ``,;:`` at its end."""
+    piece = text[start:end]
+    inner = piece.lstrip()
+    start += len(piece) - len(inner)
+    inner = inner.rstrip()
+    while inner and inner[-1] in ",;:":
+        inner = inner[:-1].rstrip()
+    return Span(inner, start, start + len(inner))
 
 
 _ALNUM = re.compile(r"[^\W_]")
@@ -284,6 +316,7 @@ class _Reader:
         self.text, self.masked = "", ""
         self.marks: list[_Mark] = []
         self.sentences: list[Span] = []
+        self.cues: list[int] = []
 
     def paragraph(self, para: int) -> None:
         text = self.index.text(para)
@@ -296,18 +329,24 @@ class _Reader:
                 self.out.append(Quote(body, who, self.doc_index, para, body, "line"))
             self.people.last, self.carry = who, None
             return
-        marks = _marks(text)
-        if not marks and _MAY_REPORT.search(text) is None:
+        marks = _marks(text) if _QUOTE_CHARS.search(text) else []
+        self.cues = _cues(text)
+        if not marks and not self.cues:
             # No quotation and no attributed statement: only the names in it matter.
             self.people.mentions_paragraph(text)
             self.carry = None
             return
         self.text, self.marks = text, marks
-        self.masked = _mask(text, self.marks)
+        self.masked = masked = _mask(text, marks) if marks else text
         self.sentences = split_sentences(text)
-        previous = self.carry if self.marks and self.marks[0].start == 0 else None
-        for sentence in self.sentences:
-            previous = self._sentence(sentence, para, previous)
+        previous = self.carry if marks and marks[0].start == 0 else None
+        starts = [m.start for m in marks] + self.cues
+        for s in self.sentences:
+            if any(s.start <= at < s.end for at in starts):
+                previous = self._sentence(s, para, previous)
+            else:  # nothing to read here but names
+                self.people.mentions(masked, s.start, s.end)
+                previous = None
         self.carry = previous
 
     def _end_of_sentence(self, pos: int) -> int:
@@ -332,14 +371,14 @@ class _Reader:
         for m, who in zip(here, whos, strict=True):
             if _NAMING.search(masked, max(0, m.start - 20), m.start):
                 continue
-            if _words(m.inner.text) < MIN_QUOTE_WORDS and not (who and _direct(text, m)):
+            if m.words < MIN_QUOTE_WORDS and not (who and _direct(text, m)):
                 continue
             context = text[s.start:max(s.end, self._end_of_sentence(m.end))]
             self.out.append(Quote(m.inner.text, who, self.doc_index, para, context))
             spoke = spoke or who
-        quoted = any(m.start < s.end and m.end > s.start and _words(m.inner.text)
-                     >= MIN_QUOTE_WORDS for m in marks)
-        if not quoted and _MAY_REPORT.search(s.text) and _words(s.text) >= 6:
+        if any(s.start <= at < s.end for at in self.cues) and not any(
+            m.start < s.end and m.end > s.start and m.words >= MIN_QUOTE_WORDS for m in marks
+        ) and _words(s.text) >= 6:
             found = _reported(people, s.text)
             if found is not None and found[1] and _words(found[0]) >= MIN_QUOTE_WORDS:
                 statement = found[0].strip().rstrip(".").strip()

@@ -11,6 +11,8 @@ em-dash attribution line (``—Name, role``) stays with the line it attributes.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from functools import lru_cache
 from typing import NamedTuple
 
 from bot.core.models import Citation
@@ -49,13 +51,17 @@ _NEXT = re.compile(r"\s+([\"'“‘(\[]*)(\S+)")
 _PARTICLE_START = re.compile(r"(?:al|el|ad|an|ar|as|ash|at|az|ibn|bin|de|van|von)-?\w", re.I)
 
 
+_CLOSERS = "\"'”’)]"
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
 def _is_boundary(text: str, end: int, dot: str) -> bool:
     """Whether the terminator ending at ``end`` (whose last stop char is ``dot``) ends a
     sentence, judging by the word before it and the word after it."""
     after = _NEXT.match(text, end)
     if after is None:
         return True
-    opener, word = after.group(1), after.group(2)
+    opener, word = after.group(1, 2)
     first = word[0]
     if first.islower():
         # "al-Muallem said" may start a sentence; anything else lower-case continues one.
@@ -64,40 +70,28 @@ def _is_boundary(text: str, end: int, dot: str) -> bool:
         return False
     if dot != ".":
         return True
-    head = text[max(0, end - 30):end].rstrip("\"'”’)]")
-    if _ACRONYM.search(head):
+    head = text[max(0, end - 30):end].rstrip(_CLOSERS)
+    if head[-1:] != ".":
+        return True  # neither an acronym nor a word with a full stop ends it
+    if head[-3:-2] == "." and _ACRONYM.search(head):
         # "the U.S. military" vs "in the U.S. The talks": split only before a usual starter.
         return word.strip("\"'“”‘’,;:").casefold() in _STARTERS
-    last = _LAST_WORD.search(head)
-    if last is not None:
-        token = last.group(1)
-        if len(token) == 1 and token.isupper():
-            return False  # an initial: "John F. Kerry"
-        if token.casefold() in ABBREVIATIONS:
-            return False
+    if head[-2:-1] in _ASCII_LETTERS:
+        last = _LAST_WORD.search(head)
+        if last is not None:
+            token = last.group(1)
+            if len(token) == 1 and token.isupper():
+                return False  # an initial: "John F. Kerry"
+            if token.casefold() in ABBREVIATIONS:
+                return False
     return True
 
 
-def _split_line(text: str, start: int, end: int) -> list[Span]:
-    out: list[Span] = []
-    pos = start
-    for match in _TERMINATOR.finditer(text, start, end):
-        stop = match.group().rstrip("\"'”’)]")[-1]
-        if match.end() >= end or not _is_boundary(text, match.end(), stop):
-            continue
-        out.append(Span(text[pos:match.end()], pos, match.end()))
-        pos = match.end()
-    out.append(Span(text[pos:end], pos, end))
-    return out
-
-
-def _strip(text: str, span: Span) -> Span | None:
-    start, end = span.start, span.end
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return Span(text[start:end], start, end) if end > start else None
+def _cuts(text: str, start: int, end: int) -> list[int]:
+    """Where the sentences of the line ``text[start:end]`` end, but for the last one."""
+    return [match.end() for match in _TERMINATOR.finditer(text, start, end)
+            if match.end() < end and _is_boundary(
+                text, match.end(), match.group().rstrip(_CLOSERS)[-1])]
 
 
 def split_sentences(text: str) -> list[Span]:
@@ -116,10 +110,20 @@ def split_sentences(text: str) -> list[Span]:
             end = line_start + len(line.rstrip())
             out.append(Span(text[prev.start:end], prev.start, end))
             continue
-        for span in _split_line(text, line_start, line_end):
-            cleaned = _strip(text, span)
-            if cleaned is not None:
-                out.append(cleaned)
+        cuts = _cuts(text, line_start, line_end)
+        if not cuts:  # one sentence
+            start = line_start + len(line) - len(line.lstrip())
+            out.append(Span(stripped, start, start + len(stripped)))
+            continue
+        cuts.append(line_end)
+        at = line_start
+        for cut in cuts:
+            piece = text[at:cut]
+            sentence = piece.strip()
+            if sentence:
+                start = at + len(piece) - len(piece.lstrip())
+                out.append(Span(sentence, start, start + len(sentence)))
+            at = cut
     return out
 
 
@@ -155,46 +159,57 @@ def capitalised_runs(text: str, start: int = 0, end: int | None = None) -> list[
     """Maximal runs of capitalised words in ``text[start:end]``. Initials (``F.``), titles
     (``Mr.``), Arabic particles (``al-Assad``) and joiners (``de``) stay inside a run; a
     possessive (``Al Jazeera’s``) ends its run; punctuation and lower-case words end one."""
-    stop = len(text) if end is None else end
-    runs: list[NameSpan] = []
+    return list(_runs(text, start, len(text) if end is None else end))
+
+
+def _runs(text: str, start: int, stop: int) -> Iterator[NameSpan]:
+    """:func:`capitalised_runs`, one run at a time."""
     words: list[str] = []
     first = last = edge = 0
-
-    def close(possessive: bool = False) -> None:
-        while words and words[-1] in _JOINERS:
-            words.pop()
-        if words:
-            runs.append(NameSpan(tuple(words), first, last, possessive))
-        words.clear()
-
     for match in _CANDIDATE.finditer(text, start, stop):
         token, at = match.group(), match.start()
         if words and text[edge:at].strip():
-            close()  # a lower-case word, punctuation or a number between the words
+            # A lower-case word, punctuation or a number between the words.
+            while words and words[-1] in _JOINERS:
+                words.pop()
+            if words:
+                yield NameSpan(tuple(words), first, last, False)
+            words = []
         if token in _JOINERS:
             if words:
                 words.append(token)
                 edge = match.end()
             continue
-        if _COMPOUND.search(token) and not _PARTICLE.match(token):
-            close()  # "Russian-led": an adjective
+        if "-" in token and _COMPOUND.search(token) and not _PARTICLE.match(token):
+            while words and words[-1] in _JOINERS:  # "Russian-led": an adjective
+                words.pop()
+            if words:
+                yield NameSpan(tuple(words), first, last, False)
+            words = []
             edge = match.end()
             continue
-        possessive = token.endswith(("'s", "’s"))
-        if possessive:
+        if token.endswith(("'s", "’s")):  # a possessive ends its run
             token = token[:-2]
-        if not possessive and text.startswith(".", match.end()) and (
-            len(token) == 1 or token.casefold() in _DOTTED_TITLES
+            if not words:
+                first = at
+            words.append(token)
+            last = at + len(token)
+            yield NameSpan(tuple(words), first, last, True)
+            words = []
+            edge = last + 2
+            continue
+        if (len(token) == 1 or token.casefold() in _DOTTED_TITLES) and text.startswith(
+            ".", match.end()
         ):
             token += "."
         if not words:
             first = at
         words.append(token)
-        last, edge = at + len(token), at + len(token) + (2 if possessive else 0)
-        if possessive:
-            close(True)
-    close()
-    return runs
+        last = edge = at + len(token)
+    while words and words[-1] in _JOINERS:
+        words.pop()
+    if words:
+        yield NameSpan(tuple(words), first, last, False)
 
 
 # Words that make a capitalised run an organisation or a place rather than a person.
@@ -253,7 +268,21 @@ def _shape(word: str) -> bool:
 
 def clean_run(text: str, run: NameSpan) -> Name | None:
     """``run`` without its leading function words and roles, classified person or not."""
-    words = list(run.words)
+    cleaned = _cleaned(run.words)
+    if cleaned is None:
+        return None
+    words, titled, maybe_person = cleaned
+    offset = text.index(words[0], run.start)
+    end = run.end
+    person = maybe_person and _ACRONYM_AFTER.match(text, end, end + 12) is None
+    return Name(text[offset:end], offset, end, person, titled)
+
+
+@lru_cache(maxsize=1 << 16)
+def _cleaned(run: tuple[str, ...]) -> tuple[tuple[str, ...], bool, bool] | None:
+    """What :func:`clean_run` decides from the words alone: the words left, whether a title
+    stood before them, and whether they may name a person (no acronym follows them)."""
+    words = list(run)
     titled = False
     while words and (
         words[0].casefold() in _NON_NAME_HEADS or words[0].casefold() in ROLE_WORDS
@@ -269,27 +298,36 @@ def clean_run(text: str, run: NameSpan) -> Name | None:
         words.pop(0)
     if not words:
         return None
-    offset = text.index(words[0], run.start)
-    end = run.end
-    name = text[offset:end]
     folded = [_PARTICLE_PREFIX.sub("", w.casefold()) for w in words]
-    org = any(w in ORG_WORDS for w in folded) or bool(
-        _ACRONYM_AFTER.match(text, end, end + 12)
-    )
+    org = any(w in ORG_WORDS for w in folded)
     acronym = any(len(w.rstrip(".")) > 1 and w.isupper() for w in words)
     full = (
         len(words) >= 2 and all(_shape(w) for w in words) and words[-1][-1] != "."
         and folded[0] not in _NOT_PERSON_FIRST
     )
-    person = not org and not acronym and (full or (titled and len(words) == 1))
-    return Name(name, offset, end, person, titled)
+    return tuple(words), titled, not org and not acronym and (full or (titled and len(words) == 1))
 
 
 def names_in(text: str, start: int = 0, end: int | None = None) -> list[Name]:
     """Cleaned capitalised names in ``text[start:end]`` (people, organisations, places)."""
-    out = []
-    for run in capitalised_runs(text, start, end):
+    return list(iter_names(text, start, end))
+
+
+def iter_names(text: str, start: int = 0, end: int | None = None) -> Iterator[Name]:
+    """:func:`names_in`, one name at a time."""
+    for run in _runs(text, start, len(text) if end is None else end):
         name = clean_run(text, run)
         if name is not None:
-            out.append(name)
-    return out
+            yield name
+
+
+def sentence_names(text: str) -> list[Name]:
+    """The names of every sentence of ``text`` (a paragraph), one sentence after the other:
+    ``names_in`` of each of its :func:`split_sentences`."""
+    if "\n" not in text:
+        # On one line, a run of capitalised words crosses from a sentence into the next only
+        # through a full stop taken as an initial's or a title's ("in the U.S. The talks").
+        runs = list(_runs(text, 0, len(text)))
+        if not any(word.endswith(".") for run in runs for word in run.words[:-1]):
+            return [name for run in runs if (name := clean_run(text, run)) is not None]
+    return [name for s in split_sentences(text) for name in names_in(text, s.start, s.end)]
