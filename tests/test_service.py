@@ -151,3 +151,35 @@ def test_incremental_reindex_reuses_quotes_exactly(svc: ArchiveService) -> None:
     index = svc.current.index
     assert index.extras["quotes"] == quotes_to_json(extract_quotes(index))
     assert [q.speaker for q in svc.current.quotes.by_speaker("Doe", 5)] == ["Jane Doe"]
+
+
+def test_isolated_reindex_builds_in_a_child_process(settings: Settings) -> None:
+    service, _ = ArchiveService.open(settings, isolate=True)
+    before = service.current
+    (settings.archive.path / "003_03cdae4a38ed77fc.txt").unlink()
+    (settings.archive.path / "n.md").write_text(
+        '# N\n\n"Every school will reopen by spring," Jane Doe said on Monday.\n'
+    )
+    stages: list[str] = []
+    report = service.reindex(progress=lambda stage, done, total: stages.append(stage))
+    assert report.added == ("n.md",) and report.removed == ("003_03cdae4a38ed77fc.txt",)
+    assert report.reused == 4
+    assert {"parse", "index", "save"} <= set(stages)
+    now = service.current
+    assert now is not before and now.search("school reopen").hits[0].doc_id == "n"
+    assert [q.speaker for q in now.quotes.by_speaker("Doe", 5)] == ["Jane Doe"]
+    assert before.search("school reopen").total == 0
+
+
+def test_isolated_reindex_failure_is_raised_here_and_old_index_serves(
+    settings: Settings,
+) -> None:
+    from bot.core.errors import IngestError
+
+    service, _ = ArchiveService.open(settings, isolate=True)
+    before = service.current
+    shutil.rmtree(settings.archive.path)
+    with pytest.raises(IngestError, match="does not exist"):
+        service.reindex()
+    assert service.current is before and service.current.search("Idlib").total > 0
+    assert not service.status().running

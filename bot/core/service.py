@@ -10,17 +10,22 @@ with how far the running one has got.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import pickle
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from queue import Empty
+from typing import Any
 
 from bot.config import Settings
-from bot.core.errors import ArchiveBotError, ReindexInProgressError
+from bot.core.errors import ArchiveBotError, IndexFormatError, ReindexInProgressError
 from bot.core.index import Progress
 from bot.core.library import BuildReport, build, fingerprint_now, open_archive
 from bot.core.search import Archive
-from bot.core.storage import save_index
+from bot.core.storage import load_index, save_index
+from bot.core.tokenize import Tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +51,12 @@ class ReindexStatus:
 class ArchiveService:
     """Holds the serving :class:`Archive`; thread-safe reads, one reindex at a time."""
 
-    def __init__(self, settings: Settings, archive: Archive) -> None:
+    def __init__(self, settings: Settings, archive: Archive, *, isolate: bool = False) -> None:
+        """``isolate``: build in a child process (the bot does this, so a reindex never
+        holds the GIL or the garbage collector of the process answering queries); the new
+        index is then loaded from disk and swapped in."""
         self.settings = settings
+        self.isolate = isolate
         self._archive = archive
         self._lock = threading.Lock()
         self._status = ReindexStatus(False, "idle", 0, 0, 0.0, 0.0, False)
@@ -55,10 +64,10 @@ class ArchiveService:
 
     @classmethod
     def open(
-        cls, settings: Settings, progress: Progress | None = None
+        cls, settings: Settings, progress: Progress | None = None, *, isolate: bool = False
     ) -> tuple[ArchiveService, BuildReport]:
         archive, report = open_archive(settings, progress=progress)
-        return cls(settings, archive), report
+        return cls(settings, archive, isolate=isolate), report
 
     @property
     def current(self) -> Archive:
@@ -91,11 +100,17 @@ class ArchiveService:
             update = self._progress(full, progress)
             update("scan", 0, 1)
             old = self._archive
-            index, report = build(self.settings, old.tokenizer, old.index, full=full,
-                                  progress=update, reason="requested")
-            update("save", 0, 1)
-            save_index(index, self.settings.index.path)
-            update("save", 1, 1)
+            if self.isolate:
+                report = build_in_child(self.settings, full, update)
+                index = load_index(self.settings.index.path)
+                if index is None:  # pragma: no cover - the child just saved it
+                    raise IndexFormatError("the rebuilt index was not found on disk")
+            else:
+                index, report = build(self.settings, old.tokenizer, old.index, full=full,
+                                      progress=update, reason="requested")
+                update("save", 0, 1)
+                save_index(index, self.settings.index.path)
+                update("save", 1, 1)
             self._archive = Archive(index, self.settings, old.tokenizer)
             log.info("reindex done: %s", report.summary())
             return report
@@ -132,3 +147,61 @@ class ArchiveService:
                 continue
             except Exception:  # a watch must survive a bad archive state
                 log.exception("watch: reindex failed")
+
+
+def _child_build(settings: Settings, full: bool, queue: Any) -> None:
+    """Child process: incremental (or full) build against the saved index, then save."""
+    try:
+        tokenizer = Tokenizer(settings.tokenizer)
+        try:
+            previous = load_index(settings.index.path)
+        except IndexFormatError:
+            previous = None
+
+        def progress(stage: str, done: int, total: int) -> None:
+            queue.put(("progress", stage, done, total))
+
+        index, report = build(settings, tokenizer, previous, full=full, progress=progress,
+                              reason="requested")
+        progress("save", 0, 1)
+        save_index(index, settings.index.path)
+        progress("save", 1, 1)
+        queue.put(("done", report))
+    except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
+        try:
+            pickle.dumps(exc)
+            queue.put(("error", exc))
+        except Exception:  # noqa: BLE001 - an exception that does not pickle
+            queue.put(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+
+
+def build_in_child(settings: Settings, full: bool, progress: Progress) -> BuildReport:
+    """Run :func:`_child_build` in a spawned process, relaying its progress; re-raise its
+    exception here. The saved index on disk is the result."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=_child_build, args=(settings, full, queue),
+                            name="archive-bot-reindex")
+    child.start()
+    try:
+        while True:
+            try:
+                message = queue.get(timeout=1.0)
+            except Empty:
+                if not child.is_alive():
+                    raise RuntimeError(
+                        f"the reindex process died (exit code {child.exitcode})"
+                    ) from None
+                continue
+            if message[0] == "progress":
+                progress(*message[1:])
+            elif message[0] == "done":
+                report: BuildReport = message[1]
+                return report
+            else:
+                raise message[1]
+    finally:
+        child.join(timeout=30)
+        if child.is_alive():  # pragma: no cover - only on a hung child
+            child.kill()
+            child.join()
