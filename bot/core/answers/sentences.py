@@ -11,6 +11,7 @@ em-dash attribution line (``—Name, role``) stays with the line it attributes.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import NamedTuple
@@ -62,6 +63,11 @@ def _is_boundary(text: str, end: int, dot: str) -> bool:
     if after is None:
         return True
     opener, word = after.group(1, 2)
+    return _ends(text, end, dot, opener, word)
+
+
+def _ends(text: str, end: int, dot: str, opener: str, word: str) -> bool:
+    """:func:`_is_boundary` knowing the word after the terminator (and what opens it)."""
     first = word[0]
     if first.islower():
         # "al-Muallem said" may start a sentence; anything else lower-case continues one.
@@ -77,7 +83,9 @@ def _is_boundary(text: str, end: int, dot: str) -> bool:
         # "the U.S. military" vs "in the U.S. The talks": split only before a usual starter.
         return word.strip("\"'“”‘’,;:").casefold() in _STARTERS
     if head[-2:-1] in _ASCII_LETTERS:
-        last = _LAST_WORD.search(head)
+        # The word before the full stop, cut to its last 7 letters: enough to tell an
+        # initial or an abbreviation (6 letters at most).
+        last = _LAST_WORD.search(head, max(0, len(head) - 8))
         if last is not None:
             token = last.group(1)
             if len(token) == 1 and token.isupper():
@@ -87,11 +95,27 @@ def _is_boundary(text: str, end: int, dot: str) -> bool:
     return True
 
 
+# _TERMINATOR, also looking at the next word (as _NEXT does) when it is on the same line;
+# written to start with a plain character (scanned for fast), and with full stops alone for
+# text without ! or ?.
+_AHEAD = r"[\"'”’)\]]*(?=\s+([\"'“‘(\[]*)(\S+)|\s)"
+_TERMINATOR_NEXT = re.compile(r"[.!?][.!?]*" + _AHEAD)
+_STOP_NEXT = re.compile(r"\.\.*" + _AHEAD)
+
+
 def _cuts(text: str, start: int, end: int) -> list[int]:
     """Where the sentences of the line ``text[start:end]`` end, but for the last one."""
-    return [match.end() for match in _TERMINATOR.finditer(text, start, end)
-            if match.end() < end and _is_boundary(
-                text, match.end(), match.group().rstrip(_CLOSERS)[-1])]
+    cuts = []
+    terminator = _TERMINATOR_NEXT if "!" in text or "?" in text else _STOP_NEXT
+    for match in terminator.finditer(text, start, end):
+        at = match.end()
+        if at >= end:
+            continue
+        dot = match.group().rstrip(_CLOSERS)[-1]
+        opener, word = match.group(1, 2)
+        if _is_boundary(text, at, dot) if word is None else _ends(text, at, dot, opener, word):
+            cuts.append(at)
+    return cuts
 
 
 def split_sentences(text: str) -> list[Span]:
@@ -125,6 +149,69 @@ def split_sentences(text: str) -> list[Span]:
                 out.append(Span(sentence, start, start + len(sentence)))
             at = cut
     return out
+
+
+class Sentences:
+    """The sentences of a paragraph as :func:`split_sentences` finds them, worked out only
+    around the offsets asked about when the paragraph is a single line."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._all: list[Span] | None = None
+        self._found: dict[int, Span] = {}
+        self._matches: list[re.Match[str]] = []  # the terminators (before the end)
+        self._cuts: list[bool | None] = []  # whether each ends a sentence, once known
+        if "\n" in text:
+            self._all = split_sentences(text)
+            self._ends = [s.end for s in self._all]
+        else:
+            terminator = _TERMINATOR_NEXT if "!" in text or "?" in text else _STOP_NEXT
+            self._matches = [m for m in terminator.finditer(text) if m.end() < len(text)]
+            self._ends = [m.end() for m in self._matches]
+            self._cuts = [None] * len(self._matches)
+
+    def _cut(self, k: int) -> bool:
+        cut = self._cuts[k]
+        if cut is None:
+            match = self._matches[k]
+            at, dot = match.end(), match.group().rstrip(_CLOSERS)[-1]
+            opener, word = match.group(1, 2)
+            cut = self._cuts[k] = _is_boundary(self.text, at, dot) if word is None else (
+                _ends(self.text, at, dot, opener, word))
+        return cut
+
+    def containing(self, pos: int) -> Span:
+        """The sentence holding ``text[pos]`` (not white space)."""
+        ends = self._ends
+        k = bisect_right(ends, pos)
+        if self._all is not None:
+            return self._all[k]
+        found = self._found.get(k)
+        if found is None:
+            start, end, i = 0, len(self.text), k - 1
+            while i >= 0:
+                if self._cut(i):
+                    start = ends[i]
+                    break
+                i -= 1
+            i = k
+            while i < len(ends):
+                if self._cut(i):
+                    end = ends[i]
+                    break
+                i += 1
+            piece = self.text[start:end]
+            sentence = piece.strip()
+            start += len(piece) - len(piece.lstrip())
+            found = self._found[k] = Span(sentence, start, start + len(sentence))
+        return found
+
+    def end_after(self, pos: int) -> int:
+        """Where the first sentence ending at ``pos`` or later ends (else the text's end)."""
+        text = self.text
+        while pos <= len(text) and text[pos - 1:pos].isspace():
+            pos += 1
+        return self.containing(pos - 1).end if pos <= len(text) else len(text)
 
 
 # ---------------------------------------------------------------------- names
@@ -167,7 +254,8 @@ def _runs(text: str, start: int, stop: int) -> Iterator[NameSpan]:
     words: list[str] = []
     first = last = edge = 0
     for match in _CANDIDATE.finditer(text, start, stop):
-        token, at = match.group(), match.start()
+        token = match.group()
+        at, end = match.span()
         if words and text[edge:at].strip():
             # A lower-case word, punctuation or a number between the words.
             while words and words[-1] in _JOINERS:
@@ -178,7 +266,7 @@ def _runs(text: str, start: int, stop: int) -> Iterator[NameSpan]:
         if token in _JOINERS:
             if words:
                 words.append(token)
-                edge = match.end()
+                edge = end
             continue
         if "-" in token and _COMPOUND.search(token) and not _PARTICLE.match(token):
             while words and words[-1] in _JOINERS:  # "Russian-led": an adjective
@@ -186,7 +274,7 @@ def _runs(text: str, start: int, stop: int) -> Iterator[NameSpan]:
             if words:
                 yield NameSpan(tuple(words), first, last, False)
             words = []
-            edge = match.end()
+            edge = end
             continue
         if token.endswith(("'s", "’s")):  # a possessive ends its run
             token = token[:-2]
@@ -198,8 +286,8 @@ def _runs(text: str, start: int, stop: int) -> Iterator[NameSpan]:
             words = []
             edge = last + 2
             continue
-        if (len(token) == 1 or token.casefold() in _DOTTED_TITLES) and text.startswith(
-            ".", match.end()
+        if text.startswith(".", end) and (
+            len(token) == 1 or len(token) < 5 and token.casefold() in _DOTTED_TITLES
         ):
             token += "."
         if not words:
@@ -262,10 +350,6 @@ class Name(NamedTuple):
     titled: bool  # a title ("Mr.", "President") stood before it
 
 
-def _shape(word: str) -> bool:
-    return word[0].isupper() or bool(_PARTICLE.match(word)) or word in _JOINERS
-
-
 def clean_run(text: str, run: NameSpan) -> Name | None:
     """``run`` without its leading function words and roles, classified person or not."""
     cleaned = _cleaned(run.words)
@@ -278,34 +362,38 @@ def clean_run(text: str, run: NameSpan) -> Name | None:
     return Name(text[offset:end], offset, end, person, titled)
 
 
+_HEADS = _NON_NAME_HEADS | ROLE_WORDS
+
+
 @lru_cache(maxsize=1 << 16)
 def _cleaned(run: tuple[str, ...]) -> tuple[tuple[str, ...], bool, bool] | None:
     """What :func:`clean_run` decides from the words alone: the words left, whether a title
     stood before them, and whether they may name a person (no acronym follows them)."""
-    words = list(run)
-    titled = False
-    while words and (
-        words[0].casefold() in _NON_NAME_HEADS or words[0].casefold() in ROLE_WORDS
-    ):
-        if len(words) > 1 and words[-1].casefold() in ORG_WORDS:
-            if words[0].casefold() in _NON_NAME_HEADS:
-                words.pop(0)
+    folded = [w.casefold() for w in run]
+    first, n, titled = 0, len(run), False
+    while first < n and folded[first] in _HEADS:
+        if n - first > 1 and folded[-1] in ORG_WORDS:
+            if folded[first] in _NON_NAME_HEADS:
+                first += 1
                 continue
             break  # "US State Department": the roles belong to the organisation
-        titled = titled or words[0].casefold() in _TITLE_HEADS
-        words.pop(0)
-    while words and words[0] in _JOINERS:
-        words.pop(0)
-    if not words:
+        titled = titled or folded[first] in _TITLE_HEADS
+        first += 1
+    while first < n and run[first] in _JOINERS:
+        first += 1
+    if first == n:
         return None
-    folded = [_PARTICLE_PREFIX.sub("", w.casefold()) for w in words]
-    org = any(w in ORG_WORDS for w in folded)
-    acronym = any(len(w.rstrip(".")) > 1 and w.isupper() for w in words)
-    full = (
-        len(words) >= 2 and all(_shape(w) for w in words) and words[-1][-1] != "."
-        and folded[0] not in _NOT_PERSON_FIRST
+    words = run[first:]
+    bare = [_PARTICLE_PREFIX.sub("", w) if "-" in w else w for w in folded[first:]]
+    if any(w in ORG_WORDS for w in bare) or any(len(w.rstrip(".")) > 1 and w.isupper()
+                                                for w in words):
+        return words, titled, False  # an organisation, or an acronym
+    if len(words) == 1:
+        return words, titled, titled
+    full = words[-1][-1] != "." and bare[0] not in _NOT_PERSON_FIRST and all(
+        w[0].isupper() or w in _JOINERS or _PARTICLE.match(w) for w in words
     )
-    return tuple(words), titled, not org and not acronym and (full or (titled and len(words) == 1))
+    return words, titled, full
 
 
 def names_in(text: str, start: int = 0, end: int | None = None) -> list[Name]:
@@ -321,13 +409,33 @@ def iter_names(text: str, start: int = 0, end: int | None = None) -> Iterator[Na
             yield name
 
 
-def sentence_names(text: str) -> list[Name]:
-    """The names of every sentence of ``text`` (a paragraph), one sentence after the other:
-    ``names_in`` of each of its :func:`split_sentences`."""
-    if "\n" not in text:
+# A run of plain capitalised words ending before punctuation (or the end): "Rory Challands."
+_PLAIN_RUN = re.compile(r"(?<![\w'’-])[A-Z][a-z]+(?: [A-Z][a-z]+)*(?=[.,;:!?]|\Z)")
+
+
+def first_name(text: str, start: int = 0, end: int | None = None) -> Name | None:
+    """The first of :func:`names_in`, if any."""
+    stop = len(text) if end is None else end
+    plain = _PLAIN_RUN.match(text, start, stop)
+    if plain is not None:
+        words = tuple(plain.group().split(" "))
+        if not (text.startswith(".", plain.end()) and words[-1].casefold() in _DOTTED_TITLES):
+            name = clean_run(text, NameSpan(words, start, plain.end(), False))
+            if name is not None:
+                return name
+    return next(iter_names(text, start, stop), None)
+
+
+def names_between(text: str, source: str, start: int, end: int) -> list[Name]:
+    """``names_in`` of each sentence of the paragraph ``source`` inside ``[start, end)``
+    (which no sentence straddles), one after the other, found in ``text``: ``source`` or a
+    copy of it with its quotations blanked (letters and digits ``x``, other characters but
+    white space spaces, so they hold no name)."""
+    if source.find("\n", start, end) < 0:
         # On one line, a run of capitalised words crosses from a sentence into the next only
         # through a full stop taken as an initial's or a title's ("in the U.S. The talks").
-        runs = list(_runs(text, 0, len(text)))
+        runs = list(_runs(text, start, end))
         if not any(word.endswith(".") for run in runs for word in run.words[:-1]):
             return [name for run in runs if (name := clean_run(text, run)) is not None]
-    return [name for s in split_sentences(text) for name in names_in(text, s.start, s.end)]
+    return [name for s in split_sentences(source) if start <= s.start and s.end <= end
+            for name in names_in(text, s.start, s.end)]
