@@ -1,0 +1,24 @@
+"""``python -m bench generate|engine|bot ...``."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] not in ("generate", "engine", "bot"):
+        print("usage: python -m bench {generate,engine,bot} [options]  (--help for each)",
+              file=sys.stderr)
+        return 2
+    if args[0] == "generate":
+        from bench.generate import main as run
+    elif args[0] == "bot":
+        from bench.bot import main as run
+    else:
+        from bench.engine import main as run
+    return run(args[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

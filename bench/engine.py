@@ -1,0 +1,973 @@
+"""Engine benchmark: index build, start-up load, memory and query latency per archive size.
+
+Usage::
+
+    python -m bench engine --paragraphs 100k --json     # one size, one JSON object on stdout
+    python -m bench engine --all                        # 10k, 100k, 1M -> bench/results.{md,json}
+    python -m bench engine --paragraphs 1M --profile build|load|query   # cProfile a phase
+
+For each size the synthetic archive is generated (or reused, see :mod:`bench.generate`), then
+
+1. a fresh child process builds the index from the raw files (``open_archive`` with an empty
+   index folder: scan + ingest + tokenize + matrices + save) and reports its own peak RSS
+   (``ru_maxrss``), so the peak belongs to that size alone;
+2. another fresh child loads the saved index as start-up does (``open_archive``: read,
+   SHA-256 verification, decode, archive scan, ``Archive`` set-up), then times 200 fixed
+   queries through ``Archive.search`` (limit 10), ``ask`` and quote lookup when those exist,
+   and finally the same query tokens through rank-bm25's ``BM25Okapi.get_scores`` + an
+   ``np.argsort`` top-10 (up to ``--rank-bm25-max`` paragraphs), comparing top-10 sets.
+
+Queries are deterministic for a given archive: 1-5 words drawn from the generator's own
+vocabulary and names, mixing common (the 300 most frequent), mid-frequency and rare (in at
+most 5 paragraphs) terms, sometimes with stop words; ``queries_sha256`` identifies the set.
+Timings use ``time.perf_counter`` after a few warm-up queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import dataclasses
+import datetime as dt
+import gc
+import hashlib
+import json
+import os
+import platform
+import pstats
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.generate import OUT, Params, archive_dir, generate, parse_size, vocabulary
+
+ROOT = Path(__file__).resolve().parent
+REPO = ROOT.parent
+SIZES = (10_000, 100_000, 1_000_000)
+N_QUERIES = 200
+WARMUP = 5
+TOP = 10
+TIE = 1e-9
+RANK_BM25_MAX = 100_000
+QUERY_SEED = 7
+TARGETS = {
+    "search_p50_ms_1M": 5.0,
+    "search_p99_ms_1M": 50.0,
+    "build_s_1M": 180.0,
+    "load_s_1M": 5.0,
+    "rss_mb_1M": 2048.0,
+    "speedup_100k": 100.0,
+}
+
+
+# ---------------------------------------------------------------------------------- helpers
+def rss_mb(pid: int | str = "self") -> float:
+    """Current resident set size of a process (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            pages = int(fh.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (worker pools, their resource trackers...)."""
+    parent: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    stat = fh.read()
+                parent[int(entry)] = int(stat[stat.rindex(")") + 2 :].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parent.items() if pp == p]
+        out += kids
+        todo += kids
+    return out
+
+
+def tree_rss_mb() -> float:
+    """RSS of this process plus all its descendants (a build may use worker processes)."""
+    return rss_mb() + sum(rss_mb(c) for c in descendants(os.getpid()))
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def peak_children_rss_mb() -> float:
+    """Largest peak RSS of any finished child process (RUSAGE_CHILDREN keeps the maximum)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def pct(values: list[float]) -> dict[str, float] | None:
+    if not values:
+        return None
+    p50, p95, p99 = np.percentile(np.asarray(values), [50, 95, 99])
+    return {"p50": round(float(p50), 3), "p95": round(float(p95), 3), "p99": round(float(p99), 3)}
+
+
+class Timers:
+    """Wall time spent in named functions, by wrapping them in their modules (measurement
+    only: the wrapped code runs unchanged; a name a module does not have is skipped). With
+    ``sample_rss`` a thread samples the RSS of the whole process tree (this process plus any
+    worker processes) every 50 ms and keeps the peak, also per innermost wrapped function."""
+
+    def __init__(self, sample_rss: bool = False) -> None:
+        self.seconds: dict[str, float] = {}
+        self.first: dict[str, float] = {}
+        self.last: dict[str, float] = {}
+        self.peak_mb: dict[str, float] = {}
+        self.tree_peak_mb = 0.0
+        self._undo: list[tuple[Any, str, Any]] = []
+        self._stack: list[str] = ["other"]
+        self._stop = threading.Event()
+        if sample_rss:
+            threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            key, now = self._stack[-1], tree_rss_mb()
+            self.tree_peak_mb = max(self.tree_peak_mb, now)
+            if now > self.peak_mb.get(key, 0.0):
+                self.peak_mb[key] = now
+
+    def wrap(self, owner: Any, name: str, label: str | None = None) -> bool:
+        original = getattr(owner, name, None)
+        if original is None:
+            return False
+        key = label or name
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            self.first.setdefault(key, started)
+            self._stack.append(key)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self._stack.pop()
+                self.last[key] = time.perf_counter()
+                self.seconds[key] = self.seconds.get(key, 0.0) + self.last[key] - started
+
+        setattr(owner, name, timed)
+        self._undo.append((owner, name, original))
+        return True
+
+    def restore(self) -> None:
+        self._stop.set()
+        for owner, name, original in reversed(self._undo):
+            setattr(owner, name, original)
+        self._undo.clear()
+
+
+def bench_settings(paragraphs: int, variant: str = "current") -> Any:
+    """Default settings (the repository's config when present) on the bench folders."""
+    from bot.config import Settings, load_settings
+
+    config = REPO / "config" / "config.yaml"
+    base = load_settings(config, environ={}) if config.exists() else Settings()
+    return dataclasses.replace(
+        base,
+        archive=dataclasses.replace(base.archive, path=archive_dir(paragraphs), metadata=None),
+        index=dataclasses.replace(base.index, path=index_dir(paragraphs, variant),
+                                  engine="matrix"),
+        querylog=dataclasses.replace(base.querylog, path=OUT / "querylog.sqlite3"),
+    )
+
+
+def index_dir(paragraphs: int, variant: str = "current") -> Path:
+    return OUT / (f"index-{paragraphs}" if variant == "current" else
+                  f"index-{paragraphs}-{variant}")
+
+
+def apply_variant(variant: str) -> Any:
+    """``proposed``: monkeypatch bench/proposed.py into this process (experiments only)."""
+    if variant == "current":
+        return None
+    from bench import proposed
+
+    proposed.apply()
+    return proposed
+
+
+def dir_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+
+
+# ---------------------------------------------------------------------------------- queries
+def make_queries(index: Any, tokenizer: Any, n: int = N_QUERIES, seed: int = QUERY_SEED,
+                 ) -> list[str]:
+    """``n`` search queries of 1-5 words, deterministic for a given index."""
+    p = Params(index.n_paragraphs)
+    v = vocabulary(p.seed, p.vocab_size, p.zipf_s)
+    df = np.diff(index.scores.indptr)  # term-major BM25 matrix: postings per term = df
+    pool: dict[int, str] = {}  # term id -> one surface word (first in generator order)
+    for word in [*v.pseudo, *(s.lower() for s in v.last_names.tolist())]:
+        terms = tokenizer(word)
+        if len(terms) == 1:
+            tid = index.term_lookup.get(terms[0], -1)
+            if tid >= 0 and tid not in pool:
+                pool[tid] = word
+    ids = np.fromiter(pool, dtype=np.int64, count=len(pool))
+    order = ids[np.lexsort((ids, -df[ids]))]  # by df descending, ties by term id
+    common = order[:300]
+    rare = order[df[order] <= 5]
+    mid = order[300 : len(order) - len(rare)]
+    tiers = [t for t in (common, mid, rare) if len(t)]
+    probs = np.array([0.35, 0.40, 0.25][: len(tiers)])
+    rng = np.random.default_rng(seed)
+    stop = ["the", "of", "what", "about", "in", "did", "and"]
+    queries = []
+    for _ in range(n):
+        words = []
+        for _ in range(int(rng.integers(1, 6))):
+            tier = tiers[int(rng.choice(len(tiers), p=probs / probs.sum()))]
+            words.append(pool[int(tier[rng.integers(0, len(tier))])])
+        if rng.random() < 0.2:
+            words.insert(int(rng.integers(0, len(words) + 1)), stop[rng.integers(0, len(stop))])
+        queries.append(" ".join(words))
+    return queries
+
+
+def make_questions(queries: list[str], index: Any, seed: int = QUERY_SEED) -> list[str]:
+    """Natural-language questions around the search queries (for ``ask``)."""
+    rng = np.random.default_rng([seed, 1])
+    p = Params(index.n_paragraphs)
+    names = vocabulary(p.seed, p.vocab_size, p.zipf_s).last_names
+    forms = ("What did {name} say about {q}?", "What happened with {q}?",
+             "Who was behind {q}?", "How many {q} were there?", "When did {q} start?")
+    out = []
+    for q in queries:
+        form = forms[int(rng.integers(0, len(forms)))]
+        out.append(form.format(q=q, name=names[int(rng.integers(0, 200))]))
+    return out
+
+
+def make_quotes(index: Any, n: int = N_QUERIES, seed: int = QUERY_SEED) -> list[str]:
+    """Fragments of quoted statements found in the archive (half exact, half altered)."""
+    rng = np.random.default_rng([seed, 2])
+    out: list[str] = []
+    tries = 0
+    while len(out) < n and tries < 50 * n:
+        tries += 1
+        text = index.text(int(rng.integers(0, index.n_paragraphs)))
+        start = text.find("\u201c")
+        end = text.find("\u201d", start + 1)
+        if start < 0 or end < 0:
+            continue
+        words = text[start + 1 : end].rstrip(",").split()
+        if len(words) < 6:
+            continue
+        k = int(rng.integers(6, min(12, len(words)) + 1))
+        a = int(rng.integers(0, len(words) - k + 1))
+        frag = words[a : a + k]
+        if rng.random() < 0.5:  # a misremembered quote: one word dropped
+            del frag[int(rng.integers(0, len(frag)))]
+        out.append(" ".join(frag))
+    return out
+
+
+def queries_digest(queries: list[str]) -> str:
+    return hashlib.sha256("\n".join(queries).encode()).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------------- answers
+def resolve_ask() -> tuple[Callable[..., Any] | None, str | None]:
+    try:
+        import bot.core.answers as answers
+    except ImportError as exc:
+        return None, f"TODO: bot.core.answers not importable ({exc})"
+    fn = getattr(answers, "ask", None)
+    if fn is not None and not callable(fn):  # the submodule, not the function
+        fn = getattr(fn, "ask", None)
+    if fn is None:
+        try:
+            from bot.core.answers.ask import ask as fn
+        except ImportError as exc:
+            return None, f"TODO: ask() not importable ({exc})"
+    return fn, None
+
+
+def resolve_quotes(archive: Any) -> tuple[Callable[..., Any] | None, str | None]:
+    quotes = getattr(archive, "quotes", None)
+    lookup = getattr(quotes, "lookup", None) if quotes is not None else None
+    if lookup is None:
+        return None, "TODO: archive.quotes.lookup(text, limit, min_match) not available yet"
+    return lookup, None
+
+
+# ---------------------------------------------------------------------------------- phases
+def phase_build(paragraphs: int, variant: str = "current") -> dict[str, Any]:
+    """Child process: build the index from the raw files into an empty folder."""
+    import bot.core.index as index_mod
+    import bot.core.library as library
+    from bot.core.library import open_archive
+
+    patched = apply_variant(variant)
+    settings = bench_settings(paragraphs, variant)
+    shutil.rmtree(settings.index.path, ignore_errors=True)
+    base_rss = rss_mb()
+    timers = Timers(sample_rss=True)
+    timers.wrap(library, "scan")
+    timers.wrap(library, "build_index")
+    for owner in (index_mod, patched):
+        if owner is not None:
+            timers.wrap(owner, "assemble_index")
+            timers.wrap(owner, "tf_matrix_flat" if owner is patched else "tf_matrix", "tf_matrix")
+            timers.wrap(owner, "bm25_matrix")
+    timers.wrap(index_mod, "_drop_unused_terms", "drop_unused_terms")
+    timers.wrap(library, "save_index")
+    # Quotation extraction: after the index (older code) or per file with parsing (newer).
+    timers.wrap(library, "extract_quotes")
+    timers.wrap(library, "quotes_to_json")
+    timers.wrap(library, "_global_quotes")
+    if patched is not None:
+        timers.wrap(patched.IndexBuilder, "add", "builder_add")
+        timers.wrap(patched.IndexBuilder, "finish", "builder_finish")
+    started = time.perf_counter()
+    archive, report = open_archive(settings)
+    build_s = time.perf_counter() - started
+    timers.restore()
+    if report.action not in ("built", "rebuilt"):
+        raise SystemExit(f"expected a fresh build, got {report.action}")
+    t, first, last = timers.seconds, timers.first, timers.last
+    assemble = t.get("assemble_index", 0.0)
+    matrices = t.get("tf_matrix", 0.0) + t.get("drop_unused_terms", 0.0) + t.get(
+        "bm25_matrix", 0.0)
+    stages = {
+        "scan": t.get("scan", 0.0),
+        # From the end of the scan to the start of build_index: parsing each file (and, in
+        # newer code, tokenizing it and extracting its quotations, in worker processes).
+        "parse_analyse": first.get("build_index", started) - last.get("scan", started),
+        "index_terms": t.get("build_index", 0.0) - assemble,
+        "tf_matrix": t.get("tf_matrix", 0.0) + t.get("drop_unused_terms", 0.0),
+        "bm25_matrix": t.get("bm25_matrix", 0.0),
+        "assemble_other": assemble - matrices,
+        "quotes_after_index": t.get("extract_quotes", 0.0) + t.get("quotes_to_json", 0.0)
+        + t.get("_global_quotes", 0.0),
+        "save": t.get("save_index", 0.0),
+    }
+    if "builder_add" in t:  # proposed streaming build: indexing overlaps the workers
+        stages["index_terms"] = t["builder_add"]
+        stages["parse_analyse"] = (first["builder_finish"] - last.get("scan", started)
+                                   - t["builder_add"])
+    stages["other"] = build_s - sum(stages.values())
+    index = archive.index
+    return {
+        "build_s": round(build_s, 3),
+        "build_stages_s": {k: round(v, 3) for k, v in stages.items()},
+        "build_peak_rss_by_function_mb": {k: round(v) for k, v in timers.peak_mb.items()},
+        # Whole process tree (main + worker processes), sampled every 50 ms:
+        "peak_rss_mb": round(max(timers.tree_peak_mb, peak_rss_mb()), 1),
+        "peak_rss_main_mb": round(peak_rss_mb(), 1),
+        "peak_rss_worker_mb": round(peak_children_rss_mb(), 1),
+        "base_rss_mb": round(base_rss, 1),
+        "articles": len(index.docs),
+        "indexed_paragraphs": index.n_paragraphs,
+        "terms": len(index.vocab),
+        "postings": int(index.scores.nnz),
+    }
+
+
+def _top_agree(ours: list[int], scores: np.ndarray, k: int = TOP) -> bool:
+    """Tie-aware top-k equality against rank-bm25's full score vector: same size, every one
+    of ours scores at least the reference k-th best (within TIE), and every reference entry
+    strictly above the k-th best is ours."""
+    order = np.argsort(-scores, kind="stable")[:k]
+    ref = [int(i) for i in order if scores[i] > 0]
+    if len(ours) != len(ref):
+        return False
+    if not ref:
+        return True
+    kth = float(scores[ref[-1]])
+    mine = set(ours)
+    return all(scores[i] >= kth - TIE for i in ours) and all(
+        i in mine for i in ref if scores[i] > kth + TIE
+    )
+
+
+def phase_serve(paragraphs: int, *, rank_bm25: bool, n_queries: int,
+                variant: str = "current") -> dict[str, Any]:
+    """Child process: start-up load, then query latencies (ours, ask, quotes, rank-bm25)."""
+    import bot.core.library as library
+    import bot.core.storage as storage
+    from bot.core.bm25 import top_k
+    from bot.core.library import open_archive
+    from bot.core.models import Filters
+
+    patched = apply_variant(variant)
+    settings = bench_settings(paragraphs, variant)
+    base_rss = rss_mb()
+    timers = Timers()
+    timers.wrap(library, "load_index")
+    timers.wrap(storage, "_verified_bytes", "read_verify")
+    timers.wrap(storage, "_decode", "decode")
+    if patched is not None:
+        timers.wrap(patched, "_map_verified", "read_verify")  # 2 threads: summed CPU time
+        timers.wrap(patched, "_decode", "decode")
+    timers.wrap(library, "scan")
+    timers.wrap(library, "Archive", "archive_init")
+    started = time.perf_counter()
+    archive, report = open_archive(settings)
+    load_s = time.perf_counter() - started
+    timers.restore()
+    if report.action != "loaded":
+        raise SystemExit(f"expected to load the saved index, got {report.action}")
+    t = timers.seconds
+    load_stages = {
+        "read_verify": t.get("read_verify", 0.0),
+        "decode": t.get("decode", 0.0),
+        "load_other": t.get("load_index", 0.0) - t.get("read_verify", 0.0) - t.get("decode", 0),
+        "scan": t.get("scan", 0.0),
+        "archive_init": t.get("archive_init", 0.0),
+    }
+    load_stages["other"] = load_s - sum(load_stages.values())
+    out: dict[str, Any] = {
+        "load_s": round(load_s, 3),
+        "load_stages_s": {k: round(v, 3) for k, v in load_stages.items()},
+        "load_peak_rss_mb": round(peak_rss_mb(), 1),
+        "loaded_rss_mb": round(rss_mb(), 1),
+        "serve_base_rss_mb": round(base_rss, 1),
+    }
+    index = archive.index
+    if "quotes" in type(archive).__dict__:  # built lazily on first use: time that use
+        t0 = time.perf_counter()
+        book = archive.quotes
+        out["quotes_init_s"] = round(time.perf_counter() - t0, 3)
+        out["quotes_indexed"] = len(book) if hasattr(book, "__len__") else None
+        out["quotes_init_rss_mb"] = round(rss_mb(), 1)
+    queries = make_queries(index, archive.tokenizer, n_queries)
+    warm = make_queries(index, archive.tokenizer, WARMUP, seed=QUERY_SEED + 1000)
+    out["queries"] = len(queries)
+    out["queries_sha256"] = queries_digest(queries)
+    out["query_examples"] = queries[:5]
+
+    # --- our search, end to end (validation, tokenize, score, top-k, hits with text)
+    for q in warm:
+        archive.search(q, limit=TOP)
+    search_ms, score_ms, matched = [], [], []
+    for q in queries:
+        t0 = time.perf_counter()
+        result = archive.search(q, limit=TOP)
+        search_ms.append((time.perf_counter() - t0) * 1000)
+        matched.append(result.total)
+    for q in queries:  # the engine core alone: score + top-k, no tokenize/hit building
+        ids = index.term_ids(archive.tokenizer(q))
+        t0 = time.perf_counter()
+        paras, scores = archive.scorer.score(ids)
+        top_k(paras, scores, TOP)
+        score_ms.append((time.perf_counter() - t0) * 1000)
+    out["query_ms"] = pct(search_ms)
+    out["score_ms"] = pct(score_ms)
+    out["query_max_ms"] = round(max(search_ms), 3)
+    out["matched_paragraphs"] = {"p50": float(np.median(matched)), "max": int(max(matched))}
+
+    # --- ask
+    ask, why = resolve_ask()
+    out["ask_ms"], out["ask_note"] = None, why
+    if ask is not None:
+        questions = make_questions(queries, index)
+        try:
+            for q in make_questions(warm, index):
+                ask(archive, q, Filters())
+            ask_ms, found = [], 0
+            for q in questions:
+                t0 = time.perf_counter()
+                answer = ask(archive, q, Filters())
+                ask_ms.append((time.perf_counter() - t0) * 1000)
+                found += bool(getattr(answer, "found", False))
+            out["ask_ms"] = pct(ask_ms)
+            out["ask_note"] = f"{found}/{len(questions)} answered"
+        except Exception as exc:  # noqa: BLE001 - a benchmark reports, it does not crash
+            out["ask_note"] = f"ask failed: {type(exc).__name__}: {exc}"
+
+    # --- quote lookup
+    lookup, why = resolve_quotes(archive)
+    out["quote_ms"], out["quote_note"] = None, why
+    if lookup is not None:
+        quotes = make_quotes(index, n_queries)
+        a = settings.answers
+        try:
+            for q in quotes[:WARMUP]:
+                lookup(q, a.quote_limit, a.quote_min_match)
+            quote_ms, hits = [], 0
+            for q in quotes:
+                t0 = time.perf_counter()
+                found = lookup(q, a.quote_limit, a.quote_min_match)
+                quote_ms.append((time.perf_counter() - t0) * 1000)
+                hits += bool(found)
+            out["quote_ms"] = pct(quote_ms)
+            out["quote_note"] = f"{hits}/{len(quotes)} found"
+        except Exception as exc:  # noqa: BLE001
+            out["quote_note"] = f"quote lookup failed: {type(exc).__name__}: {exc}"
+    out["serve_rss_mb"] = round(rss_mb(), 1)
+    out["serve_peak_rss_mb"] = round(peak_rss_mb(), 1)
+
+    # --- rank-bm25 on the same tokens
+    out.update(rank_bm25_query_ms=None, speedup_p50=None, top10_agreement=None)
+    if not rank_bm25:
+        return out
+    from bot.core.bm25 import RankBM25Scorer
+
+    # Memory first, traced (RSS deltas are blurred by freed arenas being reused), then a
+    # clean, untraced build for the timings.
+    gc.collect()
+    tracemalloc.start()
+    traced = RankBM25Scorer(index.tf, index.doc_len, index.vocab, settings.bm25)
+    model_bytes = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del traced
+    gc.collect()
+    t0 = time.perf_counter()
+    reference = RankBM25Scorer(index.tf, index.doc_len, index.vocab, settings.bm25)
+    out["rank_bm25_build_s"] = round(time.perf_counter() - t0, 3)
+    out["rank_bm25_rss_mb"] = round(model_bytes / 2**20, 1)
+    model = reference.model
+    tokens = [archive.tokenizer(q) for q in queries]
+    for q in warm:
+        np.argsort(model.get_scores(archive.tokenizer(q)))[::-1][:TOP]
+    rank_ms, agree, strict, diffs = [], 0, 0, []
+    for q, toks in zip(queries, tokens, strict=True):
+        t0 = time.perf_counter()
+        scores = model.get_scores(toks)
+        top = np.argsort(scores)[::-1][:TOP]
+        rank_ms.append((time.perf_counter() - t0) * 1000)
+        ours = [p for p, _ in archive.best(archive.rank(q), TOP)]
+        ok = _top_agree(ours, scores)
+        agree += ok
+        strict += set(ours) == {int(i) for i in top if scores[i] > 0}
+        mine = archive.best(archive.rank(q), TOP)
+        diffs += [abs(s - float(scores[p])) for p, s in mine]
+    speedups = [r / o for r, o in zip(rank_ms, search_ms, strict=True)]
+    out["rank_bm25_query_ms"] = pct(rank_ms)
+    out["speedup_p50"] = round(float(np.median(speedups)), 1)
+    out["speedup_min"] = round(float(min(speedups)), 1)
+    out["top10_agreement"] = agree / len(queries)
+    out["top10_strict_set_agreement"] = strict / len(queries)
+    out["max_abs_score_diff"] = float(max(diffs)) if diffs else 0.0
+    return out
+
+
+# ---------------------------------------------------------------------------------- driver
+def child(args: list[str]) -> dict[str, Any]:
+    """Run ``python -m bench engine --phase ...`` in a fresh interpreter; parse its JSON."""
+    cmd = [sys.executable, "-m", "bench", "engine", *args]
+    proc = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed with exit code {proc.returncode}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def run_size(paragraphs: int, *, rank_bm25_max: int, n_queries: int,
+             reference: dict[str, Any] | None = None, variant: str = "current",
+             ) -> dict[str, Any]:
+    """Everything for one archive size, each measured phase in its own process."""
+    p = Params(paragraphs)
+    log(f"{paragraphs}: generating archive (reused when current)")
+    manifest = generate(p, archive_dir(paragraphs), jobs=min(2, os.cpu_count() or 1))
+    log(f"{paragraphs}: building index in a fresh process ({variant} code)")
+    built = child(["--phase", "build", "--paragraphs", str(paragraphs), "--variant", variant])
+    folder = index_dir(paragraphs, variant)
+    index_mb = dir_mb(folder / (folder / "CURRENT").read_text().strip())
+    with_rank = paragraphs <= rank_bm25_max
+    log(f"{paragraphs}: load + queries in a fresh process (rank-bm25: {with_rank})")
+    served = child(["--phase", "serve", "--paragraphs", str(paragraphs), "--queries",
+                    str(n_queries), "--variant", variant,
+                    *([] if with_rank else ["--no-rank-bm25"])])
+    result: dict[str, Any] = {
+        "paragraphs": paragraphs,
+        "build_s": built["build_s"],
+        "load_s": served["load_s"],
+        "peak_rss_mb": built["peak_rss_mb"],
+        "index_mb": round(index_mb, 1),
+        "query_ms": served["query_ms"],
+        "ask_ms": served["ask_ms"],
+        "quote_ms": served["quote_ms"],
+        "rank_bm25_query_ms": served["rank_bm25_query_ms"],
+        "speedup_p50": served["speedup_p50"],
+        "top10_agreement": served["top10_agreement"],
+    }
+    result["archive_mb"] = round(sum(f["size"] for f in manifest["files"].values()) / 2**20, 1)
+    result.update({k: v for k, v in built.items() if k not in result})
+    result.update({k: v for k, v in served.items() if k not in result})
+    result["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+    if variant != "current":
+        result["variant"] = f"{variant} (EXPERIMENT: bench/proposed.py monkeypatched in)"
+    if not with_rank:
+        result["rank_bm25_note"] = skipped_note(paragraphs, reference)
+    return result
+
+
+def skipped_note(paragraphs: int, reference: dict[str, Any] | None) -> str:
+    """Why rank-bm25 was not run, with a linear extrapolation from a measured smaller size
+    (its memory and its per-query cost both grow with the number of paragraphs)."""
+    if not reference or not reference.get("rank_bm25_query_ms"):
+        return f"skipped: above --rank-bm25-max={RANK_BM25_MAX}"
+    f = paragraphs / reference["paragraphs"]
+    gb = reference["rank_bm25_rss_mb"] * f / 1024
+    per_q = reference["rank_bm25_query_ms"]["p50"] * f / 1000
+    build = reference["rank_bm25_build_s"] * f
+    return (f"skipped: rank-bm25 needs ~{gb:.1f} GB / ~{per_q:.1f} s per query (p50) "
+            f"and ~{build:.0f} s to build (linear from {reference['paragraphs']:,} paragraphs)")
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True,
+                                capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "bot"], cwd=REPO,
+                               text=True, capture_output=True, check=True).stdout.strip()
+        if dirty:
+            commit += " (+ uncommitted changes in bot/)"
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    import numpy
+    import scipy
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gb": round(ram, 1),
+        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "commit": commit,
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def _fmt_ms(d: dict[str, float] | None) -> str:
+    return "n/a" if d is None else f"{d['p50']:.2f} / {d['p95']:.2f} / {d['p99']:.2f}"
+
+
+def targets(results: list[dict[str, Any]]) -> list[tuple[str, str, str, bool | None]]:
+    by = {r["paragraphs"]: r for r in results}
+    rows: list[tuple[str, str, str, bool | None]] = []
+    m = by.get(1_000_000)
+    if m:
+        q = m["query_ms"]
+        rows += [
+            ("1M search p50", "< 5 ms", f"{q['p50']:.2f} ms",
+             q["p50"] < TARGETS["search_p50_ms_1M"]),
+            ("1M search p99", "< 50 ms", f"{q['p99']:.2f} ms",
+             q["p99"] < TARGETS["search_p99_ms_1M"]),
+            ("1M build from raw files", "< 180 s", f"{m['build_s']:.1f} s",
+             m["build_s"] < TARGETS["build_s_1M"]),
+            ("1M load at start-up", "< 5 s", f"{m['load_s']:.2f} s",
+             m["load_s"] < TARGETS["load_s_1M"]),
+            ("1M peak RSS, build", "< 2048 MB", f"{m['peak_rss_mb']:.0f} MB",
+             m["peak_rss_mb"] < TARGETS["rss_mb_1M"]),
+            ("1M peak RSS, start-up load", "< 2048 MB", f"{m['load_peak_rss_mb']:.0f} MB",
+             m["load_peak_rss_mb"] < TARGETS["rss_mb_1M"]),
+            ("1M RSS while serving", "< 2048 MB", f"{m['serve_rss_mb']:.0f} MB",
+             m["serve_rss_mb"] < TARGETS["rss_mb_1M"]),
+        ]
+        if m.get("quotes_init_s") is not None:
+            rows.append(("1M first quote lookup after start-up (book set-up)",
+                         "< 3 s (Discord)", f"{m['quotes_init_s']:.1f} s",
+                         m["quotes_init_s"] < 3.0))
+    h = by.get(100_000)
+    if h and h.get("speedup_p50") is not None:
+        rows += [
+            ("100k speedup vs rank-bm25 (median)", ">= 100x", f"{h['speedup_p50']:.0f}x",
+             h["speedup_p50"] >= TARGETS["speedup_100k"]),
+            ("100k identical top-10 (tie-aware)", "100%", f"{h['top10_agreement']:.1%}",
+             h["top10_agreement"] == 1.0),
+        ]
+    return rows
+
+
+def write_results(results: list[dict[str, Any]], info: dict[str, Any]) -> None:
+    (ROOT / "results.json").write_text(
+        json.dumps({"machine": info, "results": results}, indent=2) + "\n", encoding="utf-8"
+    )
+    cols = [r for r in results]
+    head = "| metric | " + " | ".join(f"{r['paragraphs']:,} ¶" for r in cols) + " |"
+    sep = "|---|" + "---:|" * len(cols)
+
+    def row(name: str, fn: Callable[[dict[str, Any]], str]) -> str:
+        return f"| {name} | " + " | ".join(fn(r) for r in cols) + " |"
+
+    def stage(key: str, name: str) -> Callable[[dict[str, Any]], str]:
+        return lambda r: f"{r[key].get(name, 0):.2f}"
+
+    lines = [
+        "# archive-bot engine benchmark",
+        "",
+        f"- machine: {info['cpu']}, {info['cores']} cores, {info['ram_gb']} GiB RAM "
+        f"(load average at start {info['loadavg_at_start']})",
+        f"- date: {info['date']}",
+        f"- git commit: {info['commit']}",
+        f"- python {info['python']}, numpy {info['numpy']}, scipy {info['scipy']}",
+        "- re-run one point: `python -m bench engine --paragraphs 100k --json`; "
+        "all: `python -m bench engine --all`",
+        "",
+        "Latencies are p50 / p95 / p99 in ms over the same "
+        f"{results[0].get('queries', N_QUERIES)} fixed queries per size (1-5 words, common, "
+        "mid-frequency and rare terms). `search` is `Archive.search(q, limit=10)` end to end; "
+        "`score` is the engine core alone (`scorer.score` + `top_k`); rank-bm25 is "
+        "`BM25Okapi.get_scores` + `np.argsort` top-10 on the same tokens. Build and its peak "
+        "memory come from a fresh process per size (RSS of that process plus its worker "
+        "processes, sampled every 50 ms, and `ru_maxrss`), load from another fresh process "
+        "(`open_archive` on the saved index, checksums verified; page cache warm). The "
+        "machine was shared with other jobs during the run (load averages above and in "
+        "results.json), so timings carry some noise.",
+        "",
+        head,
+        sep,
+        row("articles", lambda r: f"{r['articles']:,}"),
+        row("terms / postings", lambda r: f"{r['terms']:,} / {r['postings']:,}"),
+        row("raw archive (MB)", lambda r: f"{r['archive_mb']:.0f}"),
+        row("**index build from raw files (s)**", lambda r: f"{r['build_s']:.1f}"),
+        row("&nbsp; scan (hash files)", stage("build_stages_s", "scan")),
+        row("&nbsp; parse (+ tokenize + quotes, if per file)",
+            stage("build_stages_s", "parse_analyse")),
+        row("&nbsp; build_index: term ids (+ tokenize)", stage("build_stages_s", "index_terms")),
+        row("&nbsp; tf matrix", stage("build_stages_s", "tf_matrix")),
+        row("&nbsp; bm25 matrix", stage("build_stages_s", "bm25_matrix")),
+        row("&nbsp; other assembly", stage("build_stages_s", "assemble_other")),
+        row("&nbsp; quotes after indexing", stage("build_stages_s", "quotes_after_index")),
+        row("&nbsp; save (serialise, sha256, fsync)", stage("build_stages_s", "save")),
+        row("**peak RSS during build (MB, all processes)**",
+            lambda r: f"{r['peak_rss_mb']:.0f}"),
+        row("&nbsp; main process / largest worker",
+            lambda r: f"{r.get('peak_rss_main_mb', 0):.0f} / {r.get('peak_rss_worker_mb', 0):.0f}"),
+        row("**index on disk (MB)**", lambda r: f"{r['index_mb']:.0f}"),
+        row("**load at start-up (s)**", lambda r: f"{r['load_s']:.2f}"),
+        row("&nbsp; read + sha256 verify", stage("load_stages_s", "read_verify")),
+        row("&nbsp; decode arrays/json", stage("load_stages_s", "decode")),
+        row("&nbsp; Archive set-up", stage("load_stages_s", "archive_init")),
+        row("peak RSS during load (MB)", lambda r: f"{r['load_peak_rss_mb']:.0f}"),
+        row("RSS while serving (MB)", lambda r: f"{r['serve_rss_mb']:.0f}"),
+        row("**search (ms)**", lambda r: _fmt_ms(r["query_ms"])),
+        row("score core (ms)", lambda r: _fmt_ms(r["score_ms"])),
+        row("ask (ms)", lambda r: _fmt_ms(r["ask_ms"])),
+        row("quote book set-up at first use (s)",
+            lambda r: "n/a" if r.get("quotes_init_s") is None else f"{r['quotes_init_s']:.2f}"),
+        row("quote lookup (ms)", lambda r: _fmt_ms(r["quote_ms"])),
+        row("rank-bm25 (ms)", lambda r: _fmt_ms(r["rank_bm25_query_ms"])
+            if r["rank_bm25_query_ms"] else "skipped"),
+        row("**speedup vs rank-bm25 (median)**",
+            lambda r: "—" if r["speedup_p50"] is None else f"{r['speedup_p50']:.0f}x"),
+        row("**top-10 agreement (tie-aware)**",
+            lambda r: "—" if r["top10_agreement"] is None else f"{r['top10_agreement']:.1%}"),
+        "",
+    ]
+    notes = [f"- {r['paragraphs']:,}: {r['rank_bm25_note']}" for r in cols
+             if r.get("rank_bm25_note")]
+    notes += [f"- ask: {r['ask_note']} ({r['paragraphs']:,})" for r in cols if r.get("ask_note")]
+    notes += [f"- quote: {r['quote_note']} ({r['paragraphs']:,})" for r in cols
+              if r.get("quote_note")]
+    if notes:
+        lines += ["Notes:", "", *notes, ""]
+    rows = targets(results)
+    if rows:
+        lines += ["## Targets", "", "| target | goal | measured | met |", "|---|---|---:|---|"]
+        lines += [f"| {a} | {b} | {c} | {'yes' if ok else 'NO'} |" for a, b, c, ok in rows]
+        lines.append("")
+    (ROOT / "results.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+@contextmanager
+def profiled(path: Path) -> Iterator[None]:
+    prof = cProfile.Profile()
+    prof.enable()
+    try:
+        yield
+    finally:
+        prof.disable()
+        prof.dump_stats(path)
+        stats = pstats.Stats(str(path), stream=sys.stderr)
+        stats.sort_stats("cumulative").print_stats(30)
+        stats.sort_stats("tottime").print_stats(25)
+
+
+def profile(paragraphs: int, what: str) -> None:
+    """cProfile one phase (in this process) and print the top functions to stderr."""
+    from bot.core.library import open_archive
+
+    settings = bench_settings(paragraphs)
+    generate(Params(paragraphs), archive_dir(paragraphs), jobs=2)
+    path = OUT / f"profile-{what}-{paragraphs}.prof"
+    if what == "build":
+        shutil.rmtree(settings.index.path, ignore_errors=True)
+        with profiled(path):
+            open_archive(settings)
+    elif what == "load":
+        if not (settings.index.path / "CURRENT").exists():
+            open_archive(settings)
+        with profiled(path):
+            open_archive(settings)
+    elif what == "quotes":  # the quote book's set-up at first use, then lookups
+        archive, _ = open_archive(settings)
+        quotes = make_quotes(archive.index)
+        a = settings.answers
+        with profiled(path):
+            book = archive.quotes
+            for q in quotes:
+                book.lookup(q, a.quote_limit, a.quote_min_match)
+    elif what == "ask":
+        ask, why = resolve_ask()
+        if ask is None:
+            raise SystemExit(why)
+        from bot.core.models import Filters
+
+        archive, _ = open_archive(settings)
+        questions = make_questions(make_queries(archive.index, archive.tokenizer), archive.index)
+        with profiled(path):
+            for q in questions:
+                ask(archive, q, Filters())
+    else:
+        archive, _ = open_archive(settings)
+        queries = make_queries(archive.index, archive.tokenizer)
+        with profiled(path):
+            for _ in range(5):
+                for q in queries:
+                    archive.search(q, limit=TOP)
+    log(f"profile written to {path} (peak RSS {peak_rss_mb():.0f} MB)")
+
+
+def check_variant(paragraphs: int) -> dict[str, Any]:
+    """Build with the current and the proposed code (fresh processes) and compare every saved
+    file's SHA-256, then load both (current loader / proposed loader) and compare queries."""
+    generate(Params(paragraphs), archive_dir(paragraphs), jobs=2)
+    builds = {}
+    for variant in ("current", "proposed"):
+        log(f"{paragraphs}: building ({variant})")
+        builds[variant] = child(["--phase", "build", "--paragraphs", str(paragraphs),
+                                 "--variant", variant])
+    manifests = {}
+    for variant in builds:
+        folder = index_dir(paragraphs, variant)
+        gen = folder / (folder / "CURRENT").read_text().strip()
+        manifests[variant] = json.loads((gen / "manifest.json").read_text())["files"]
+    a, b = manifests["current"], manifests["proposed"]
+    differing = sorted(n for n in set(a) | set(b) if a.get(n) != b.get(n))
+    from bench import proposed
+    from bot.core import storage
+
+    cur = storage.load_index(index_dir(paragraphs))
+    new = proposed.load_index(index_dir(paragraphs, "proposed"))
+    assert cur is not None and new is not None
+    same = (
+        cur.vocab == new.vocab and cur.docs == new.docs and cur.extras == new.extras
+        and bytes(new.text_blob[:]) == cur.text_blob
+        and all(np.array_equal(getattr(cur, f), getattr(new, f))
+                for f in ("para_doc", "para_num", "text_offsets", "doc_len"))
+        and all(np.array_equal(getattr(getattr(cur, m), f), getattr(getattr(new, m), f))
+                for m in ("tf", "scores") for f in ("indptr", "indices", "data"))
+    )
+    return {
+        "paragraphs": paragraphs,
+        "identical_files": not differing,
+        "differing_files": differing,
+        "loaded_equal": bool(same),
+        "build_s": {v: r["build_s"] for v, r in builds.items()},
+        "peak_rss_mb": {v: r["peak_rss_mb"] for v, r in builds.items()},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench engine", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--paragraphs", type=parse_size, help="archive size: 10k, 100k, 1M, ...")
+    ap.add_argument("--all", action="store_true", help="10k, 100k and 1M; write bench/results.*")
+    ap.add_argument("--json", action="store_true", help="print one JSON object (one size)")
+    ap.add_argument("--queries", type=int, default=N_QUERIES)
+    ap.add_argument("--rank-bm25-max", type=parse_size, default=RANK_BM25_MAX,
+                    help="largest size compared with rank-bm25 (default 100k)")
+    ap.add_argument("--profile", choices=("build", "load", "query", "quotes", "ask"))
+    ap.add_argument("--variant", choices=("current", "proposed"), default="current",
+                    help="proposed: monkeypatch bench/proposed.py in (experiment)")
+    ap.add_argument("--check", action="store_true",
+                    help="build current and proposed variants and compare the saved files")
+    ap.add_argument("--phase", choices=("build", "serve"), help=argparse.SUPPRESS)
+    ap.add_argument("--no-rank-bm25", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.phase:
+        if args.phase == "build":
+            out = phase_build(args.paragraphs, args.variant)
+        else:
+            out = phase_serve(args.paragraphs, rank_bm25=not args.no_rank_bm25,
+                              n_queries=args.queries, variant=args.variant)
+        print(json.dumps(out))
+        return 0
+    if args.check:
+        if not args.paragraphs:
+            ap.error("--check needs --paragraphs")
+        report = check_variant(args.paragraphs)
+        print(json.dumps(report, indent=2))
+        return 0 if report["identical_files"] and report["loaded_equal"] else 1
+    if args.profile:
+        if not args.paragraphs:
+            ap.error("--profile needs --paragraphs")
+        profile(args.paragraphs, args.profile)
+        return 0
+    if args.all:
+        info = machine()
+        results: list[dict[str, Any]] = []
+        reference = None
+        for n in SIZES:
+            r = run_size(n, rank_bm25_max=args.rank_bm25_max, n_queries=args.queries,
+                         reference=reference)
+            if r.get("rank_bm25_query_ms"):
+                reference = r
+            results.append(r)
+            log(f"{n}: done: {json.dumps({k: r[k] for k in list(r)[:11]})}")
+        write_results(results, info)
+        log(f"wrote {ROOT / 'results.md'} and {ROOT / 'results.json'}")
+        print((ROOT / "results.md").read_text(encoding="utf-8"))
+        return 0
+    if not args.paragraphs:
+        ap.error("give --paragraphs N (with --json) or --all")
+    reference = None
+    if args.paragraphs > args.rank_bm25_max:  # extrapolate from an earlier --all run
+        try:
+            earlier = json.loads((ROOT / "results.json").read_text(encoding="utf-8"))
+            measured = [r for r in earlier["results"] if r.get("rank_bm25_query_ms")]
+            reference = max(measured, key=lambda r: r["paragraphs"]) if measured else None
+        except (OSError, ValueError, KeyError):
+            reference = None
+    r = run_size(args.paragraphs, rank_bm25_max=args.rank_bm25_max, n_queries=args.queries,
+                 reference=reference, variant=args.variant)
+    if args.json:
+        print(json.dumps(r))
+    else:
+        print(json.dumps(r, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
