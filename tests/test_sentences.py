@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.answers.sentences import names_in, split_sentences
+from bot.core.answers.sentences import (
+    Sentences,
+    first_name,
+    names_between,
+    names_in,
+    split_sentences,
+)
 from bot.core.search import Archive
 
 
@@ -82,3 +88,27 @@ def test_names_people_and_organisations() -> None:
     assert found.get("US State Department") is False
     assert found.get("Eastern Ghouta") is False
     assert found.get("Al Jazeera") is False
+
+
+def test_sentences_found_around_an_offset_only() -> None:
+    paragraph = "He lives in the U.S. The talks failed. “We go,” said Mr. Smith. Then silence."
+    lazy = Sentences(paragraph)
+    assert lazy.containing(paragraph.index("talks")).text == "The talks failed."
+    quote = lazy.containing(paragraph.index("“"))
+    assert quote.text == "“We go,” said Mr. Smith."
+    assert paragraph[quote.start:quote.end] == quote.text
+    assert lazy.end_after(paragraph.index("”") + 1) == quote.end
+    assert lazy.end_after(len(paragraph)) == len(paragraph)
+    lines = Sentences("First line here.\n—Jane Doe, envoy\nSecond line.")
+    assert lines.containing(3).text == "First line here.\n—Jane Doe, envoy"
+
+
+def test_names_of_sentences_and_first_name() -> None:
+    paragraph = "He lives in the U.S. The talks failed. Walid al-Muallem met Mr. Smith."
+    expected = [n for s in split_sentences(paragraph) for n in names_in(paragraph, s.start, s.end)]
+    assert names_between(paragraph, paragraph, 0, len(paragraph)) == expected
+    assert [n.text for n in expected] == ["U.S.", "Walid al-Muallem", "Smith"]
+    at = paragraph.index("Walid")
+    assert first_name(paragraph, at) == names_in(paragraph, at)[0]
+    assert first_name("said Gen. Smith.", 5) == names_in("said Gen. Smith.", 5)[0]
+    assert first_name("nobody here") is None

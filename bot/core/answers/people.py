@@ -1,20 +1,15 @@
 """Who an article names and who speaks in it: the speaker side of quotation extraction.
 
-Reading an article, :mod:`~bot.core.answers.quotes` notes every name mentioned, to resolve
-``he``/``she`` to the last person named and a surname alone to the full name introduced
-earlier; but only the few sentences with a quotation or an attributed statement ask. So
-:class:`People` keeps the sentences mentioned, in order, and finds their names on demand: the
-full name behind a surname by reading forward for the first sentence naming it (only
-sentences whose text holds the surname at all), the last person named by reading back from
-the end. The answers are those of reading every name of every sentence in order:
-
-* a person's name (``Name.person``) makes its surname (and the surname without ``al-``) refer
-  to it, unless that surname already refers to someone, and unless the name is a surname
-  alone or titled (``Mr. Kerry``) and one of its surnames is already known (it then *is*
-  that person and adds nothing);
-* the last person named is the last name resolving to a person, or a speaker set since.
-
-The attribution rules (who said a quotation, whose statement a sentence reports) follow.
+Resolving ``he``/``she`` (the last person named) and a surname alone (the full name
+introduced earlier) needs every name mentioned before; but only the few sentences with a
+quotation or an attributed statement ask. So :class:`People` keeps the sentences mentioned,
+in order, and finds their names when asked: reading forward for the first sentence naming a
+surname (only those whose text holds it), back from the end for the last person named. The
+answers are those of reading every name of every sentence in order: a person's name makes
+its surname (and the surname without ``al-``) refer to it unless that surname already refers
+to someone or the name is a surname alone or titled (``Mr. Kerry``) with one of its surnames
+known (it then *is* that person); the last person named is the last name resolving to a
+person, or a speaker set since. The attribution rules follow.
 """
 
 from __future__ import annotations
@@ -38,7 +33,7 @@ def surname_keys(word: str) -> tuple[str, ...]:
 class _Stretch:
     """Sentences whose names were mentioned, in order; the names are found on first use."""
 
-    __slots__ = ("text", "source", "start", "end", "one", "_names")
+    __slots__ = ("_names", "end", "one", "source", "start", "text")
 
     def __init__(self, text: str, source: str, start: int, end: int, one: bool) -> None:
         self.text, self.source, self.start, self.end = text, source, start, end
@@ -125,7 +120,7 @@ class People:
 
     def _is_known(self, who: str | None, at: Position) -> bool:
         """Whether ``who`` is the full name a surname refers to at ``at``."""
-        words = who.split() if who else ()
+        words = who.split() if who else []
         return bool(words) and any(self._get(key, at) == who
                                    for key in surname_keys(words[-1]))
 

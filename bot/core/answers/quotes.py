@@ -33,8 +33,15 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any, NamedTuple
 
-from bot.core.answers.people import VERBS, People, cues, dash_line, post_speaker, pre_speaker
-from bot.core.answers.people import reported
+from bot.core.answers.people import (
+    VERBS,
+    People,
+    cues,
+    dash_line,
+    post_speaker,
+    pre_speaker,
+    reported,
+)
 from bot.core.answers.sentences import Sentences, Span
 from bot.core.index import ArchiveIndex
 
@@ -95,9 +102,9 @@ def _marks(text: str) -> list[_Mark]:
     open_at = -1
     for i, sign in signs:
         if open_at < 0:
-            if sign in _OPEN or sign == '"' and (
+            if sign in _OPEN or (sign == '"' and (
                 i == 0 or text[i - 1].isspace() or text[i - 1] in "([—-"
-            ):
+            )):
                 open_at = i
         elif sign not in _OPEN:  # a closing mark, or a straight quote with one open
             found.append((open_at, i, i + len(sign)))
@@ -124,8 +131,8 @@ def _trim(text: str, start: int, end: int) -> Span:
 
 
 class _Blanks(dict[int, str]):
-    """``str.translate`` table blanking a quotation: letters and digits ``x`` (like
-    ``[^\W_]``), white space kept, anything else (``_`` too) a space."""
+    """``str.translate`` table blanking a quotation: letters and digits ``x`` (what the
+    regular expression ``[^\\W_]`` matches), white space kept, anything else a space."""
 
     def __missing__(self, code: int) -> str:
         char = chr(code)
@@ -192,7 +199,7 @@ class _Reader:
         self.sentences = sentences = Sentences(text)
         previous = self.carry if marks and marks[0].start == 0 else None
         done = 0  # where the sentences not mentioned yet start
-        for at in sorted([m.start for m in marks] + found):
+        for at in sorted([m.start for m in marks] + found) if found else [m.start for m in marks]:
             if at < done:
                 continue  # in the sentence just read
             s = sentences.containing(at)
@@ -304,7 +311,7 @@ def extract_quotes(
         else:
             out.extend(_article_quotes(index, doc_index))
             read += 1
-    log.info("extracted %d quotations from %d articles (%d read, %d reused)",
+    log.debug("extracted %d quotations from %d articles (%d read, %d reused)",
              len(out), len(index.docs), read, len(index.docs) - read)
     return out
 

@@ -45,29 +45,26 @@ _STARTERS = frozenset(
     """the a an it he she they we i this that these those there but and in on at for
     however meanwhile his her their its our after before when while as if so yet""".split()
 )
-_TERMINATOR = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
 _ACRONYM = re.compile(r"(?:\b[A-Za-z]\.){2,}$")
 _LAST_WORD = re.compile(r"([A-Za-z]+)\.$")
 _NEXT = re.compile(r"\s+([\"'“‘(\[]*)(\S+)")
 _PARTICLE_START = re.compile(r"(?:al|el|ad|an|ar|as|ash|at|az|ibn|bin|de|van|von)-?\w", re.I)
 
 
+_LONGEST_ABBREVIATION = max(map(len, ABBREVIATIONS))
 _CLOSERS = "\"'”’)]"
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
-def _is_boundary(text: str, end: int, dot: str) -> bool:
+def _is_boundary(text: str, end: int, dot: str, opener: str = "", word: str = "") -> bool:
     """Whether the terminator ending at ``end`` (whose last stop char is ``dot``) ends a
-    sentence, judging by the word before it and the word after it."""
-    after = _NEXT.match(text, end)
-    if after is None:
-        return True
-    opener, word = after.group(1, 2)
-    return _ends(text, end, dot, opener, word)
-
-
-def _ends(text: str, end: int, dot: str, opener: str, word: str) -> bool:
-    """:func:`_is_boundary` knowing the word after the terminator (and what opens it)."""
+    sentence, judging by the word before it and the word after it (``opener`` and ``word``,
+    as _NEXT finds them, when already known)."""
+    if not word:
+        after = _NEXT.match(text, end)
+        if after is None:
+            return True
+        opener, word = after.group(1, 2)
     first = word[0]
     if first.islower():
         # "al-Muallem said" may start a sentence; anything else lower-case continues one.
@@ -83,9 +80,9 @@ def _ends(text: str, end: int, dot: str, opener: str, word: str) -> bool:
         # "the U.S. military" vs "in the U.S. The talks": split only before a usual starter.
         return word.strip("\"'“”‘’,;:").casefold() in _STARTERS
     if head[-2:-1] in _ASCII_LETTERS:
-        # The word before the full stop, cut to its last 7 letters: enough to tell an
-        # initial or an abbreviation (6 letters at most).
-        last = _LAST_WORD.search(head, max(0, len(head) - 8))
+        # The word before the full stop, cut to a letter more than the longest abbreviation:
+        # enough to tell an initial or an abbreviation.
+        last = _LAST_WORD.search(head, max(0, len(head) - _LONGEST_ABBREVIATION - 2))
         if last is not None:
             token = last.group(1)
             if len(token) == 1 and token.isupper():
@@ -95,27 +92,25 @@ def _ends(text: str, end: int, dot: str, opener: str, word: str) -> bool:
     return True
 
 
-# _TERMINATOR, also looking at the next word (as _NEXT does) when it is on the same line;
-# written to start with a plain character (scanned for fast), and with full stops alone for
-# text without ! or ?.
+# A terminator ([.!?]+, closing quotes or brackets, then white space), looking at the next
+# word (as _NEXT does) when on the same line; written to start with a plain character
+# (scanned for fast), with full stops only for text without ! or ?.
 _AHEAD = r"[\"'”’)\]]*(?=\s+([\"'“‘(\[]*)(\S+)|\s)"
-_TERMINATOR_NEXT = re.compile(r"[.!?][.!?]*" + _AHEAD)
-_STOP_NEXT = re.compile(r"\.\.*" + _AHEAD)
+_TERMINATOR = re.compile(r"[.!?][.!?]*" + _AHEAD)
+_STOP = re.compile(r"\.\.*" + _AHEAD)
 
 
-def _cuts(text: str, start: int, end: int) -> list[int]:
-    """Where the sentences of the line ``text[start:end]`` end, but for the last one."""
-    cuts = []
-    terminator = _TERMINATOR_NEXT if "!" in text or "?" in text else _STOP_NEXT
-    for match in terminator.finditer(text, start, end):
-        at = match.end()
-        if at >= end:
-            continue
-        dot = match.group().rstrip(_CLOSERS)[-1]
-        opener, word = match.group(1, 2)
-        if _is_boundary(text, at, dot) if word is None else _ends(text, at, dot, opener, word):
-            cuts.append(at)
-    return cuts
+def _terminators(text: str, start: int, end: int) -> list[re.Match[str]]:
+    """The terminators of the line ``text[start:end]``, but one ending it."""
+    terminator = _TERMINATOR if "!" in text or "?" in text else _STOP
+    return [m for m in terminator.finditer(text, start, end) if m.end() < end]
+
+
+def _boundary(text: str, terminator: re.Match[str]) -> bool:
+    """Whether ``terminator`` (from :func:`_terminators`) ends a sentence."""
+    at, dot = terminator.end(), terminator.group().rstrip(_CLOSERS)[-1]
+    opener, word = terminator.group(1, 2)
+    return _is_boundary(text, at, dot, opener or "", word or "")
 
 
 def split_sentences(text: str) -> list[Span]:
@@ -134,14 +129,9 @@ def split_sentences(text: str) -> list[Span]:
             end = line_start + len(line.rstrip())
             out.append(Span(text[prev.start:end], prev.start, end))
             continue
-        cuts = _cuts(text, line_start, line_end)
-        if not cuts:  # one sentence
-            start = line_start + len(line) - len(line.lstrip())
-            out.append(Span(stripped, start, start + len(stripped)))
-            continue
-        cuts.append(line_end)
+        cuts = [m.end() for m in _terminators(text, line_start, line_end) if _boundary(text, m)]
         at = line_start
-        for cut in cuts:
+        for cut in [*cuts, line_end]:
             piece = text[at:cut]
             sentence = piece.strip()
             if sentence:
@@ -165,19 +155,14 @@ class Sentences:
             self._all = split_sentences(text)
             self._ends = [s.end for s in self._all]
         else:
-            terminator = _TERMINATOR_NEXT if "!" in text or "?" in text else _STOP_NEXT
-            self._matches = [m for m in terminator.finditer(text) if m.end() < len(text)]
+            self._matches = _terminators(text, 0, len(text))
             self._ends = [m.end() for m in self._matches]
             self._cuts = [None] * len(self._matches)
 
     def _cut(self, k: int) -> bool:
         cut = self._cuts[k]
         if cut is None:
-            match = self._matches[k]
-            at, dot = match.end(), match.group().rstrip(_CLOSERS)[-1]
-            opener, word = match.group(1, 2)
-            cut = self._cuts[k] = _is_boundary(self.text, at, dot) if word is None else (
-                _ends(self.text, at, dot, opener, word))
+            cut = self._cuts[k] = _boundary(self.text, self._matches[k])
         return cut
 
     def containing(self, pos: int) -> Span:
@@ -231,6 +216,7 @@ PERSON_TITLES = frozenset(
 # "Russian-led", "Iran-backed": capitalised adjectives, not names.
 _COMPOUND = re.compile(r"-[a-z]")
 _DOTTED_TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof", "gen", "sen", "st", "jr", "lt"})
+_LONGEST_TITLE = max(map(len, _DOTTED_TITLES))
 
 
 class NameSpan(NamedTuple):
@@ -258,10 +244,7 @@ def _runs(text: str, start: int, stop: int) -> Iterator[NameSpan]:
         at, end = match.span()
         if words and text[edge:at].strip():
             # A lower-case word, punctuation or a number between the words.
-            while words and words[-1] in _JOINERS:
-                words.pop()
-            if words:
-                yield NameSpan(tuple(words), first, last, False)
+            yield from _run(words, first, last)
             words = []
         if token in _JOINERS:
             if words:
@@ -269,35 +252,31 @@ def _runs(text: str, start: int, stop: int) -> Iterator[NameSpan]:
                 edge = end
             continue
         if "-" in token and _COMPOUND.search(token) and not _PARTICLE.match(token):
-            while words and words[-1] in _JOINERS:  # "Russian-led": an adjective
-                words.pop()
-            if words:
-                yield NameSpan(tuple(words), first, last, False)
-            words = []
-            edge = end
+            yield from _run(words, first, last)  # "Russian-led": an adjective
+            words, edge = [], end
             continue
-        if token.endswith(("'s", "’s")):  # a possessive ends its run
+        possessive = token.endswith(("'s", "’s"))
+        if possessive:
             token = token[:-2]
-            if not words:
-                first = at
-            words.append(token)
-            last = at + len(token)
-            yield NameSpan(tuple(words), first, last, True)
-            words = []
-            edge = last + 2
-            continue
-        if text.startswith(".", end) and (
-            len(token) == 1 or len(token) < 5 and token.casefold() in _DOTTED_TITLES
+        elif text.startswith(".", end) and (
+            len(token) == 1 or (len(token) <= _LONGEST_TITLE and token.casefold() in _DOTTED_TITLES)
         ):
             token += "."
         if not words:
             first = at
         words.append(token)
         last = edge = at + len(token)
+        if possessive:  # it ends its run
+            yield NameSpan(tuple(words), first, last, True)
+            words, edge = [], last + 2
+    yield from _run(words, first, last)
+
+
+def _run(words: list[str], first: int, last: int) -> tuple[NameSpan, ...]:
+    """The run of ``words`` (if any) without the joiners ending it."""
     while words and words[-1] in _JOINERS:
         words.pop()
-    if words:
-        yield NameSpan(tuple(words), first, last, False)
+    return (NameSpan(tuple(words), first, last, False),) if words else ()
 
 
 # Words that make a capitalised run an organisation or a place rather than a person.
@@ -417,12 +396,16 @@ def first_name(text: str, start: int = 0, end: int | None = None) -> Name | None
     """The first of :func:`names_in`, if any."""
     stop = len(text) if end is None else end
     plain = _PLAIN_RUN.match(text, start, stop)
-    if plain is not None:
-        words = tuple(plain.group().split(" "))
-        if not (text.startswith(".", plain.end()) and words[-1].casefold() in _DOTTED_TITLES):
-            name = clean_run(text, NameSpan(words, start, plain.end(), False))
-            if name is not None:
-                return name
+    if plain is not None:  # the first run, unless it ends with a title's full stop
+        words, end = tuple(plain.group().split(" ")), plain.end()
+        cleaned = _cleaned(words)
+        if cleaned is not None and not (
+            text.startswith(".", end) and words[-1].casefold() in _DOTTED_TITLES
+        ):  # as clean_run
+            kept, titled, maybe_person = cleaned
+            offset = text.index(kept[0], start)
+            person = maybe_person and _ACRONYM_AFTER.match(text, end, end + 12) is None
+            return Name(text[offset:end], offset, end, person, titled)
     return next(iter_names(text, start, stop), None)
 
 
