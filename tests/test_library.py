@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.config import BM25Settings, Settings
@@ -120,3 +121,30 @@ def test_worker_processes_build_the_same_index(settings: Settings, monkeypatch, 
     assert parallel.index.extras["quotes"] == serial.index.extras["quotes"]
     assert (parallel.index.scores != serial.index.scores).nnz == 0
     assert parallel.index.vocab == serial.index.vocab
+
+
+def test_incremental_reindex_equals_full_build(settings: Settings) -> None:
+    """Reused files (terms from the previous, memory-mapped index) and re-parsed ones (the
+    workers' joined terms) go through the same builder: a reindex equals a fresh build, and
+    the old loaded index still reads after its generation folder was removed."""
+    open_archive(settings)
+    old, report = open_archive(settings)
+    assert report.action == "loaded"
+    old_texts = [old.index.text(i) for i in range(old.index.n_paragraphs)]
+    path = settings.archive.path / "003_03cdae4a38ed77fc.txt"
+    path.write_text(path.read_text() + "\n\nA brand new closing paragraph about zeppelins.\n")
+    incremental, report = open_archive(settings)
+    assert report.reused == 4 and report.changed == ("003_03cdae4a38ed77fc.txt",)
+    fresh, _ = open_archive(dataclasses.replace(
+        settings, index=dataclasses.replace(settings.index, path=settings.index.path / "f")))
+    a, b = incremental.index, fresh.index
+    assert a.docs == b.docs and a.vocab == b.vocab
+    assert a.extras["quotes"] == b.extras["quotes"]
+    assert [a.text(i) for i in range(a.n_paragraphs)] == [b.text(i) for i in range(b.n_paragraphs)]
+    for x, y in ((a.para_doc, b.para_doc), (a.para_num, b.para_num), (a.doc_len, b.doc_len),
+                 (a.text_offsets, b.text_offsets)):
+        assert np.array_equal(x, y)
+    assert (a.scores != b.scores).nnz == 0 and (a.tf != b.tf).nnz == 0
+    # The old index's generation is gone, but its mapped files still read.
+    assert [old.index.text(i) for i in range(old.index.n_paragraphs)] == old_texts
+    assert old.search("Idlib").total > 0

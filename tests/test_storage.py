@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -121,3 +122,58 @@ def test_garbage_pointer_is_detected(tmp_path: Path) -> None:
     (tmp_path / POINTER).write_text("../../etc")
     with pytest.raises(IndexFormatError, match="not an archive-bot index pointer"):
         load_index(tmp_path)
+
+
+def _snapshot(index: ArchiveIndex) -> dict[str, object]:
+    return {
+        "texts": [index.text(i) for i in range(index.n_paragraphs)],
+        "arrays": [np.array(a).tobytes() for a in (
+            index.para_doc, index.para_num, index.text_offsets, index.doc_len,
+            index.tf.indptr, index.tf.indices, index.tf.data,
+            index.scores.indptr, index.scores.indices, index.scores.data,
+        )],
+        "dense": index.scores.toarray().tobytes(),
+    }
+
+
+def test_loaded_index_survives_its_generation_being_removed(tmp_path: Path) -> None:
+    """A loaded index memory-maps its files; a reindex saving generation B deletes A's folder
+    while A may still be serving. Unlinked mapped files must stay fully readable."""
+    save_index(small_index(), tmp_path)
+    old = load_index(tmp_path)
+    assert old is not None
+    before = _snapshot(old)
+    gen_a = current_generation(tmp_path)
+    other = build_index(
+        [ParsedFile(FileEntry("c.txt", "h3", 5, 1, ("c",)),
+                    (Article("c", "Gamma", ("Something else entirely.",), "c.txt"),))],
+        Tokenizer(TokenizerSettings()), BM25Settings(),
+    )
+    save_index(other, tmp_path)
+    assert gen_a is not None and not gen_a.exists()
+    assert _snapshot(old) == before
+    assert old.text(2) == "Aleppo under siege — “we will not surrender”."
+    new = load_index(tmp_path)
+    assert new is not None and new.text(0) == "Something else entirely."
+
+
+def test_loaded_index_can_be_saved_again(tmp_path: Path) -> None:
+    """Re-saving a loaded (memory-mapped, read-only) index writes byte-identical files."""
+    first = save_index(small_index(), tmp_path / "a")
+    loaded = load_index(tmp_path / "a")
+    assert loaded is not None
+    second = save_index(loaded, tmp_path / "b")
+    files_a = json.loads((first / "manifest.json").read_text())["files"]
+    files_b = json.loads((second / "manifest.json").read_text())["files"]
+    assert files_a == files_b
+    for name, check in files_b.items():
+        assert (second / name).stat().st_size == check["size"]
+
+
+def test_save_writes_what_np_save_writes(tmp_path: Path) -> None:
+    index = small_index()
+    gen = save_index(index, tmp_path)
+    buf = io.BytesIO()
+    np.save(buf, index.scores.data, allow_pickle=False)
+    assert (gen / "sc_data.npy").read_bytes() == buf.getvalue()
+    assert (gen / "texts.bin").read_bytes() == bytes(index.text_blob)

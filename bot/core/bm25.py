@@ -28,14 +28,15 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
-def tf_matrix(token_ids: Sequence[npt.NDArray[np.int32]], vocab_size: int) -> sparse.csr_matrix:
-    """Paragraph-by-term count matrix from each paragraph's term ids."""
-    lengths = np.fromiter((len(t) for t in token_ids), dtype=np.int64, count=len(token_ids))
-    indptr = np.zeros(len(token_ids) + 1, dtype=np.int64)
+def tf_matrix(
+    cols: npt.NDArray[np.int32], lengths: npt.NDArray[np.int64], vocab_size: int
+) -> sparse.csr_matrix:
+    """Paragraph-by-term count matrix from every paragraph's term ids back to back in one
+    flat array (``cols``) and each paragraph's token count (``lengths``)."""
+    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
-    cols = np.concatenate(token_ids) if token_ids else np.zeros(0, dtype=np.int32)
     data = np.ones(len(cols), dtype=np.int32)
-    matrix = sparse.csr_matrix((data, cols, indptr), shape=(len(token_ids), vocab_size))
+    matrix = sparse.csr_matrix((data, cols, indptr), shape=(len(lengths), vocab_size))
     matrix.sum_duplicates()  # also sorts indices
     return matrix
 
@@ -51,25 +52,47 @@ def idf_vector(df: npt.NDArray[np.int64], n_docs: int, epsilon: float) -> FloatA
     return idf
 
 
+# Entries per chunk in bm25_matrix: bounds its float64 temporaries to ~32 MB each.
+_CHUNK = 1 << 22
+
+
 def bm25_matrix(
     tf: sparse.csr_matrix, doc_len: npt.NDArray[np.int64], params: BM25Settings
 ) -> sparse.csr_matrix:
-    """Term-by-paragraph matrix of BM25 contributions (float64), from a paragraph-major tf."""
+    """Term-by-paragraph matrix of BM25 contributions (float64), from a paragraph-major tf.
+
+    The int32 counts are transposed to term-major first (cheaper than transposing float64
+    scores), and the scores are computed in bounded chunks straight into the output array,
+    so peak memory is one output array plus small temporaries. The arithmetic per entry is
+    the same as the paragraph-major formula, so the values are bit-identical.
+    """
     n_docs, vocab = tf.shape
     df = np.bincount(tf.indices, minlength=vocab).astype(np.int64)
     idf = idf_vector(df, n_docs, params.epsilon)
     avgdl = float(doc_len.sum()) / n_docs if n_docs else 0.0
     k1, b = params.k1, params.b
-    # Per-paragraph length normaliser, broadcast onto each stored entry.
+    # Per-paragraph length normaliser, looked up for each stored entry.
     norm = k1 * (1 - b + b * doc_len.astype(np.float64) / avgdl) if avgdl else np.full(
         n_docs, k1 * (1 - b)
     )
-    rows = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(tf.indptr))
-    q = tf.data.astype(np.float64)
-    values = idf[tf.indices] * (q * (k1 + 1) / (q + norm[rows]))
-    scores = sparse.csr_matrix((values, tf.indices, tf.indptr), shape=tf.shape)
-    term_major: sparse.csr_matrix = scores.T.tocsr()
-    term_major.sort_indices()
+    counts: sparse.csr_matrix = tf.T.tocsr()  # term-major int32 counts, paragraph columns
+    counts.sort_indices()
+    nnz, indptr = int(counts.nnz), counts.indptr
+    values = np.empty(nnz, dtype=np.float64)
+    for lo in range(0, nnz, _CHUNK):
+        hi = min(nnz, lo + _CHUNK)
+        # The idf of each entry in [lo, hi): repeat the idf of every term whose row overlaps.
+        t0 = int(np.searchsorted(indptr, lo, side="right")) - 1
+        t1 = int(np.searchsorted(indptr, hi, side="left"))
+        bounds = np.clip(indptr[t0 : t1 + 1], lo, hi)
+        idf_chunk = np.repeat(idf[t0:t1], np.diff(bounds))
+        q = counts.data[lo:hi].astype(np.float64)
+        denom = q + norm[counts.indices[lo:hi]]
+        q *= k1 + 1
+        q /= denom
+        np.multiply(idf_chunk, q, out=values[lo:hi])
+    term_major = sparse.csr_matrix((values, counts.indices, counts.indptr), shape=(vocab, n_docs))
+    term_major.has_sorted_indices = True
     return term_major
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import mmap
 import time
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +31,9 @@ log = logging.getLogger(__name__)
 
 # progress(stage, done, total): stage is "scan", "parse", "index" or "save".
 Progress = Callable[[str, int, int], None]
+# All paragraph texts, UTF-8, back to back: bytes when built, a read-only memory map when
+# loaded from disk (slicing either gives bytes).
+TextBlob = bytes | bytearray | mmap.mmap
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +70,7 @@ class ParsedFile:
 
     entry: FileEntry
     articles: tuple[Article, ...]
-    terms: tuple[Sequence[str], ...] | None = None
+    terms: tuple[Sequence[str] | str, ...] | None = None  # a str: space-joined terms
     # Per article: quotation rows whose paragraph number is relative to the article.
     quotes: tuple[tuple[list[Any], ...], ...] = ()
 
@@ -84,7 +89,7 @@ class ArchiveIndex:
     docs: list[DocMeta]
     para_doc: npt.NDArray[np.int32]
     para_num: npt.NDArray[np.int32]
-    text_blob: bytes
+    text_blob: TextBlob
     text_offsets: npt.NDArray[np.int64]
     vocab: list[str]
     tf: sparse.csr_matrix
@@ -131,34 +136,96 @@ class ArchiveIndex:
         return (dates[0], dates[-1]) if dates else (None, None)
 
 
-class _TermIds:
-    """Paragraph text to term ids with one dict lookup per word: surface words map straight
-    to term ids (-1 for a stop word), so each distinct word is stemmed only once."""
+class IndexBuilder:
+    """Builds an :class:`ArchiveIndex` from parsed files added one at a time, in order.
 
-    def __init__(self, tokenizer: Tokenizer, vocab: dict[str, int]) -> None:
+    Nothing of an added file is kept except its text bytes, term ids and citation fields,
+    so a caller can index each file as soon as it is parsed and drop it. Term ids go into one
+    flat int32 array and the texts into one growing buffer: at a million paragraphs, a small
+    numpy array and a bytes object per paragraph cost far more memory and time.
+    """
+
+    def __init__(self, tokenizer: Tokenizer, params: BM25Settings) -> None:
         self.tokenizer = tokenizer
-        self.vocab = vocab
-        self.table: dict[str, int] = {}
+        self.params = params
+        self.started = time.perf_counter()
+        self.docs: list[DocMeta] = []
+        self.files: list[FileEntry] = []
+        # Quotation rows of every added file, numbered as the index numbers them.
+        self.quotes: list[list[Any]] = []
+        self.blob = bytearray()
+        self.offsets = array("q", [0])  # int64: byte offset of each paragraph in ``blob``
+        self.flat = array("i")  # int32: every paragraph's term ids, back to back
+        self.lengths = array("q")  # int64: tokens per paragraph
+        self.para_doc = array("i")
+        self.para_num = array("i")
+        self.vocab: dict[str, int] = {}
 
-    def _miss(self, word: str) -> int:
-        term = self.tokenizer.term(word)
-        tid = -1 if term is None else self.vocab.setdefault(term, len(self.vocab))
-        self.table[word] = tid
-        return tid
+    @property
+    def n_paragraphs(self) -> int:
+        return len(self.lengths)
 
-    def text(self, text: str) -> npt.NDArray[np.int32]:
-        words = self.tokenizer.words(text)
-        table = self.table
-        try:
-            ids = [table[w] for w in words]
-        except KeyError:
-            ids = [table[w] if w in table else self._miss(w) for w in words]
-        array = np.array(ids, dtype=np.int32)
-        return array[array >= 0] if -1 in ids else array
+    def add(self, pf: ParsedFile) -> None:
+        vocab, flat, lengths, blob, offsets = (
+            self.vocab, self.flat, self.lengths, self.blob, self.offsets
+        )
+        lookup = vocab.__getitem__
+        self.files.append(pf.entry)
+        reused = iter(pf.terms) if pf.terms is not None else None
+        rows_of = pf.quotes if pf.quotes else ((),) * len(pf.articles)
+        for article, rows in zip(pf.articles, rows_of, strict=True):
+            doc_index, first, n = len(self.docs), len(lengths), len(article.paragraphs)
+            self.docs.append(
+                DocMeta(
+                    article.doc_id, article.title, article.date, article.source,
+                    article.author, article.url, article.path, first, n,
+                )
+            )
+            for text in article.paragraphs:
+                blob += text.encode("utf-8")
+                offsets.append(len(blob))
+                tokens = next(reused) if reused is not None else self.tokenizer(text)
+                if isinstance(tokens, str):  # a worker's space-joined terms
+                    tokens = tokens.split()
+                before = len(flat)
+                try:
+                    flat.extend(map(lookup, tokens))  # all terms known: no Python loop
+                except KeyError:  # a new term: drop the partial extend, assign ids in order
+                    del flat[before:]
+                    flat.extend([vocab.setdefault(t, len(vocab)) for t in tokens])
+                lengths.append(len(tokens))
+            self.para_doc.extend([doc_index] * n)
+            self.para_num.extend(range(1, n + 1))
+            self.quotes.extend([*row[:2], doc_index, first + row[3], *row[4:]] for row in rows)
 
-    def terms(self, terms: Sequence[str]) -> npt.NDArray[np.int32]:
-        vocab = self.vocab
-        return np.array([vocab.setdefault(t, len(vocab)) for t in terms], dtype=np.int32)
+    def finish(self, metadata_sha256: str | None = None) -> ArchiveIndex:
+        """The index of everything added (the builder must not be used afterwards)."""
+        doc_len = np.frombuffer(self.lengths, dtype=np.int64).copy()
+        tf = tf_matrix(np.frombuffer(self.flat, dtype=np.int32), doc_len, len(self.vocab))
+        self.flat = array("i")  # free the ids unless the tf matrix still views them
+        tf, vocab = _drop_unused_terms(tf, list(self.vocab))
+        scores = bm25_matrix(tf, doc_len, self.params)
+        index = ArchiveIndex(
+            docs=self.docs,
+            para_doc=np.frombuffer(self.para_doc, dtype=np.int32).copy(),
+            para_num=np.frombuffer(self.para_num, dtype=np.int32).copy(),
+            text_blob=self.blob,  # no copy: slicing a bytearray gives bytes-like too
+            text_offsets=np.frombuffer(self.offsets, dtype=np.int64).copy(),
+            vocab=vocab,
+            tf=tf,
+            doc_len=doc_len,
+            scores=scores,
+            files=self.files,
+            params=index_params(self.tokenizer, self.params),
+            fingerprint=fingerprint(self.files, metadata_sha256),
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            build_seconds=time.perf_counter() - self.started,
+        )
+        log.info(
+            "indexed %d articles, %d paragraphs, %d terms in %.2f s",
+            len(index.docs), index.n_paragraphs, len(vocab), index.build_seconds,
+        )
+        return index
 
 
 def build_index(
@@ -170,94 +237,13 @@ def build_index(
     progress: Progress | None = None,
 ) -> ArchiveIndex:
     """Tokenize every paragraph of every article and compute the BM25 matrix."""
-    started = time.perf_counter()
-    docs: list[DocMeta] = []
-    texts: list[bytes] = []
-    token_ids: list[npt.NDArray[np.int32]] = []
-    para_doc: list[int] = []
-    para_num: list[int] = []
-    vocab: dict[str, int] = {}
-    ids_of = _TermIds(tokenizer, vocab)
+    builder = IndexBuilder(tokenizer, params)
     total = sum(len(a.paragraphs) for p in parsed for a in p.articles)
-    done = 0
     for pf in parsed:
-        reused = iter(pf.terms) if pf.terms is not None else None
-        for article in pf.articles:
-            doc_index = len(docs)
-            docs.append(
-                DocMeta(
-                    article.doc_id, article.title, article.date, article.source,
-                    article.author, article.url, article.path, len(texts),
-                    len(article.paragraphs),
-                )
-            )
-            for number, text in enumerate(article.paragraphs, start=1):
-                texts.append(text.encode("utf-8"))
-                if reused is not None:
-                    token_ids.append(ids_of.terms(next(reused)))
-                else:
-                    token_ids.append(ids_of.text(text))
-                para_doc.append(doc_index)
-                para_num.append(number)
-            done += len(article.paragraphs)
-            if progress is not None:
-                progress("index", done, total)
-    return assemble_index(
-        docs=docs,
-        texts=texts,
-        token_ids=token_ids,
-        para_doc=para_doc,
-        para_num=para_num,
-        vocab=list(vocab),
-        files=[pf.entry for pf in parsed],
-        tokenizer=tokenizer,
-        params=params,
-        metadata_sha256=metadata_sha256,
-        started=started,
-    )
-
-
-def assemble_index(
-    *,
-    docs: list[DocMeta],
-    texts: list[bytes],
-    token_ids: list[npt.NDArray[np.int32]],
-    para_doc: Sequence[int],
-    para_num: Sequence[int],
-    vocab: list[str],
-    files: list[FileEntry],
-    tokenizer: Tokenizer,
-    params: BM25Settings,
-    metadata_sha256: str | None,
-    started: float,
-) -> ArchiveIndex:
-    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum([len(t) for t in texts], out=offsets[1:])
-    tf = tf_matrix(token_ids, len(vocab))
-    tf, vocab = _drop_unused_terms(tf, vocab)
-    doc_len = np.fromiter((len(t) for t in token_ids), dtype=np.int64, count=len(token_ids))
-    scores = bm25_matrix(tf, doc_len, params)
-    index = ArchiveIndex(
-        docs=docs,
-        para_doc=np.asarray(para_doc, dtype=np.int32),
-        para_num=np.asarray(para_num, dtype=np.int32),
-        text_blob=b"".join(texts),
-        text_offsets=offsets,
-        vocab=vocab,
-        tf=tf,
-        doc_len=doc_len,
-        scores=scores,
-        files=files,
-        params=index_params(tokenizer, params),
-        fingerprint=fingerprint(files, metadata_sha256),
-        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        build_seconds=time.perf_counter() - started,
-    )
-    log.info(
-        "indexed %d articles, %d paragraphs, %d terms in %.2f s",
-        len(docs), index.n_paragraphs, len(vocab), index.build_seconds,
-    )
-    return index
+        builder.add(pf)
+        if progress is not None:
+            progress("index", builder.n_paragraphs, total)
+    return builder.finish(metadata_sha256)
 
 
 def _drop_unused_terms(

@@ -23,9 +23,9 @@ from bot.core.errors import IndexFormatError, IngestError
 from bot.core.index import (
     ArchiveIndex,
     FileEntry,
+    IndexBuilder,
     ParsedFile,
     Progress,
-    build_index,
     fingerprint,
     index_params,
     paragraph_terms,
@@ -158,9 +158,12 @@ def _reuse(previous: ArchiveIndex, entry: FileEntry, old: FileEntry,
 
 def _parsed(entry: FileEntry, result: FileAnalysis,
             overrides: dict[str, dict[str, str | None]], seen: set[str]) -> ParsedFile:
-    """A worker's analysis of one file, checked for duplicate ids, metadata applied."""
+    """A worker's analysis of one file, checked for duplicate ids, metadata applied.
+
+    Each paragraph's terms stay the worker's one space-joined string (split while indexing):
+    splitting them all here made ~37M separate str objects at 1M paragraphs (~2.5 GB)."""
     kept: list[Article] = []
-    terms: list[list[str]] = []
+    terms: list[str] = []
     quotes: list[tuple[list[Any], ...]] = []
     skips = list(result.skipped)
     first = 0
@@ -174,7 +177,7 @@ def _parsed(entry: FileEntry, result: FileAnalysis,
         if article.doc_id in overrides:
             article = ingest.apply_metadata(article, overrides[article.doc_id])
         kept.append(article)
-        terms.extend(t.split() for t in span)
+        terms.extend(span)
         quotes.append(rows)
     for skip in skips:
         log.warning("skipped %s", skip)
@@ -185,15 +188,15 @@ def _parsed(entry: FileEntry, result: FileAnalysis,
     )
 
 
-def _global_quotes(index: ArchiveIndex, parsed: list[ParsedFile]) -> list[list[Any]]:
-    """Every file's per-article quotation rows, numbered as the new index numbers them."""
-    out: list[list[Any]] = []
-    for pf in parsed:
-        for article, rows in zip(pf.articles, pf.quotes, strict=True):
-            doc_index = index.doc_lookup[article.doc_id]
-            first = index.docs[doc_index].first
-            out.extend([*row[:2], doc_index, first + row[3], *row[4:]] for row in rows)
-    return out
+def _trim_heap() -> None:
+    """Give freed heap pages back to the OS (glibc ``malloc_trim``): the holes every file's
+    dropped articles left would otherwise stay resident while the matrices are computed."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def build(
@@ -234,13 +237,15 @@ def build(
         if progress is not None:
             progress("parse", done + n, total)
 
-    analyses = dict(zip(
+    # Each file's analysis is indexed as soon as it arrives (in archive order) and dropped,
+    # instead of holding every file's articles and terms at once.
+    results = iter(zip(
         [e.path for _, e in to_parse],
         analyse_files([p for p, _ in to_parse], [e.size for _, e in to_parse],
                       settings.archive.path, settings.tokenizer, parsed_one),
         strict=True,
     ))
-    parsed: list[ParsedFile] = []
+    builder = IndexBuilder(tokenizer, settings.bm25)
     seen: set[str] = set()
     added: list[str] = []
     changed: list[str] = []
@@ -252,21 +257,33 @@ def build(
             seen.update(pf.entry.docs)
             reused += 1
         else:
-            result = analyses.get(entry.path)
-            if result is None:  # unchanged, but its ids now clash: parse it after all
+            if old is not None:  # unchanged, but its ids now clash: parse it after all
                 result = analyse_file(settings.archive.path / entry.path, settings.archive.path,
                                       settings.tokenizer)
+            else:
+                path, result = next(results)
+                assert path == entry.path
             pf = _parsed(entry, result, overrides, seen)
+            del result
             old = old_files.get(entry.path)
             if old is None:
                 added.append(entry.path)
             elif old.sha256 != entry.sha256:
                 changed.append(entry.path)
-        parsed.append(pf)
+        builder.add(pf)
+        del pf
+    # Run the analysis generator past its last result so its worker pool shuts down now
+    # (zip(strict=True) also checks the lengths), not when it is garbage collected.
+    assert next(results, None) is None
+    del results
     removed = sorted(set(old_files) - {e.path for _, e in scanned.files})
-    index = build_index(parsed, tokenizer, settings.bm25, metadata_sha256=scanned.metadata_sha256,
-                        progress=progress)
-    index.extras["quotes"] = _global_quotes(index, parsed)
+    if progress is not None:
+        progress("index", 0, 1)
+    _trim_heap()
+    index = builder.finish(scanned.metadata_sha256)
+    if progress is not None:
+        progress("index", 1, 1)
+    index.extras["quotes"] = builder.quotes
     index.extras["metadata_sha256"] = scanned.metadata_sha256
     seconds = time.perf_counter() - started
     report = BuildReport(

@@ -20,10 +20,13 @@ import hashlib
 import io
 import json
 import logging
+import math
+import mmap
 import os
 import secrets
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +35,7 @@ import numpy as np
 from scipy import sparse
 
 from bot.core.errors import IndexFormatError
-from bot.core.index import ArchiveIndex, DocMeta, FileEntry
+from bot.core.index import ArchiveIndex, DocMeta, FileEntry, TextBlob
 from bot.core.models import Skipped
 
 log = logging.getLogger(__name__)
@@ -61,14 +64,39 @@ def _write(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
-def _npy_bytes(array: np.ndarray[Any, Any]) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
-    return buf.getvalue()
+class _HashingWriter:
+    """Writes to a file while hashing and counting the bytes. ``np.lib.format.write_array``
+    writes to such a non-file object in 16 MB chunks, so no array is copied whole."""
+
+    def __init__(self, fh: io.BufferedWriter) -> None:
+        self.fh = fh
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        self.sha.update(view)
+        self.size += len(view)
+        return self.fh.write(view)
 
 
-def _payload(index: ArchiveIndex) -> dict[str, bytes]:
-    arrays: dict[str, np.ndarray[Any, Any]] = {
+def _write_hashed(path: Path, array: np.ndarray[Any, Any] | None = None,
+                  data: TextBlob = b"") -> dict[str, Any]:
+    """Write ``array`` as .npy (else the raw ``data``) and fsync; return size and SHA-256."""
+    with path.open("wb") as fh:
+        out = _HashingWriter(fh)
+        if array is not None:
+            # The same bytes np.save writes, without building them in memory first.
+            np.lib.format.write_array(out, np.ascontiguousarray(array), allow_pickle=False)
+        else:
+            out.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return {"size": out.size, "sha256": out.sha.hexdigest()}
+
+
+def _arrays(index: ArchiveIndex) -> dict[str, np.ndarray[Any, Any]]:
+    return {
         "para_doc": index.para_doc,
         "para_num": index.para_num,
         "text_offsets": index.text_offsets,
@@ -80,8 +108,11 @@ def _payload(index: ArchiveIndex) -> dict[str, bytes]:
         "sc_indices": index.scores.indices,
         "sc_data": index.scores.data,
     }
-    files = {f"{name}.npy": _npy_bytes(a) for name, a in arrays.items()}
-    files["texts.bin"] = index.text_blob
+
+
+def _json_files(index: ArchiveIndex) -> dict[str, bytes]:
+    """The JSON members of a generation (small next to the arrays)."""
+    files: dict[str, bytes] = {}
     files["vocab.json"] = json.dumps(index.vocab, ensure_ascii=False).encode()
     files["docs.json"] = json.dumps(
         [dataclasses.asdict(d) for d in index.docs], ensure_ascii=False
@@ -119,10 +150,14 @@ def save_index(index: ArchiveIndex, folder: Path) -> Path:
         tmp = folder / f".tmp-{name}"
         tmp.mkdir()
         try:
+            # Each file is hashed as it is written, one at a time: no in-memory copy of the
+            # whole payload and no second pass over the bytes.
             checks: dict[str, dict[str, Any]] = {}
-            for filename, data in _payload(index).items():
-                _write(tmp / filename, data)
-                checks[filename] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            for key, array in _arrays(index).items():
+                checks[f"{key}.npy"] = _write_hashed(tmp / f"{key}.npy", array)
+            checks["texts.bin"] = _write_hashed(tmp / "texts.bin", data=index.text_blob)
+            for filename, data in _json_files(index).items():
+                checks[filename] = _write_hashed(tmp / filename, data=data)
             manifest = {
                 "format": FORMAT,
                 "version": VERSION,
@@ -194,21 +229,56 @@ def read_manifest(gen: Path) -> dict[str, Any]:
     return manifest
 
 
-def _verified_bytes(gen: Path, name: str, expected: dict[str, Any]) -> bytes:
-    path = gen / name
+def _map_verified(path: Path, expected: dict[str, Any]) -> TextBlob:
+    """Memory-map a file and check its size and SHA-256 against the manifest.
+
+    Mapping instead of reading means no private copy of the index: the arrays and texts are
+    served from the page cache. A later save deletes this generation's folder, but an
+    unlinked file stays readable through an existing mapping (POSIX), so an index still
+    serving keeps working. hashlib releases the GIL, so files can be checked in parallel.
+    """
+    data: TextBlob = b""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            if os.fstat(fh.fileno()).st_size:  # mmap cannot map an empty file
+                data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     except OSError as exc:
         raise IndexFormatError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    if isinstance(data, mmap.mmap):
+        data.madvise(mmap.MADV_SEQUENTIAL)  # hashing reads it front to back once
     if len(data) != expected.get("size") or hashlib.sha256(data).hexdigest() != expected.get(
         "sha256"
     ):
         raise IndexFormatError(f"{path}: corrupt (size or checksum differs from the manifest)")
+    if isinstance(data, mmap.mmap):
+        data.madvise(mmap.MADV_NORMAL)  # from now on random access: paragraphs, postings
     return data
 
 
+def _npy_view(data: TextBlob) -> np.ndarray[Any, Any]:
+    """A read-only array over a verified .npy buffer, without copying the data."""
+    header = io.BytesIO(data[: 65536 + 16])  # the largest possible v1 header, plus magic
+    version = np.lib.format.read_magic(header)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(header)
+    else:
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(header)
+    if fortran or dtype.hasobject:
+        raise ValueError("unexpected array layout")
+    count = math.prod(shape)
+    return np.frombuffer(data, dtype=dtype, count=count, offset=header.tell()).reshape(shape)
+
+
+_FILES = (*(f"{a}.npy" for a in ARRAYS), "texts.bin", "vocab.json", "docs.json", "files.json",
+          "extras.json")
+
+
 def load_index(folder: Path) -> ArchiveIndex | None:
-    """Load the current generation, checking every file; None when there is none."""
+    """Load the current generation, checking every file; None when there is none.
+
+    Files are memory-mapped and their checksums computed in two threads; the arrays and the
+    text blob of the returned index are views of those mappings (read-only).
+    """
     gen = current_generation(folder)
     if gen is None:
         return None
@@ -216,30 +286,28 @@ def load_index(folder: Path) -> ArchiveIndex | None:
     checks = manifest.get("files")
     if not isinstance(checks, dict):
         raise IndexFormatError(f"{gen}: manifest lists no files")
-    blobs: dict[str, bytes] = {}
-    for name in [*(f"{a}.npy" for a in ARRAYS), "texts.bin", "vocab.json", "docs.json",
-                 "files.json", "extras.json"]:
+    for name in _FILES:
         if name not in checks:
             raise IndexFormatError(f"{gen}: manifest does not list {name}")
-        blobs[name] = _verified_bytes(gen, name, checks[name])
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        mapped = pool.map(lambda name: _map_verified(gen / name, checks[name]), _FILES)
+        blobs = dict(zip(_FILES, mapped, strict=True))
     try:
         return _decode(manifest, blobs)
     except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise IndexFormatError(f"{gen}: inconsistent index ({exc})") from exc
 
 
-def _decode(manifest: dict[str, Any], blobs: dict[str, bytes]) -> ArchiveIndex:
-    arrays = {
-        name: np.load(io.BytesIO(blobs[f"{name}.npy"]), allow_pickle=False) for name in ARRAYS
-    }
-    vocab = json.loads(blobs["vocab.json"])
-    docs = [DocMeta(**d) for d in json.loads(blobs["docs.json"])]
+def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveIndex:
+    arrays = {name: _npy_view(blobs[f"{name}.npy"]) for name in ARRAYS}
+    vocab = json.loads(bytes(blobs["vocab.json"]))
+    docs = [DocMeta(**d) for d in json.loads(bytes(blobs["docs.json"]))]
     files = [
         FileEntry(
             path=f["path"], sha256=f["sha256"], size=f["size"], mtime_ns=f["mtime_ns"],
             docs=tuple(f["docs"]), skipped=tuple(Skipped(**s) for s in f["skipped"]),
         )
-        for f in json.loads(blobs["files.json"])
+        for f in json.loads(bytes(blobs["files.json"]))
     ]
     n_par, n_terms = len(arrays["para_doc"]), len(vocab)
     tf = sparse.csr_matrix(
@@ -270,5 +338,5 @@ def _decode(manifest: dict[str, Any], blobs: dict[str, bytes]) -> ArchiveIndex:
         fingerprint=manifest["fingerprint"],
         built_at=manifest["built_at"],
         build_seconds=float(manifest["build_seconds"]),
-        extras=json.loads(blobs["extras.json"]),
+        extras=json.loads(bytes(blobs["extras.json"])),
     )
