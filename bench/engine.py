@@ -31,6 +31,7 @@ import dataclasses
 import datetime as dt
 import gc
 import hashlib
+import importlib
 import json
 import os
 import platform
@@ -197,13 +198,15 @@ def index_dir(paragraphs: int, variant: str = "current") -> Path:
 
 
 def apply_variant(variant: str) -> Any:
-    """``proposed``: monkeypatch bench/proposed.py into this process (experiments only)."""
+    """An experiment: ``--variant NAME`` imports ``bench/NAME.py`` and calls its ``apply()``,
+    which monkeypatches candidate replacements into this process, so a change can be
+    measured (and ``--check``-ed byte for byte) against the current code before it is
+    ported into bot/. (The first such candidate, ``proposed``, has been ported and removed.)"""
     if variant == "current":
         return None
-    from bench import proposed
-
-    proposed.apply()
-    return proposed
+    module = importlib.import_module(f"bench.{variant}")
+    module.apply()
+    return module
 
 
 def dir_mb(folder: Path) -> float:
@@ -858,12 +861,12 @@ def profile(paragraphs: int, what: str) -> None:
     log(f"profile written to {path} (peak RSS {peak_rss_mb():.0f} MB)")
 
 
-def check_variant(paragraphs: int) -> dict[str, Any]:
+def check_variant(paragraphs: int, candidate: str) -> dict[str, Any]:
     """Build with the current and the proposed code (fresh processes) and compare every saved
     file's SHA-256, then load both (current loader / proposed loader) and compare queries."""
     generate(Params(paragraphs), archive_dir(paragraphs), jobs=2)
     builds = {}
-    for variant in ("current", "proposed"):
+    for variant in ("current", candidate):
         log(f"{paragraphs}: building ({variant})")
         builds[variant] = child(["--phase", "build", "--paragraphs", str(paragraphs),
                                  "--variant", variant])
@@ -872,17 +875,16 @@ def check_variant(paragraphs: int) -> dict[str, Any]:
         folder = index_dir(paragraphs, variant)
         gen = folder / (folder / "CURRENT").read_text().strip()
         manifests[variant] = json.loads((gen / "manifest.json").read_text())["files"]
-    a, b = manifests["current"], manifests["proposed"]
+    a, b = manifests["current"], manifests[candidate]
     differing = sorted(n for n in set(a) | set(b) if a.get(n) != b.get(n))
-    from bench import proposed
     from bot.core import storage
 
     cur = storage.load_index(index_dir(paragraphs))
-    new = proposed.load_index(index_dir(paragraphs, "proposed"))
+    new = apply_variant(candidate).load_index(index_dir(paragraphs, candidate))
     assert cur is not None and new is not None
     same = (
         cur.vocab == new.vocab and cur.docs == new.docs and cur.extras == new.extras
-        and bytes(new.text_blob[:]) == cur.text_blob
+        and bytes(new.text_blob[:]) == bytes(cur.text_blob[:])
         and all(np.array_equal(getattr(cur, f), getattr(new, f))
                 for f in ("para_doc", "para_num", "text_offsets", "doc_len"))
         and all(np.array_equal(getattr(getattr(cur, m), f), getattr(getattr(new, m), f))
@@ -908,10 +910,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rank-bm25-max", type=parse_size, default=RANK_BM25_MAX,
                     help="largest size compared with rank-bm25 (default 100k)")
     ap.add_argument("--profile", choices=("build", "load", "query", "quotes", "ask"))
-    ap.add_argument("--variant", choices=("current", "proposed"), default="current",
-                    help="proposed: monkeypatch bench/proposed.py in (experiment)")
+    ap.add_argument("--variant", default="current", metavar="NAME",
+                    help="experiment: monkeypatch bench/NAME.py in (see apply_variant)")
     ap.add_argument("--check", action="store_true",
-                    help="build current and proposed variants and compare the saved files")
+                    help="build current and --variant code and compare the saved files")
     ap.add_argument("--phase", choices=("build", "serve"), help=argparse.SUPPRESS)
     ap.add_argument("--no-rank-bm25", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -924,9 +926,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(out))
         return 0
     if args.check:
-        if not args.paragraphs:
-            ap.error("--check needs --paragraphs")
-        report = check_variant(args.paragraphs)
+        if not args.paragraphs or args.variant == "current":
+            ap.error("--check needs --paragraphs and --variant NAME")
+        report = check_variant(args.paragraphs, args.variant)
         print(json.dumps(report, indent=2))
         return 0 if report["identical_files"] and report["loaded_equal"] else 1
     if args.profile:
