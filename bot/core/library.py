@@ -8,7 +8,6 @@ content hash is unchanged reuses its parsed paragraphs and tokens from the previ
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import time
@@ -32,7 +31,7 @@ from bot.core.index import (
 )
 from bot.core.models import Article, Skipped
 from bot.core.search import Archive
-from bot.core.storage import load_index, save_index
+from bot.core.storage import file_sha256, load_index, save_index
 from bot.core.tokenize import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -86,14 +85,6 @@ def metadata_path(settings: Settings) -> Path | None:
     return None
 
 
-def _hash_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def scan(settings: Settings, previous: ArchiveIndex | None = None) -> _Scan:
     """Stat every archive file; hash only those whose size or mtime changed since
     ``previous`` (the git approach), so checking a large unchanged archive is cheap."""
@@ -106,7 +97,7 @@ def scan(settings: Settings, previous: ArchiveIndex | None = None) -> _Scan:
     if meta is not None:
         if not meta.is_file():
             raise IngestError(f"metadata file {meta} does not exist")
-        result.metadata_sha256 = _hash_file(meta)
+        result.metadata_sha256 = file_sha256(meta)
     for path in ingest.iter_archive_files(root, meta):
         rel = path.relative_to(root).as_posix()
         try:
@@ -115,7 +106,7 @@ def scan(settings: Settings, previous: ArchiveIndex | None = None) -> _Scan:
             if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
                 sha = old.sha256
             else:
-                sha = _hash_file(path)
+                sha = file_sha256(path)
         except OSError as exc:
             sha = f"unreadable:{exc.errno}"
             st = os.stat_result((0,) * 10)
