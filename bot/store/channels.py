@@ -10,13 +10,14 @@ from __future__ import annotations
 import builtins
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, NamedTuple
 
 import aiosqlite
 
 from bot.core.errors import QueryError
 from bot.store.db import atomic, format_ts, parse_ts, utcnow
+from bot.store.views import where_clause
 
 FIELDS = ("enabled", "answer_mentions", "ephemeral", "threads")
 
@@ -185,17 +186,8 @@ async def admin_attempts(
     """Admin attempts, newest first; ``allowed=False`` gives only the refused ones."""
     if isinstance(limit, bool) or limit < 1:
         raise QueryError("limit must be a whole number of at least 1")
-    clauses: list[str] = []
-    params: list[Any] = []
-    if days is not None:
-        if isinstance(days, bool) or days < 1:
-            raise QueryError("days must be a whole number of at least 1")
-        clauses.append("ts >= ?")
-        params.append(format_ts((now or utcnow()) - timedelta(days=days)))
-    if allowed is not None:
-        clauses.append("allowed = ?")
-        params.append(int(allowed))
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    extra = () if allowed is None else (f"allowed = {int(allowed)}",)
+    where, params = where_clause(days, None, None, now, *extra)
     rows = await conn.execute_fetchall(
         "SELECT id, ts, guild_id, channel_id, user_key, action, allowed, detail "
         f"FROM admin_audit{where} ORDER BY ts DESC, id DESC LIMIT ?",

@@ -87,7 +87,7 @@ def percentile(values: list[float], q: float) -> float | None:
     return data[lo] + (data[hi] - data[lo]) * (pos - lo)
 
 
-def _where(
+def where_clause(
     days: int | None,
     user: str | None,
     command: str | None,
@@ -141,7 +141,7 @@ async def recent(
 ) -> list[LogRow]:
     """Newest queries first."""
     _check_limit(limit)
-    where, params = _where(days, user, command, now)
+    where, params = where_clause(days, user, command, now)
     sql = f"SELECT {_COLUMNS} FROM queries{where} ORDER BY ts DESC, id DESC LIMIT ?"
     return await _rows(conn, sql, [*params, limit])
 
@@ -152,7 +152,7 @@ async def slow(
 ) -> list[LogRow]:
     """Slowest queries first (rows without a latency are left out)."""
     _check_limit(limit)
-    where, params = _where(days, user, command, now, "latency_ms IS NOT NULL")
+    where, params = where_clause(days, user, command, now, "latency_ms IS NOT NULL")
     sql = f"SELECT {_COLUMNS} FROM queries{where} ORDER BY latency_ms DESC, ts DESC LIMIT ?"
     return await _rows(conn, sql, [*params, limit])
 
@@ -163,7 +163,7 @@ async def feedback(
 ) -> list[LogRow]:
     """Queries with negative feedback, newest first."""
     _check_limit(limit)
-    where, params = _where(days, user, command, now, "feedback = -1")
+    where, params = where_clause(days, user, command, now, "feedback = -1")
     sql = f"SELECT {_COLUMNS} FROM queries{where} ORDER BY ts DESC, id DESC LIMIT ?"
     return await _rows(conn, sql, [*params, limit])
 
@@ -189,7 +189,7 @@ async def top(
 ) -> list[TopQuery]:
     """Most frequent queries: count desc, then most recently seen, then text."""
     _check_limit(limit)
-    where, params = _where(days, user, command, now)
+    where, params = where_clause(days, user, command, now)
     groups = await _grouped(conn, where, params)
     ranked = _rank(groups)
     return [
@@ -204,7 +204,7 @@ async def unanswered(
 ) -> list[Gap]:
     """Queries that found nothing, grouped: the archive's gaps, most frequent first."""
     _check_limit(limit)
-    where, params = _where(days, user, command, now, f"NOT {_ANSWERED}")
+    where, params = where_clause(days, user, command, now, f"NOT {_ANSWERED}")
     groups = await _grouped(conn, where, params)
     ranked = _rank(groups)
     return [Gap(query, count, parse_ts(last)) for query, (count, last, _) in ranked[:limit]]
@@ -224,7 +224,7 @@ async def stats(
 ) -> LogStats:
     """Totals for the window; ``by_day`` has one entry per UTC date, zero-filled."""
     now = now or utcnow()
-    where, params = _where(days, user, command, now)
+    where, params = where_clause(days, user, command, now)
     sql = f"SELECT ts, command, user_key, {_ANSWERED}, latency_ms, feedback FROM queries{where}"
     rows = [tuple(r) for r in await conn.execute_fetchall(sql, params)]
     by_command = Counter(str(r[1]) for r in rows)
