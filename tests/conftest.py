@@ -39,3 +39,18 @@ def seed_archive(seed_settings: Settings) -> Archive:
     """The seeds, indexed once per test session (read-only: do not mutate)."""
     archive, _ = open_archive(seed_settings)
     return archive
+
+
+@pytest.fixture
+def run(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    """``run("search", "Idlib", "--json")`` -> (exit code, stdout, stderr) of the CLI over
+    the seeds, with the index in ``tmp_path``."""
+    from bot.cli import main
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main([*argv[:1], "--archive", str(SEEDS), "--index", str(tmp_path / "ix"),
+                     *argv[1:]])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

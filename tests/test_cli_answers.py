@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from tests.conftest import SEEDS
-
 HIT_KEYS = {"doc_id", "title", "source", "date", "paragraph", "score", "text", "citation"}
 CITATION_KEYS = {"doc_id", "title", "source", "date", "paragraph"}
-
-
-@pytest.fixture
-def run(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main([*argv[:1], "--archive", str(SEEDS), "--index", str(tmp_path / "ix"),
-                     *argv[1:]])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_ask_json_contract(run) -> None:
