@@ -113,9 +113,6 @@ class Tokenizer:
                 out.append(match.span())
         return out
 
-    def many(self, texts: Iterable[str]) -> list[list[str]]:
-        return [self(t) for t in texts]
-
     def fingerprint(self) -> dict[str, object]:
         """What an index must record to be reused with this tokenizer."""
         return {

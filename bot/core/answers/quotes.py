@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from bot.core.answers.people import (
@@ -281,38 +281,14 @@ def _article_quotes(index: ArchiveIndex, doc_index: int) -> list[Quote]:
     return reader.out
 
 
-def extract_quotes(
-    index: ArchiveIndex,
-    previous: ArchiveIndex | None = None,
-    reuse: Collection[str] = (),
-) -> list[Quote]:
-    """Every quotation in the archive, article by article, in reading order.
-
-    Articles whose doc_id is in ``reuse`` (unchanged files on an incremental reindex) take
-    their quotations from ``previous`` instead of being read again, renumbered to where
-    their paragraphs sit in ``index``.
-    """
-    old: dict[str, list[Quote]] = {}
-    if previous is not None and reuse and "quotes" in previous.extras:
-        wanted = set(reuse)
-        for q in quotes_from_json(previous.extras["quotes"]):
-            doc_id = previous.docs[q.doc_index].doc_id
-            if doc_id in wanted:
-                old.setdefault(doc_id, []).append(q)
-    else:
-        previous = None
+def extract_quotes(index: ArchiveIndex) -> list[Quote]:
+    """Every quotation in the archive, article by article, in reading order. (An index
+    build extracts per article, in its workers, and reuses unchanged files' rows: see
+    ``bot.core.analyse`` and ``bot.core.library``.)"""
     out: list[Quote] = []
-    read = 0
-    for doc_index, doc in enumerate(index.docs):
-        if previous is not None and doc.doc_id in reuse:
-            shift = doc.first - previous.docs[previous.doc_lookup[doc.doc_id]].first
-            out.extend(q._replace(doc_index=doc_index, para=q.para + shift)
-                       for q in old.get(doc.doc_id, ()))
-        else:
-            out.extend(_article_quotes(index, doc_index))
-            read += 1
-    log.debug("extracted %d quotations from %d articles (%d read, %d reused)",
-             len(out), len(index.docs), read, len(index.docs) - read)
+    for doc_index in range(len(index.docs)):
+        out.extend(_article_quotes(index, doc_index))
+    log.debug("extracted %d quotations from %d articles", len(out), len(index.docs))
     return out
 
 
