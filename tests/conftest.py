@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,15 @@ def run(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
         return code, out, err
 
     return run
+
+
+def modify_archive(root: Path) -> None:
+    """One of each reindex path on a copy of the seeds: add new.jsonl (doc n1, "zeppelins"),
+    change 003 (adds "quokka"), delete 004, add an unreadable broken.txt."""
+    (root / "new.jsonl").write_text(json.dumps(
+        {"id": "n1", "title": "Zeppelin news", "date": "2020-01-02", "text": "Zeppelins return."}
+    ) + "\n")
+    changed = root / "003_03cdae4a38ed77fc.txt"
+    changed.write_text(changed.read_text() + "\n\nThe quokka census was published today.\n")
+    (root / "004_303e15b8da19fadf.txt").unlink()
+    (root / "broken.txt").write_bytes(b"\x00\x01binary\x00")

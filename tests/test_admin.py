@@ -35,7 +35,7 @@ from bot.exts.search import SearchCog
 from bot.store import views as logviews
 from bot.store.db import utcnow
 from bot.store.querylog import QueryRecord
-from tests.conftest import SEEDS, settings_for
+from tests.conftest import SEEDS, modify_archive, settings_for
 from tests.fakes import (
     CHANNEL_ID,
     GUILD_ID,
@@ -145,14 +145,7 @@ def tmp_archive(tmp_path: Path) -> tuple[Settings, Archive]:
     return settings, archive
 
 
-def modify(root: Path) -> None:
-    (root / "new.jsonl").write_text(json.dumps(
-        {"id": "n1", "title": "Zeppelin news", "date": "2020-01-02", "text": "Zeppelins return."}
-    ) + "\n")
-    changed = root / "003_03cdae4a38ed77fc.txt"
-    changed.write_text(changed.read_text() + "\n\nThe quokka census was published today.\n")
-    (root / "004_303e15b8da19fadf.txt").unlink()
-    (root / "broken.txt").write_bytes(b"\x00\x01binary\x00")
+
 
 
 class Hold:
@@ -205,7 +198,7 @@ async def test_reindex_progress_edits_and_report(
     settings, archive = tmp_archive
     async with admin_harness(archive, settings) as (bot, services, cog):
         before = services.archive.current
-        modify(settings.archive.path)
+        modify_archive(settings.archive.path)
         hold = Hold(services, monkeypatch)
         held_release.append(hold)
         interaction = admin(bot, cog, "reindex")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import threading
 from pathlib import Path
@@ -14,7 +13,7 @@ from bot.core import service as service_module
 from bot.core.errors import ReindexInProgressError
 from bot.core.service import ArchiveService
 from bot.core.storage import load_index
-from tests.conftest import SEEDS, settings_for
+from tests.conftest import SEEDS, modify_archive, settings_for
 
 
 @pytest.fixture
@@ -33,13 +32,7 @@ def svc(settings: Settings) -> ArchiveService:
 def test_incremental_add_change_delete_and_broken_file(svc: ArchiveService) -> None:
     root = svc.settings.archive.path
     before = svc.current
-    (root / "new.jsonl").write_text(json.dumps(
-        {"id": "n1", "title": "Zeppelin news", "date": "2020-01-02", "text": "Zeppelins return."}
-    ) + "\n")
-    changed = root / "003_03cdae4a38ed77fc.txt"
-    changed.write_text(changed.read_text() + "\n\nThe quokka census was published today.\n")
-    (root / "004_303e15b8da19fadf.txt").unlink()
-    (root / "broken.txt").write_bytes(b"\x00\x01binary\x00")
+    modify_archive(root)
 
     report = svc.reindex()
 
