@@ -8,6 +8,7 @@ import json
 import zlib
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -461,3 +462,23 @@ def test_payload_builders_reject_impossible_interactions() -> None:
     assert world.permissions_for(world.admin["id"]) & factories.MANAGE_GUILD
     assert not world.permissions_for(world.user["id"]) & factories.MANAGE_GUILD
     assert world.permissions_for(world.owner["id"]) == factories.ALL_PERMISSIONS
+
+
+async def test_a_missing_spec_fails_at_start_naming_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "nowhere" / "openapi.json"
+    monkeypatch.setattr(validate, "SPEC_PATH", missing)
+    validate.load_spec.cache_clear()
+    try:
+        with pytest.raises(validate.SpecMissing, match="nowhere"):
+            await FakeDiscord().start()
+    finally:
+        validate.load_spec.cache_clear()
+
+
+def test_the_vendored_spec_is_read_from_the_repository() -> None:
+    from tests.conftest import REPO
+
+    assert validate.SPEC_PATH.is_relative_to(REPO)
+    assert (validate.SPEC_PATH.parent / "LICENSE").is_file()

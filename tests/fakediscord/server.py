@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from . import validate
 from .factories import World, message
 from .gateway import Gateway
 from .interactions import (
@@ -46,6 +47,9 @@ class FakeDiscord:
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> FakeDiscord:
+        # Read the spec first: without it every request would fail inside the server and the
+        # bot would retry until a timeout. SpecMissing fails the test at once, with the path.
+        validate.load_spec()
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/gateway/resume", self.gateway.handle)

@@ -1,6 +1,8 @@
 """Validate REST bodies against Discord's OpenAPI spec and Discord's documented message limits.
 
-The spec lives beside the repository: <repo>/../shared/discord-api-spec/openapi.json.
+The spec is vendored in ``tests/vendor/discord-api-spec/openapi.json`` (MIT, its LICENSE and
+upstream commit beside it); ``$DISCORD_API_SPEC`` names another copy. A missing or unreadable
+spec fails at once with its path (:class:`SpecMissing`), never a hang.
 `check_request()` returns (kind, message) problems; FakeDiscord records them as violations.
 """
 
@@ -22,15 +24,22 @@ from referencing.jsonschema import DRAFT202012
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = Path(os.environ.get("DISCORD_API_SPEC")
-                 or REPO_ROOT.parent / "shared" / "discord-api-spec" / "openapi.json")
+                 or REPO_ROOT / "tests" / "vendor" / "discord-api-spec" / "openapi.json")
 _SPEC_URI = "urn:discord-api-spec"
 Problem = tuple[str, str]  # (kind, message)
 
 
+class SpecMissing(RuntimeError):
+    """Discord's OpenAPI spec, which the fake Discord validates against, cannot be read."""
+
+
 @lru_cache(maxsize=1)
 def load_spec() -> dict[str, Any]:
-    with SPEC_PATH.open(encoding="utf-8") as fh:
-        return json.load(fh)  # type: ignore[no-any-return]
+    try:
+        with SPEC_PATH.open(encoding="utf-8") as fh:
+            return json.load(fh)  # type: ignore[no-any-return]
+    except (OSError, ValueError) as exc:
+        raise SpecMissing(f"Discord's OpenAPI spec cannot be read at {SPEC_PATH}: {exc}") from exc
 
 
 @lru_cache(maxsize=1)
