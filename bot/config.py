@@ -95,8 +95,13 @@ class DiscordSettings:
     ephemeral: bool = False
     page_size: int = 5
     view_timeout_seconds: float = 300.0
+    # Answer slash commands in DMs too (per-channel settings do not apply there).
+    allow_dms: bool = False
     api_base_url: str = "https://discord.com/api/v10"
     gateway_url: str | None = None
+    # The operator's server: its members with Manage Server or an admin role (and the
+    # application's owners) may run archive-wide actions such as reindex. None: owners only.
+    owner_guild_id: int | None = None
 
 
 @dataclass(frozen=True)

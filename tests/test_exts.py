@@ -275,6 +275,29 @@ async def test_summary_unknown_article_is_refused_before_deferring(harness: Harn
         assert "No article with id" in interaction.response.send_message.await_args.args[0]
 
 
+async def test_refused_options_come_before_thinking_and_are_no_archive_gap(
+    harness: Harness,
+) -> None:
+    async with harness() as (bot, services):
+        search, answers, _ = cogs(bot)
+        over = services.settings.answers.summary_max_sentences + 1
+        interaction = fake_interaction(bot)
+        with pytest.raises(QueryError) as caught:
+            await answers.summary.callback(answers, interaction, topic="Astana", sentences=over)
+        interaction.response.defer.assert_not_awaited()  # no public "thinking" first
+        await fail_through_handler(bot, interaction, answers.summary, caught.value)
+        assert "sentences must be between 1 and" in (
+            interaction.response.send_message.await_args.args[0])
+        other = fake_interaction(bot)
+        with pytest.raises(QueryError):
+            await search.search.callback(search, other, query="Idlib",
+                                         limit=services.settings.limits.max_results + 1)
+        logged = await rows(services)
+        assert {r.command for r in logged} == {"summary", "search"}
+        assert services.db is not None
+        assert await logviews.unanswered(services.db) == []  # refusals are not gaps
+
+
 async def test_quote_lookup_and_speaker_autocomplete(harness: Harness) -> None:
     async with harness() as (bot, services):
         _, answers, _ = cogs(bot)

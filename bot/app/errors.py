@@ -116,9 +116,12 @@ async def tracking(request: Request) -> AsyncIterator[Request]:
     try:
         yield request
     except Exception as exc:
-        error_id = "" if is_expected(exc) else new_error_id()
+        expected = is_expected(exc)
+        error_id = "" if expected else new_error_id()
         _tag(exc, error_id)
-        request.finish(error_id or None)
+        # An expected error is a refusal (bad option, cooldown, disabled channel, no rights):
+        # marked so, it never shows up among the archive's gaps.
+        request.finish(error_id or None, refused=expected)
         raise
     else:
         request.finish()
@@ -173,7 +176,7 @@ async def on_app_command_error(
                 channel_id=interaction.channel_id, user_id=interaction.user.id,
                 filters=options,
             )
-            request.finish(outcome.error_id)
+            request.finish(outcome.error_id, refused=outcome.error_id is None)
         except Exception:
             log.exception("could not log the failed /%s", command)
     await send_ephemeral(interaction, outcome.text())

@@ -206,7 +206,7 @@ class Request:
         self.result_count = count
         self.found = found
 
-    def finish(self, error_id: str | None = None) -> None:
+    def finish(self, error_id: str | None = None, *, refused: bool = False) -> None:
         if self.recorded:
             return
         self.recorded = True
@@ -224,6 +224,7 @@ class Request:
                 top_hits=self.top_hits,
                 latency_ms=round(latency, 3),
                 error_id=error_id,
+                refused=refused,
                 request_id=self.request_id,
             )
         )

@@ -17,11 +17,12 @@ from discord import app_commands
 from bot.app import render
 from bot.app.client import ArchiveBot, ArchiveCog
 from bot.app.errors import tracking
+from bot.app.options import configure_commands
 from bot.app.services import Request, Services, is_warm
 from bot.app.views import respond
 from bot.core.answers.ask import Answer, ask
 from bot.core.answers.quotebook import find_quotes
-from bot.core.answers.summary import find_document, suggest_documents, summarize
+from bot.core.answers.summary import check_count, find_document, suggest_documents, summarize
 from bot.core.errors import QueryError
 from bot.core.models import Filters
 from bot.core.search import make_filters
@@ -100,6 +101,7 @@ class AnswersCog(ArchiveCog):
             archive = self.services.archive.current
             if topic and topic.strip():
                 archive.check_query(topic, what="topic")
+            check_count(archive, sentences)  # refused before any public "thinking" reply
             doc = archive.index.docs[find_document(archive, article)] if article else None
             ephemeral = await self.defer(interaction)
             result = await self.services.run_cpu(
@@ -176,4 +178,6 @@ class AnswersCog(ArchiveCog):
 
 
 async def setup(bot: ArchiveBot) -> None:
-    await bot.add_cog(AnswersCog(bot))
+    cog = AnswersCog(bot)
+    configure_commands(cog, bot.services.settings)
+    await bot.add_cog(cog)

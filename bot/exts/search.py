@@ -10,6 +10,7 @@ from discord import app_commands
 from bot.app import render
 from bot.app.client import ArchiveBot, ArchiveCog
 from bot.app.errors import tracking
+from bot.app.options import configure_commands
 from bot.app.views import respond
 from bot.core.models import SearchHit
 from bot.core.search import make_filters
@@ -68,4 +69,6 @@ class SearchCog(ArchiveCog):
 
 
 async def setup(bot: ArchiveBot) -> None:
-    await bot.add_cog(SearchCog(bot))
+    cog = SearchCog(bot)
+    configure_commands(cog, bot.services.settings)
+    await bot.add_cog(cog)

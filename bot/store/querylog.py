@@ -34,8 +34,8 @@ T = TypeVar("T")
 
 _INSERT = (
     "INSERT OR IGNORE INTO queries (ts, guild_id, channel_id, user_key, command, query, "
-    "filters, result_count, found, top_hits, latency_ms, error_id, feedback, feedback_at, "
-    "request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "filters, result_count, found, top_hits, latency_ms, error_id, refused, feedback, "
+    "feedback_at, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -59,6 +59,9 @@ class QueryRecord:
     top_hits: Sequence[tuple[str, int]] = ()
     latency_ms: float | None = None
     error_id: str | None = None
+    # The bot refused the request (bad option, cooldown, disabled channel, no admin rights):
+    # not an archive gap.
+    refused: bool = False
     request_id: str = field(default_factory=new_request_id)
 
 
@@ -77,7 +80,7 @@ class _Pending:
 
     request_id: str
     user_id: int | str | None
-    values: tuple[Any, ...]  # ts .. error_id, without user_key
+    values: tuple[Any, ...]  # ts .. refused, without user_key
     feedback: int | None = None
     feedback_at: str | None = None
     in_flight: bool = False
@@ -144,6 +147,7 @@ class QueryLog:
                 json.dumps([[str(d), int(p)] for d, p in rec.top_hits]),
                 None if rec.latency_ms is None else float(rec.latency_ms),
                 rec.error_id,
+                1 if rec.refused else 0,
             )
             row = _Pending(rec.request_id, rec.user_id, values)
             self._unwritten[rec.request_id] = row
@@ -221,24 +225,35 @@ class QueryLog:
             logger.info("pruned %d log rows older than %d days", deleted, self._retention_days)
         return deleted
 
-    async def forget_user(self, user_key: str) -> int:
-        """Delete every row (queries and admin audit) of ``user_key``; return how many."""
+    async def forget_user(self, user_key: str, guild_id: int | str | None = None) -> int:
+        """Delete every row (queries and admin audit) of ``user_key``; return how many.
+
+        With ``guild_id``, only that server's rows (what a server's admin may erase from
+        Discord); None erases the user everywhere (the operator's command line)."""
         await self._ensure_salt()
+        guild = _opt_str(guild_id)
+
+        def doomed(row: _Pending) -> bool:  # values[1] is the row's guild id
+            return self._key(row) == user_key and (guild is None or row.values[1] == guild)
+
+        scope, params = ("", (user_key,)) if guild is None else (
+            " AND guild_id = ?", (user_key, guild))
         async with self._write_lock:
             self._drain_queue()
-            keep = [r for r in self._buffer if self._key(r) != user_key]
+            keep = [r for r in self._buffer if not doomed(r)]
             dropped = len(self._buffer) - len(keep)
             for row in self._buffer:
-                if self._key(row) == user_key:
+                if doomed(row):
                     self._unwritten.pop(row.request_id, None)
             self._buffer[:] = keep
             async with atomic(self._conn):
-                q = await self._conn.execute("DELETE FROM queries WHERE user_key = ?", (user_key,))
+                q = await self._conn.execute(
+                    f"DELETE FROM queries WHERE user_key = ?{scope}", params)
                 a = await self._conn.execute(
-                    "DELETE FROM admin_audit WHERE user_key = ?", (user_key,)
-                )
+                    f"DELETE FROM admin_audit WHERE user_key = ?{scope}", params)
                 deleted = max(q.rowcount, 0) + max(a.rowcount, 0)
-        logger.info("forgot a user: %d rows deleted", deleted + dropped)
+        logger.info("forgot a user%s: %d rows deleted",
+                    "" if guild is None else f" in guild {guild}", deleted + dropped)
         return deleted + dropped
 
     async def run_daily_prune(self, interval: float = DAY_SECONDS) -> None:

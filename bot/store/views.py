@@ -2,7 +2,10 @@
 
 Every view takes the same filters: ``days`` (rows from the last ``days`` × 24 h before
 ``now``; None = all time), ``user`` (a stored user key, compared for equality), ``command``
-(exact match, or a prefix when it ends with ``:``, e.g. ``"admin:"``) and ``limit``.
+(exact match, or a prefix when it ends with ``:``, e.g. ``"admin:"``), ``guild_id`` (only that
+server's rows; None = every server, for the operator's command line) and ``limit``. From
+Discord, ``guild_id`` is always the interaction's server: one server's admins never see
+another's queries.
 A query counts as *answered* when ``found = 1`` and ``result_count > 0``; everything else is
 a gap in the archive. Query texts are grouped lower-cased with whitespace collapsed (empty
 texts, e.g. admin commands, are left out of the grouped views).
@@ -93,9 +96,13 @@ def where_clause(
     command: str | None,
     now: datetime | None,
     *extra: str,
+    guild_id: int | str | None = None,
 ) -> tuple[str, list[Any]]:
     clauses: list[str] = list(extra)
     params: list[Any] = []
+    if guild_id is not None:
+        clauses.append("guild_id = ?")
+        params.append(str(guild_id))
     if days is not None:
         if isinstance(days, bool) or days < 1:
             raise QueryError("days must be a whole number of at least 1")
@@ -138,10 +145,11 @@ async def _rows(conn: aiosqlite.Connection, sql: str, params: list[Any]) -> list
 async def recent(
     conn: aiosqlite.Connection, *, days: int | None = None, user: str | None = None,
     command: str | None = None, limit: int = 20, now: datetime | None = None,
+    guild_id: int | str | None = None,
 ) -> list[LogRow]:
     """Newest queries first."""
     _check_limit(limit)
-    where, params = where_clause(days, user, command, now)
+    where, params = where_clause(days, user, command, now, guild_id=guild_id)
     sql = f"SELECT {_COLUMNS} FROM queries{where} ORDER BY ts DESC, id DESC LIMIT ?"
     return await _rows(conn, sql, [*params, limit])
 
@@ -149,10 +157,12 @@ async def recent(
 async def slow(
     conn: aiosqlite.Connection, *, days: int | None = None, user: str | None = None,
     command: str | None = None, limit: int = 20, now: datetime | None = None,
+    guild_id: int | str | None = None,
 ) -> list[LogRow]:
     """Slowest queries first (rows without a latency are left out)."""
     _check_limit(limit)
-    where, params = where_clause(days, user, command, now, "latency_ms IS NOT NULL")
+    where, params = where_clause(days, user, command, now, "latency_ms IS NOT NULL",
+                                 guild_id=guild_id)
     sql = f"SELECT {_COLUMNS} FROM queries{where} ORDER BY latency_ms DESC, ts DESC LIMIT ?"
     return await _rows(conn, sql, [*params, limit])
 
@@ -160,10 +170,11 @@ async def slow(
 async def feedback(
     conn: aiosqlite.Connection, *, days: int | None = None, user: str | None = None,
     command: str | None = None, limit: int = 20, now: datetime | None = None,
+    guild_id: int | str | None = None,
 ) -> list[LogRow]:
     """Queries with negative feedback, newest first."""
     _check_limit(limit)
-    where, params = where_clause(days, user, command, now, "feedback = -1")
+    where, params = where_clause(days, user, command, now, "feedback = -1", guild_id=guild_id)
     sql = f"SELECT {_COLUMNS} FROM queries{where} ORDER BY ts DESC, id DESC LIMIT ?"
     return await _rows(conn, sql, [*params, limit])
 
@@ -186,10 +197,11 @@ async def _grouped(
 async def top(
     conn: aiosqlite.Connection, *, days: int | None = None, user: str | None = None,
     command: str | None = None, limit: int = 20, now: datetime | None = None,
+    guild_id: int | str | None = None,
 ) -> list[TopQuery]:
     """Most frequent queries: count desc, then most recently seen, then text."""
     _check_limit(limit)
-    where, params = where_clause(days, user, command, now)
+    where, params = where_clause(days, user, command, now, guild_id=guild_id)
     groups = await _grouped(conn, where, params)
     ranked = _rank(groups)
     return [
@@ -201,10 +213,12 @@ async def top(
 async def unanswered(
     conn: aiosqlite.Connection, *, days: int | None = None, user: str | None = None,
     command: str | None = None, limit: int = 20, now: datetime | None = None,
+    guild_id: int | str | None = None,
 ) -> list[Gap]:
     """Queries that found nothing, grouped: the archive's gaps, most frequent first."""
     _check_limit(limit)
-    where, params = where_clause(days, user, command, now, f"NOT {_ANSWERED}")
+    where, params = where_clause(days, user, command, now, f"NOT {_ANSWERED} AND refused = 0",
+                                 guild_id=guild_id)
     groups = await _grouped(conn, where, params)
     ranked = _rank(groups)
     return [Gap(query, count, parse_ts(last)) for query, (count, last, _) in ranked[:limit]]
@@ -221,10 +235,11 @@ def _rank(groups: dict[str, tuple[int, str, int]]) -> list[tuple[str, tuple[int,
 async def stats(
     conn: aiosqlite.Connection, *, days: int | None = None, user: str | None = None,
     command: str | None = None, now: datetime | None = None,
+    guild_id: int | str | None = None,
 ) -> LogStats:
     """Totals for the window; ``by_day`` has one entry per UTC date, zero-filled."""
     now = now or utcnow()
-    where, params = where_clause(days, user, command, now)
+    where, params = where_clause(days, user, command, now, guild_id=guild_id)
     sql = f"SELECT ts, command, user_key, {_ANSWERED}, latency_ms, feedback FROM queries{where}"
     rows = [tuple(r) for r in await conn.execute_fetchall(sql, params)]
     by_command = Counter(str(r[1]) for r in rows)

@@ -64,13 +64,16 @@ async def test_commands_synced_to_the_guild(fake: FakeDiscord, start_bot: StartB
         command = registered[name]
         assert shape(command["options"]) == options, name
         assert command["default_member_permissions"] is None  # everyone
+        assert command["contexts"] == [0] and command["dm_permission"] is False  # no DMs
     autocompleted = {(n, o["name"]) for n in USER_COMMANDS
                      for o in registered[n]["options"] if o.get("autocomplete")}
     assert autocompleted == {("summary", "article"), ("quote", "speaker")}
+    # The ranges are the configuration's (defaults: limits.max_results 25,
+    # answers.summary_max_sentences 15), so Discord never offers a value the bot refuses.
     sentences = registered["summary"]["options"][2]
-    assert (sentences["min_value"], sentences["max_value"]) == (1, 50)
+    assert (sentences["min_value"], sentences["max_value"]) == (1, 15)
     limit = registered["search"]["options"][1]
-    assert (limit["min_value"], limit["max_value"]) == (1, 100)
+    assert (limit["min_value"], limit["max_value"]) == (1, 25)
 
     admin = registered[ADMIN]
     assert int(admin["default_member_permissions"]) == factories.MANAGE_GUILD
