@@ -71,6 +71,10 @@ class AnswerSettings:
     summary_max_sentences: int = 15
     quote_min_match: float = 60.0
     quote_limit: int = 5
+    # The most one request may do: archive text read (UTF-8 bytes), and CPU seconds
+    # (bot/core/budget.py); over either, the answer is "too large". 0 = no limit.
+    max_work_bytes: int = 1_000_000
+    max_work_seconds: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ class DiscordSettings:
     admin_role_ids: list[int] = field(default_factory=list)
     cooldown_rate: int = 5
     cooldown_seconds: float = 30.0
+    # CPU pool slots one user may hold at once (others queue fairly, round robin).
+    max_concurrent_per_user: int = 2
     answer_mentions: bool = True
     reply_in_threads: bool = False
     ephemeral: bool = False
@@ -233,10 +239,13 @@ _RANGES: tuple[tuple[str, str, float, float | None], ...] = (
     ("answers", "summary_max_sentences", 1, 50),
     ("answers", "quote_min_match", 0.0, 100.0),
     ("answers", "quote_limit", 1, 25),
+    ("answers", "max_work_bytes", 0, None),
+    ("answers", "max_work_seconds", 0.0, None),
     ("querylog", "batch_size", 1, None),
     ("querylog", "flush_interval_seconds", 0.0, None),
     ("discord", "cooldown_rate", 1, None),
     ("discord", "cooldown_seconds", 0.0, None),
+    ("discord", "max_concurrent_per_user", 1, None),
     ("discord", "page_size", 1, 10),
     ("discord", "view_timeout_seconds", 1.0, 900.0),
     ("index", "reindex_interval_minutes", 0.0, None),
@@ -266,6 +275,23 @@ def parse_settings(data: Any, base: Path, where: str) -> Settings:
     return _resolve_defaults(settings, base)
 
 
+def config_path(path: Path | None, environ: typing.Mapping[str, str]) -> tuple[Path, bool]:
+    """The config file to read (``path``, ``$ARCHIVE_BOT_CONFIG`` or ``config/config.yaml``)
+    and whether it was named explicitly (then it must exist)."""
+    if path is not None:
+        return path, True
+    named = environ.get(CONFIG_ENV)
+    return (Path(named), True) if named else (DEFAULT_CONFIG, False)
+
+
+def describe_source(settings: Settings) -> str:
+    """Which config file is in use, or that none was found (for error messages)."""
+    if settings.source is not None:
+        return f"config: {settings.source.resolve()}"
+    return (f"no config file found ({DEFAULT_CONFIG} in {Path.cwd()}); built-in defaults in "
+            f"use: pass --config or set ${CONFIG_ENV}")
+
+
 def load_settings(
     path: Path | None = None,
     *,
@@ -279,8 +305,7 @@ def load_settings(
     file's ``discord`` URLs.
     """
     env = os.environ if environ is None else environ
-    explicit = path is not None or bool(env.get(CONFIG_ENV))
-    chosen = path or Path(env.get(CONFIG_ENV) or DEFAULT_CONFIG)
+    chosen, explicit = config_path(path, env)
     if not chosen.exists():
         if explicit:
             raise ConfigError(f"{chosen}: config file not found")

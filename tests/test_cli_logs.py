@@ -144,3 +144,65 @@ def test_forget_needs_a_user(env, capsys) -> None:
     config, _, _ = env
     assert main(["logs", "--config", str(config), "--forget"]) == 2
     assert "--forget needs --user" in capsys.readouterr().err
+
+
+def record_rows(db: Path, *records: QueryRecord) -> None:
+    async def write() -> None:
+        conn = await open_database(db)
+        qlog = QueryLog(conn, hash_users=True, batch_size=50, flush_interval=0.01,
+                        retention_days=30)
+        await qlog.start()
+        for rec in records:
+            qlog.record(rec)
+        await qlog.close()
+        await conn.close()
+
+    asyncio.run(write())
+
+
+def test_forget_accepts_a_discord_user_id(env, capsys) -> None:
+    config, db, _ = env
+    snowflake = "123456789012345678"
+    record_rows(db, QueryRecord("search", "mine", user_id=int(snowflake), request_id="s1"),
+                QueryRecord("ask", "also mine", user_id=int(snowflake), request_id="s2"))
+    code, out = run(capsys, config, "--user", snowflake, "--format", "json")
+    assert code == 0 and {r["query"] for r in json.loads(out)["rows"]} == {"mine", "also mine"}
+    code, out = run(capsys, config, "--user", snowflake, "--forget")
+    assert code == 0 and out.strip() == f"forgot user {snowflake}: 2 rows deleted"
+    _, out = run(capsys, config, "--format", "json")
+    assert "mine" not in {r["query"] for r in json.loads(out)["rows"]}
+
+
+def test_forget_that_matches_nothing_says_so_and_fails(env, capsys) -> None:
+    config, _, _ = env
+    assert main(["logs", "--config", str(config), "--user", "999999999999999999",
+                 "--forget"]) == 2
+    err = capsys.readouterr().err
+    assert "nothing deleted" in err and "999999999999999999" in err
+
+
+def test_table_columns_line_up_with_wide_characters(env, capsys) -> None:
+    from rich.cells import cell_len
+
+    config, db, _ = env
+    record_rows(db, QueryRecord("search", "東京 空爆 😀 報道", user_id=5, result_count=7,
+                                found=True, latency_ms=2.0, request_id="w1"))
+    code, out = run(capsys, config, "--view", "recent", "--limit", "3")
+    assert code == 0
+    lines = [ln for ln in out.splitlines() if ln.strip()]
+    header = lines[0]
+    column = cell_len(header[: header.index("result_count")])
+    wide = next(ln for ln in lines if "東京" in ln)
+    plain = next(ln for ln in lines if "Idlib offensive" in ln)
+    # the result_count column starts at the same screen column on every row
+    assert cell_len(wide[: wide.index(" 7 ")]) + 1 == column
+    assert cell_len(plain[: plain.index(" 5 ")]) + 1 == column
+
+
+def test_terminal_escapes_in_logged_queries_are_not_printed(env, capsys) -> None:
+    config, db, _ = env
+    record_rows(db, QueryRecord("search", "evil\x1b]0;pwned\x07\x1b[2J query", user_id=6,
+                                request_id="e1"))
+    for fmt in ("table", "csv", "json"):
+        _, out = run(capsys, config, "--format", fmt)
+        assert "\x1b" not in out and "\x07" not in out, fmt

@@ -46,7 +46,55 @@ def test_human_output_cites_and_highlights(run) -> None:
     assert code == 0
     assert "1 of 1 matching paragraphs" in out
     assert "Russia will continue to bomb Syria despite peace talks — 2016-02-03, ¶" in out
-    assert "**Moadamiyeh**" in out
+    assert "Moadamiyeh" in out and "**" not in out  # piped: no markup
+
+
+def test_index_full_says_what_it_rebuilt(run) -> None:
+    assert run("index")[0] == 0
+    code, out, _ = run("index", "--full")
+    assert code == 0
+    assert "files: 5 (5 re-parsed in full, 0 added, 0 changed, 0 removed)" in out
+
+
+def test_skipped_files_are_listed_once(tmp_path, capsys) -> None:
+    import shutil
+
+    from bot.cli import main
+    from tests.conftest import SEEDS
+
+    archive = tmp_path / "archive"
+    shutil.copytree(SEEDS, archive)
+    (archive / "broken.txt").write_bytes(b"\x00\x01binary\x00")
+    code = main(["index", "--archive", str(archive), "--index", str(tmp_path / "ix")])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert (out + err).count("broken.txt") == 1, out + err
+
+
+def test_watch_lists_a_skipped_file_again_only_when_it_changed() -> None:
+    from bot.cli.search import ReportPrinter
+    from bot.core.library import BuildReport
+    from bot.core.models import Skipped
+
+    broken = Skipped("broken.txt", "binary file")
+    printed: list[str] = []
+    printer = ReportPrinter()
+
+    def report(**changes: object) -> BuildReport:
+        base: dict[str, object] = dict(action="built", reason=None, documents=1,
+                                       paragraphs=1, files=2, skipped=(broken,))
+        return BuildReport(**{**base, **changes})  # type: ignore[arg-type]
+
+    import contextlib
+    import io
+
+    for rep in (report(), report(added=("new.txt",)), report(changed=("broken.txt",))):
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            printer(rep)
+        printed.append(buf.getvalue())
+    assert [text.count("broken.txt") for text in printed] == [1, 0, 1]
+    assert "1 listed before, unchanged" in printed[1]
 
 
 def test_no_matching_terms_says_so(run) -> None:
@@ -90,3 +138,45 @@ def test_malformed_date_is_refused(run) -> None:
 def test_limit_out_of_range(run) -> None:
     code, _, err = run("search", "Idlib", "--limit", "500")
     assert code == 2 and "limit must be between 1 and 25" in err
+
+
+def test_index_progress_moves_inside_one_large_jsonl(tmp_path) -> None:
+    """On a terminal, a single large .jsonl moves the bar while it is read, and the matrix
+    and the save have bars of their own."""
+    import os
+    import pty
+    import re
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    body = "\n\n".join(f"Paragraph {n} of the article about talks in Astana and Geneva." * 3
+                       for n in range(4))
+    with (archive / "one.jsonl").open("w") as fh:
+        for i in range(2000):
+            fh.write(json.dumps({"id": f"d{i}", "title": f"T{i}", "text": body}) + "\n")
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "index", "--archive", str(archive), "--index",
+         str(tmp_path / "ix")],
+        stdin=follower, stdout=follower, stderr=follower, close_fds=True,
+        env={**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "120"})
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait(timeout=120) == 0
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode(errors="replace"))
+    percents = {int(p) for p in re.findall(r"parsing files\D*?(\d+)%", screen)}
+    assert any(0 < p < 100 for p in percents), percents
+    assert "building the BM25 matrix" in screen and "saving the index" in screen
+    assert "documents: 2000" in screen

@@ -92,8 +92,8 @@ class ReindexProgress:
     """What the progress message shows; built in the reindex thread, shown on the loop."""
 
     stage: str
-    files_done: int
-    files_total: int
+    bytes_read: int  # the "parse" stage counts the archive's bytes
+    bytes_total: int
     paragraphs_done: int
     paragraphs_total: int
     percent: float
@@ -101,13 +101,19 @@ class ReindexProgress:
     full: bool
 
 
+def _megabytes(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
+
+
 def progress_embed(p: ReindexProgress) -> discord.Embed:
-    files = f"{p.files_done}/{p.files_total}" if p.files_total else "-"
+    read = "-"
+    if p.bytes_total:
+        read = f"{_megabytes(p.bytes_read)} of {_megabytes(p.bytes_total)}"
     paragraphs = f"{p.paragraphs_done}/{p.paragraphs_total}" if p.paragraphs_total else "-"
     lines = [
         f"`{_bar(p.percent)}` {p.percent:.0f}%",
         f"Stage: {STAGES.get(p.stage, p.stage)}",
-        f"Files read: {files}",
+        f"Archive read: {read}",
         f"Paragraphs indexed: {paragraphs}",
         f"Elapsed: {_seconds(p.elapsed)}",
         "",

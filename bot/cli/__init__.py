@@ -7,14 +7,19 @@ Every command takes ``--config``, ``--archive`` and ``--index``. Errors the user
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
-from dotenv import find_dotenv, load_dotenv
+from rich.console import Console
 
 from bot.cli import answers, logs, run, search
-from bot.cli.common import common_parser
+from bot.cli.common import common_parser, load_env_file
+from bot.cli.output import SafeStream, clean, log_handler, stderr_console
 from bot.core.errors import ArchiveBotError
 
 log = logging.getLogger(__name__)
@@ -23,11 +28,20 @@ log = logging.getLogger(__name__)
 COMMAND_MODULES = (search, answers, logs, run)
 
 
+def package_version() -> str:
+    try:
+        return version("archive-bot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="archive-bot",
         description="Answer questions about a news archive, citing article and paragraph.",
     )
+    parser.add_argument("--version", action="version",
+                        version=f"archive-bot {package_version()}")
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="more log output (-vv for debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -37,17 +51,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def configure_logging(verbose: int, console: Console) -> None:
+    """Log at WARNING (INFO with -v, DEBUG with -vv) to stderr, unless logging is already
+    set up (as :func:`logging.basicConfig` would: tests and embedding programs keep theirs)."""
+    root = logging.getLogger()
+    root.setLevel({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
+    if not root.handlers:
+        root.addHandler(log_handler(console))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    load_dotenv(find_dotenv(usecwd=True))  # .env in the working directory; env wins
+    # .env in the working directory only (never a parent folder's); the environment wins.
+    # The one beside the config file is read when the settings are (settings_from).
+    load_env_file(Path.cwd() / ".env")
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args.stderr_console = console = stderr_console()
+    configure_logging(args.verbose, console)
+    stdout = sys.stdout
+    sys.stdout = SafeStream(stdout)
     try:
         code: int = args.handler(args)
+        sys.stdout.flush()
     except ArchiveBotError as exc:
-        print(f"archive-bot: {exc}", file=sys.stderr)
+        print(f"archive-bot: {clean(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`archive-bot search ... | head -1`): stop quietly, and keep
+        # the interpreter's final flush from raising again.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a command killed by it
+    finally:
+        sys.stdout = stdout
     return code

@@ -12,8 +12,8 @@ from bot.cli.common import (
     filters_from,
     load_archive,
     print_json,
-    wrap,
 )
+from bot.cli.output import wrap
 from bot.cli.search import hit_json
 from bot.core.answers import Answer, QuoteMatch, QuoteResult, Summary, ask, find_quotes, summarize
 from bot.core.answers.sentences import CitedSentence

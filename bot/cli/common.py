@@ -1,16 +1,27 @@
-"""What every command shares: the common options, settings, the archive, output helpers."""
+"""What every command shares: the common options, settings, the archive, progress, output."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import sys
-import textwrap
+import os
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from bot.config import Settings, load_settings, with_paths
+from dotenv import load_dotenv
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from bot.cli.output import bold, clean, stderr_console
+from bot.config import Settings, config_path, describe_source, load_settings, with_paths
+from bot.core.errors import ConfigError
 from bot.core.library import BuildReport, open_archive
 from bot.core.models import Filters
 from bot.core.search import Archive, make_filters
@@ -42,50 +53,89 @@ def add_json_option(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
+    """The settings for this command; ``.env`` beside the config file is read first (never
+    one in a parent folder: the working directory's was read by :func:`bot.cli.main`)."""
+    path, _ = config_path(args.config, os.environ)
+    load_env_file(path.resolve().parent / ".env")
     settings = load_settings(args.config)
     return with_paths(settings, archive=args.archive, index=args.index)
+
+
+def load_env_file(path: Path) -> None:
+    """Variables from ``path`` (python-dotenv), never over ones already set."""
+    if path.is_file():
+        load_dotenv(path, override=False)
 
 
 def filters_from(args: argparse.Namespace) -> Filters:
     return make_filters(args.date_from, args.date_to, args.source)
 
 
-class ProgressBar:
-    """tqdm bars on stderr per stage; silent when stderr is not a terminal."""
+class ProgressDisplay:
+    """Index progress on a terminal: one rich bar per stage (files parsed, by bytes, so a
+    single large file moves too; the BM25 matrix; saving). Log lines go through the same
+    console (:func:`bot.cli.output.log_handler`), so they print above the bars, not through
+    them. Silent when stderr is not a terminal."""
 
     LABELS: ClassVar[dict[str, str]] = {
-        "parse": "parsing files", "index": "indexing paragraphs", "save": "saving",
+        "parse": "parsing files", "index": "building the BM25 matrix",
+        "save": "saving the index",
     }
 
-    def __init__(self) -> None:
-        self._bars: dict[str, Any] = {}
+    def __init__(self, console: Console | None = None) -> None:
+        self._console = console or stderr_console()
+        self._progress: Progress | None = None
+        self._tasks: dict[str, TaskID] = {}
+        self._shown: dict[str, int] = {}
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        from tqdm import tqdm
-
-        bar = self._bars.get(stage)
-        if bar is None:
-            bar = self._bars[stage] = tqdm(
-                total=total, desc=self.LABELS.get(stage, stage), unit=" items",
-                file=sys.stderr, disable=None, leave=False,
+        if not self._console.is_terminal:
+            return
+        if self._progress is None:
+            self._progress = Progress(
+                TextColumn("{task.description:<26}"), BarColumn(), TaskProgressColumn(),
+                TimeElapsedColumn(), console=self._console, transient=True,
             )
-        bar.update(done - bar.n)
+            self._progress.start()
+        task = self._tasks.get(stage)
+        if task is None:
+            for other in self._tasks.values():  # an earlier stage is over
+                self._progress.update(other, completed=self._progress.tasks[other].total)
+            task = self._tasks[stage] = self._progress.add_task(
+                self.LABELS.get(stage, stage), total=max(total, 1))
+        self._progress.update(task, completed=done, total=max(total, 1))
+        percent = 100 * done // max(total, 1)
+        if percent != self._shown.get(stage):  # draw each whole percent, however fast
+            self._shown[stage] = percent
+            self._progress.refresh()
 
     def close(self) -> None:
-        for bar in self._bars.values():
-            bar.close()
-        self._bars.clear()
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+        self._tasks.clear()
+        self._shown.clear()
 
 
 def load_archive(
     args: argparse.Namespace, *, rebuild: bool = False, full: bool = False
 ) -> tuple[Archive, BuildReport]:
     settings = settings_from(args)
-    bar = ProgressBar()
+    require_archive_folder(settings)
+    display = ProgressDisplay(getattr(args, "stderr_console", None))
     try:
-        return open_archive(settings, progress=bar, rebuild=rebuild, full=full)
+        return open_archive(settings, progress=display, rebuild=rebuild, full=full)
     finally:
-        bar.close()
+        display.close()
+
+
+def require_archive_folder(settings: Settings) -> None:
+    """A missing archive folder is named with the config file that put it there (or the
+    fact that none was found: then the built-in ``seeds`` under the working directory)."""
+    path = settings.archive.path
+    if not path.is_dir():
+        raise ConfigError(f"archive folder {path} does not exist or is not a folder "
+                          f"({describe_source(settings)})")
 
 
 def print_json(obj: object) -> None:
@@ -93,19 +143,13 @@ def print_json(obj: object) -> None:
 
 
 def highlight(text: str, tokenizer: Tokenizer, terms: tuple[str, ...]) -> str:
-    """Mark query terms: bold on a terminal, ``**word**`` otherwise."""
+    """Mark query terms bold (on a terminal; plain text in a pipe, see :mod:`.output`)."""
     spans = tokenizer.spans(text, terms)
     if not spans:
         return text
-    on, off = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("**", "**")
     out, last = [], 0
     for start, end in spans:
-        out += [text[last:start], on, text[start:end], off]
+        out += [clean(text[last:start]), bold(text[start:end])]
         last = end
-    out.append(text[last:])
+    out.append(clean(text[last:]))
     return "".join(out)
-
-
-def wrap(text: str, indent: str = "    ") -> str:
-    width = min(shutil.get_terminal_size((100, 20)).columns, 100)
-    return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)

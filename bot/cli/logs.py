@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import csv
 import json
+import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
@@ -14,12 +15,14 @@ from typing import Any
 import aiosqlite
 
 from bot.cli.common import settings_from
+from bot.cli.output import table
 from bot.config import Settings
 from bot.core.errors import QueryError
 from bot.store import views
 from bot.store.db import open_database
 from bot.store.querylog import QueryLog
 
+SNOWFLAKE = re.compile(r"[0-9]{17,20}")
 VIEWS = ("recent", "top", "unanswered", "slow", "feedback", "stats")
 # Columns shown in the terminal table for each view (CSV/JSON carry every field).
 TABLE_COLUMNS = {
@@ -41,9 +44,13 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
                    help="show a view (default) or prune rows past retention")
     p.add_argument("--view", choices=VIEWS, default="recent")
     p.add_argument("--days", type=int, default=None, help="only the last N days")
-    p.add_argument("--user", default=None, metavar="HASH", help="only this user (stored key)")
+    p.add_argument("--user", default=None, metavar="ID|HASH",
+                   help="only this user: a Discord user id, or the stored key (hash)")
     p.add_argument("--command", dest="log_command", default=None, metavar="NAME",
                    help="only this command (search, ask, summary, quote, mention, admin:)")
+    p.add_argument("--guild", type=int, default=None, metavar="ID",
+                   help="only this server's rows (default: every server); with --forget, "
+                        "delete only that server's rows")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.add_argument("--forget", action="store_true",
@@ -54,7 +61,7 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 def cmd_logs(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     if args.forget and not args.user:
-        raise QueryError("--forget needs --user HASH")
+        raise QueryError("--forget needs --user (a Discord user id or a stored key)")
     if args.days is not None and args.days < 1:
         raise QueryError("--days must be at least 1")
     return asyncio.run(_logs(settings, args))
@@ -65,9 +72,15 @@ async def _logs(settings: Settings, args: argparse.Namespace) -> int:
     try:
         qlog = QueryLog(conn, hash_users=settings.querylog.hash_users, batch_size=1,
                         flush_interval=0.0, retention_days=settings.querylog.retention_days)
+        await qlog.start()  # loads the salt that hashes a Discord user id
+        user = stored_user_key(qlog, args.user)
         if args.forget:
-            removed = await qlog.forget_user(args.user)
-            print(f"forgot user {args.user}: {removed} rows deleted")
+            removed = await qlog.forget_user(user, guild_id=args.guild)
+            where = "" if args.guild is None else f" in guild {args.guild}"
+            if not removed:  # a right-to-be-forgotten request must never silently do nothing
+                raise QueryError(f"no query-log rows for user {args.user}{where}: "
+                                 "nothing deleted (give a Discord user id or a stored key)")
+            print(f"forgot user {args.user}{where}: {removed} rows deleted")
             return 0
         if args.action == "prune":
             removed = await qlog.prune()
@@ -75,21 +88,33 @@ async def _logs(settings: Settings, args: argparse.Namespace) -> int:
             print(f"pruned {removed} rows older than {days} days" if days > 0
                   else "retention is off (querylog.retention_days <= 0): nothing pruned")
             return 0
-        rows = await fetch_view(conn, args.view, days=args.days, user=args.user,
-                                command=args.log_command, limit=args.limit)
+        rows = await fetch_view(conn, args.view, days=args.days, user=user,
+                                command=args.log_command, limit=args.limit,
+                                guild_id=args.guild)
     finally:
+        await qlog.close()
         await conn.close()
     emit(args.view, rows, args.format)
     return 0
 
 
+def stored_user_key(qlog: QueryLog, user: str | None) -> str | None:
+    """``--user`` as stored: a Discord user id (a snowflake: 17 to 20 digits) becomes its
+    salted key; anything else is taken as a stored key already (16 hex characters)."""
+    if user is None:
+        return None
+    text = user.strip()
+    return qlog.user_key(text) if SNOWFLAKE.fullmatch(text) else text
+
+
 async def fetch_view(
     conn: aiosqlite.Connection, view: str, *, days: int | None, user: str | None,
-    command: str | None, limit: int,
+    command: str | None, limit: int, guild_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """One view as plain dicts (JSON-ready); ``stats`` gives one row per day plus totals."""
+    """One view as plain dicts (JSON-ready); ``stats`` gives one row per day plus totals.
+    ``guild_id`` None: every server (the operator sees them all)."""
     if view == "stats":
-        s = await views.stats(conn, days=days, user=user, command=command)
+        s = await views.stats(conn, days=days, user=user, command=command, guild_id=guild_id)
         return [{
             "total": s.total, "by_command": s.by_command, "distinct_users": s.distinct_users,
             "answered_rate": s.answered_rate, "latency_median_ms": s.latency_median,
@@ -102,7 +127,8 @@ async def fetch_view(
         "slow": views.slow, "feedback": views.feedback,
     }
     fetch = fetchers[view]
-    found = await fetch(conn, days=days, user=user, command=command, limit=limit)
+    found = await fetch(conn, days=days, user=user, command=command, limit=limit,
+                        guild_id=guild_id)
     return [{k: _plain(v) for k, v in row._asdict().items()} for row in found]
 
 
@@ -144,12 +170,7 @@ def emit(view: str, rows: list[dict[str, Any]], fmt: str) -> None:
         print(f"no rows in the {view} view")
         return
     columns = TABLE_COLUMNS[view]
-    cells = [[_cell(row[c]) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for r in cells:
-        print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)))
+    table(columns, [[_cell(row[c]) for c in columns] for row in rows])
 
 
 def _print_stats(s: dict[str, Any]) -> None:

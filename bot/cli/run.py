@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.cli.common import settings_from
+from bot.cli.common import require_archive_folder, settings_from
 from bot.core.errors import ConfigError
 
 TOKEN_ENV = "DISCORD_TOKEN"
@@ -44,8 +44,9 @@ def read_token(environ: Mapping[str, str]) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)  # first: it reads the .env beside the config file
     token = read_token(os.environ)
-    settings = settings_from(args)
+    require_archive_folder(settings)
     from bot.app.runner import run_bot  # discord.py is only imported for this command
 
     return run_bot(settings, token)

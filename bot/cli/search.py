@@ -13,10 +13,10 @@ from bot.cli.common import (
     highlight,
     load_archive,
     print_json,
-    wrap,
 )
+from bot.cli.output import wrap
 from bot.core.library import BuildReport
-from bot.core.models import SearchHit, SearchResult
+from bot.core.models import SearchHit, SearchResult, Skipped
 from bot.core.service import ArchiveService
 
 
@@ -40,24 +40,41 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 def cmd_index(args: argparse.Namespace) -> int:
     archive, report = load_archive(args, rebuild=True, full=args.full)
-    print_report(report)
+    reporter = ReportPrinter()
+    reporter(report)
     if args.watch is not None:
         service = ArchiveService(archive.settings, archive)
         print(f"watching {archive.settings.archive.path} every {args.watch:g} s (Ctrl-C stops)",
               flush=True)
-        service.watch(args.watch, threading.Event(), on_report=print_report)
+        service.watch(args.watch, threading.Event(), on_report=reporter)
     return 0
 
 
-def print_report(report: BuildReport) -> None:
-    print(f"documents: {report.documents}")
-    print(f"paragraphs: {report.paragraphs}")
-    print(f"files: {report.files} ({report.reused} unchanged, {len(report.added)} added, "
-          f"{len(report.changed)} changed, {len(report.removed)} removed)")
-    print(f"skipped: {len(report.skipped)}")
-    for skip in report.skipped:
-        print(f"  {skip}")
-    print(f"time: {report.seconds:.2f} s", flush=True)
+class ReportPrinter:
+    """Prints build reports; a skipped file is listed once, and again only when it changed
+    (``--watch`` prints a report per reindex)."""
+
+    def __init__(self) -> None:
+        self._listed: set[Skipped] = set()
+
+    def __call__(self, report: BuildReport) -> None:
+        print(f"documents: {report.documents}")
+        print(f"paragraphs: {report.paragraphs}")
+        parts = [f"{report.reused} unchanged"] if report.reused or not report.reparsed else []
+        if report.reparsed:
+            parts.append(f"{report.reparsed} re-parsed in full")
+        parts += [f"{len(report.added)} added", f"{len(report.changed)} changed",
+                  f"{len(report.removed)} removed"]
+        print(f"files: {report.files} ({', '.join(parts)})")
+        touched = {*report.added, *report.changed}
+        new = [s for s in report.skipped if s not in self._listed or s.path in touched]
+        known = len(report.skipped) - len(new)
+        print(f"skipped: {len(report.skipped)}"
+              + (f" ({known} listed before, unchanged)" if known else ""))
+        for skip in new:
+            print(f"  {skip}")
+        self._listed.update(report.skipped)
+        print(f"time: {report.seconds:.2f} s", flush=True)
 
 
 def hit_json(hit: SearchHit) -> dict[str, Any]:

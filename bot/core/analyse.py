@@ -65,8 +65,14 @@ def article_quotes(article: Article) -> QuoteRows:
     return tuple(quotes_to_json(extract_quotes(view)))  # type: ignore[arg-type]
 
 
-def analyse_file(path: Path, root: Path, settings: TokenizerSettings) -> FileAnalysis:
-    """Parse one file, tokenize its paragraphs and extract its quotations."""
+def analyse_file(
+    path: Path,
+    root: Path,
+    settings: TokenizerSettings,
+    on_article: Callable[[int, int], None] | None = None,
+) -> FileAnalysis:
+    """Parse one file, tokenize its paragraphs and extract its quotations;
+    ``on_article(done, total)`` after each article (progress inside a large file)."""
     rel = path.relative_to(root).as_posix()
     try:
         articles, skipped = ingest.parse_file(path, root)
@@ -77,9 +83,14 @@ def analyse_file(path: Path, root: Path, settings: TokenizerSettings) -> FileAna
     tokenizer = _tokenizers.get(settings)
     if tokenizer is None:
         tokenizer = _tokenizers[settings] = Tokenizer(settings)
-    terms = tuple(" ".join(tokenizer(text)) for a in articles for text in a.paragraphs)
-    quotes = tuple(article_quotes(a) for a in articles)
-    return FileAnalysis(tuple(articles), tuple(skipped), terms, quotes)
+    terms: list[str] = []
+    quotes: list[QuoteRows] = []
+    for n, article in enumerate(articles, start=1):
+        terms.extend(" ".join(tokenizer(text)) for text in article.paragraphs)
+        quotes.append(article_quotes(article))
+        if on_article is not None:
+            on_article(n, len(articles))
+    return FileAnalysis(tuple(articles), tuple(skipped), tuple(terms), tuple(quotes))
 
 
 def _analyse_args(args: tuple[Path, Path, TokenizerSettings]) -> FileAnalysis:
@@ -97,16 +108,22 @@ def analyse_files(
     sizes: Sequence[int],
     root: Path,
     settings: TokenizerSettings,
-    on_done: Callable[[int], None] | None = None,
+    on_done: Callable[[int, float], None] | None = None,
 ) -> Iterator[FileAnalysis]:
-    """Analyse ``paths`` in order; in worker processes when the archive is large."""
+    """Analyse ``paths`` in order; in worker processes when the archive is large.
+    ``on_done(files, part)``: ``files`` finished, and ``part`` (0..1) of the next one (moves
+    only in-process, where one large file is read)."""
     jobs = [(p, root, settings) for p in paths]
     workers = workers_for(paths, sizes)
     if workers == 1:
-        for n, job in enumerate(jobs, start=1):
-            yield _analyse_args(job)
+        for n, path in enumerate(paths):
+            def partial(done: int, total: int, n: int = n) -> None:
+                if on_done is not None and done < total:
+                    on_done(n, done / total)
+
+            yield analyse_file(path, root, settings, partial)
             if on_done is not None:
-                on_done(n)
+                on_done(n + 1, 0.0)
         return
     log.info("analysing %d files in %d worker processes", len(jobs), workers)
     # spawn, not fork: the bot reindexes from a thread of a process running an event loop.
@@ -116,4 +133,4 @@ def analyse_files(
         for n, result in enumerate(pool.map(_analyse_args, jobs, chunksize=chunk), start=1):
             yield result
             if on_done is not None:
-                on_done(n)
+                on_done(n, 0.0)

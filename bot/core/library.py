@@ -54,6 +54,7 @@ class BuildReport:
     removed: tuple[str, ...] = ()
     reused: int = 0
     seconds: float = 0.0
+    reparsed: int = 0  # unchanged files parsed again (a full rebuild, or changed settings)
 
     def summary(self) -> str:
         text = (
@@ -63,7 +64,7 @@ class BuildReport:
         if self.action != "loaded":
             text += (
                 f" (added {len(self.added)}, changed {len(self.changed)}, "
-                f"removed {len(self.removed)}, reused {self.reused})"
+                f"removed {len(self.removed)}, reused {self.reused}, re-parsed {self.reparsed})"
             )
         return text
 
@@ -171,7 +172,7 @@ def _parsed(entry: FileEntry, result: FileAnalysis,
         terms.extend(span)
         quotes.append(rows)
     for skip in skips:
-        log.warning("skipped %s", skip)
+        log.info("skipped %s", skip)  # reported once, by the caller, from the report
     return ParsedFile(
         FileEntry(entry.path, entry.sha256, entry.size, entry.mtime_ns,
                   tuple(a.doc_id for a in kept), tuple(skips)),
@@ -220,13 +221,21 @@ def build(
             if old is not None and old.sha256 == entry.sha256:
                 reuse[entry.path] = old
     to_parse = [(path, entry) for path, entry in scanned.files if entry.path not in reuse]
+    # "parse" progress counts bytes, so one large file moves the bar too.
+    sizes = [e.size for _, e in to_parse]
+    total_bytes = sum(e.size for _, e in scanned.files)
+    reused_bytes = total_bytes - sum(sizes)
+    finished = [0, reused_bytes]  # files finished, their bytes (plus the reused files')
     if progress is not None:
-        progress("parse", 0, total)
-    done = len(reuse)
+        progress("parse", reused_bytes, total_bytes)
 
-    def parsed_one(n: int) -> None:
+    def parsed_one(files: int, part: float) -> None:
+        while finished[0] < files:
+            finished[1] += sizes[finished[0]]
+            finished[0] += 1
         if progress is not None:
-            progress("parse", done + n, total)
+            current = sizes[files] * part if files < len(sizes) else 0
+            progress("parse", finished[1] + int(current), total_bytes)
 
     # Each file's analysis is indexed as soon as it arrives (in archive order) and dropped,
     # instead of holding every file's articles and terms at once.
@@ -240,7 +249,7 @@ def build(
     seen: set[str] = set()
     added: list[str] = []
     changed: list[str] = []
-    reused = 0
+    reused = reparsed = 0
     for _, entry in scanned.files:
         old = reuse.get(entry.path)
         if previous is not None and old is not None and not (seen & set(old.docs)):
@@ -261,6 +270,8 @@ def build(
                 added.append(entry.path)
             elif old.sha256 != entry.sha256:
                 changed.append(entry.path)
+            else:
+                reparsed += 1
         builder.add(pf)
         del pf
     # Run the analysis generator past its last result so its worker pool shuts down now
@@ -288,6 +299,7 @@ def build(
         changed=tuple(changed),
         removed=tuple(removed),
         reused=reused,
+        reparsed=reparsed,
         seconds=seconds,
     )
     return index, report
