@@ -17,7 +17,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bot.cli import answers, logs, run, search
+from bot import logsafety
+from bot.cli import answers, health, logs, run, search
 from bot.cli.common import common_parser, load_env_file
 from bot.cli.output import SafeStream, clean, log_handler, stderr_console
 from bot.core.errors import ArchiveBotError
@@ -25,7 +26,7 @@ from bot.core.errors import ArchiveBotError
 log = logging.getLogger(__name__)
 
 # Each module adds its subcommands; the order is the order of `archive-bot --help`.
-COMMAND_MODULES = (search, answers, logs, run)
+COMMAND_MODULES = (search, answers, logs, run, health)
 
 
 def package_version() -> str:
@@ -68,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.stderr_console = console = stderr_console()
     configure_logging(args.verbose, console)
+    logsafety.install()  # interaction and bot tokens never reach the log, even at -vv
     stdout = sys.stdout
     sys.stdout = SafeStream(stdout)
     try:
