@@ -592,7 +592,8 @@ async def run_benchmark(prepared: Prepared, opts: Options) -> dict[str, Any]:
                            interaction_deadline=None, validate=opts.validate) as fake:
         config = write_config(home / "config.yaml", archive=prepared.archive,
                               index=home / "index", querylog=db,
-                              guild_id=fake.world.guild_id)
+                              guild_id=fake.world.guild_id,  # the admin may reindex there:
+                              discord={"owner_guild_id": int(fake.world.guild_id)})
         bot: BotProcess
         if opts.inprocess_lag:
             bot = ProbedBotProcess(fake, config, token, home, db, name="bot-1",

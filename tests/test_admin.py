@@ -1,5 +1,6 @@
 """/archive-admin with spec_set fakes: reindex (progress, report, failure, concurrency), log
-views, stats, forget, channel settings honoured by the user commands, the registered tree."""
+views, stats and forget (each scoped to the interaction's server), channel settings honoured by
+the user commands, the registered tree."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ from tests.fakes import (
 )
 from tests.test_permissions import (
     MANAGER,
+    OTHER_GUILD_ID,
     AdminHarness,
     admin_interaction,
     command,
@@ -56,6 +58,7 @@ from tests.test_permissions import (
 )
 
 NASTY = "@everyone **bold** <@123> `code` who?"
+FOREIGN = ("foreign secret", "foreign rated", "dm query")  # never shown in GUILD_ID
 
 
 @pytest.fixture
@@ -217,7 +220,7 @@ async def test_reindex_progress_edits_and_report(
         assert progress and all("running" in (e.title or "") for e in progress)
         assert all(no_pings(e) for e in edits)
         first = progress[0].description or ""
-        assert "%" in first and "Files read" in first and "Elapsed" in first
+        assert "%" in first and "Archive read" in first and "Elapsed" in first
         report = edits[-1]["embed"]
         assert report.title == "Reindex done" and not limit_problems([report])
         fields = {f.name: f.value or "" for f in report.fields}
@@ -325,7 +328,7 @@ async def test_progress_edits_are_throttled() -> None:
     await asyncio.to_thread(relay, "index", 50, 121)
     await relay.stop()
     assert relay.shown == 1 and len(shown) == 1
-    assert (shown[0].files_done, shown[0].files_total, shown[0].percent) == (1, 4, 15.0)
+    assert (shown[0].bytes_read, shown[0].bytes_total, shown[0].percent) == (1, 4, 15.0)
 
 
 def test_report_fits_with_many_files() -> None:
@@ -357,11 +360,20 @@ async def seed_log(services: Services) -> None:
     q.record(QueryRecord("quote", "quokka census", guild_id=GUILD_ID, user_id=OTHER_USER_ID,
                          latency_ms=3000.0))
     q.record(QueryRecord("search", "ancient query", ts=now - timedelta(days=40),
-                         user_id=OTHER_USER_ID, latency_ms=10.0, found=True, result_count=1))
+                         guild_id=GUILD_ID, user_id=OTHER_USER_ID, latency_ms=10.0, found=True,
+                         result_count=1))
     q.record(QueryRecord("admin:stats", "", guild_id=GUILD_ID, user_id=USER_ID,
                          latency_ms=5.0, found=True, result_count=1))
+    # Another server's rows (the same two users are members there too) and a DM's.
+    q.record(QueryRecord("search", "foreign secret", guild_id=OTHER_GUILD_ID,
+                         user_id=OTHER_USER_ID, latency_ms=99_000.0))
+    rated = QueryRecord("ask", "foreign rated", guild_id=OTHER_GUILD_ID, user_id=USER_ID,
+                        found=True, result_count=1, latency_ms=50.0)
+    q.record(rated)
+    q.record(QueryRecord("search", "dm query", user_id=OTHER_USER_ID, latency_ms=40.0))
     await q.flush()
     assert await q.record_feedback(nasty.request_id, -1)
+    assert await q.record_feedback(rated.request_id, -1)
 
 
 def page_texts(interaction: Any) -> tuple[list[discord.Embed], str]:
@@ -384,6 +396,7 @@ async def test_every_log_view_renders_escaped(admin_harness: AdminHarness, view:
         assert "@\u200beveryone" in text and "<\u200b@\u200b123>" in text
         assert "\\*\\*bold\\*\\*" in text and "\\`code\\`" in text
         assert "@everyone" not in text and "**bold**" not in text
+        assert not [f for f in FOREIGN if f in text], "another server's rows were shown"
         if view in ("top", "unanswered"):
             assert "**2×**" in text  # the two identical asks, grouped
         if view == "slow":
@@ -393,6 +406,31 @@ async def test_every_log_view_renders_escaped(admin_harness: AdminHarness, view:
         stop_views(interaction)
         rows = [r for r in await log_rows(services) if r.command == "admin:logs"]
         assert len(rows) == 1 and rows[0].filters == {"view": view} and rows[0].found
+
+
+async def test_another_servers_admin_sees_only_their_servers_rows(
+    admin_harness: AdminHarness,
+) -> None:
+    async with admin_harness() as (bot, services, cog):
+        await seed_log(services)
+        seen: dict[str, str] = {}
+        for view in ("recent", "top", "unanswered", "slow", "feedback"):
+            interaction = admin(bot, cog, "logs", guild_id=OTHER_GUILD_ID)
+            await call(bot, cog, "logs", interaction, view=view)
+            seen[view] = page_texts(interaction)[1]
+            stop_views(interaction)
+        for view, text in seen.items():
+            assert "Idlib" not in text and "quokka" not in text and "everyone" not in text, view
+            assert "ancient query" not in text and "dm query" not in text, view
+        assert "foreign secret" in seen["recent"] and "foreign rated" in seen["recent"]
+        assert "foreign secret" in seen["unanswered"] and "foreign rated" in seen["feedback"]
+        assert seen["slow"].index("99000 ms") < seen["slow"].index("50 ms")
+        stats = admin(bot, cog, "stats", guild_id=OTHER_GUILD_ID)
+        await call(bot, cog, "stats", stats, days=30)
+        embed = last_kwargs(stats)["embed"]
+        assert "**7** queries" in (embed.description or "")  # their 2 + their 5 admin:logs
+        by_command = {f.name: f.value or "" for f in embed.fields}["By command"]
+        assert by_command.splitlines() == ["admin:logs: 5", "ask: 1", "search: 1"]
 
 
 async def test_log_filters_days_user_command(admin_harness: AdminHarness) -> None:
@@ -429,7 +467,8 @@ async def test_log_filters_days_user_command(admin_harness: AdminHarness) -> Non
 async def test_log_view_pages(admin_harness: AdminHarness) -> None:
     async with admin_harness() as (bot, services, cog):
         for i in range(25):
-            services.querylog.record(QueryRecord("search", f"query {i}", user_id=USER_ID))
+            services.querylog.record(QueryRecord("search", f"query {i}", guild_id=GUILD_ID,
+                                                 user_id=USER_ID))
         interaction = admin(bot, cog, "logs")
         await call(bot, cog, "logs", interaction, view="recent")
         view = last_kwargs(interaction)["view"]
@@ -453,6 +492,7 @@ async def test_stats_attaches_a_png(admin_harness: AdminHarness) -> None:
         embed = kwargs["embed"]
         assert embed.image.url == "attachment://queries.png" and not limit_problems([embed])
         description = embed.description or ""
+        # this server's five in 30 days: not the other server's two, nor the DM
         assert "**5** queries" in description and "**2** distinct users" in description
         assert "median" in description and "p95" in description
         fields = {f.name: f.value or "" for f in embed.fields}
@@ -466,20 +506,28 @@ async def test_stats_attaches_a_png(admin_harness: AdminHarness) -> None:
 # -- forget ----------------------------------------------------------------------------------
 
 
-async def test_forget_deletes_only_that_users_rows(admin_harness: AdminHarness) -> None:
+async def test_forget_deletes_only_that_users_rows_in_this_server(
+    admin_harness: AdminHarness,
+) -> None:
     async with admin_harness() as (bot, services, cog):
         await seed_log(services)
         keys = {r.user_key for r in await log_rows(services)}
         assert len(keys) == 2
+        theirs = services.querylog.user_key(OTHER_USER_ID)
         interaction = admin(bot, cog, "forget")
         await call(bot, cog, "forget", interaction, user=fake_user(OTHER_USER_ID))
-        text = sent_text(interaction)
-        assert text.startswith(f"Forgot <@{OTHER_USER_ID}>: deleted 2 log rows")
+        interaction.response.defer.assert_awaited_once_with(ephemeral=True, thinking=True)
+        text = last_kwargs(interaction)["content"]
+        assert text.startswith(f"Forgot <@{OTHER_USER_ID}> in this server: deleted 2 log rows")
         assert no_pings(last_kwargs(interaction))
         remaining = await log_rows(services)
-        assert {r.user_key for r in remaining} == {services.querylog.user_key(USER_ID)}
-        assert len(remaining) == 5  # four seeded + this admin:forget
-        assert [r.filters for r in remaining if r.command == "admin:forget"] == [{}]
+        here = [r for r in remaining if r.guild_id == str(GUILD_ID)]
+        assert {r.user_key for r in here} == {services.querylog.user_key(USER_ID)}
+        assert len(here) == 5  # four seeded + this admin:forget
+        assert [r.filters for r in here if r.command == "admin:forget"] == [{}]
+        # their rows elsewhere (another server, a DM) are not this server's admin's to erase
+        assert sorted(r.query for r in remaining if r.user_key == theirs) == [
+            "dm query", "foreign secret"]
 
 
 # -- channel settings ------------------------------------------------------------------------

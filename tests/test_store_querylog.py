@@ -402,6 +402,33 @@ async def test_forget_user_deletes_exactly_that_user(
     assert await log.forget_user(key) == 0
 
 
+async def test_forget_user_in_one_guild_keeps_their_other_guilds_rows(
+    log: QueryLog, conn: aiosqlite.Connection
+) -> None:
+    for n in range(4):  # guilds 1, 2, 1, 2
+        log.record(rec(n, user_id=42, guild_id=1 + n % 2))
+    log.record(rec(4, user_id=43, guild_id=1))
+    log.record(rec(5, user_id=42, guild_id=None))  # a DM
+    await log.flush()
+    log.record(rec(10, user_id=42, guild_id=1))  # still pending: dropped
+    log.record(rec(11, user_id=42, guild_id=2))  # still pending: kept
+    key = log.user_key(42)
+    for guild in (1, 2):
+        await log_admin_attempt(conn, guild_id=guild, channel_id=2, user_key=key,
+                                action="stats", allowed=True)
+    assert await log.forget_user(key, guild_id=1) == 2 + 1 + 1
+    await log.flush()
+    left = await conn.execute_fetchall(
+        "SELECT request_id FROM queries WHERE user_key = ? ORDER BY request_id", (key,))
+    assert [r[0] for r in left] == ["req-1", "req-11", "req-3", "req-5"]
+    audit = await conn.execute_fetchall("SELECT guild_id FROM admin_audit")
+    assert [r[0] for r in audit] == ["2"]
+    other = await conn.execute_fetchall("SELECT request_id FROM queries WHERE guild_id = '1'")
+    assert [r[0] for r in other] == ["req-4"]  # another user's row in that guild stays
+    assert await log.forget_user(key, guild_id="1") == 0
+    assert await log.forget_user(key) == 4 + 1  # everywhere: the operator's command line
+
+
 # -- retention --------------------------------------------------------------------------------
 
 

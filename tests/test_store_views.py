@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 import pytest
@@ -30,19 +31,24 @@ SEED = [
 ]
 
 
+async def insert(conn: aiosqlite.Connection, rows: list[tuple[Any, ...]],
+                 guild_id: str | None = None) -> None:
+    await conn.executemany(
+        "INSERT INTO queries (id, ts, guild_id, user_key, command, query, filters,"
+        " result_count, found, top_hits, latency_ms, feedback, feedback_at, request_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, '{\"source\": \"x\"}', ?, ?, '[[\"doc\", 3]]', ?, ?, ?, ?)",
+        [
+            (i, format_ts(NOW - age), guild_id, user, command, query, count, found, latency,
+             fb, format_ts(NOW) if fb else None, f"r{i}")
+            for i, age, user, command, query, count, found, latency, fb in rows
+        ],
+    )
+
+
 @pytest.fixture
 async def conn(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
     connection = await open_database(tmp_path / "views.sqlite3")
-    await connection.executemany(
-        "INSERT INTO queries (id, ts, user_key, command, query, filters, result_count, found,"
-        " top_hits, latency_ms, feedback, feedback_at, request_id)"
-        " VALUES (?, ?, ?, ?, ?, '{\"source\": \"x\"}', ?, ?, '[[\"doc\", 3]]', ?, ?, ?, ?)",
-        [
-            (i, format_ts(NOW - age), user, command, query, count, found, latency, fb,
-             format_ts(NOW) if fb else None, f"r{i}")
-            for i, age, user, command, query, count, found, latency, fb in SEED
-        ],
-    )
+    await insert(connection, SEED)
     yield connection
     await connection.close()
 
@@ -170,3 +176,52 @@ def test_percentile() -> None:
     assert views.percentile([7.0], 0.95) == 7.0
     assert views.percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
     assert views.percentile([10.0, 20.0, 30.0, 50.0, 60.0, 100.0], 0.95) == pytest.approx(90.0)
+
+
+# Another server's rows (same user keys as SEED's: users are in both) and a DM's.
+GUILD_A, GUILD_B = "111", "222"
+SEED_B = [
+    (9, H / 4, "u1", "search", "guild b secret", 0, 0, 500.0, -1),
+    (10, 3 * H, "u9", "ask", "Climate change", 1, 1, 5.0, None),
+]
+SEED_DM = [(11, H / 3, "u1", "search", "dm secret", 0, 0, 700.0, -1)]
+
+
+async def test_every_view_is_scoped_to_one_guild(conn: aiosqlite.Connection) -> None:
+    await conn.execute("UPDATE queries SET guild_id = ?", (GUILD_A,))
+    await insert(conn, SEED_B, GUILD_B)
+    await insert(conn, SEED_DM)
+    a, b = {"guild_id": int(GUILD_A), "now": NOW}, {"guild_id": GUILD_B, "now": NOW}
+
+    # guild A: exactly what the single-guild tests above see
+    assert ids(await views.recent(conn, **a)) == [8, 1, 2, 3, 4, 5, 7, 6]
+    assert [t.query for t in await views.top(conn, **a)] == [
+        "climate change", "who won the election", "budget", "old query"]
+    assert (await views.top(conn, **a))[0].times == 3
+    assert await views.unanswered(conn, **a) == [
+        views.Gap("who won the election", 2, NOW - D - H), views.Gap("budget", 1, NOW - 3 * D)]
+    assert ids(await views.slow(conn, **a)) == [5, 8, 3, 6, 2, 4, 1]
+    assert ids(await views.feedback(conn, **a)) == [3, 5]
+    assert (await views.stats(conn, **a)).total == 8
+    assert ids(await views.recent(conn, user="u1", **a)) == [8, 1, 3, 6]
+
+    # guild B: only its own two rows, in every view
+    assert ids(await views.recent(conn, **b)) == [9, 10]
+    assert await views.top(conn, **b) == [
+        views.TopQuery("guild b secret", 1, NOW - H / 4, 0.0),
+        views.TopQuery("climate change", 1, NOW - 3 * H, 1.0),
+    ]
+    assert await views.unanswered(conn, **b) == [views.Gap("guild b secret", 1, NOW - H / 4)]
+    assert ids(await views.slow(conn, **b)) == [9, 10]
+    assert ids(await views.feedback(conn, **b)) == [9]
+    s = await views.stats(conn, days=7, **b)
+    assert (s.total, s.by_command, s.distinct_users, s.negative_feedback) == (
+        2, {"ask": 1, "search": 1}, 2, 1)
+    assert ids(await views.recent(conn, user="u1", command="search", **b)) == [9]
+
+    # a guild with no rows sees nothing; no guild filter (the operator's CLI) sees all
+    assert await views.recent(conn, guild_id=333, now=NOW) == []
+    assert (await views.stats(conn, guild_id=333, now=NOW)).total == 0
+    assert ids(await views.recent(conn, now=NOW)) == [9, 11, 8, 1, 2, 10, 3, 4, 5, 7, 6]
+    where, params = views.where_clause(None, "u1", None, NOW, "x = 1", guild_id=5)
+    assert where == " WHERE x = 1 AND guild_id = ? AND user_key = ?" and params == ["5", "u1"]

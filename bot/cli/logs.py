@@ -75,6 +75,8 @@ async def _logs(settings: Settings, args: argparse.Namespace) -> int:
         await qlog.start()  # loads the salt that hashes a Discord user id
         user = stored_user_key(qlog, args.user)
         if args.forget:
+            if user is None:  # cmd_logs checks this first; here for the type checker
+                raise QueryError("--forget needs --user (a Discord user id or a stored key)")
             removed = await qlog.forget_user(user, guild_id=args.guild)
             where = "" if args.guild is None else f" in guild {args.guild}"
             if not removed:  # a right-to-be-forgotten request must never silently do nothing

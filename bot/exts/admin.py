@@ -1,11 +1,15 @@
 """``/archive-admin``: reindex, query-log review, stats, channel settings, forgetting a user.
 
 One guild-only group, registered with ``default_permissions`` = Manage Server and checked
-again for every command by :func:`~bot.app.permissions.authorize` (Manage Server, an admin
-role, or the server owner); every attempt goes to the admin audit and every command to the
-query log as ``admin:<sub>`` (``admin:channel-enable`` for the ``channel`` subgroup). Replies
-are ephemeral. The admin commands skip the user commands' channel gate, so a disabled channel
-can be enabled from inside it.
+again for every command by :func:`~bot.app.permissions.authorize`: a server's admins (Manage
+Server, an admin role, or the server owner) review, export and forget only *their server's*
+rows (every view, stats and forget is filtered by the interaction's guild) and change only
+their server's channel settings; the archive-wide reindex is for the bot's operators (the
+application's owners, and the admins of ``discord.owner_guild_id``). Every attempt goes to the
+admin audit (in the background: :class:`~bot.app.permissions.AuditTrail`) and every command to
+the query log as ``admin:<sub>`` (``admin:channel-enable`` for the ``channel`` subgroup).
+Replies are ephemeral. The admin commands skip the user commands' channel gate, so a disabled
+channel can be enabled from inside it.
 
 A reindex runs in a worker thread while the current index keeps answering. Its progress
 callback hands each status to the loop (``call_soon_threadsafe``) and a
@@ -30,7 +34,7 @@ from discord.ext import commands
 from bot.app import admin_render
 from bot.app.client import ArchiveBot
 from bot.app.errors import tracking
-from bot.app.permissions import authorize, refusal
+from bot.app.permissions import AUDIT_FLUSH_SECONDS, AuditTrail, authorize, refusal
 from bot.app.progress import ProgressRelay
 from bot.app.services import Request, new_error_id
 from bot.app.views import NO_MENTIONS, respond
@@ -53,6 +57,13 @@ FETCHERS: dict[str, Callable[..., Awaitable[Sequence[Any]]]] = {
 }
 
 
+def guild_of(interaction: discord.Interaction[Any]) -> int:
+    """The interaction's server: the scope of every log view, stats and forget."""
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild_id
+
+
 def action_of(interaction: discord.Interaction[Any]) -> str:
     """``reindex``, ``channel-enable``, ...: the sub-command, for the audit and the log."""
     command = interaction.command
@@ -69,13 +80,18 @@ class AdminCog(commands.GroupCog, group_name=GROUP,
     def __init__(self, bot: ArchiveBot) -> None:
         self.bot = bot
         self.services = bot.services
+        self.audit = AuditTrail(bot.services)
         super().__init__()
+
+    async def cog_unload(self) -> None:
+        """The bot is closing (or the extension reloading): write the audit rows in flight."""
+        await self.audit.flush(timeout=AUDIT_FLUSH_SECONDS)
 
     # -- shared ----------------------------------------------------------------------------
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         action = action_of(interaction)
-        decision = await authorize(interaction, self.services, action)
+        decision = authorize(interaction, self.services, action, self.audit)
         if not decision.allowed:
             async with tracking(self.begin(interaction, action)):  # the refusal's log row
                 raise refusal(decision)
@@ -104,6 +120,10 @@ class AdminCog(commands.GroupCog, group_name=GROUP,
                                                 allowed_mentions=NO_MENTIONS)
 
     @staticmethod
+    async def edit_text(interaction: discord.Interaction[Any], text: str) -> None:
+        await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+
+    @staticmethod
     async def edit(interaction: discord.Interaction[Any], embed: discord.Embed) -> None:
         await interaction.edit_original_response(content=None, embed=embed,
                                                  allowed_mentions=NO_MENTIONS)
@@ -111,7 +131,8 @@ class AdminCog(commands.GroupCog, group_name=GROUP,
     # -- reindex ---------------------------------------------------------------------------
 
     @app_commands.command(name="reindex",
-                          description="Rebuild the index in the background (answers go on)")
+                          description="Rebuild the index in the background (bot operators "
+                                      "only; answers go on)")
     @app_commands.describe(full="re-read every file, not only the changed ones")
     async def reindex(self, interaction: discord.Interaction[ArchiveBot],
                       full: bool = False) -> None:
@@ -179,13 +200,14 @@ class AdminCog(commands.GroupCog, group_name=GROUP,
         async with tracking(request):
             if view not in FETCHERS:
                 raise QueryError(f"Unknown view {view!r}.")
+            guild_id = guild_of(interaction)
             await self.defer(interaction)
             await self.services.querylog.flush()
             key = self.services.querylog.user_key(user.id) if user is not None else None
             rows = await FETCHERS[view](self.db(), days=days, user=key, command=command,
-                                        limit=LOG_LIMIT)
+                                        limit=LOG_LIMIT, guild_id=guild_id)
             request.set_hits([], count=len(rows), found=True)
-            described = [f"last {days} days" if days else "all time"]
+            described = ["this server", f"last {days} days" if days else "all time"]
             if user is not None:
                 described.append("one user")
             if command:
@@ -200,9 +222,10 @@ class AdminCog(commands.GroupCog, group_name=GROUP,
                     days: Days = 30) -> None:
         request = self.begin(interaction, "stats", days=days)
         async with tracking(request):
+            guild_id = guild_of(interaction)
             await self.defer(interaction)
             await self.services.querylog.flush()
-            totals = await views.stats(self.db(), days=days)
+            totals = await views.stats(self.db(), days=days, guild_id=guild_id)
             png = await self.services.run_cpu(queries_per_day_png, totals.by_day,
                                               f"Queries per day, last {days} days")
             request.set_hits([], count=totals.total, found=True)
@@ -212,17 +235,21 @@ class AdminCog(commands.GroupCog, group_name=GROUP,
                 allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="forget",
-                          description="Delete a user's query-log rows (right to be forgotten)")
+                          description="Delete a user's query-log rows in this server "
+                                      "(right to be forgotten)")
     @app_commands.describe(user="whose rows to delete")
     async def forget(self, interaction: discord.Interaction[ArchiveBot],
                      user: discord.User) -> None:
         request = self.begin(interaction, "forget")  # the user is not logged, on purpose
         async with tracking(request):
+            guild_id = guild_of(interaction)
+            await self.defer(interaction)  # the delete waits on the database: reply first
             querylog = self.services.querylog
-            removed = await querylog.forget_user(querylog.user_key(user.id))
+            removed = await querylog.forget_user(querylog.user_key(user.id), guild_id=guild_id)
             request.set_hits([], count=removed, found=True)
-            await self.reply(interaction, f"Forgot <@{user.id}>: deleted {removed} log rows "
-                                          "(queries and admin audit entries).")
+            await self.edit_text(interaction, f"Forgot <@{user.id}> in this server: deleted "
+                                              f"{removed} log rows (queries and admin audit "
+                                              "entries).")
 
     # -- channel settings ------------------------------------------------------------------
 

@@ -182,12 +182,14 @@ async def admin_attempts(
     allowed: bool | None = None,
     limit: int = 50,
     now: datetime | None = None,
+    guild_id: int | str | None = None,
 ) -> list[AdminAttempt]:
-    """Admin attempts, newest first; ``allowed=False`` gives only the refused ones."""
+    """Admin attempts, newest first; ``allowed=False`` gives only the refused ones;
+    ``guild_id`` only that server's (None: every server, for the operator)."""
     if isinstance(limit, bool) or limit < 1:
         raise QueryError("limit must be a whole number of at least 1")
     extra = () if allowed is None else (f"allowed = {int(allowed)}",)
-    where, params = where_clause(days, None, None, now, *extra)
+    where, params = where_clause(days, None, None, now, *extra, guild_id=guild_id)
     rows = await conn.execute_fetchall(
         "SELECT id, ts, guild_id, channel_id, user_key, action, allowed, detail "
         f"FROM admin_audit{where} ORDER BY ts DESC, id DESC LIMIT ?",

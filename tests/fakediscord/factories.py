@@ -1,7 +1,8 @@
 """Payload factories: snowflakes, users, members, roles, channels, guilds, messages.
 
 Everything returns plain JSON-able dicts shaped like Discord's v10 payloads (ids are strings).
-`World` bundles one small guild (owner, an admin, a plain user, the bot) that FakeDiscord serves.
+`World` bundles one small guild (owner, an admin, a plain user, the bot) that FakeDiscord serves;
+`World.add_guild` gives the same bot a further guild (another `World` sharing bot and app).
 """
 
 from __future__ import annotations
@@ -166,10 +167,12 @@ class World:
     channels: list[dict[str, Any]]
     members: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> member
     guild_name: str = "Archive Test Guild"
+    other_guilds: list[World] = field(default_factory=list)  # further guilds of the same bot
 
     @classmethod
-    def default(cls) -> World:
-        bot = user("archive-bot", bot=True)
+    def default(cls, bot: dict[str, Any] | None = None,
+                guild_name: str = "Archive Test Guild") -> World:
+        bot = bot or user("archive-bot", bot=True)
         guild_id = snowflake()
         roles = {
             "@everyone": role("@everyone", EVERYONE_PERMISSIONS, id=guild_id),
@@ -182,12 +185,27 @@ class World:
             application_id=bot["id"], bot=bot, owner=user("owner"), admin=user("admin"),
             user=user("reader"), guild_id=guild_id, channel_id=general["id"], roles=roles,
             channels=[general, text_channel("archive-questions", position=1)],
+            guild_name=guild_name,
         )
         world.add_member(world.owner)
         world.add_member(world.admin, roles=[roles["Admin"]["id"]])
         world.add_member(world.user)
         world.add_member(bot, roles=[roles["Bot"]["id"]])
         return world
+
+    def add_guild(self, name: str) -> World:
+        """Another guild the bot is in (own owner, admin, reader, roles and channels); sent
+        in READY and with its own GUILD_CREATE. Pass it as `guild=` to the send_* helpers."""
+        other = World.default(self.bot, guild_name=name)
+        other.application_id = self.application_id
+        self.other_guilds.append(other)
+        return other
+
+    def guilds(self) -> list[World]:
+        return [self, *self.other_guilds]
+
+    def guild(self, guild_id: str) -> World | None:
+        return next((g for g in self.guilds() if g.guild_id == str(guild_id)), None)
 
     def add_member(self, user_payload: dict[str, Any], roles: list[str] | None = None,
                    ) -> dict[str, Any]:

@@ -73,6 +73,7 @@ class Gateway:
         self.sessions: dict[str, GatewaySession] = {}
         self.active: GatewaySession | None = None
         self.connections: list[GatewayConnection] = []
+        self.refuse_identify: int | None = None  # close every IDENTIFY with this code
 
     # --- recording -------------------------------------------------------------------
     def record(self, direction: str, conn: GatewayConnection, payload: Any,
@@ -140,6 +141,9 @@ class Gateway:
 
     async def _identify(self, conn: GatewayConnection, d: dict[str, Any],
                         frame: GatewayFrame) -> None:
+        if self.refuse_identify is not None:  # a test's fault: e.g. 4004, 4014
+            await conn.ws.close(code=self.refuse_identify)
+            return
         if conn.session is not None:
             self.violation("IDENTIFY on an already identified connection", frame)
             await conn.ws.close(code=4005)
@@ -157,7 +161,7 @@ class Gateway:
         ready = {
             "v": 10, "user": world.bot, "session_id": session.id, "session_type": "normal",
             "resume_gateway_url": self.fake.resume_gateway_url,
-            "guilds": [{"id": world.guild_id, "unavailable": True}],
+            "guilds": [{"id": g.guild_id, "unavailable": True} for g in world.guilds()],
             "application": {"id": world.application_id, "flags": 0},
             "shard": d.get("shard", [0, 1]), "private_channels": [], "presences": [],
             "relationships": [], "guild_join_requests": [], "user_settings": {},
@@ -166,7 +170,8 @@ class Gateway:
         async with session.lock:  # READY + GUILD_CREATE go out as one burst
             session.connection, conn.session = conn, session
             await self._dispatch_locked(session, "READY", ready)
-            await self._dispatch_locked(session, "GUILD_CREATE", world.guild_payload())
+            for guild in world.guilds():
+                await self._dispatch_locked(session, "GUILD_CREATE", guild.guild_payload())
 
     async def _resume(self, conn: GatewayConnection, d: dict[str, Any],
                       frame: GatewayFrame) -> None:

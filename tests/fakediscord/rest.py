@@ -16,6 +16,7 @@ from . import validate
 from .records import RecordedFile, RecordedRequest, Violation, now
 
 if TYPE_CHECKING:
+    from .factories import World
     from .server import FakeDiscord
 
 API_PREFIX = "/api/v10"
@@ -227,26 +228,25 @@ class Rest:
             raise ApiError(404, "Unknown Channel", 10003)
         return 200, channel
 
-    def _guild(self, guild_id: str) -> None:
-        if guild_id != self.fake.world.guild_id:
+    def _guild(self, guild_id: str) -> World:
+        world = self.fake.world.guild(guild_id)
+        if world is None:
             raise ApiError(404, "Unknown Guild", 10004)
+        return world
 
     async def get_guild(self, req: RecordedRequest, p: dict[str, str]) -> tuple[int, Any]:
-        self._guild(p["guild"])
-        payload = self.fake.world.guild_payload()
+        payload = self._guild(p["guild"]).guild_payload()
         for key in ("members", "channels", "threads", "presences", "voice_states"):
             payload.pop(key)
         return 200, payload
 
     async def get_guild_channels(self, req: RecordedRequest, p: dict[str, str],
                                  ) -> tuple[int, Any]:
-        self._guild(p["guild"])
-        world = self.fake.world
+        world = self._guild(p["guild"])
         return 200, [world.channel(c["id"]) for c in world.channels]
 
     async def get_member(self, req: RecordedRequest, p: dict[str, str]) -> tuple[int, Any]:
-        self._guild(p["guild"])
-        member = self.fake.world.members.get(p["user"])
+        member = self._guild(p["guild"]).members.get(p["user"])
         if member is None:
             raise ApiError(404, "Unknown Member", 10007)
         return 200, member

@@ -136,8 +136,8 @@ class FakeDiscord:
         return application(self.world.application_id, owner=self.world.owner,
                            bot_user=self.world.bot)
 
-    def find_command(self, name: str) -> dict[str, Any]:
-        for guild in (self.world.guild_id, None):
+    def find_command(self, name: str, guild_id: str | None = None) -> dict[str, Any]:
+        for guild in (guild_id or self.world.guild_id, None):
             for cmd in self.messages.commands.get(guild, []):
                 if cmd["name"] == name and cmd.get("type", 1) == 1:
                     return cmd
@@ -277,12 +277,14 @@ class FakeDiscord:
                                  group: str | None = None, subcommand: str | None = None,
                                  user: dict[str, Any] | None = None,
                                  channel_id: str | None = None, locale: str = "en-US",
-                                 ) -> InteractionHandle:
-        """Invoke a registered slash command as `user` (default: world.user)."""
-        data = command_data(self.find_command(name), options, group=group,
-                            subcommand=subcommand, world=self.world)
+                                 guild: World | None = None) -> InteractionHandle:
+        """Invoke a registered slash command as `user` (default: world.user) in `guild`
+        (default: the world's own; another from `world.add_guild`)."""
+        where = guild or self.world
+        data = command_data(self.find_command(name, where.guild_id), options, group=group,
+                            subcommand=subcommand, world=where)
         return await self.send_interaction(interaction_payload(
-            self.world, type=APPLICATION_COMMAND, data=data, user=user, channel_id=channel_id,
+            where, type=APPLICATION_COMMAND, data=data, user=user, channel_id=channel_id,
             locale=locale))
 
     async def send_autocomplete(self, name: str, focused: str, value: str,
@@ -298,14 +300,15 @@ class FakeDiscord:
     async def send_component(self, message_payload: dict[str, Any], *,
                              custom_id: str | None = None, label: str | None = None,
                              values: list[str] | None = None,
-                             user: dict[str, Any] | None = None) -> InteractionHandle:
+                             user: dict[str, Any] | None = None,
+                             guild: World | None = None) -> InteractionHandle:
         """Click a button (or pick `values` in a select) present on `message_payload`."""
         comp = find_component(message_payload, custom_id=custom_id, label=label)
         data: dict[str, Any] = {"custom_id": comp["custom_id"], "component_type": comp["type"]}
         if values is not None:
             data["values"] = values
         return await self.send_interaction(interaction_payload(
-            self.world, type=COMPONENT, data=data, user=user,
+            guild or self.world, type=COMPONENT, data=data, user=user,
             channel_id=message_payload["channel_id"], message=message_payload))
 
     async def send_message_create(self, content: str, *, author: dict[str, Any] | None = None,
