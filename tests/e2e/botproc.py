@@ -47,7 +47,8 @@ def fake_token(application_id: str) -> str:
 
 def write_config(path: Path, *, index: Path, querylog: Path, guild_id: str,
                  archive: Path = SEEDS, discord: Mapping[str, Any] | None = None,
-                 querylog_settings: Mapping[str, Any] | None = None) -> Path:
+                 querylog_settings: Mapping[str, Any] | None = None,
+                 settings: Mapping[str, Mapping[str, Any]] | None = None) -> Path:
     """A config file: the archive (the repo's seeds), this index and query log, commands
     synced to the guild.
 
@@ -62,6 +63,8 @@ def write_config(path: Path, *, index: Path, querylog: Path, guild_id: str,
         "discord": {"guild_ids": [int(guild_id)], "cooldown_rate": 1000,
                     "cooldown_seconds": 1.0, **(discord or {})},
     }
+    for section, values in (settings or {}).items():  # any other settings, by section
+        data.setdefault(section, {}).update(values)
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
 
@@ -70,9 +73,10 @@ class BotProcess:
     """One ``python -m bot run`` child process talking to ``fake``."""
 
     def __init__(self, fake: FakeDiscord, config: Path, token: str, workdir: Path,
-                 db: Path, name: str = "bot") -> None:
+                 db: Path, name: str = "bot", verbose: str = "-v") -> None:
         self.fake, self.config, self.token, self.workdir = fake, config, token, workdir
         self.db = db  # the query log (SQLite), read after the process exited
+        self.verbose = verbose  # "-v": INFO; "-vv": DEBUG (discord.py's request and event logs)
         self.stderr_path = workdir / f"{name}.stderr.log"
         self.proc: asyncio.subprocess.Process | None = None
         self._stderr_file: Any = None
@@ -93,7 +97,7 @@ class BotProcess:
     async def start(self) -> BotProcess:
         self._stderr_file = self.stderr_path.open("ab")
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "-v", "run", "--config", str(self.config),
+            sys.executable, "-m", "bot", self.verbose, "run", "--config", str(self.config),
             env=self.env(), cwd=self.workdir, stdin=asyncio.subprocess.DEVNULL,
             stdout=self._stderr_file, stderr=self._stderr_file,
         )
@@ -171,6 +175,29 @@ def synthetic_archive(folder: Path, documents: int, paragraphs: int = 20) -> Pat
                                   "date": "2015-06-01", "source": "Synthetic Wire",
                                   "text": text}) + "\n")
     return folder
+
+
+# Words found nowhere in the seeds: searches for seed topics never match filler text.
+_FIRST = "Zorvan Maelis Quendra Ithar Belkor Sunniva Orrick Tamsel Yvaine Corwith".split()
+_LAST = "Halvardsen Okonkwo Mirrowby Quillfeather Dunmarrow Estervane".split()
+_PLACES = "Tarsk Velmora Quillhaven Ostmark Brindleford Carrowmere Eskdale".split()
+_NOUNS = "granary caravan orchard ledger lantern windmill aqueduct beehive tannery".split()
+_VERBS = "counted mended carried painted weighed ferried stacked polished".split()
+
+
+def filler_text(size: int, seed: int = 5) -> str:
+    """About ``size`` characters of made-up sentences (names, places, numbers) on one line."""
+    rng = random.Random(seed)
+    parts: list[str] = []
+    total = 0
+    while total < size:
+        sentence = (f"{rng.choice(_FIRST)} {rng.choice(_LAST)} noted that the "
+                    f"{rng.choice(_NOUNS)} near {rng.choice(_PLACES)} was {rng.choice(_VERBS)} "
+                    f"by {rng.randint(2, 900)} {rng.choice(_NOUNS)}s on the "
+                    f"{rng.randint(1, 28)}th day of the harvest.")
+        parts.append(sentence)
+        total += len(sentence) + 1
+    return " ".join(parts)
 
 
 def build_index(config: Path, cwd: Path) -> None:

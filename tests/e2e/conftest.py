@@ -40,6 +40,7 @@ class StartBot(Protocol):
     def __call__(self, *, name: str = ..., archive: Indexed | None = ...,
                  discord: Mapping[str, Any] | None = ...,
                  querylog: Mapping[str, Any] | None = ..., wait: bool = ...,
+                 settings: Mapping[str, Mapping[str, Any]] | None = ..., verbose: str = ...,
                  ) -> Awaitable[BotProcess]: ...
 
 
@@ -95,7 +96,8 @@ async def start_bot(request: pytest.FixtureRequest, fake: FakeDiscord, token: st
     async def start(*, name: str = "bot", archive: Indexed | None = None,
                     discord: Mapping[str, Any] | None = None,
                     querylog: Mapping[str, Any] | None = None, wait: bool = True,
-                    ) -> BotProcess:
+                    settings: Mapping[str, Mapping[str, Any]] | None = None,
+                    verbose: str = "-v") -> BotProcess:
         home = tmp_path / name
         home.mkdir(exist_ok=True)
         source = archive or seeds
@@ -110,8 +112,9 @@ async def start_bot(request: pytest.FixtureRequest, fake: FakeDiscord, token: st
         db = home / "querylog.sqlite3"
         config = write_config(home / "config.yaml", archive=folder, index=index, querylog=db,
                               guild_id=fake.world.guild_id, discord=discord,
-                              querylog_settings=querylog)
-        bot = BotProcess(fake, config, token, home, db, name=f"{name}-{len(started) + 1}")
+                              querylog_settings=querylog, settings=settings)
+        bot = BotProcess(fake, config, token, home, db, name=f"{name}-{len(started) + 1}",
+                         verbose=verbose)
         started.append(bot)
         since = fake.mark()
         await bot.start()
