@@ -176,3 +176,35 @@ def test_isolated_reindex_failure_is_raised_here_and_old_index_serves(
         service.reindex()
     assert service.current is before and service.current.search("Idlib").total > 0
     assert not service.status().running
+
+
+def test_stop_reindexing_kills_the_child_and_refuses_more(settings: Settings) -> None:
+    service, _ = ArchiveService.open(settings, isolate=True)
+    before = service.current
+    (settings.archive.path / "n.md").write_text("# N\n\nA new article about the harvest.\n")
+    in_child = threading.Event()
+    calls: list[str] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        calls.append(stage)
+        if len(calls) > 1:  # the first is the parent's own "scan"; then the child's
+            in_child.set()
+
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            service.reindex(progress=progress)
+        except BaseException as exc:  # noqa: BLE001 - the test inspects it
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    assert in_child.wait(60)
+    service.stop_reindexing()
+    worker.join(10)
+    assert not worker.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], service_module.ReindexCancelledError)
+    assert service.current is before and not service.status().running
+    with pytest.raises(service_module.ReindexCancelledError, match="shutting down"):
+        service.reindex()

@@ -22,6 +22,7 @@ from bot.core import ingest
 from bot.core.answers.quotes import extract_quotes, quotes_to_json
 from bot.core.errors import IngestError
 from bot.core.index import DocMeta
+from bot.core.lifeline import die_with_parent
 from bot.core.models import Article, Skipped
 from bot.core.tokenize import Tokenizer
 
@@ -128,7 +129,9 @@ def analyse_files(
     log.info("analysing %d files in %d worker processes", len(jobs), workers)
     # spawn, not fork: the bot reindexes from a thread of a process running an event loop.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # Workers die with this process even when it is killed (see bot/core/lifeline.py).
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         chunk = max(1, min(16, len(jobs) // (workers * 8)))
         for n, result in enumerate(pool.map(_analyse_args, jobs, chunksize=chunk), start=1):
             yield result

@@ -4,13 +4,18 @@
 (incrementally unless ``full``) while the current one keeps answering, saves it, and only
 then swaps the reference: readers see either the old index or the new one, never a mix.
 A failed reindex leaves the old index serving; a second request while one runs is refused
-with how far the running one has got.
+with how far the running one has got. :meth:`ArchiveService.stop_reindexing` (the bot shutting
+down) stops a running reindex within a fraction of a second and refuses new ones.
+
+The child process of an isolated build, and its analysis workers, die with their parent
+(:func:`~bot.core.lifeline.die_with_parent`): killing the bot or the child leaves no orphan.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import pickle
 import threading
 import time
@@ -23,6 +28,7 @@ from bot.config import Settings
 from bot.core.errors import ArchiveBotError, IndexFormatError, ReindexInProgressError
 from bot.core.index import Progress
 from bot.core.library import BuildReport, build, fingerprint_now, open_archive
+from bot.core.lifeline import die_with_parent
 from bot.core.search import Archive
 from bot.core.storage import load_index, save_index
 from bot.core.tokenize import Tokenizer
@@ -31,6 +37,11 @@ log = logging.getLogger(__name__)
 
 # Share of a reindex's work each stage stands for, to turn stage progress into a percentage.
 _STAGES = {"scan": (0.0, 0.05), "parse": (0.05, 0.45), "index": (0.45, 0.95), "save": (0.95, 1.0)}
+POLL_SECONDS = 0.2  # how often a waiting build looks at its child (and at a cancel)
+
+
+class ReindexCancelledError(ArchiveBotError):
+    """A reindex stopped because the bot is shutting down."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +72,12 @@ class ArchiveService:
         self._lock = threading.Lock()
         self._status = ReindexStatus(False, "idle", 0, 0, 0.0, 0.0, False)
         self._started = 0.0
+        self._stopping = threading.Event()
+
+    def stop_reindexing(self) -> None:
+        """Stop a running isolated reindex (its child is killed; the old index keeps
+        serving) and refuse new ones: the bot is shutting down."""
+        self._stopping.set()
 
     @classmethod
     def open(
@@ -91,6 +108,8 @@ class ArchiveService:
 
     def reindex(self, *, full: bool = False, progress: Progress | None = None) -> BuildReport:
         """Build, save and swap in a new index. Blocking: run it in a worker thread."""
+        if self._stopping.is_set():
+            raise ReindexCancelledError("The bot is shutting down; no reindex now.")
         if not self._lock.acquire(blocking=False):
             raise ReindexInProgressError(
                 f"A reindex is already running: {self._status.describe()}."
@@ -101,7 +120,7 @@ class ArchiveService:
             update("scan", 0, 1)
             old = self._archive
             if self.isolate:
-                report = build_in_child(self.settings, full, update)
+                report = build_in_child(self.settings, full, update, cancel=self._stopping)
                 index = load_index(self.settings.index.path)
                 if index is None:  # pragma: no cover - the child just saved it
                     raise IndexFormatError("the rebuilt index was not found on disk")
@@ -149,8 +168,9 @@ class ArchiveService:
                 log.exception("watch: reindex failed")
 
 
-def _child_build(settings: Settings, full: bool, queue: Any) -> None:
+def _child_build(settings: Settings, full: bool, queue: Any, parent: int) -> None:
     """Child process: incremental (or full) build against the saved index, then save."""
+    die_with_parent(parent)
     try:
         tokenizer = Tokenizer(settings.tokenizer)
         try:
@@ -175,18 +195,25 @@ def _child_build(settings: Settings, full: bool, queue: Any) -> None:
             queue.put(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
-def build_in_child(settings: Settings, full: bool, progress: Progress) -> BuildReport:
+def build_in_child(
+    settings: Settings, full: bool, progress: Progress, *, cancel: threading.Event | None = None
+) -> BuildReport:
     """Run :func:`_child_build` in a spawned process, relaying its progress; re-raise its
-    exception here. The saved index on disk is the result."""
+    exception here. The saved index on disk is the result. Setting ``cancel`` kills the
+    child (within :data:`POLL_SECONDS`) and raises :class:`ReindexCancelledError`."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    child = context.Process(target=_child_build, args=(settings, full, queue),
+    child = context.Process(target=_child_build, args=(settings, full, queue, os.getpid()),
                             name="archive-bot-reindex")
     child.start()
     try:
         while True:
+            if cancel is not None and cancel.is_set():
+                child.kill()
+                raise ReindexCancelledError("The reindex was stopped: the bot is shutting "
+                                            "down; the previous index keeps serving.")
             try:
-                message = queue.get(timeout=1.0)
+                message = queue.get(timeout=POLL_SECONDS)
             except Empty:
                 if not child.is_alive():
                     raise RuntimeError(
