@@ -9,6 +9,7 @@ call, so tests can check what would have gone out.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import itertools
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -114,6 +115,9 @@ def fake_interaction(
     interaction.namespace = FakeNamespace(namespace or {})
     interaction.command = command
     interaction.id = snowflake()
+    interaction.created_at = discord.utils.utcnow()
+    interaction.expires_at = interaction.created_at + datetime.timedelta(minutes=15)
+    interaction.is_expired.side_effect = lambda: discord.utils.utcnow() >= interaction.expires_at
     interaction.original_response.return_value = fake_message()
     interaction.edit_original_response.return_value = fake_message()
     return interaction

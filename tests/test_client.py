@@ -229,6 +229,35 @@ async def test_sigterm_closes_the_bot_and_flushes_the_log(
     assert {row.query for row in rows} == {"last words", "slow answer"}
 
 
+async def test_sigterm_while_discord_py_is_stuck_reconnecting_stops_in_time(
+    tmp_path: Path, seed_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = seeds_settings(tmp_path, seed_settings)
+    settings = dataclasses.replace(settings, querylog=dataclasses.replace(
+        settings.querylog, flush_interval_seconds=3600.0, batch_size=10_000))
+    services = await runner.open_services(settings)
+    loop = asyncio.get_running_loop()
+
+    async def stalled_start(self: ArchiveBot, token: str, *, reconnect: bool = True) -> None:
+        self.services.querylog.record(QueryRecord(command="search", query="before the outage"))
+        loop.call_later(0.05, os.kill, os.getpid(), signal.SIGTERM)
+        await asyncio.sleep(3600)  # discord.py asleep in its reconnect backoff, closed or not
+
+    monkeypatch.setattr(ArchiveBot, "start", stalled_start)
+    started = loop.time()
+    try:
+        assert await asyncio.wait_for(runner.serve(services, "a.b.c"), 30) == 0
+    finally:
+        await runner.close_services(services)
+    assert loop.time() - started < runner.STOP_SECONDS
+    assert services.stopping.is_set()  # CPU work was told to stop
+    db = await open_database(settings.querylog.path)
+    try:
+        assert [row.query for row in await logviews.recent(db)] == ["before the outage"]
+    finally:
+        await db.close()
+
+
 async def test_rejected_token_is_a_config_error(
     tmp_path: Path, seed_settings: Settings, seed_archive: Archive,
     monkeypatch: pytest.MonkeyPatch,

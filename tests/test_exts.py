@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
@@ -16,9 +18,11 @@ from discord import app_commands
 
 from bot.app.client import ArchiveBot
 from bot.app.errors import ChannelDisabled, classify
+from bot.app.scheduler import RequestExpiredError
 from bot.app.services import Services, is_warm, warm_archive
 from bot.app.views import FeedbackView, Paginator
 from bot.config import Settings
+from bot.core.budget import WorkTooLargeError
 from bot.core.errors import QueryError, UnknownDocumentError
 from bot.core.search import Archive
 from bot.exts import answers as answers_ext
@@ -32,6 +36,7 @@ from bot.store.views import LogRow
 from tests.fakes import (
     CHANNEL_ID,
     GUILD_ID,
+    OTHER_USER_ID,
     USER_ID,
     bot_user,
     fake_interaction,
@@ -388,14 +393,34 @@ async def test_empty_mention_gets_help_and_a_row(harness: Harness) -> None:
 
 
 async def test_mention_cooldown(harness: Harness) -> None:
-    async with harness(cooldown_rate=1, cooldown_seconds=30) as (bot, _):
+    async with harness(cooldown_rate=1, cooldown_seconds=30) as (bot, services):
         _, _, mentions = cogs(bot)
         first = fake_mention(bot.user, f"<@{bot.user.id}> {QUESTION}")
         await mentions.on_message(first)
         first.reply.await_args.kwargs["view"].stop()
         second = fake_mention(bot.user, f"<@{bot.user.id}> {QUESTION}")
         await mentions.on_message(second)
-        assert re.fullmatch(r"Try again in \d+ s\.", second.reply.await_args.args[0])
+        # No public "Try again" message: a reaction, once per cooldown window.
+        second.reply.assert_not_awaited()
+        second.add_reaction.assert_awaited_once_with(mentions_ext.COOLDOWN_REACTION)
+        third = fake_mention(bot.user, f"<@{bot.user.id}> {QUESTION}")
+        await mentions.on_message(third)
+        third.reply.assert_not_awaited()
+        third.add_reaction.assert_not_awaited()
+        assert [r.command for r in await rows(services)] == ["mention"] * 3
+
+
+async def test_mention_cooldown_reaction_refused_stays_silent(harness: Harness) -> None:
+    async with harness(cooldown_rate=1, cooldown_seconds=30) as (bot, _):
+        _, _, mentions = cogs(bot)
+        first = fake_mention(bot.user, f"<@{bot.user.id}> {QUESTION}")
+        await mentions.on_message(first)
+        first.reply.await_args.kwargs["view"].stop()
+        second = fake_mention(bot.user, f"<@{bot.user.id}> {QUESTION}")
+        second.add_reaction.side_effect = discord.Forbidden(
+            SimpleNamespace(status=403, reason="Forbidden"), "Missing Permissions")
+        await mentions.on_message(second)  # no Add Reactions permission: nothing at all
+        second.reply.assert_not_awaited()
 
 
 def test_error_mapping_by_type() -> None:
@@ -406,3 +431,48 @@ def test_error_mapping_by_type() -> None:
     assert refused.message.startswith("You are not allowed") and refused.error_id is None
     bug = classify(app_commands.CommandInvokeError(mock.Mock(), KeyError("x")), where="t")
     assert bug.error_id is not None and bug.error_id in bug.message
+
+
+# -- work budgets and fair scheduling ---------------------------------------------------------
+
+
+async def test_summary_over_the_budget_is_a_clear_private_refusal(harness: Harness) -> None:
+    async with harness() as (bot, services):
+        services.settings = dataclasses.replace(services.settings, answers=dataclasses.replace(
+            services.settings.answers, max_work_bytes=500))
+        _, answers, _ = cogs(bot)
+        doc = max(services.archive.current.index.docs, key=lambda d: d.count)
+        interaction = fake_interaction(bot)
+        with pytest.raises(WorkTooLargeError) as caught:
+            await answers.summary.callback(answers, interaction, article=doc.doc_id)
+        await fail_through_handler(bot, interaction, answers.summary, caught.value)
+        ((_, kwargs),) = [c for c in message_calls(interaction) if c[0] == "followup.send"]
+        assert kwargs["ephemeral"] is True and no_pings(kwargs)
+        assert "too large to answer" in interaction.followup.send.await_args.args[0]
+        (row,) = await rows(services)
+        assert row.error_id is None and not row.found
+
+
+async def test_cpu_work_belongs_to_the_user_who_asked(harness: Harness) -> None:
+    async with harness() as (bot, services):
+        search, _, _ = cogs(bot)
+        owners: list[object] = []
+        real = services.scheduler.run
+
+        async def run(owner: object, call: Any, **kwargs: Any) -> Any:
+            owners.append((owner, kwargs.get("expires_at") is not None))
+            return await real(owner, call, **kwargs)  # type: ignore[arg-type]
+
+        services.scheduler.run = run  # type: ignore[method-assign]
+        interaction = fake_interaction(bot, user_id=OTHER_USER_ID)
+        await search.search.callback(search, interaction, query="Idlib")
+        await services.run_cpu(len, "outside any request")
+        assert owners == [(OTHER_USER_ID, True), (None, False)]
+        stop_views(interaction)
+
+
+def test_too_large_and_expired_are_mapped() -> None:
+    too_large = classify(WorkTooLargeError("That is too large to answer: x"), where="t")
+    assert too_large.message.startswith("That is too large") and too_large.error_id is None
+    expired = classify(RequestExpiredError("That request waited too long"), where="t")
+    assert expired.message.startswith("That request waited") and expired.error_id is None

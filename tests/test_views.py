@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import discord
 import pytest
@@ -19,6 +22,7 @@ from bot.app.views import (
     FeedbackButton,
     FeedbackView,
     Paginator,
+    acknowledge,
     feedback_custom_id,
     respond,
 )
@@ -181,3 +185,91 @@ async def test_respond_without_defer_sends(bot: ArchiveBot) -> None:
     ((name, kwargs),) = message_calls(interaction)
     assert name == "send_message" and kwargs["ephemeral"] is True and no_pings(kwargs)
     assert "view" not in kwargs
+
+
+# -- rate limits on the respond paths ------------------------------------------------------
+
+
+def rate_limited_error(retry_after: float = 0.01) -> discord.HTTPException:
+    response = SimpleNamespace(status=429, reason="Too Many Requests",
+                               headers={"X-RateLimit-Reset-After": str(retry_after)})
+    return discord.HTTPException(response, {"message": "You are being rate limited.",  # type: ignore[arg-type]
+                                            "retry_after": retry_after, "global": False})
+
+
+def fail_first(mocked: Any, times: int = 1) -> None:
+    """``mocked`` raises a 429 (as discord.py does after its five tries) ``times`` times."""
+    then = mocked.side_effect
+    left = {"n": times}
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if left["n"]:
+            left["n"] -= 1
+            raise rate_limited_error()
+        return then(*args, **kwargs) if then is not None else None
+
+    mocked.side_effect = call
+
+
+async def test_a_rate_limited_deferral_is_tried_again_within_the_window(
+        bot: ArchiveBot) -> None:
+    interaction = fake_interaction(bot)
+    interaction.extras["ephemeral"] = True
+    fail_first(interaction.response.defer, times=2)
+
+    async def defer() -> bool:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        return True
+
+    assert await acknowledge(interaction, defer) is True
+    assert interaction.response.is_done()
+    assert interaction.response.defer.await_count == 3
+    assert interaction.response.defer.await_args.kwargs == {"ephemeral": True, "thinking": True}
+
+
+async def test_past_the_three_seconds_the_rate_limit_is_raised(bot: ArchiveBot) -> None:
+    interaction = fake_interaction(bot)
+    interaction.created_at = discord.utils.utcnow() - datetime.timedelta(seconds=5)
+    fail_first(interaction.response.defer)
+
+    async def defer() -> bool:
+        await interaction.response.defer(ephemeral=False, thinking=True)
+        return False
+
+    with pytest.raises(discord.HTTPException) as raised:
+        await acknowledge(interaction, defer)
+    assert raised.value.status == 429 and interaction.response.defer.await_count == 1
+
+
+async def test_a_rate_limited_edit_becomes_a_follow_up(bot: ArchiveBot) -> None:
+    interaction = fake_interaction(bot)
+    await interaction.response.defer(ephemeral=False, thinking=True)
+    fail_first(interaction.edit_original_response)
+    sent = fake_message()
+    interaction.followup.send.return_value = sent
+    message = await respond(interaction, pages(2), timeout=60, request_id="ab" * 16)
+    assert message is sent
+    kwargs = interaction.followup.send.await_args.kwargs
+    assert kwargs["embed"].title == "page 1" and isinstance(kwargs["view"], Paginator)
+    assert kwargs["wait"] is True and kwargs["ephemeral"] is False and no_pings(kwargs)
+    assert kwargs["view"].message is sent
+    kwargs["view"].stop()
+
+
+async def test_a_rate_limited_direct_answer_is_sent_again(bot: ArchiveBot) -> None:
+    interaction = fake_interaction(bot)
+    fail_first(interaction.response.send_message)
+    await respond(interaction, pages(1), timeout=60)
+    assert interaction.response.send_message.await_count == 2
+    assert interaction.response.is_done()
+
+
+async def test_other_errors_are_not_retried(bot: ArchiveBot) -> None:
+    interaction = fake_interaction(bot)
+    await interaction.response.defer(ephemeral=False, thinking=True)
+    forbidden = discord.HTTPException(
+        SimpleNamespace(status=403, reason="Forbidden", headers={}), "no")  # type: ignore[arg-type]
+    interaction.edit_original_response.side_effect = forbidden
+    with pytest.raises(discord.HTTPException):
+        await respond(interaction, pages(1), timeout=60)
+    interaction.followup.send.assert_not_awaited()

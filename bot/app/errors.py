@@ -2,7 +2,11 @@
 
 :func:`classify` maps an exception to what the user sees, by type:
 
-* :class:`ArchiveBotError` (from the core): its own short message;
+* :class:`~bot.core.budget.WorkTooLargeError` (a request over its work budget): "That is
+  too large to answer: ..." with what to do instead (logged at INFO: not a bug);
+* :class:`~bot.app.scheduler.RequestExpiredError` (queued work dropped unrun: its
+  interaction expired) and :class:`~bot.core.budget.WorkCancelledError` (shutting down);
+* any other :class:`ArchiveBotError` (from the core): its own short message;
 * :class:`~discord.app_commands.CommandOnCooldown`: "Try again in N s.";
 * :class:`ChannelDisabled`: where the bot does work;
 * :class:`~bot.app.permissions.NotAdmin`: who may use the admin commands;
@@ -14,13 +18,15 @@
 
 Slash commands reach it through :meth:`ArchiveTree.on_error <bot.app.client.ArchiveTree>`
 (:func:`on_app_command_error`); mentions call :func:`classify` themselves. Replies to slash
-commands are ephemeral.
+commands are ephemeral; an interaction whose token has expired is not answered at all (no
+call could reach Discord).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -31,8 +37,16 @@ from discord import app_commands
 
 from bot.app.permissions import NotAdmin
 from bot.app.render import content, shorten
+from bot.app.scheduler import RequestExpiredError
 from bot.app.services import Request, new_error_id
-from bot.app.views import NO_MENTIONS, services_of
+from bot.app.views import (
+    NO_MENTIONS,
+    edit_or_follow_up,
+    rate_limited,
+    retry_initial,
+    services_of,
+)
+from bot.core.budget import WorkCancelledError, WorkTooLargeError
 from bot.core.errors import ArchiveBotError
 
 log = logging.getLogger(__name__)
@@ -76,6 +90,12 @@ def is_expected(error: BaseException) -> bool:
 def classify(error: BaseException, *, where: str) -> Outcome:
     """What to tell the user about ``error``; unexpected errors are logged here, once."""
     original = unwrap(error)
+    if isinstance(original, WorkTooLargeError):
+        log.info("%s refused as too large: %s", where, original)
+        return Outcome(str(original))
+    if isinstance(original, RequestExpiredError | WorkCancelledError):
+        log.info("%s not answered: %s", where, original)
+        return Outcome(str(original))
     if isinstance(original, ArchiveBotError):
         return Outcome(str(original) or "That request cannot be answered.")
     if isinstance(original, app_commands.CommandOnCooldown):
@@ -108,13 +128,28 @@ def _tag(error: BaseException, error_id: str) -> None:
         log.debug("cannot tag %r with its error id", error)
 
 
+def bind_interaction(request: Request, interaction: discord.Interaction[Any]) -> None:
+    """CPU work for ``request`` is worth starting only while ``interaction`` can still be
+    answered (its token lasts 15 minutes from its creation)."""
+    left = (interaction.expires_at - discord.utils.utcnow()).total_seconds()
+    request.expires_at = min(request.expires_at, time.monotonic() + left)
+    request.answerable = lambda: not interaction.is_expired()
+
+
 @asynccontextmanager
-async def tracking(request: Request) -> AsyncIterator[Request]:
+async def tracking(
+    request: Request, interaction: discord.Interaction[Any] | None = None
+) -> AsyncIterator[Request]:
     """Write ``request``'s log row when the block ends. On an exception the row gets the
     error id (unexpected errors only) and the exception is tagged with it, so the handler
-    shows the same id and does not write a second row."""
+    shows the same id and does not write a second row. Within the block ``request`` is the
+    current request (its user owns the CPU work started there), bound to ``interaction``
+    when given (see :func:`bind_interaction`)."""
+    if interaction is not None:
+        bind_interaction(request, interaction)
     try:
-        yield request
+        with request.current():
+            yield request
     except Exception as exc:
         expected = is_expected(exc)
         error_id = "" if expected else new_error_id()
@@ -140,16 +175,27 @@ def query_of(interaction: discord.Interaction[Any]) -> tuple[str, dict[str, Any]
 
 
 async def send_ephemeral(interaction: discord.Interaction[Any], text: str) -> None:
-    """An ephemeral reply whether or not the interaction was already deferred."""
+    """An ephemeral reply whether or not the interaction was already deferred, outlasting
+    rate limits like :func:`~bot.app.views.respond`; nothing when the token has expired."""
+    if interaction.is_expired():
+        log.info("interaction %s expired; the reply %r cannot be sent", interaction.id, text)
+        return
     try:
         if not interaction.response.is_done():
-            await interaction.response.send_message(
-                text, ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
+            async def send() -> None:
+                await interaction.response.send_message(
+                    text, ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
+
+            try:
+                await send()
+            except discord.HTTPException as error:
+                if not rate_limited(error) or interaction.response.is_done():
+                    raise
+                await retry_initial(interaction, send, error)
         elif interaction.extras.get("ephemeral", True):
-            await interaction.edit_original_response(
-                content=text, embed=None, view=None, allowed_mentions=NO_MENTIONS
-            )
+            await edit_or_follow_up(interaction, ephemeral=True, content=text, embed=None,
+                                    view=None)
         else:
             # A public "thinking..." response: remove it so the notice can be private.
             try:

@@ -5,6 +5,13 @@ the query log, builds the bot, installs SIGTERM/SIGINT handlers that close it, s
 daily prune (and the scheduled reindex, when configured), then connects. However the bot
 stops, the query log is closed — which writes every recorded row — before the database.
 The token is passed to discord.py and never logged.
+
+A stop (:class:`Shutdown`) fits in Docker's 10-second stop grace period whatever the bot is
+doing: answers in progress get :data:`DRAIN_SECONDS` to finish; then queued CPU work is
+dropped, running work and a running reindex are stopped, the connection is closed, and a
+connection attempt still pending (discord.py sleeping in its reconnect backoff during an
+outage, or waiting on a gateway that never says HELLO) is abandoned; all of it by
+:data:`STOP_SECONDS` after the signal, leaving time to write the query log.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Coroutine
+from typing import Any
 
 import discord
 
@@ -31,7 +40,10 @@ log = logging.getLogger(__name__)
 
 # discord.py's names for the tasks that run our handlers (commands, buttons, mentions).
 HANDLER_TASKS = ("CommandTree-invoker", "discord-ui-", "discord.py: on_message")
-DRAIN_SECONDS = 10.0
+DRAIN_SECONDS = 4.0  # answers in progress at SIGTERM may finish for this long
+STOPPED_SECONDS = 0.5  # then handlers whose work was stopped record their rows and say so
+CONNECT_SECONDS = 0.5  # what a connection attempt gets to end by itself once the bot is closed
+STOP_SECONDS = 7.0  # everything above, from the signal; the query log is written after it
 
 
 async def open_services(settings: Settings) -> Services:
@@ -87,19 +99,79 @@ async def drain_handlers(timeout: float = DRAIN_SECONDS) -> None:
         await asyncio.wait(busy, timeout=timeout)
 
 
-async def shutdown(bot: ArchiveBot) -> None:
-    await drain_handlers()
-    await bot.close()
+class Shutdown:
+    """Stopping the bot within :data:`STOP_SECONDS` of SIGTERM/SIGINT, whatever state the
+    connection is in (see the module docstring). :meth:`connect` runs ``bot.start`` so that
+    a stop can abandon it; :meth:`close` closes the bot without waiting past the deadline."""
+
+    def __init__(self, bot: ArchiveBot) -> None:
+        self.bot = bot
+        self.requested = False
+        self.deadline: float | None = None  # loop time by which the stop is done
+        self._task: asyncio.Task[None] | None = None
+        self._connection: asyncio.Future[None] | None = None
+
+    def request(self, sig: signal.Signals) -> None:
+        if self.requested:
+            log.info("%s received: already shutting down", sig.name)
+            return
+        log.info("%s received: shutting down", sig.name)
+        self.requested = True
+        loop = asyncio.get_running_loop()
+        self.deadline = loop.time() + STOP_SECONDS
+        self._task = loop.create_task(self._stop(), name="shutdown")
+
+    def _left(self, most: float) -> float:
+        if self.deadline is None:
+            return most
+        return max(0.05, min(most, self.deadline - asyncio.get_running_loop().time()))
+
+    async def _stop(self) -> None:
+        await drain_handlers(self._left(DRAIN_SECONDS))
+        services = self.bot.services
+        services.stop_work()
+        services.archive.stop_reindexing()
+        await drain_handlers(self._left(STOPPED_SECONDS))
+        await self.close()
+        connection = self._connection
+        if connection is not None and not connection.done():
+            await asyncio.wait({connection}, timeout=self._left(CONNECT_SECONDS))
+            if not connection.done():
+                log.info("still trying to reach Discord: giving up on it")
+                connection.cancel()
+
+    async def connect(self, start: Coroutine[Any, Any, None]) -> None:
+        """Await ``start`` (``bot.start(token)``) until it returns, or until a stop gives
+        up on it (then return normally)."""
+        if self.requested:
+            start.close()
+            return
+        self._connection = task = asyncio.ensure_future(start)
+        try:
+            await task
+        except asyncio.CancelledError:
+            me = asyncio.current_task()
+            if self._task is not None and task.cancelled() and (me is None or not me.cancelling()):
+                return  # our own stop abandoned the connection attempt
+            raise
+
+    async def close(self) -> None:
+        """``bot.close()``, waited for until the deadline at most (a half-open websocket
+        can take 30 s to close)."""
+        closing = asyncio.ensure_future(self.bot.close())
+        done, _ = await asyncio.wait({closing}, timeout=self._left(STOP_SECONDS))
+        if not done:
+            log.warning("closing the Discord connection is taking too long; exiting anyway")
 
 
-def install_signal_handlers(bot: ArchiveBot) -> list[signal.Signals]:
+def install_signal_handlers(
+    bot: ArchiveBot, shutdown: Shutdown | None = None
+) -> list[signal.Signals]:
     loop = asyncio.get_running_loop()
-    closing: list[asyncio.Task[None]] = []
+    stopper = shutdown or Shutdown(bot)
 
     def stop(sig: signal.Signals) -> None:
-        log.info("%s received: shutting down", sig.name)
-        if not closing:
-            closing.append(loop.create_task(shutdown(bot), name="shutdown"))
+        stopper.request(sig)
 
     installed = []
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -113,18 +185,19 @@ def install_signal_handlers(bot: ArchiveBot) -> list[signal.Signals]:
 
 async def serve(services: Services, token: str) -> int:
     bot = ArchiveBot(services)
-    installed = install_signal_handlers(bot)
+    shutdown = Shutdown(bot)
+    installed = install_signal_handlers(bot, shutdown)
     prune = asyncio.create_task(services.querylog.run_daily_prune(), name="querylog-prune")
     watch = start_reindex_watch(services)
     try:
-        await bot.start(token)
+        await shutdown.connect(bot.start(token))
     except discord.LoginFailure:
         raise ConfigError("Discord rejected DISCORD_TOKEN (login failed)") from None
     finally:
         if watch is not None:
             watch.set()
         prune.cancel()
-        await bot.close()
+        await shutdown.close()
         loop = asyncio.get_running_loop()
         for sig in installed:
             loop.remove_signal_handler(sig)

@@ -2,29 +2,38 @@
 
 :class:`Services` is built once by the runner (or a test) and handed to the bot. CPU-bound
 core calls (scoring, summarising, quote lookup) go through :meth:`Services.run_cpu`, a bounded
-thread pool, so the event loop keeps heartbeating and serving other users meanwhile.
-:class:`Request` times one command and writes its query-log row exactly once.
+thread pool, so the event loop keeps heartbeating and serving other users meanwhile; a
+:class:`~bot.app.scheduler.FairScheduler` shares the pool fairly between users (at most
+``discord.max_concurrent_per_user`` slots each, round robin, stale work dropped).
+:class:`Request` times one command and writes its query-log row exactly once; while its
+handler runs it is the *current* request (:func:`current_request`), whose user owns the CPU
+work the handler starts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import gc
 import logging
 import os
 import secrets
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import aiosqlite
 from discord.app_commands import Cooldown
 
+from bot.app.scheduler import TOKEN_LIFETIME_SECONDS, FairScheduler
 from bot.config import Settings
 from bot.core.answers.summary import suggest_documents
+from bot.core.budget import Budget
 from bot.core.search import Archive
 from bot.core.service import ArchiveService
 from bot.store.channels import ChannelSettings, ChannelStore
@@ -59,9 +68,17 @@ def is_warm(archive: Archive) -> bool:
 
 
 def make_executor(workers: int | None = None) -> ThreadPoolExecutor:
-    """The bounded pool for CPU work (numpy/scipy release the GIL for the heavy parts)."""
-    count = workers or max(2, min(4, os.cpu_count() or 2))
+    """The bounded pool for CPU work (numpy/scipy release the GIL for the heavy parts).
+
+    At least four threads, even on two cores: a user may hold only some of them (see
+    :class:`~bot.app.scheduler.FairScheduler`), so a cheap search runs beside someone's
+    expensive summaries (sharing the GIL) instead of waiting for them to finish."""
+    count = workers or max(4, min(8, os.cpu_count() or 2))
     return ThreadPoolExecutor(max_workers=count, thread_name_prefix="archive-cpu")
+
+
+def pool_size(executor: ThreadPoolExecutor) -> int:
+    return int(getattr(executor, "_max_workers", 0)) or 1
 
 
 class UserCooldowns:
@@ -112,11 +129,16 @@ class Services:
     executor: ThreadPoolExecutor
     db: aiosqlite.Connection | None = None
     cooldowns: UserCooldowns = field(init=False)
+    scheduler: FairScheduler = field(init=False)
+    # Set when the bot shuts down: work in progress stops at its budget's next check.
+    stopping: threading.Event = field(default_factory=threading.Event, init=False)
     _warming: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         d = self.settings.discord
         self.cooldowns = UserCooldowns(d.cooldown_rate, d.cooldown_seconds)
+        self.scheduler = FairScheduler(self.executor, slots=pool_size(self.executor),
+                                       per_user=d.max_concurrent_per_user)
 
     def warm_soon(self) -> None:
         """Warm the serving archive in the pool (once at a time); see :func:`warm_archive`."""
@@ -129,9 +151,27 @@ class Services:
         self._warming = task
 
     async def run_cpu(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run ``func(*args, **kwargs)`` in the CPU pool and await its result."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, functools.partial(func, *args, **kwargs))
+        """Run ``func(*args, **kwargs)`` in the CPU pool and await its result, scheduled
+        fairly: the :func:`current_request`'s user owns it (no request: the bot's own work),
+        and it is dropped unrun (:class:`~bot.app.scheduler.RequestExpiredError`) if it is
+        still queued when that request can no longer be answered."""
+        call = functools.partial(func, *args, **kwargs)
+        request = current_request()
+        if request is None:
+            return await self.scheduler.run(None, call)
+        return await self.scheduler.run(request.user_id, call, expires_at=request.expires_at,
+                                        answerable=request.answerable)
+
+    def budget(self) -> Budget:
+        """A fresh work budget for one request (``answers.max_work_*``), cancelled when
+        the bot shuts down."""
+        return Budget.of(self.settings.answers, cancel=self.stopping)
+
+    def stop_work(self) -> None:
+        """Shutting down: drop queued CPU work and stop work in progress at its next
+        budget check."""
+        self.stopping.set()
+        self.scheduler.close()
 
     def channel_defaults(self) -> ChannelSettings:
         d = self.settings.discord
@@ -170,11 +210,24 @@ def _log_failure(task: asyncio.Task[None]) -> None:
         log.error("warming the archive failed", exc_info=task.exception())
 
 
+# The request whose handler is running in this task (a ContextVar: per asyncio task, so
+# concurrent handlers never see each other's). Set by :meth:`Request.current`.
+_CURRENT_REQUEST: contextvars.ContextVar[Request | None] = contextvars.ContextVar(
+    "archive_bot_request", default=None)
+
+
+def current_request() -> Request | None:
+    """The request being handled in this task, if any (see :meth:`Request.current`)."""
+    return _CURRENT_REQUEST.get()
+
+
 class Request:
     """One command or mention being answered: its request id, timing and log row.
 
     Set :attr:`result_count`, :attr:`found` and :attr:`top_hits` as the answer takes shape;
     :meth:`finish` records the row once (later calls are ignored), with the latency so far.
+    :attr:`expires_at` (monotonic; a token lifetime after it began, or when its interaction
+    expires) and :attr:`answerable` say until when CPU work for it is still worth starting.
     """
 
     def __init__(
@@ -200,6 +253,17 @@ class Request:
         self.top_hits: list[tuple[str, int]] = []
         self.started = time.perf_counter()
         self.recorded = False
+        self.expires_at = time.monotonic() + TOKEN_LIFETIME_SECONDS
+        self.answerable: Callable[[], bool] | None = None
+
+    @contextmanager
+    def current(self) -> Iterator[Request]:
+        """Make this the :func:`current_request` of the running task for the block."""
+        token = _CURRENT_REQUEST.set(self)
+        try:
+            yield self
+        finally:
+            _CURRENT_REQUEST.reset(token)
 
     def set_hits(self, hits: Sequence[tuple[str, int]], *, count: int, found: bool) -> None:
         self.top_hits = [(str(d), int(p)) for d, p in hits[:TOP_HITS]]

@@ -10,14 +10,21 @@ restarts — and land on the query's log row via ``QueryLog.record_feedback``. T
 messages are :class:`_FeedbackTwin` copies that the view store does not track: a timed-out
 view unregisters the dynamic-item patterns it holds (discord.py's ``ViewStore.remove_view``),
 which would silently kill feedback on every other message.
+
+Rate limits: discord.py retries a 429 five times (sleeping ``retry_after`` each time), then
+raises. The interaction's initial response (the callback) is then tried again for as long as
+Discord's 3-second window for it lasts (:func:`retry_initial`); once acknowledged, an answer
+whose edit of the original response keeps failing with 429 is sent as a follow-up message
+instead (another webhook route), for as long as the 15-minute token lasts.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from collections.abc import Sequence
-from typing import Any, Self
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Self, TypeVar
 
 import discord
 
@@ -26,7 +33,12 @@ from bot.app.services import Services
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 NO_MENTIONS = discord.AllowedMentions.none()
+ACK_WINDOW_SECONDS = 3.0  # Discord's deadline for an interaction's initial response
+ACK_MARGIN_SECONDS = 0.25  # what a retry needs to reach Discord before that deadline
+DEFAULT_RETRY_AFTER = 0.5
 ONLY_ASKER = "Only the person who asked can page through these results."
 ONLY_ASKER_FEEDBACK = "Only the person who asked can rate this answer."
 FEEDBACK_TEMPLATE = r"fb:(?P<sign>[+-]):(?P<rid>[0-9a-f]{32}):(?P<uid>[0-9]{1,20})"
@@ -205,6 +217,94 @@ def build_view(
     return None
 
 
+def rate_limited(error: BaseException) -> bool:
+    """A 429 that discord.py gave up retrying."""
+    return isinstance(error, discord.HTTPException) and error.status == 429
+
+
+def retry_after(error: discord.HTTPException) -> float:
+    """Seconds Discord asked us to wait, from the 429's headers."""
+    headers = getattr(error.response, "headers", None) or {}
+    for name in ("X-RateLimit-Reset-After", "Retry-After"):
+        value = headers.get(name)
+        try:
+            return max(0.0, float(str(value)))
+        except ValueError:
+            continue
+    return DEFAULT_RETRY_AFTER
+
+
+def ack_window_left(interaction: discord.Interaction[Any]) -> float:
+    """Seconds left for the initial response (by the interaction's own creation time)."""
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    return ACK_WINDOW_SECONDS - age
+
+
+async def retry_initial(
+    interaction: discord.Interaction[Any],
+    send: Callable[[], Awaitable[T]],
+    error: discord.HTTPException,
+) -> T:
+    """Send the initial response again after ``error`` (a 429 discord.py gave up on), as
+    told by its ``retry_after``, while Discord's 3-second window lasts; past it the token is
+    void and ``error`` is raised."""
+    while True:
+        wait = retry_after(error)
+        if ack_window_left(interaction) - wait < ACK_MARGIN_SECONDS:
+            raise error
+        log.info("interaction %s: callback rate limited; retrying in %.2f s",
+                 interaction.id, wait)
+        await asyncio.sleep(wait)  # Discord's retry_after: a rate limit, not synchronisation
+        try:
+            return await send()
+        except discord.HTTPException as again:
+            if not rate_limited(again) or interaction.response.is_done():
+                raise
+            error = again
+
+
+async def acknowledge(
+    interaction: discord.Interaction[Any], defer: Callable[[], Awaitable[bool]]
+) -> bool:
+    """``await defer()``: a cog's deferral, which returns the ephemeral flag it deferred with
+    (also left in ``interaction.extras["ephemeral"]``). When it fails for rate limits the
+    deferral is retried by :func:`retry_initial`; the answer then goes through the webhook
+    as usual."""
+    try:
+        return await defer()
+    except discord.HTTPException as error:
+        if not rate_limited(error) or interaction.response.is_done():
+            raise
+        ephemeral = bool(interaction.extras.get("ephemeral", False))
+        await retry_initial(
+            interaction,
+            lambda: interaction.response.defer(ephemeral=ephemeral, thinking=True),
+            error,
+        )
+        return ephemeral
+
+
+async def edit_or_follow_up(
+    interaction: discord.Interaction[Any],
+    *,
+    ephemeral: bool,
+    **fields: Any,
+) -> discord.Message:
+    """Edit the (deferred) original response with ``fields``; if that keeps failing for
+    rate limits, send them as a follow-up message instead (while the token lasts)."""
+    try:
+        return await interaction.edit_original_response(**fields, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException as error:
+        if not rate_limited(error) or interaction.is_expired():
+            raise
+        log.warning("interaction %s: editing the response is rate limited; answering by a "
+                    "follow-up message", interaction.id)
+    message: discord.Message = await interaction.followup.send(
+        **{k: v for k, v in fields.items() if v is not None},  # None: "remove" in an edit
+        ephemeral=ephemeral, wait=True, allowed_mentions=NO_MENTIONS)
+    return message
+
+
 async def respond(
     interaction: discord.Interaction[Any],
     pages: Sequence[discord.Embed],
@@ -213,27 +313,32 @@ async def respond(
     request_id: str | None = None,
     ephemeral: bool = False,
 ) -> discord.Message:
-    """Send the first page (editing the deferred response, if any) with its buttons."""
+    """Send the first page (editing the deferred response, if any) with its buttons; rate
+    limits are outlasted as the module docstring says."""
     view = build_view(pages, owner_id=interaction.user.id, timeout=timeout, request_id=request_id)
     message: discord.Message
     if interaction.response.is_done():
-        if view is None:
-            message = await interaction.edit_original_response(
-                embed=pages[0], allowed_mentions=NO_MENTIONS
-            )
-        else:
-            message = await interaction.edit_original_response(
-                embed=pages[0], view=view, allowed_mentions=NO_MENTIONS
-            )
+        fields: dict[str, Any] = {"embed": pages[0]}
+        if view is not None:
+            fields["view"] = view
+        message = await edit_or_follow_up(interaction, ephemeral=ephemeral, **fields)
     else:
-        if view is None:
-            await interaction.response.send_message(
-                embed=pages[0], ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
-            )
-        else:
-            await interaction.response.send_message(
-                embed=pages[0], view=view, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
-            )
+        async def send() -> None:
+            if view is None:
+                await interaction.response.send_message(
+                    embed=pages[0], ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+                )
+            else:
+                await interaction.response.send_message(
+                    embed=pages[0], view=view, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+                )
+
+        try:
+            await send()
+        except discord.HTTPException as error:
+            if not rate_limited(error) or interaction.response.is_done():
+                raise
+            await retry_initial(interaction, send, error)
         message = await interaction.original_response()
     if isinstance(view, Paginator):
         view.message = message

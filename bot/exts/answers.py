@@ -2,8 +2,9 @@
 
 Autocomplete (``article``, ``speaker``) is answered directly from precomputed lists: no
 executor round trip, well inside Discord's 3-second window. Everything else validates the
-options first (so a bad option is an immediate ephemeral reply), defers, then runs the core in
-the CPU pool.
+options first (so a bad option is an immediate ephemeral reply), defers (again, within the
+3 seconds, if the deferral is rate limited), then runs the core in the CPU pool, fairly
+scheduled and within a work budget (over it: "too large").
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bot.app.client import ArchiveBot, ArchiveCog
 from bot.app.errors import tracking
 from bot.app.options import configure_commands
 from bot.app.services import Request, Services, is_warm
-from bot.app.views import respond
+from bot.app.views import acknowledge, respond
 from bot.core.answers.ask import Answer, ask
 from bot.core.answers.quotebook import find_quotes
 from bot.core.answers.summary import check_count, find_document, suggest_documents, summarize
@@ -35,7 +36,7 @@ async def run_ask(services: Services, request: Request, question: str,
                   filters: Filters) -> tuple[Answer, list[discord.Embed]]:
     """The ask path shared by ``/ask`` and mentions: answer, log fields, pages."""
     archive = services.archive.current
-    answer = await services.run_cpu(ask, archive, question, filters)
+    answer = await services.run_cpu(ask, archive, question, filters, services.budget())
     cited = [(s.citation.doc_id, s.citation.paragraph) for s in answer.sentences]
     request.set_hits(cited or hit_pairs(answer.passages), count=len(answer.passages),
                      found=answer.found)
@@ -59,6 +60,10 @@ def _choices(pairs: Sequence[tuple[str, str]]) -> list[app_commands.Choice[str]]
 
 
 class AnswersCog(ArchiveCog):
+    async def defer(self, interaction: discord.Interaction[ArchiveBot]) -> bool:
+        """The usual deferral, retried while Discord's window lasts if it is rate limited."""
+        return await acknowledge(interaction, lambda: super(AnswersCog, self).defer(interaction))
+
     @app_commands.command(name="ask", description="A short answer from the archive, with sources")
     @app_commands.describe(question="what you want to know", date_from=FROM, date_to=TO,
                            source=SOURCE)
@@ -72,7 +77,7 @@ class AnswersCog(ArchiveCog):
         source: str | None = None,
     ) -> None:
         request = self.begin(interaction, "ask", question, filter_log(date_from, date_to, source))
-        async with tracking(request):
+        async with tracking(request, interaction):
             archive = self.services.archive.current
             text = archive.check_query(question, what="question")
             filters = make_filters(date_from, date_to, source)
@@ -97,7 +102,7 @@ class AnswersCog(ArchiveCog):
         query = topic or article or ""
         request = self.begin(interaction, "summary", query,
                              {"article": article if topic else None, "sentences": sentences})
-        async with tracking(request):
+        async with tracking(request, interaction):
             archive = self.services.archive.current
             if topic and topic.strip():
                 archive.check_query(topic, what="topic")
@@ -105,7 +110,8 @@ class AnswersCog(ArchiveCog):
             doc = archive.index.docs[find_document(archive, article)] if article else None
             ephemeral = await self.defer(interaction)
             result = await self.services.run_cpu(
-                summarize, archive, topic, doc.doc_id if doc else None, sentences
+                summarize, archive, topic, doc.doc_id if doc else None, sentences,
+                budget=self.services.budget(),
             )
             cited = [(s.citation.doc_id, s.citation.paragraph) for s in result.sentences]
             request.set_hits(cited, count=len(result.sentences), found=bool(result.sentences))
@@ -142,14 +148,15 @@ class AnswersCog(ArchiveCog):
         query = text or speaker or ""
         request = self.begin(interaction, "quote", query,
                              {"speaker": speaker if text else None})
-        async with tracking(request):
+        async with tracking(request, interaction):
             archive = self.services.archive.current
             words = archive.check_query(text, what="quote") if text and text.strip() else None
             who = " ".join(speaker.split()) if speaker and speaker.strip() else None
             if words is None and who is None:
                 raise QueryError("Give some words of the quote, a speaker, or both.")
             ephemeral = await self.defer(interaction)
-            result = await self.services.run_cpu(find_quotes, archive, words, who)
+            result = await self.services.run_cpu(find_quotes, archive, words, who,
+                                                 budget=self.services.budget())
             matches = result.matches
             request.set_hits([(m.doc_id, m.paragraph) for m in matches], count=len(matches),
                              found=bool(matches))

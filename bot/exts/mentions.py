@@ -3,13 +3,16 @@
 No message-content intent is needed: Discord delivers the content of messages that mention
 the bot. The channel's ``enabled`` and ``answer_mentions`` settings must both be on; with
 ``threads`` (``discord.reply_in_threads`` by default) the answer goes in a new thread on the
-question. Errors go through the same :func:`~bot.app.errors.classify` as slash commands.
+question. Errors go through the same :func:`~bot.app.errors.classify` as slash commands,
+except the cooldown: a mention over it gets no message (which would let anyone make the bot
+spam a channel) but a ⏳ reaction, once per user per cooldown window, then nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 
 import discord
 from discord import app_commands
@@ -27,6 +30,7 @@ log = logging.getLogger(__name__)
 
 MENTION_SYNTAX = re.compile(r"<@[!&]?\d+>|<#\d+>")
 HELP = "Ask me a question after the mention, e.g. “@archive-bot who said the talks failed?”"
+COOLDOWN_REACTION = "⏳"
 
 
 def question_from(content: str) -> str:
@@ -38,6 +42,7 @@ class MentionsCog(commands.Cog):
     def __init__(self, bot: ArchiveBot) -> None:
         self.bot = bot
         self.services = bot.services
+        self._hushed: dict[int, float] = {}  # user id -> end of the cooldown already shown
 
     def addressed(self, message: discord.Message) -> bool:
         me = self.bot.user
@@ -70,6 +75,8 @@ class MentionsCog(commands.Cog):
                 thread = await self.thread_for(message, text) if channel.threads else None
                 await reply_to(message, pages, request_id=request.request_id, thread=thread,
                                timeout=services.settings.discord.view_timeout_seconds)
+        except app_commands.CommandOnCooldown as exc:
+            await self.refuse_quietly(message, exc.retry_after)
         except Exception as exc:  # noqa: BLE001 - classify() logs bugs with the traceback
             outcome = classify(exc, where="mention")
             try:
@@ -77,6 +84,20 @@ class MentionsCog(commands.Cog):
                                     mention_author=False)
             except discord.HTTPException as send_error:
                 log.warning("could not reply to a mention: %s", send_error)
+
+    async def refuse_quietly(self, message: discord.Message, retry_after: float) -> None:
+        """Over the cooldown: a ⏳ reaction on the mention, the first time in the window."""
+        now = time.monotonic()
+        user = message.author.id
+        if self._hushed.get(user, 0.0) > now:
+            return
+        if len(self._hushed) >= 10_000:
+            self._hushed = {u: t for u, t in self._hushed.items() if t > now}
+        self._hushed[user] = now + retry_after
+        try:
+            await message.add_reaction(COOLDOWN_REACTION)
+        except discord.HTTPException as exc:  # no Add Reactions permission: stay silent
+            log.debug("could not react to a mention over the cooldown: %s", exc)
 
     async def thread_for(self, message: discord.Message, question: str) -> discord.Thread | None:
         """A new thread on the question (None where threads cannot be made: reply instead)."""

@@ -74,6 +74,22 @@ class Gateway:
         self.active: GatewaySession | None = None
         self.connections: list[GatewayConnection] = []
         self.refuse_identify: int | None = None  # close every IDENTIFY with this code
+        # An outage: "refuse" answers every connection attempt with HTTP 503 (the bot backs
+        # off and retries), "silent" accepts the websocket but never sends HELLO.
+        self.outage: str | None = None
+        self.attempts = 0  # connection attempts (the websocket endpoint was hit)
+        self._attempted = asyncio.Condition()
+
+    async def wait_for_attempts(self, count: int, timeout: float = 30.0) -> None:
+        """Until ``count`` connection attempts have been made in all."""
+        async with self._attempted:
+            await asyncio.wait_for(
+                self._attempted.wait_for(lambda: self.attempts >= count), timeout)
+
+    async def _attempt(self) -> None:
+        async with self._attempted:
+            self.attempts += 1
+            self._attempted.notify_all()
 
     # --- recording -------------------------------------------------------------------
     def record(self, direction: str, conn: GatewayConnection, payload: Any,
@@ -89,9 +105,16 @@ class Gateway:
         self.fake.recorder.add_violation(Violation("gateway", message, frame=frame))
 
     # --- the websocket endpoint ----------------------------------------------------------
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        await self._attempt()
+        if self.outage == "refuse":
+            return web.Response(status=503, text="fakediscord: gateway unavailable")
         ws = web.WebSocketResponse(autoping=True, compress=False, max_msg_size=0)
         await ws.prepare(request)
+        if self.outage == "silent":
+            async for _ in ws:  # never a HELLO: the client waits until it gives up
+                pass
+            return ws
         conn = GatewayConnection(self, ws, request, len(self.connections) + 1)
         self.connections.append(conn)
         if conn.query.get("v") != "10":

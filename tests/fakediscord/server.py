@@ -250,6 +250,21 @@ class FakeDiscord:
         """Close the live gateway websocket (abort=True: kill the TCP connection instead)."""
         await self.gateway.drop(code, abort=abort)
 
+    async def gateway_outage(self, mode: str | None = "refuse", *, drop: bool = True) -> None:
+        """Start (``"refuse"``: HTTP 503 on connect; ``"silent"``: no HELLO) or end
+        (``None``) a gateway outage; ``drop`` also closes the live connection (1011)."""
+        self.gateway.outage = mode
+        if mode is not None and drop:
+            await self.gateway.drop(1011)
+
+    async def wait_for_gateway_attempts(self, count: int, timeout: float = 30.0) -> None:
+        """Until the bot has tried to connect ``count`` times in all (READY included)."""
+        await self.gateway.wait_for_attempts(count, timeout)
+
+    @property
+    def gateway_attempts(self) -> int:
+        return self.gateway.attempts
+
     async def send_reconnect(self) -> None:
         await self.gateway.reconnect()
 

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.core.answers.sentences import CitedSentence, Span, names_in, split_sentences
+from bot.core.budget import Budget
 from bot.core.index import ArchiveIndex
 from bot.core.models import Filters, SearchHit
 from bot.core.search import Archive
@@ -186,9 +187,11 @@ def _type_match(archive: Archive, q: Question, text: str) -> float:
 
 
 def score_sentences(
-    archive: Archive, q: Question, hits: list[SearchHit]
+    archive: Archive, q: Question, hits: list[SearchHit], budget: Budget | None = None
 ) -> list[Scored]:
-    """Every sentence of ``hits`` scored against ``q``, best first."""
+    """Every sentence of ``hits`` scored against ``q``, best first (``budget``: checked per
+    sentence; the caller has charged the hits' text)."""
+    budget = budget or Budget.unlimited()
     weights = idf_of(archive.index, q.terms)
     total = sum(weights.values()) or 1.0
     wanted = set(q.terms)
@@ -199,6 +202,7 @@ def score_sentences(
         previous = ""
         title = set(archive.tokenizer(hit.title))
         for span in split_sentences(hit.text):
+            budget.check()
             terms = archive.tokenizer(span.text)
             present = wanted.intersection(terms)
             context, before = before - present, wanted.intersection(terms)
@@ -287,15 +291,22 @@ def not_found_message(count: int, dates: tuple[str | None, str | None]) -> str:
     return f"Not found in the archive (searched {count} {noun}, {span})."
 
 
-def ask(archive: Archive, question: str, filters: Filters = Filters()) -> Answer:
-    """Answer ``question`` from the archive, or say plainly that it holds no answer."""
+def ask(archive: Archive, question: str, filters: Filters = Filters(),
+        budget: Budget | None = None) -> Answer:
+    """Answer ``question`` from the archive, or say plainly that it holds no answer.
+    ``budget`` bounds the work (default: ``answers.max_work_*``); over it,
+    :class:`~bot.core.budget.WorkTooLargeError`."""
     text = archive.check_query(question, what="question")
     settings = archive.settings.answers
+    if budget is None:
+        budget = Budget.of(settings)
     count, dates = searched(archive, filters)
     q = parse_question(archive, text)
     ranked = archive.rank(q.search, filters)
-    hits = [archive.hit(p, s) for p, s in archive.best(ranked, settings.passages)]
-    scored = score_sentences(archive, q, hits) if hits else []
+    best = archive.best(ranked, settings.passages)
+    budget.spend_paragraphs(archive.index, (p for p, _ in best))  # before reading them
+    hits = [archive.hit(p, s) for p, s in best]
+    scored = score_sentences(archive, q, hits, budget) if hits else []
     best_para = hits[0].score if hits else 0.0
     if (
         not scored

@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 
 from bot.config import TokenizerSettings
 from bot.core.answers.quotes import Quote, QuoteMatch, quotes_from_json
+from bot.core.budget import Budget
 from bot.core.errors import QueryError
 from bot.core.index import ArchiveIndex
 from bot.core.models import Filters
@@ -154,11 +155,12 @@ class QuoteBook:
 
     def lookup(
         self, text: str, limit: int = 5, min_match: float = 60.0,
-        within: Collection[int] | None = None,
+        within: Collection[int] | None = None, budget: Budget | None = None,
     ) -> list[QuoteMatch]:
         """Quotations most like ``text`` (misremembered wording welcome), best first, matched
         against their words and the sentence around them; ``within`` restricts the search
-        to those quotation numbers."""
+        to those quotation numbers; ``budget`` is charged the text of every candidate."""
+        budget = budget or Budget.unlimited()
         query = normalise_text(text)
         if not query:
             return []
@@ -170,6 +172,7 @@ class QuoteBook:
         scored = []
         for i in found:
             q = self.quotes[i]
+            budget.spend(len(q.text) + len(q.context))
             score = max(similarity(query, self._normal(q.text)),
                         CONTEXT_FACTOR * similarity(query, self._normal(q.context)))
             if score >= min_match:
@@ -250,8 +253,10 @@ def find_quotes(
     speaker: str | None = None,
     limit: int | None = None,
     filters: Filters = Filters(),
+    budget: Budget | None = None,
 ) -> QuoteResult:
-    """Quotations like ``text``, by ``speaker``, or like ``text`` among ``speaker``'s."""
+    """Quotations like ``text``, by ``speaker``, or like ``text`` among ``speaker``'s.
+    ``budget`` bounds the lookup (default: ``answers.max_work_*``)."""
     text = archive.check_query(text, what="quotation") if text and text.strip() else None
     speaker = " ".join(speaker.split()) if speaker and speaker.strip() else None
     if text is None and speaker is None:
@@ -272,6 +277,7 @@ def find_quotes(
     if text is None:
         matches = book.by_speaker(speaker or "", k, within)
     else:
-        matches = book.lookup(text, k, settings.quote_min_match, within)
+        matches = book.lookup(text, k, settings.quote_min_match, within,
+                              budget or Budget.of(settings))
     log.info("quote lookup text=%r speaker=%r: %d matches", text, speaker, len(matches))
     return QuoteResult(text or "", speaker, tuple(matches))

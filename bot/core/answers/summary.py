@@ -28,6 +28,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.answers.ask import idf_of, not_found_message, parse_question, searched
 from bot.core.answers.sentences import CitedSentence, split_sentences
+from bot.core.budget import Budget
 from bot.core.errors import QueryError, UnknownDocumentError
 from bot.core.index import ArchiveIndex, DocMeta
 from bot.core.models import Citation, Filters
@@ -70,14 +71,17 @@ def _cosine(a: Vector, b: Vector) -> float:
     return sum(v * b.get(t, 0.0) for t, v in a.items())
 
 
-def _candidates(archive: Archive, doc_index: int, paras: list[int]) -> list[_Cand]:
+def _candidates(archive: Archive, doc_index: int, paras: list[int],
+                budget: Budget) -> list[_Cand]:
     index = archive.index
     doc = index.docs[doc_index]
+    budget.spend_paragraphs(index, paras)  # before reading any: too large is refused at once
     out: list[_Cand] = []
     for para in paras:
         number = int(index.para_num[para])
         citation = Citation(doc.doc_id, doc.title, doc.source, doc.date, number, doc.url)
         for span in split_sentences(index.text(para)):
+            budget.check()
             if len(span.text.split()) < MIN_WORDS:
                 continue
             terms = archive.tokenizer(span.text)
@@ -88,7 +92,8 @@ def _candidates(archive: Archive, doc_index: int, paras: list[int]) -> list[_Can
     return [c._replace(rank=i) for i, c in enumerate(out)]
 
 
-def _mmr(cands: list[_Cand], vectors: list[Vector], scores: list[float], n: int) -> list[int]:
+def _mmr(cands: list[_Cand], vectors: list[Vector], scores: list[float], n: int,
+         budget: Budget) -> list[int]:
     """Indices of up to ``n`` candidates by maximal marginal relevance; a sentence from an
     article already quoted pays :data:`SAME_ARTICLE` per sentence taken from it, and a
     near-duplicate (cosine over 0.8) of a chosen sentence is never taken."""
@@ -97,6 +102,7 @@ def _mmr(cands: list[_Cand], vectors: list[Vector], scores: list[float], n: int)
     same: Counter[int] = Counter()  # sentences chosen per article
     left = set(range(len(cands)))
     while left and len(chosen) < n:
+        budget.check()
         best = max(sorted(left), key=lambda i: MMR_LAMBDA * scores[i]
                    - (1 - MMR_LAMBDA) * overlap[i] - SAME_ARTICLE * same[cands[i].order[1]])
         left.discard(best)
@@ -127,10 +133,11 @@ def _central(vectors: list[Vector]) -> list[float]:
     return out
 
 
-def _doc_sentences(archive: Archive, doc_index: int, n: int) -> list[_Cand]:
+def _doc_sentences(archive: Archive, doc_index: int, n: int, budget: Budget) -> list[_Cand]:
     """The ``n`` most central sentences of one article, best first."""
     doc = archive.index.docs[doc_index]
-    cands = _candidates(archive, doc_index, list(range(doc.first, doc.first + doc.count)))
+    cands = _candidates(archive, doc_index, list(range(doc.first, doc.first + doc.count)),
+                        budget)
     if not cands:
         return []
     idf = idf_of(archive.index, sorted({t for c in cands for t in c.terms}))
@@ -139,11 +146,12 @@ def _doc_sentences(archive: Archive, doc_index: int, n: int) -> list[_Cand]:
     top = max(central) or 1.0
     scores = [0.75 * s / top + 0.25 / (1 + 0.3 * c.rank) for s, c in zip(central, cands,
                                                                            strict=True)]
-    return [cands[i] for i in _mmr(cands, vectors, scores, n)]
+    return [cands[i] for i in _mmr(cands, vectors, scores, n, budget)]
 
 
 def _topic_sentences(
-    archive: Archive, topic: str, n: int, filters: Filters, doc_index: int | None = None
+    archive: Archive, topic: str, n: int, filters: Filters, budget: Budget,
+    doc_index: int | None = None,
 ) -> list[_Cand]:
     q = parse_question(archive, topic)
     ranked = archive.rank(q.search, filters)
@@ -159,7 +167,7 @@ def _topic_sentences(
     by_doc: dict[int, list[int]] = {}
     for para, _ in best:
         by_doc.setdefault(int(archive.index.para_doc[para]), []).append(para)
-    cands = [c for d, paras in by_doc.items() for c in _candidates(archive, d, paras)]
+    cands = [c for d, paras in by_doc.items() for c in _candidates(archive, d, paras, budget)]
     if not cands:
         return []
     idf = idf_of(archive.index, sorted({t for c in cands for t in c.terms} | set(q.terms)))
@@ -175,15 +183,16 @@ def _topic_sentences(
         doc = archive.index.docs[lookup[cand.citation.doc_id]]
         bm25 = para_score[doc.first + cand.citation.paragraph - 1]
         scores.append(0.5 * coverage + 0.2 * bm25 / top_para + 0.3 * cen / top_central)
-    return [cands[i] for i in _mmr(cands, vectors, scores, n)]
+    return [cands[i] for i in _mmr(cands, vectors, scores, n, budget)]
 
 
-def _overview(archive: Archive, n: int, filters: Filters) -> list[_Cand]:
+def _overview(archive: Archive, n: int, filters: Filters, budget: Budget) -> list[_Cand]:
     mask = archive.doc_mask(filters).tolist()
     docs = [i for i, keep in enumerate(mask) if keep]
     docs.sort(key=lambda i: (archive.index.docs[i].date or "", -i), reverse=True)
     chosen = docs[:n]
-    per_doc = [_doc_sentences(archive, d, math.ceil(n / max(len(chosen), 1))) for d in chosen]
+    per_doc = [_doc_sentences(archive, d, math.ceil(n / max(len(chosen), 1)), budget)
+               for d in chosen]
     out: list[_Cand] = []
     for depth in range(max((len(p) for p in per_doc), default=0)):
         for sents in per_doc:
@@ -218,21 +227,26 @@ def summarize(
     doc_id: str | None = None,
     sentences: int | None = None,
     filters: Filters = Filters(),
+    budget: Budget | None = None,
 ) -> Summary:
-    """A cited extractive summary of a topic, one article, or the (filtered) archive."""
+    """A cited extractive summary of a topic, one article, or the (filtered) archive.
+    ``budget`` bounds the work (default: ``answers.max_work_*``); over it,
+    :class:`~bot.core.budget.WorkTooLargeError`."""
     n = check_count(archive, sentences)
+    if budget is None:
+        budget = Budget.of(archive.settings.answers)
     text = archive.check_query(topic, what="topic") if topic and topic.strip() else None
     if doc_id is not None:
         doc_index = find_document(archive, doc_id)
         if not archive.doc_mask(filters)[doc_index]:
             raise QueryError(f"Article {doc_id!r} is outside the date/source filters.")
-        picked = (_topic_sentences(archive, text, n, filters, doc_index) if text
-                  else _doc_sentences(archive, doc_index, n))
+        picked = (_topic_sentences(archive, text, n, filters, budget, doc_index) if text
+                  else _doc_sentences(archive, doc_index, n, budget))
         doc_id = archive.index.docs[doc_index].doc_id
     elif text is not None:
-        picked = _topic_sentences(archive, text, n, filters)
+        picked = _topic_sentences(archive, text, n, filters, budget)
     else:
-        picked = _overview(archive, n, filters)
+        picked = _overview(archive, n, filters, budget)
     picked.sort(key=lambda c: c.order)
     message = ""
     if not picked:
