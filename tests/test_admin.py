@@ -89,7 +89,10 @@ def last_kwargs(interaction: Any) -> dict[str, Any]:
 
 
 def sent_text(interaction: Any) -> str:
-    return str(interaction.response.send_message.await_args.args[0])
+    """The reply's text: sent as the response, or edited into the deferred one."""
+    if interaction.response.send_message.await_args is not None:
+        return str(interaction.response.send_message.await_args.args[0])
+    return str(last_kwargs(interaction)["content"])
 
 
 async def log_rows(services: Services) -> list[logviews.LogRow]:
@@ -549,7 +552,7 @@ async def test_channel_settings_are_honoured_by_user_commands(
         disable = admin(bot, cog, "channel disable")
         await call(bot, cog, "channel disable", disable)  # default: this channel
         assert sent_text(disable).startswith("Disabled")
-        assert last_kwargs(disable)["ephemeral"] is True
+        disable.response.defer.assert_awaited_once_with(ephemeral=True, thinking=True)
         user = fake_interaction(bot, namespace={"query": "Idlib"})
         with pytest.raises(ChannelDisabled) as caught:
             await search.interaction_check(user)

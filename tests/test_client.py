@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import os
 import signal
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -19,15 +21,17 @@ import yarl
 from discord import app_commands
 
 from bot.app import runner
-from bot.app.client import ArchiveBot, configure_endpoints, extension_names
+from bot.app.client import SETTINGS_EXTRA, ArchiveBot, configure_endpoints, extension_names
+from bot.app.errors import ChannelDisabled
 from bot.app.views import FeedbackButton
 from bot.config import Settings
 from bot.core.errors import ConfigError
 from bot.core.search import Archive
+from bot.store import db as db_module
 from bot.store import views as logviews
 from bot.store.db import open_database
 from bot.store.querylog import QueryRecord
-from tests.fakes import make_services, seeds_settings
+from tests.fakes import CHANNEL_ID, GUILD_ID, fake_interaction, make_services, seeds_settings
 
 EXTENSIONS = ["bot.exts.search", "bot.exts.answers", "bot.exts.mentions"]
 Factory = Callable[..., AbstractAsyncContextManager[ArchiveBot]]
@@ -270,3 +274,123 @@ async def test_rejected_token_is_a_config_error(
         with pytest.raises(ConfigError, match="rejected DISCORD_TOKEN"):
             await runner.serve(services, "a.b.c")
 
+
+
+# -- nothing before the initial response waits on the database --------------------------------
+
+
+async def test_gate_answers_from_memory_while_the_settings_cannot_be_read(
+    make_bot: Factory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with make_bot() as bot:
+        services = bot.services
+        assert services.db is not None
+        await services.db.execute(
+            "INSERT INTO channel_settings (guild_id, channel_id, enabled, updated_at) "
+            "VALUES (?, ?, 0, '2024-01-01T00:00:00.000Z')", (str(GUILD_ID), str(CHANNEL_ID)))
+        real_load = services.channels.load
+        stuck, unstick = asyncio.Event(), asyncio.Event()
+
+        async def hung_load() -> None:  # the database's thread is stuck behind a lock
+            stuck.set()
+            await unstick.wait()
+            await real_load()
+
+        monkeypatch.setattr(services.channels, "load", hung_load)
+        services.channel_read_seconds = 0.05
+        with caplog.at_level(logging.WARNING, logger="bot.app.services"):
+            first = fake_interaction(bot)
+            await bot.gate(first)  # the configured defaults: the channel is enabled
+            await bot.gate(fake_interaction(bot))
+        assert stuck.is_set()
+        assert first.extras[SETTINGS_EXTRA] == services.channel_defaults()
+        said = [r.getMessage() for r in caplog.records]
+        assert len(said) == 1 and "configured defaults" in said[0]  # said once, not per command
+
+        unstick.set()
+        assert await services.load_channels_soon() is True  # the same read, now done
+        with pytest.raises(ChannelDisabled, match="turned off in this channel"):
+            await bot.gate(fake_interaction(bot))  # the stored override applies again
+
+
+async def test_a_failed_read_is_tried_again_and_falls_back_to_defaults(
+    make_bot: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with make_bot() as bot:
+        services = bot.services
+        calls = 0
+
+        async def failing_load() -> None:
+            nonlocal calls
+            calls += 1
+            raise sqlite3.DatabaseError("database disk image is malformed")
+
+        monkeypatch.setattr(services.channels, "load", failing_load)
+        assert await services.channel_settings(GUILD_ID, CHANNEL_ID) == (
+            services.channel_defaults())
+        assert await services.channel_settings(GUILD_ID, CHANNEL_ID + 1) == (
+            services.channel_defaults())
+        assert calls == 2
+        assert await bot.where_enabled(GUILD_ID) == (
+            "The archive bot is turned off in this channel.")
+
+
+async def test_a_database_that_cannot_be_used_does_not_stop_the_sync(
+    make_bot: Factory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with make_bot() as bot:
+        sync = await load(bot)
+        db = bot.services.db
+        assert db is not None
+
+        async def full(*args: Any, **kwargs: Any) -> Any:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(db, "execute", full)
+        with caplog.at_level(logging.WARNING, logger="bot.app.client"):
+            assert await bot.sync_commands() is True
+        sync.assert_awaited_once_with()
+        assert "cannot read the last command sync" in caplog.text
+        assert "cannot store the command sync" in caplog.text
+
+
+async def test_runner_starts_on_a_corrupt_query_log(
+    tmp_path: Path, seed_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = seeds_settings(tmp_path, seed_settings)
+    settings.querylog.path.parent.mkdir(parents=True, exist_ok=True)
+    settings.querylog.path.write_bytes(b"garbage, not SQLite" * 100)
+    with caplog.at_level(logging.ERROR, logger="bot.store.db"):
+        services = await runner.open_services(settings)
+    try:
+        services.querylog.record(QueryRecord(command="ask", query="after the corruption"))
+        assert await services.querylog.flush() is True
+        assert "is corrupt" in caplog.text
+    finally:
+        await runner.close_services(services)
+    assert list(settings.querylog.path.parent.glob("*.corrupt-*"))
+
+
+async def test_runner_starts_with_no_space_for_the_query_log(
+    tmp_path: Path, seed_settings: Settings, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_open = db_module.open_database
+
+    async def no_space(path: Path | str, **kwargs: Any) -> Any:
+        if str(path) != db_module.MEMORY:
+            raise sqlite3.OperationalError("database or disk is full")
+        return await real_open(path, **kwargs)
+
+    monkeypatch.setattr(db_module, "open_database", no_space)
+    settings = seeds_settings(tmp_path, seed_settings)
+    with caplog.at_level(logging.ERROR, logger="bot.store.db"):
+        services = await runner.open_services(settings)
+    try:
+        services.querylog.record(QueryRecord(command="ask", query="answered anyway"))
+        assert await services.querylog.flush() is True  # into the in-memory log
+        [line] = [r.getMessage() for r in caplog.records]
+        assert "database or disk is full" in line and "in memory" in line
+        assert await services.channel_settings(1, 2) == services.channel_defaults()
+    finally:
+        await runner.close_services(services)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 import pytest
@@ -115,3 +119,101 @@ async def test_admin_attempts_are_logged_refused_ones_too(conn: aiosqlite.Connec
     assert len(await admin_attempts(conn, days=None, now=NOW)) == 3
     with pytest.raises(QueryError):
         await admin_attempts(conn, limit=0)
+
+
+# -- everything in memory once loaded ---------------------------------------------------------
+
+
+async def _stored(conn: aiosqlite.Connection, guild: str, channel: str, enabled: int) -> None:
+    await conn.execute(
+        "INSERT INTO channel_settings (guild_id, channel_id, enabled, updated_at) "
+        "VALUES (?, ?, ?, '2024-01-01T00:00:00.000Z')", (guild, channel, enabled))
+
+
+async def test_once_loaded_nothing_is_read_from_the_database(tmp_path: Path) -> None:
+    conn = await open_database(tmp_path / "loaded.sqlite3")
+    await _stored(conn, "1", "2", 0)
+    await _stored(conn, "1", "3", 1)
+    store = ChannelStore(conn)
+    assert store.cached(1, 2, DEFAULTS) is None and not store.loaded()  # not known yet
+    await store.load()
+    await conn.close()  # from here on, any read would fail
+    assert store.loaded()
+    assert store.cached(1, 2, DEFAULTS) == ChannelSettings(False, False, False, True)
+    assert store.cached(1, 99, DEFAULTS) == DEFAULTS  # a new channel: no override stored
+    assert await store.get(1, 2, DEFAULTS) == ChannelSettings(False, False, False, True)
+    assert await store.get(5, 6, DEFAULTS) == DEFAULTS
+    assert [c for c, _ in await store.list(1, DEFAULTS)] == ["2", "3"]
+    assert await store.list(7, DEFAULTS) == []
+
+
+async def test_writes_update_the_loaded_cache_once_committed(
+    conn: aiosqlite.Connection, tmp_path: Path
+) -> None:
+    store = ChannelStore(conn)
+    await store.load()
+    await store.set(1, 2, updated_by="a", enabled=False)
+    assert store.cached(1, 2, DEFAULTS) == dataclasses.replace(DEFAULTS, enabled=False)
+    await store.set(1, 2, updated_by="a", ephemeral=True)  # the other field is kept
+    assert store.cached(1, 2, DEFAULTS) == dataclasses.replace(DEFAULTS, enabled=False,
+                                                               ephemeral=True)
+    assert await store.list(1, DEFAULTS) == [("2", store.cached(1, 2, DEFAULTS))]
+    assert await store.reset(1, 2) is True
+    assert store.cached(1, 2, DEFAULTS) == DEFAULTS
+    assert await store.list(1, DEFAULTS) == []
+
+    # A write that fails (the database is locked) changes nothing, in memory either.
+    await store.set(1, 4, updated_by="a", enabled=False)
+    other = await aiosqlite.connect(tmp_path / "channels.sqlite3", isolation_level=None)
+    await conn.execute("PRAGMA busy_timeout = 0")
+    store.write_patience = 0.0  # SQLite's own error at once (an admin's write would wait)
+    await other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            await store.set(1, 4, updated_by="a", enabled=True)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            await store.reset(1, 4)
+    finally:
+        await other.execute("ROLLBACK")
+        await other.close()
+    assert store.cached(1, 4, DEFAULTS) == dataclasses.replace(DEFAULTS, enabled=False)
+
+
+async def test_a_new_load_sees_changes_made_elsewhere(
+    conn: aiosqlite.Connection,
+) -> None:
+    store = ChannelStore(conn)
+    await _stored(conn, "1", "2", 0)
+    await store.load()
+    await conn.execute("DELETE FROM channel_settings")  # behind the store's back
+    await _stored(conn, "1", "3", 0)
+    assert store.cached(1, 2, DEFAULTS) is not None
+    assert (store.cached(1, 2, DEFAULTS) or DEFAULTS).enabled is False
+    store.clear_cache()
+    assert not store.loaded() and store.cached(1, 2, DEFAULTS) is None
+    await store.load()
+    assert store.cached(1, 2, DEFAULTS) == DEFAULTS
+    assert (store.cached(1, 3, DEFAULTS) or DEFAULTS).enabled is False
+
+
+async def test_a_write_during_a_load_is_not_undone_by_it(
+    conn: aiosqlite.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = ChannelStore(conn)
+    await _stored(conn, "1", "2", 1)
+    real = conn.execute_fetchall
+    read, proceed = asyncio.Event(), asyncio.Event()
+
+    async def slow(sql: str, *args: Any) -> Any:
+        rows = await real(sql, *args)  # the old row, read before the write below
+        read.set()
+        await proceed.wait()
+        return rows
+
+    monkeypatch.setattr(conn, "execute_fetchall", slow)
+    loading = asyncio.create_task(store.load())
+    await read.wait()
+    await store.set(1, 2, updated_by="a", enabled=False)
+    proceed.set()
+    await loading
+    assert (store.cached(1, 2, DEFAULTS) or DEFAULTS).enabled is False

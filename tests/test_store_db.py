@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import re
 import sqlite3
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import aiosqlite
 import pytest
 
+from bot.store import db as db_module
 from bot.store.db import (
+    DEFAULT_BUSY_TIMEOUT_MS,
+    MEMORY_FALLBACK_MAX_BYTES,
+    DatabaseBusy,
     Migration,
     MigrationError,
     apply_migrations,
@@ -19,7 +27,9 @@ from bot.store.db import (
     load_migrations,
     load_salt,
     open_database,
+    open_querylog,
     parse_ts,
+    quick_check,
     split_statements,
 )
 
@@ -160,3 +170,266 @@ def test_hash_user_is_salted_and_short() -> None:
     assert hash_user("salt", 42) == hash_user("salt", "42")
     assert hash_user("salt", 42) != hash_user("other", 42)
     assert len(hash_user("salt", 42)) == 16
+
+
+# -- locks: short busy timeout, patience where a caller can wait -------------------------------
+
+
+@pytest.fixture
+async def locker(tmp_path: Path) -> AsyncIterator[Locker]:
+    lock = Locker(tmp_path / "locked.sqlite3")
+    conn = await open_database(lock.path)  # created and migrated, then left to the locker
+    await conn.close()
+    yield lock
+    await lock.release()
+
+
+class Locker:
+    """Another connection holding ``BEGIN EXCLUSIVE`` on ``path`` (as another process would)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: aiosqlite.Connection | None = None
+
+    async def hold(self) -> None:
+        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+        await self._conn.execute("BEGIN EXCLUSIVE")
+
+    async def release(self) -> None:
+        if self._conn is not None:
+            await self._conn.execute("ROLLBACK")
+            await self._conn.close()
+            self._conn = None
+
+
+class BeginSpy:
+    """Wraps ``db._shielded_begin``: counts attempts, sets ``failed`` once one was refused."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.real = db_module._shielded_begin
+        self.attempts = 0
+        self.failed = asyncio.Event()
+        self.submitted = asyncio.Event()
+        monkeypatch.setattr(db_module, "_shielded_begin", self)
+
+    async def __call__(self, conn: aiosqlite.Connection) -> None:
+        self.attempts += 1
+        self.submitted.set()
+        try:
+            await self.real(conn)
+        except sqlite3.OperationalError:
+            self.failed.set()
+            raise
+
+
+async def _insert(conn: aiosqlite.Connection, key: str, *, patience: float = 0.0) -> None:
+    async with atomic(conn, patience=patience):
+        await conn.execute("INSERT INTO meta (key, value) VALUES (?, 'v')", (key,))
+
+
+async def test_default_busy_timeout_is_short(locker: Locker) -> None:
+    conn = await open_database(locker.path)
+    try:
+        row = await (await conn.execute("PRAGMA busy_timeout")).fetchone()
+        assert row is not None
+        assert row[0] == DEFAULT_BUSY_TIMEOUT_MS <= 1000  # well under Discord's 3 s
+    finally:
+        await conn.close()
+
+
+async def test_a_migrated_database_opens_while_another_process_holds_the_lock(
+    locker: Locker,
+) -> None:
+    await locker.hold()
+    conn = await open_database(locker.path, busy_timeout_ms=0)  # writes nothing
+    try:
+        assert await _migration_ids(conn) == [m.id for m in load_migrations()]
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            await _insert(conn, "a")  # no patience: SQLite's own error, at once
+    finally:
+        await conn.close()
+
+
+async def test_patience_waits_out_a_lock(locker: Locker, monkeypatch: pytest.MonkeyPatch) -> None:
+    conn = await open_database(locker.path, busy_timeout_ms=0)
+    spy = BeginSpy(monkeypatch)
+    await locker.hold()
+    try:
+        writing = asyncio.create_task(_insert(conn, "waited", patience=30))
+        await spy.failed.wait()  # refused at least once while the lock is held
+        assert not writing.done()
+        await locker.release()
+        await writing
+        assert spy.attempts >= 2
+        rows = await conn.execute_fetchall("SELECT key FROM meta WHERE key = 'waited'")
+        assert len(list(rows)) == 1
+    finally:
+        await conn.close()
+
+
+async def test_patience_runs_out_with_a_clear_error(locker: Locker) -> None:
+    conn = await open_database(locker.path, busy_timeout_ms=0)
+    await locker.hold()
+    try:
+        with pytest.raises(DatabaseBusy, match="locked by another program"):
+            await _insert(conn, "late", patience=0.2)
+        assert not conn.in_transaction
+    finally:
+        await conn.close()
+
+
+async def test_cancelled_begin_leaves_no_transaction_open(
+    locker: Locker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conn = await open_database(locker.path, busy_timeout_ms=2000)
+    spy = BeginSpy(monkeypatch)
+    await locker.hold()
+    try:
+        writing = asyncio.create_task(_insert(conn, "cancelled"))
+        await spy.submitted.wait()
+        for _ in range(3):  # loop steps (not a timed wait): the begin task queues its statement
+            await asyncio.sleep(0)
+        writing.cancel()  # BEGIN IMMEDIATE is waiting in the connection's thread
+        await locker.release()  # ...so it now succeeds, after its caller was cancelled
+        with pytest.raises(asyncio.CancelledError):
+            await writing
+        assert not conn.in_transaction
+        await _insert(conn, "after")  # the connection and its lock are usable
+        keys = {r[0] for r in await conn.execute_fetchall("SELECT key FROM meta")}
+        assert "after" in keys and "cancelled" not in keys
+    finally:
+        await conn.close()
+
+
+# -- start-up never depends on the query log's file -------------------------------------------
+
+
+async def _real_log(path: Path, rows: int = 2000) -> bytes:
+    """A query log with ``rows`` rows, checkpointed into one file; its bytes."""
+    conn = await open_database(path)
+    async with atomic(conn):
+        await conn.executemany(
+            "INSERT INTO queries (ts, command, query, filters, result_count, found, top_hits, "
+            "request_id) VALUES ('2024-01-01T00:00:00.000Z', 'search', ?, '{}', 0, 0, '[]', ?)",
+            [(f"query {n} " * 20, f"r{n}") for n in range(rows)],
+        )
+    await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    await conn.close()
+    return path.read_bytes()
+
+
+def _garbage(path: Path, good: bytes) -> None:
+    path.write_bytes(bytes(range(256)) * 64)
+
+
+def _truncated(path: Path, good: bytes) -> None:
+    path.write_bytes(good[: len(good) // 2])
+
+
+def _bad_header(path: Path, good: bytes) -> None:
+    path.write_bytes(b"Not SQLite at al" + good[16:])
+
+
+def _bad_page(path: Path, good: bytes) -> None:
+    """A data page in the middle overwritten: the file opens; only the check sees it."""
+    middle = (len(good) // 2) // 4096 * 4096
+    path.write_bytes(good[:middle] + b"\xff" * 4096 + good[middle + 4096:])
+
+
+@pytest.mark.parametrize("damage", [_garbage, _truncated, _bad_header, _bad_page],
+                         ids=["garbage", "truncated", "bad-header", "bad-page"])
+async def test_a_corrupt_query_log_is_moved_aside_and_replaced(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: Callable[[Path, bytes], None],
+) -> None:
+    path = tmp_path / "querylog.sqlite3"
+    good = await _real_log(path)
+    damage(path, good)
+    damaged = path.read_bytes()
+    with caplog.at_level(logging.INFO, logger="bot.store.db"):
+        conn = await open_querylog(path)
+    try:
+        [aside] = list(tmp_path.glob("querylog.sqlite3.corrupt-*"))
+        assert re.fullmatch(r"querylog\.sqlite3\.corrupt-\d{8}T\d{6}Z", aside.name)
+        assert aside.read_bytes() == damaged  # kept as it was, for whoever wants to look
+        said = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(said) == 1, [r.getMessage() for r in said]
+        assert "is corrupt" in said[0].getMessage() and aside.name in said[0].getMessage()
+        assert await _migration_ids(conn) == [m.id for m in load_migrations()]
+        await _insert(conn, "fresh")
+        assert path.is_file()
+    finally:
+        await conn.close()
+
+
+async def _memory_fallback_works(conn: aiosqlite.Connection) -> None:
+    assert await _migration_ids(conn) == [m.id for m in load_migrations()]
+    await _insert(conn, "in memory")
+    rows = list(await conn.execute_fetchall("PRAGMA database_list"))
+    assert rows[0][2] == ""  # the main database has no file
+    page_size = next(iter(await conn.execute_fetchall("PRAGMA page_size")))[0]
+    limit = next(iter(await conn.execute_fetchall("PRAGMA max_page_count")))[0]
+    assert limit * page_size <= MEMORY_FALLBACK_MAX_BYTES
+
+
+async def test_a_directory_gives_a_bounded_database_in_memory(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "querylog.sqlite3"
+    path.mkdir()
+    with caplog.at_level(logging.WARNING, logger="bot.store.db"):
+        conn = await open_querylog(path)
+    try:
+        [line] = [r.getMessage() for r in caplog.records]
+        assert "cannot be used" in line and "in memory" in line
+        await _memory_fallback_works(conn)
+        assert path.is_dir() and not list(path.iterdir())  # left alone
+    finally:
+        await conn.close()
+
+
+async def test_unusable_paths_give_a_database_in_memory(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    newer = tmp_path / "newer.sqlite3"
+    conn = await open_database(newer)
+    await conn.execute("INSERT INTO migrations (id, name, applied_at) VALUES (9999, 'x', 'y')")
+    await conn.close()
+    before = newer.read_bytes()
+    for path in (blocker / "querylog.sqlite3", newer):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="bot.store.db"):
+            conn = await open_querylog(path)
+        try:
+            assert len(caplog.records) == 1 and "in memory" in caplog.records[0].getMessage()
+            await _memory_fallback_works(conn)
+        finally:
+            await conn.close()
+    assert newer.read_bytes() == before  # a newer bot's database is not touched
+    assert not list(tmp_path.glob("*.corrupt-*"))
+
+
+async def test_a_sound_query_log_opens_quietly(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "querylog.sqlite3"
+    await _real_log(path, rows=10)
+    with caplog.at_level(logging.WARNING, logger="bot.store.db"):
+        conn = await open_querylog(path)
+    try:
+        assert not caplog.records
+        rows = list(await conn.execute_fetchall("SELECT count(*) FROM queries"))
+        assert rows[0][0] == 10
+    finally:
+        await conn.close()
+
+
+async def test_quick_check_gives_up_within_its_budget(tmp_path: Path) -> None:
+    conn = await open_database(tmp_path / "big.sqlite3")
+    try:
+        assert await quick_check(conn, budget=5.0) == "ok"
+        assert await quick_check(conn, budget=0.0) in (None, "ok")  # interrupted, or done
+        await _insert(conn, "still usable")
+    finally:
+        await conn.close()

@@ -15,6 +15,7 @@ from typing import Any
 import aiosqlite
 import pytest
 
+from bot.store import db as db_module
 from bot.store.channels import log_admin_attempt
 from bot.store.db import load_salt, open_database
 from bot.store.querylog import QueryLog, QueryRecord
@@ -476,3 +477,128 @@ async def test_run_daily_prune_prunes_at_start(
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+# -- a database that takes no writes: memory bounded, clicks and answers never wait -----------
+
+
+async def test_a_full_disk_keeps_a_bounded_buffer_and_counts_what_it_drops(
+    conn: aiosqlite.Connection, db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    log = make_log(conn, max_pending=10)
+    log.retry_delays = (0.0,)
+    await log.start()
+    pages = next(iter(await conn.execute_fetchall("PRAGMA page_count")))[0]
+    await conn.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full: no page more
+    big = "x" * 5000  # a row needs pages of its own
+    with caplog.at_level(logging.WARNING, logger="bot.store.querylog"):
+        for n in range(4):
+            log.record(rec(n, query=big))
+        assert await log.flush() is False
+        assert "database or disk is full" in caplog.text
+        for n in range(4, 25):
+            log.record(rec(n, query=big))  # never raises, never waits
+        assert log.pending() == 10
+        assert log.stats.dropped == 15
+        dropping = [r for r in caplog.records if "dropping new rows" in r.getMessage()]
+        assert len(dropping) == 1  # one line when dropping starts, not one per row
+        assert await count_rows(db_path) == 0
+        await conn.execute("PRAGMA max_page_count = 1073741823")  # space again
+        assert await log.flush() is True
+    assert await count_rows(db_path) == 10
+    assert [r.getMessage() for r in caplog.records if "writing again" in r.getMessage()] == [
+        "query log: writing again; 15 rows were dropped while it could not (15 in all)"]
+    kept = await conn.execute_fetchall("SELECT request_id FROM queries ORDER BY id")
+    assert [r[0] for r in kept] == [f"req-{n}" for n in range(10)]  # the first ten, in order
+    log.record(rec(99))
+    await log.close()
+    assert log.stats.dropped == 15 and await count_rows(db_path) == 11
+
+
+async def test_max_pending_must_be_positive(conn: aiosqlite.Connection) -> None:
+    with pytest.raises(ValueError, match="max_pending"):
+        make_log(conn, max_pending=0)
+
+
+@pytest.fixture
+async def locked(db_path: Path) -> AsyncIterator[aiosqlite.Connection]:
+    """Another connection holding ``BEGIN EXCLUSIVE`` on the log (until it rolls back)."""
+    other = await aiosqlite.connect(db_path, isolation_level=None)
+    yield other
+    if other.in_transaction:
+        await other.execute("ROLLBACK")
+    await other.close()
+
+
+async def test_feedback_clicks_never_wait_on_a_locked_database(
+    db_path: Path, locked: aiosqlite.Connection
+) -> None:
+    conn = await open_database(db_path, busy_timeout_ms=200)
+    log = make_log(conn)
+    log.feedback_wait = 0.05
+    await log.start()
+    log.record(rec(1))
+    assert await log.flush() is True
+    await locked.execute("BEGIN EXCLUSIVE")
+    assert await log.record_feedback("req-1", -1) is True  # answered while still locked
+    log.record(rec(2))
+    assert await log.record_feedback("req-2", 1) is True  # pending row: in memory
+    await locked.execute("ROLLBACK")
+    assert await log.flush() is True
+    assert (await row_of(conn, "req-1"))["feedback"] == -1
+    assert (await row_of(conn, "req-2"))["feedback"] == 1
+    await log.close()
+    await conn.close()
+
+
+async def test_the_newest_click_wins_over_a_late_update(log: QueryLog, conn: aiosqlite.Connection,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    log.record(rec(1))
+    await log.flush()
+    real = log._update_feedback
+    started, proceed = asyncio.Event(), asyncio.Event()
+
+    async def slow(request_id: str, value: int, at: str) -> bool:
+        started.set()
+        await proceed.wait()
+        return await real(request_id, value, at)
+
+    monkeypatch.setattr(log, "_update_feedback", slow)
+    log.feedback_wait = 0.0
+    assert await log.record_feedback("req-1", 1) is True  # its update is still running
+    await started.wait()
+    assert await log.record_feedback("req-1", -1) is True  # changed one's mind meanwhile
+    proceed.set()
+    await log.close()
+    assert (await row_of(conn, "req-1"))["feedback"] == -1
+
+
+async def test_forget_waits_out_a_locked_database(
+    db_path: Path, locked: aiosqlite.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conn = await open_database(db_path, busy_timeout_ms=0)
+    log = make_log(conn)
+    await log.start()
+    for n in range(4):
+        log.record(rec(n, user_id=42))
+    assert await log.flush() is True
+    real_begin = db_module._shielded_begin
+    refused = asyncio.Event()
+
+    async def begin(c: aiosqlite.Connection) -> None:
+        try:
+            await real_begin(c)
+        except sqlite3.OperationalError:
+            refused.set()
+            raise
+
+    monkeypatch.setattr(db_module, "_shielded_begin", begin)
+    await locked.execute("BEGIN EXCLUSIVE")
+    forgetting = asyncio.create_task(log.forget_user(log.user_key(42)))
+    await refused.wait()  # the delete found the database locked...
+    assert not forgetting.done()  # ...and waits, instead of failing the admin's command
+    await locked.execute("ROLLBACK")
+    assert await forgetting == 4
+    assert await count_rows(db_path) == 0
+    await log.close()
+    await conn.close()

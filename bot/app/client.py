@@ -9,9 +9,14 @@ it; with Discord's own base discord.py's default gateway is kept. discord.py 2.7
 does not ask ``/gateway/bot`` itself: it connects to ``DiscordWebSocket.DEFAULT_GATEWAY`` (and
 falls back to it when a session is invalidated), so that class attribute is what is set.
 
-``setup_hook`` loads the extensions, registers the feedback buttons, and syncs the slash
-commands (to ``discord.guild_ids`` instantly, else globally) unless their payload hash equals
-the last synced one, kept in the database's ``meta`` table.
+``setup_hook`` starts reading the channel settings into memory, loads the extensions,
+registers the feedback buttons, and syncs the slash commands (to ``discord.guild_ids``
+instantly, else globally) unless their payload hash equals the last synced one, kept in the
+database's ``meta`` table (a database that cannot be read or written only means a sync).
+
+Nothing before a command's initial response waits on the database: :meth:`ArchiveBot.gate`
+and :meth:`ArchiveCog.defer` read the channel settings from memory
+(:meth:`~bot.app.services.Services.channel_settings`).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import hashlib
 import json
 import logging
 import pkgutil
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +39,7 @@ from bot.app.errors import ChannelDisabled, on_app_command_error
 from bot.app.services import Request, Services
 from bot.app.views import FeedbackButton
 from bot.config import DiscordSettings
+from bot.store.channels import ChannelSettings
 from bot.store.db import atomic
 
 log = logging.getLogger(__name__)
@@ -40,6 +47,7 @@ log = logging.getLogger(__name__)
 DISCORD_API_BASE = "https://discord.com/api/v10"
 SYNC_HASH_KEY = "command_sync_hash"
 HEARTBEAT_SECONDS = 30.0
+SETTINGS_EXTRA = "channel_settings"  # interaction.extras key: what the gate read
 
 
 def configure_endpoints(settings: DiscordSettings) -> None:
@@ -87,6 +95,7 @@ class ArchiveBot(commands.Bot):
     # -- start-up --------------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
+        self.services.load_channels_soon()
         self.add_dynamic_items(FeedbackButton)
         for name in self.extension_list:
             await self.load_extension(name)
@@ -150,20 +159,27 @@ class ArchiveBot(commands.Bot):
         db = self.services.db
         if db is None:
             return None
-        cursor = await db.execute("SELECT value FROM meta WHERE key = ?", (SYNC_HASH_KEY,))
-        row = await cursor.fetchone()
+        try:
+            cursor = await db.execute("SELECT value FROM meta WHERE key = ?", (SYNC_HASH_KEY,))
+            row = await cursor.fetchone()
+        except (sqlite3.Error, ValueError) as exc:
+            log.warning("cannot read the last command sync (%s); syncing", exc)
+            return None
         return None if row is None else str(row[0])
 
     async def _store_hash(self, digest: str) -> None:
         db = self.services.db
         if db is None:
             return
-        async with atomic(db):
-            await db.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (SYNC_HASH_KEY, digest),
-            )
+        try:
+            async with atomic(db):
+                await db.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (SYNC_HASH_KEY, digest),
+                )
+        except (sqlite3.Error, ValueError) as exc:
+            log.warning("cannot store the command sync (%s); the next start syncs again", exc)
 
     # -- running ---------------------------------------------------------------------------
 
@@ -182,6 +198,7 @@ class ArchiveBot(commands.Bot):
         """The checks every user command passes: channel enabled, then the user's cooldown."""
         services = self.services
         settings = await services.channel_settings(interaction.guild_id, interaction.channel_id)
+        interaction.extras[SETTINGS_EXTRA] = settings
         if not settings.enabled:
             raise ChannelDisabled(await self.where_enabled(interaction.guild_id))
         hit = services.cooldowns.hit(interaction.user.id)
@@ -190,8 +207,8 @@ class ArchiveBot(commands.Bot):
 
     async def where_enabled(self, guild_id: int | None) -> str:
         text = "The archive bot is turned off in this channel."
-        if guild_id is None:
-            return text
+        if guild_id is None or not await self.services.channels_ready():
+            return text  # (the list is only ever read from memory)
         rows = await self.services.channels.list(guild_id, self.services.channel_defaults())
         enabled = [cid for cid, s in rows if s.enabled]
         if enabled:
@@ -220,9 +237,11 @@ class ArchiveCog(commands.Cog):
 
     async def defer(self, interaction: discord.Interaction[Any]) -> bool:
         """Defer (thinking) before CPU work, ephemeral per the channel; returns that flag."""
-        settings = await self.services.channel_settings(
-            interaction.guild_id, interaction.channel_id
-        )
+        settings = interaction.extras.get(SETTINGS_EXTRA)
+        if not isinstance(settings, ChannelSettings):
+            settings = await self.services.channel_settings(
+                interaction.guild_id, interaction.channel_id
+            )
         interaction.extras["ephemeral"] = settings.ephemeral
         await interaction.response.defer(ephemeral=settings.ephemeral, thinking=True)
         return settings.ephemeral

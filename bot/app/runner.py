@@ -33,7 +33,7 @@ from bot.config import Settings
 from bot.core.errors import ConfigError
 from bot.core.service import ArchiveService
 from bot.store.channels import ChannelStore
-from bot.store.db import open_database
+from bot.store.db import open_querylog
 from bot.store.querylog import QueryLog
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ async def open_services(settings: Settings) -> Services:
             executor, functools.partial(ArchiveService.open, settings, isolate=True)
         )
         log.info("%s", report.summary())
-        db = await open_database(settings.querylog.path)
+        db = await open_querylog(settings.querylog.path)  # never fails for the file's sake
     except BaseException:
         executor.shutdown(wait=False, cancel_futures=True)
         raise

@@ -8,6 +8,11 @@ thread pool, so the event loop keeps heartbeating and serving other users meanwh
 :class:`Request` times one command and writes its query-log row exactly once; while its
 handler runs it is the *current* request (:func:`current_request`), whose user owns the CPU
 work the handler starts.
+
+Nothing on the way to a reply waits on the database: the query log is written in the
+background, and channel settings are read into memory once (:meth:`Services.load_channels_soon`,
+at start-up); until that read has succeeded a command waits at most
+:data:`CHANNEL_READ_SECONDS` for it, then goes on with the configured defaults.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import gc
 import logging
 import os
 import secrets
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -44,6 +50,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 TOP_HITS = 5  # (doc_id, paragraph) pairs kept per query-log row
+CHANNEL_READ_SECONDS = 0.5  # the most a reply waits for the channel settings to be read
 
 
 def new_error_id() -> str:
@@ -132,7 +139,10 @@ class Services:
     scheduler: FairScheduler = field(init=False)
     # Set when the bot shuts down: work in progress stops at its budget's next check.
     stopping: threading.Event = field(default_factory=threading.Event, init=False)
+    channel_read_seconds: float = field(default=CHANNEL_READ_SECONDS, init=False)
     _warming: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+    _channel_load: asyncio.Task[bool] | None = field(default=None, init=False, repr=False)
+    _channels_unread: bool = field(default=False, init=False, repr=False)  # said so in the log
 
     def __post_init__(self) -> None:
         d = self.settings.discord
@@ -182,14 +192,59 @@ class Services:
             threads=d.reply_in_threads,
         )
 
+    def load_channels_soon(self) -> asyncio.Task[bool]:
+        """Read every channel's settings into memory in the background (one read at a time;
+        a failed read is started again by the next call). The task says whether it worked."""
+        task = self._channel_load
+        if task is None or (task.done() and (task.cancelled() or not task.result())):
+            task = asyncio.get_running_loop().create_task(
+                self._load_channels(), name="channel-settings-load")
+            self._channel_load = task
+        return task
+
+    async def _load_channels(self) -> bool:
+        try:
+            await self.channels.load()
+        except (sqlite3.Error, ValueError) as exc:  # ValueError: the connection is closed
+            if not self._channels_unread:
+                log.warning("channel settings cannot be read (%s): the configured defaults "
+                            "apply until they can", exc)
+                self._channels_unread = True
+            return False
+        if self._channels_unread:
+            log.info("channel settings read: stored overrides apply again")
+            self._channels_unread = False
+        return True
+
     async def channel_settings(
         self, guild_id: int | None, channel_id: int | None
     ) -> ChannelSettings:
-        """The channel's stored overrides over the configured defaults (DMs: defaults)."""
+        """The channel's stored overrides over the configured defaults (DMs: defaults).
+
+        From memory; before the settings were read, waits at most ``channel_read_seconds``
+        for that read, then answers with the configured defaults (never waits on a locked or
+        failing database)."""
         defaults = self.channel_defaults()
         if guild_id is None or channel_id is None:
             return defaults
-        return await self.channels.get(guild_id, channel_id, defaults)
+        known = self.channels.cached(guild_id, channel_id, defaults)
+        if known is None and await self.channels_ready():
+            known = self.channels.cached(guild_id, channel_id, defaults)
+        return defaults if known is None else known
+
+    async def channels_ready(self) -> bool:
+        """Whether every channel's settings are in memory, waiting at most
+        ``channel_read_seconds`` for them to be read (said once in the log when not)."""
+        if self.channels.loaded():
+            return True
+        await asyncio.wait({self.load_channels_soon()}, timeout=self.channel_read_seconds)
+        if self.channels.loaded():
+            return True
+        if not self._channels_unread:
+            log.warning("channel settings not read within %.1f s: the configured defaults "
+                        "apply until they are", self.channel_read_seconds)
+            self._channels_unread = True
+        return False
 
     def begin(
         self,

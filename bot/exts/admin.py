@@ -266,6 +266,7 @@ class AdminCog(commands.GroupCog, group_name=GROUP,
             if guild_id is None or target is None:
                 raise app_commands.NoPrivateMessage()
             changes = {k: v for k, v in fields.items() if v is not None}
+            await self.defer(interaction)  # the write waits on the database: reply first
             if changes:
                 await self.services.channels.set(
                     guild_id, target, updated_by=self.services.querylog.user_key(
@@ -273,7 +274,8 @@ class AdminCog(commands.GroupCog, group_name=GROUP,
             now = await self.services.channel_settings(guild_id, target)
             request.set_hits([], count=len(changes), found=True)
             head = what if changes else "No change (give mentions, ephemeral or threads)."
-            await self.reply(interaction, f"{head}\n{admin_render.channel_line(target, now)}")
+            await self.edit_text(interaction,
+                                 f"{head}\n{admin_render.channel_line(target, now)}")
 
     @channel.command(name="enable", description="Let the bot answer in a channel")
     @app_commands.describe(channel="the channel (default: this one)")

@@ -20,6 +20,7 @@ from bot.store.db import atomic, format_ts, parse_ts, utcnow
 from bot.store.views import where_clause
 
 FIELDS = ("enabled", "answer_mentions", "ephemeral", "threads")
+WRITE_PATIENCE_SECONDS = 30.0  # an admin's change (reply deferred) waits out a locked database
 
 Overrides = tuple[bool | None, bool | None, bool | None, bool | None]
 
@@ -47,21 +48,57 @@ def _overrides(row: Any) -> Overrides:
 
 
 class ChannelStore:
-    """Reads and writes ``channel_settings``; reads are cached until the next :meth:`set`.
+    """Reads and writes ``channel_settings``; reads are cached, the store's writes update the
+    cache once committed.
 
-    The cache belongs to this object: changes made by another process (the CLI) show up
-    after :meth:`clear_cache` or a restart.
+    :meth:`load` reads the whole (small) table into the cache; from then on :meth:`cached`
+    and :meth:`list` answer from memory, so a locked or slow database never delays a reply.
+    The cache belongs to this object: changes made by another process show up after
+    :meth:`clear_cache` (and a new :meth:`load`) or a restart.
     """
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._cache: dict[tuple[str, str], Overrides | None] = {}
+        self._complete = False  # the cache holds every stored row (see load())
+        self._written: set[tuple[str, str]] = set()  # written by set/reset since load() began
+        self.write_patience = WRITE_PATIENCE_SECONDS
+
+    def loaded(self) -> bool:
+        """Whether :meth:`load` has run (since the last :meth:`clear_cache`)."""
+        return self._complete
+
+    async def load(self) -> None:
+        """Read every channel's overrides into the cache (what the store wrote meanwhile is
+        kept: it is newer)."""
+        self._written.clear()
+        rows = await self._conn.execute_fetchall(
+            f"SELECT guild_id, channel_id, {', '.join(FIELDS)} FROM channel_settings"
+        )
+        loaded = {(str(row[0]), str(row[1])): _overrides(row) for row in rows}
+        for key in [k for k, v in self._cache.items() if v is not None]:
+            if key not in loaded and key not in self._written:
+                del self._cache[key]  # removed behind the store's back
+        for key, overrides in loaded.items():
+            if key not in self._written:
+                self._cache[key] = overrides
+        self._complete = True
+
+    def cached(
+        self, guild_id: int | str, channel_id: int | str, defaults: ChannelSettings
+    ) -> ChannelSettings | None:
+        """The channel's settings from memory alone; None when they are not known there."""
+        key = (str(guild_id), str(channel_id))
+        if key in self._cache:
+            stored = self._cache[key]
+            return defaults if stored is None else _merge(stored, defaults)
+        return defaults if self._complete else None
 
     async def get(
         self, guild_id: int | str, channel_id: int | str, defaults: ChannelSettings
     ) -> ChannelSettings:
         key = (str(guild_id), str(channel_id))
-        if key not in self._cache:
+        if key not in self._cache and not self._complete:
             cursor = await self._conn.execute(
                 f"SELECT {', '.join(FIELDS)} FROM channel_settings "
                 "WHERE guild_id = ? AND channel_id = ?",
@@ -69,7 +106,7 @@ class ChannelStore:
             )
             row = await cursor.fetchone()
             self._cache[key] = None if row is None else _overrides(row)
-        stored = self._cache[key]
+        stored = self._cache.get(key)
         return defaults if stored is None else _merge(stored, defaults)
 
     async def set(
@@ -99,28 +136,38 @@ class ChannelStore:
             + ", updated_at = excluded.updated_at, updated_by = excluded.updated_by"
         )
         by = None if updated_by is None else str(updated_by)
-        try:
-            async with atomic(self._conn):
-                await self._conn.execute(sql, [*key, *values, format_ts(utcnow()), by])
-        finally:
-            self._cache.pop(key, None)
+        async with atomic(self._conn, patience=self.write_patience):
+            await self._conn.execute(sql, [*key, *values, format_ts(utcnow()), by])
+            cursor = await self._conn.execute(
+                f"SELECT {', '.join(FIELDS)} FROM channel_settings "
+                "WHERE guild_id = ? AND channel_id = ?",
+                key,
+            )
+            row = await cursor.fetchone()
+        self._cache[key] = None if row is None else _overrides(row)  # committed: now true
+        self._written.add(key)
 
     async def reset(self, guild_id: int | str, channel_id: int | str) -> bool:
         """Drop every override of a channel; False if it had none."""
         key = (str(guild_id), str(channel_id))
-        try:
-            async with atomic(self._conn):
-                cursor = await self._conn.execute(
-                    "DELETE FROM channel_settings WHERE guild_id = ? AND channel_id = ?", key
-                )
-                return cursor.rowcount > 0
-        finally:
-            self._cache.pop(key, None)
+        async with atomic(self._conn, patience=self.write_patience):
+            cursor = await self._conn.execute(
+                "DELETE FROM channel_settings WHERE guild_id = ? AND channel_id = ?", key
+            )
+        self._cache[key] = None
+        self._written.add(key)
+        return cursor.rowcount > 0
 
     async def list(
         self, guild_id: int | str, defaults: ChannelSettings = DEFAULT_CHANNEL_SETTINGS
     ) -> builtins.list[tuple[str, ChannelSettings]]:
-        """Channels of a guild with stored overrides, merged over ``defaults``, by id."""
+        """Channels of a guild with stored overrides, merged over ``defaults``, by id (from
+        memory once :meth:`load` has run)."""
+        if self._complete:
+            guild = str(guild_id)
+            return [(channel, _merge(stored, defaults))
+                    for (g, channel), stored in sorted(self._cache.items())
+                    if g == guild and stored is not None]
         rows = await self._conn.execute_fetchall(
             f"SELECT channel_id, {', '.join(FIELDS)} FROM channel_settings "
             "WHERE guild_id = ? ORDER BY channel_id",
@@ -130,6 +177,7 @@ class ChannelStore:
 
     def clear_cache(self) -> None:
         self._cache.clear()
+        self._complete = False
 
 
 # -- admin audit ----------------------------------------------------------------------------

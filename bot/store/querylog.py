@@ -4,8 +4,13 @@
 values and puts it on an unbounded :class:`asyncio.Queue`. One writer task drains the queue
 in batches (up to ``batch_size`` rows, or whatever arrived within ``flush_interval``) and
 writes each batch with one ``executemany`` in one transaction. A failed write is retried with
-a short backoff; if it still fails the rows stay queued for the next flush (nothing is ever
-dropped) and the failure is logged. :meth:`QueryLog.close` writes everything still pending.
+a short backoff; if it still fails the rows stay queued for the next flush and the failure is
+logged. :meth:`QueryLog.close` writes everything still pending.
+
+While the database takes no writes (locked, full disk), rows wait in memory up to
+``max_pending``; beyond that new rows are dropped, counted in ``stats.dropped``, with one log
+line when dropping starts and one when writes succeed again. Feedback clicks never wait on the
+database either (see :meth:`QueryLog.record_feedback`).
 
 Inserts are ``INSERT OR IGNORE`` on the unique ``request_id``, so writing a batch twice (a
 commit whose outcome was unknown) cannot duplicate rows.
@@ -30,6 +35,9 @@ from bot.store.db import atomic, format_ts, hash_user, load_salt, utcnow
 logger = logging.getLogger(__name__)
 
 DAY_SECONDS = 24 * 60 * 60.0
+DEFAULT_MAX_PENDING = 50_000  # rows kept in memory while the database takes no writes
+FEEDBACK_WAIT_SECONDS = 1.0  # a click waits this long for its update (then it runs on)
+FORGET_PATIENCE_SECONDS = 120.0  # a forget (its reply deferred) waits out a locked database
 T = TypeVar("T")
 
 _INSERT = (
@@ -72,6 +80,7 @@ class QueryLogStats:
     batches: int = 0  # successful write transactions
     retries: int = 0
     failures: int = 0  # batches still failing after every retry (rows kept)
+    dropped: int = 0  # rows not kept: max_pending rows were already waiting
 
 
 @dataclass(eq=False)
@@ -104,9 +113,16 @@ class QueryLog:
         batch_size: int,
         flush_interval: float,
         retention_days: int,
+        max_pending: int = DEFAULT_MAX_PENDING,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        if max_pending < 1:
+            raise ValueError("max_pending must be at least 1")
+        self._max_pending = max_pending
+        self._dropping = 0  # rows dropped since writes last succeeded
+        self._tasks: set[asyncio.Task[bool]] = set()  # feedback updates in the background
+        self.feedback_wait = FEEDBACK_WAIT_SECONDS
         self._conn = conn
         self._hash_users = hash_users
         self._batch_size = batch_size
@@ -135,6 +151,9 @@ class QueryLog:
         try:
             if self._closed:
                 logger.warning("query log is closed; %s queued for a final flush", rec.request_id)
+            if len(self._unwritten) >= self._max_pending and rec.request_id not in self._unwritten:
+                self._drop()
+                return
             values = (
                 format_ts(rec.ts),
                 _opt_str(rec.guild_id),
@@ -160,6 +179,16 @@ class QueryLog:
         """Rows recorded but not yet committed."""
         return len(self._unwritten)
 
+    def _drop(self) -> None:
+        self.stats.dropped += 1
+        self._dropping += 1
+        if self._dropping == 1:
+            logger.error(
+                "query log: %d rows are waiting for the database, the most kept in memory: "
+                "dropping new rows until writes succeed again (%d dropped so far)",
+                len(self._unwritten), self.stats.dropped,
+            )
+
     def user_key(self, user_id: int | str) -> str:
         """The stored form of ``user_id``: a salted hash, or the raw id if hashing is off."""
         if not self._hash_users:
@@ -184,33 +213,56 @@ class QueryLog:
             async with self._write_lock:
                 writer.cancel()
             await asyncio.wait([writer])  # the writer's CancelledError is not ours to raise
+        if self._tasks:  # feedback updates: their values wait in _late_feedback for the flush
+            tasks = list(self._tasks)
+            async with self._write_lock:
+                for task in tasks:
+                    task.cancel()
+            await asyncio.wait(tasks)
         if not await self.flush():
             logger.error(
                 "query log closed with %d rows that could not be written", self.pending()
             )
 
     async def record_feedback(self, request_id: str, value: int) -> bool:
-        """Attach +1/-1 feedback to a query; False if no such query is known."""
+        """Attach +1/-1 feedback to a query; False if no such query is known.
+
+        It answers a button click, so it never waits long on the database: a row not yet
+        written takes the feedback in memory (or, being written right now, right after its
+        write); for a written row the update runs in the background and this waits at most
+        ``feedback_wait`` seconds for it, then says True (the update is kept and retried, and
+        the next flush writes it)."""
         if isinstance(value, bool) or value not in (1, -1):
             raise ValueError("feedback must be +1 or -1")
         at = format_ts(utcnow())
         row = self._unwritten.get(request_id)
-        if row is not None and not row.in_flight:
-            row.feedback, row.feedback_at = value, at
-            return True
-        # Possibly being written right now: wait for that write to end, then look again.
-        async with self._write_lock:
-            row = self._unwritten.get(request_id)
-            if row is not None:
+        if row is not None:
+            if row.in_flight:
+                self._late_feedback[request_id] = (value, at)  # applied after the write
+            else:
                 row.feedback, row.feedback_at = value, at
-                return True
+                self._late_feedback.pop(request_id, None)
+            return True
+        self._late_feedback[request_id] = (value, at)  # kept until written
+        task = asyncio.get_running_loop().create_task(
+            self._feedback_update(request_id, value, at), name="querylog-feedback")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        done, _ = await asyncio.wait({task}, timeout=self.feedback_wait)
+        return task.result() if done else True
+
+    async def _feedback_update(self, request_id: str, value: int, at: str) -> bool:
+        async with self._write_lock:
+            if self._late_feedback.get(request_id) != (value, at):
+                return True  # written by a flush meanwhile, or replaced by a newer click
             try:
-                return await self._retrying(
-                    "feedback", lambda: self._update_feedback(request_id, value, at)
-                )
+                known = await self._retrying(
+                    "feedback", lambda: self._update_feedback(request_id, value, at))
             except sqlite3.Error:
-                self._late_feedback[request_id] = (value, at)
-                return True
+                return True  # kept in _late_feedback for the next flush
+            if self._late_feedback.get(request_id) == (value, at):
+                del self._late_feedback[request_id]
+            return known
 
     async def prune(self, now: datetime | None = None) -> int:
         """Delete rows older than ``retention_days`` (<= 0 keeps all); return how many."""
@@ -246,7 +298,7 @@ class QueryLog:
                 if doomed(row):
                     self._unwritten.pop(row.request_id, None)
             self._buffer[:] = keep
-            async with atomic(self._conn):
+            async with atomic(self._conn, patience=FORGET_PATIENCE_SECONDS):
                 q = await self._conn.execute(
                     f"DELETE FROM queries WHERE user_key = ?{scope}", params)
                 a = await self._conn.execute(
@@ -338,6 +390,10 @@ class QueryLog:
             self._unwritten.pop(row.request_id, None)
         self.stats.batches += 1
         self.stats.written += inserted
+        if self._dropping:
+            logger.warning("query log: writing again; %d rows were dropped while it could not"
+                           " (%d in all)", self._dropping, self.stats.dropped)
+            self._dropping = 0
         return True
 
     async def _retrying(self, what: str, attempt: Callable[[], Awaitable[T]]) -> T:
@@ -378,7 +434,8 @@ class QueryLog:
             except sqlite3.Error as exc:
                 logger.error("query log: feedback for %s still not written: %s", request_id, exc)
                 return
-            del self._late_feedback[request_id]
+            if self._late_feedback.get(request_id) == (value, at):  # not replaced meanwhile
+                del self._late_feedback[request_id]
 
     # -- helpers -------------------------------------------------------------------------
 
