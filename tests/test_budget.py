@@ -3,8 +3,11 @@ a cancel event; and the answer paths (ask, summary, quote) that charge it."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +15,9 @@ from bot.core.answers.ask import ask
 from bot.core.answers.quotebook import find_quotes
 from bot.core.answers.summary import summarize
 from bot.core.budget import Budget, WorkCancelledError, WorkTooLargeError
+from bot.core.library import open_archive
 from bot.core.search import Archive
+from tests.conftest import SEEDS, settings_for
 
 QUESTION = "How many civilians were killed in ten days of air strikes?"
 
@@ -83,9 +88,23 @@ def test_summary_over_the_budget_is_refused_before_the_work(seed_archive: Archiv
     with pytest.raises(WorkTooLargeError, match="too large"):
         summarize(seed_archive, doc_id=doc.doc_id, budget=budget)
     assert checks == []  # refused by size before a single sentence was looked at
-    # The overview reads several articles: the same limit holds for their sum.
-    with pytest.raises(WorkTooLargeError):
-        summarize(seed_archive, budget=Budget(max_bytes=2_000))
+
+
+def test_the_overview_passes_over_an_article_too_large_for_the_budget(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(SEEDS, archive)
+    text = "\n\n".join(f"The harvest ledger of year {i} counted many lanterns near the mill."
+                       for i in range(400))  # ~25 kB, the most recent article
+    (archive / "big.jsonl").write_text(json.dumps(
+        {"id": "big", "title": "Ledger", "date": "2024-01-01", "text": text}) + "\n")
+    loaded, _ = open_archive(settings_for(tmp_path, archive))
+    budget = Budget(max_bytes=15_000)
+    summary = summarize(loaded, sentences=3, budget=budget)
+    cited = {s.citation.doc_id for s in summary.sentences}
+    assert len(cited) == 3 and "big" not in cited  # the next three most recent instead
+    assert budget.used <= 15_000
+    with pytest.raises(WorkTooLargeError):  # asked for by name, it is refused
+        summarize(loaded, doc_id="big", budget=Budget(max_bytes=15_000))
 
 
 def test_summary_time_budget_checked_per_sentence(seed_archive: Archive) -> None:

@@ -81,6 +81,10 @@ class Budget:
             )
         self.check()
 
+    def fits(self, size: int) -> bool:
+        """Whether ``size`` more bytes could still be read."""
+        return not self.max_bytes or self.used + size <= self.max_bytes
+
     def spend_paragraphs(self, index: ArchiveIndex, paragraphs: Iterable[int]) -> None:
         """Charge the text of these paragraphs of ``index`` (before reading them)."""
         offsets = index.text_offsets

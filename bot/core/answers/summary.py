@@ -186,11 +186,30 @@ def _topic_sentences(
     return [cands[i] for i in _mmr(cands, vectors, scores, n, budget)]
 
 
+def _doc_bytes(index: ArchiveIndex, doc_index: int) -> int:
+    doc = index.docs[doc_index]
+    offsets = index.text_offsets
+    return int(offsets[doc.first + doc.count]) - int(offsets[doc.first])
+
+
 def _overview(archive: Archive, n: int, filters: Filters, budget: Budget) -> list[_Cand]:
     mask = archive.doc_mask(filters).tolist()
     docs = [i for i, keep in enumerate(mask) if keep]
     docs.sort(key=lambda i: (archive.index.docs[i].date or "", -i), reverse=True)
-    chosen = docs[:n]
+    # The n most recent articles whose text fits the budget together: one huge article
+    # is passed over (the next one taken) rather than refusing the whole overview.
+    chosen: list[int] = []
+    planned = 0
+    for d in docs:
+        if len(chosen) == n:
+            break
+        size = _doc_bytes(archive.index, d)
+        if budget.fits(planned + size):
+            chosen.append(d)
+            planned += size
+        else:
+            log.info("overview: %s is too large to summarise within the budget; skipped",
+                     archive.index.docs[d].doc_id)
     per_doc = [_doc_sentences(archive, d, math.ceil(n / max(len(chosen), 1)), budget)
                for d in chosen]
     out: list[_Cand] = []
