@@ -55,8 +55,11 @@ class ReindexStatus:
     full: bool
 
     def describe(self) -> str:
-        return (f"{self.stage}: {self.done}/{self.total} ({self.percent:.0f}% done, "
-                f"{self.elapsed:.1f} s)")
+        if self.stage == "parse":  # counted in bytes, so one large file moves too
+            where = f"reading the archive, {self.done / 1e6:.1f} of {self.total / 1e6:.1f} MB"
+        else:
+            where = f"{self.stage}: {self.done}/{self.total}"
+        return f"{where} ({self.percent:.0f}% done, {self.elapsed:.1f} s)"
 
 
 class ArchiveService:
