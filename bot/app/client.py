@@ -37,8 +37,9 @@ from discord.ext import commands, tasks
 
 from bot.app.errors import ChannelDisabled, on_app_command_error
 from bot.app.services import Request, Services
-from bot.app.views import FeedbackButton
+from bot.app.views import FeedbackButton, acknowledge
 from bot.config import DiscordSettings
+from bot.health import HEARTBEAT_SECONDS, heartbeat_path
 from bot.store.channels import ChannelSettings
 from bot.store.db import atomic
 
@@ -46,7 +47,6 @@ log = logging.getLogger(__name__)
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
 SYNC_HASH_KEY = "command_sync_hash"
-HEARTBEAT_SECONDS = 30.0
 SETTINGS_EXTRA = "channel_settings"  # interaction.extras key: what the gate read
 
 
@@ -90,7 +90,7 @@ class ArchiveBot(commands.Bot):
         )
         self.services = services
         self.extension_list = list(extension_names() if extensions is None else extensions)
-        self.heartbeat_path: Path = services.settings.querylog.path.parent / "heartbeat"
+        self.heartbeat_path: Path = heartbeat_path(services.settings)
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -242,9 +242,13 @@ class ArchiveCog(commands.Cog):
             settings = await self.services.channel_settings(
                 interaction.guild_id, interaction.channel_id
             )
-        interaction.extras["ephemeral"] = settings.ephemeral
-        await interaction.response.defer(ephemeral=settings.ephemeral, thinking=True)
-        return settings.ephemeral
+        interaction.extras["ephemeral"] = ephemeral = settings.ephemeral
+
+        async def defer() -> bool:
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            return ephemeral
+
+        return await acknowledge(interaction, defer)  # outlasts 429s on the callback
 
     def begin(self, interaction: discord.Interaction[Any], command: str, query: str,
               filters: dict[str, Any] | None = None) -> Request:

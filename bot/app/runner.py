@@ -19,18 +19,21 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import signal
 import sys
 import threading
 from collections.abc import Coroutine
 from typing import Any
 
+import aiohttp
 import discord
+import yarl
 
 from bot.app.client import ArchiveBot
 from bot.app.services import Services, make_executor
 from bot.config import Settings
-from bot.core.errors import ConfigError
+from bot.core.errors import ArchiveBotError, ConfigError
 from bot.core.service import ArchiveService
 from bot.store.channels import ChannelStore
 from bot.store.db import open_querylog
@@ -57,6 +60,8 @@ async def open_services(settings: Settings) -> Services:
             executor, functools.partial(ArchiveService.open, settings, isolate=True)
         )
         log.info("%s", report.summary())
+        for skip in report.skipped:  # once per run; the build itself only logs at INFO
+            log.warning("skipped %s", skip)
         db = await open_querylog(settings.querylog.path)  # never fails for the file's sake
     except BaseException:
         executor.shutdown(wait=False, cancel_futures=True)
@@ -183,7 +188,54 @@ def install_signal_handlers(
     return installed
 
 
+class DiscordUnreachable(ArchiveBotError):
+    """Discord (or the configured proxy) could not be reached or refused the connection."""
+
+
+# Gateway close codes that mean "this configuration can never connect" (Discord's docs).
+FATAL_CLOSE_CODES = {
+    4004: "Discord rejected DISCORD_TOKEN (gateway close 4004: authentication failed)",
+    4010: "the gateway refused the shard settings (close 4010: invalid shard)",
+    4011: "the bot is in too many servers for one connection (close 4011: sharding required)",
+    4012: "the gateway refused the API version (close 4012)",
+    4013: "the gateway refused the intents (close 4013: invalid intents)",
+    4014: "the gateway refused the intents (close 4014: the bot is not allowed a privileged "
+          "intent; enable it in the developer portal or turn it off)",
+}
+
+
+def connection_error(exc: BaseException, base_url: str) -> ArchiveBotError:
+    """One line for a failure to connect: what failed and where, never a token or a trace."""
+    host = yarl.URL(base_url).host or base_url
+    if isinstance(exc, discord.LoginFailure):
+        return ConfigError("Discord rejected DISCORD_TOKEN (login failed: 401 Unauthorized)")
+    if isinstance(exc, discord.ConnectionClosed):
+        text = FATAL_CLOSE_CODES.get(exc.code or 0)
+        if text is not None and exc.code == 4004:
+            return ConfigError(text)
+        return DiscordUnreachable(text or f"the Discord gateway closed the connection "
+                                          f"(code {exc.code})")
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return DiscordUnreachable(f"cannot reach Discord: the name {host} does not resolve "
+                                  "(no network or DNS?)")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        errno = exc.os_error.errno
+        reason = os.strerror(errno) if errno else type(exc.os_error).__name__
+        return DiscordUnreachable(f"cannot connect to Discord at {exc.host}:{exc.port}: "
+                                  f"{reason.lower()}")
+    if isinstance(exc, discord.GatewayNotFound):
+        return DiscordUnreachable(f"{host} did not hand out a gateway address")
+    if isinstance(exc, discord.HTTPException):
+        return DiscordUnreachable(f"Discord answered HTTP {exc.status} at login; try again later")
+    if isinstance(exc, TimeoutError):
+        return DiscordUnreachable(f"connecting to Discord at {host} timed out")
+    return DiscordUnreachable(f"cannot connect to Discord at {host}: "
+                              f"{getattr(exc, 'strerror', None) or type(exc).__name__}")
+
+
 async def serve(services: Services, token: str) -> int:
+    # The bot has no voice: discord.py's "PyNaCl/davey is not installed" warnings are noise.
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
     bot = ArchiveBot(services)
     shutdown = Shutdown(bot)
     installed = install_signal_handlers(bot, shutdown)
@@ -191,8 +243,9 @@ async def serve(services: Services, token: str) -> int:
     watch = start_reindex_watch(services)
     try:
         await shutdown.connect(bot.start(token))
-    except discord.LoginFailure:
-        raise ConfigError("Discord rejected DISCORD_TOKEN (login failed)") from None
+    except (discord.LoginFailure, discord.ConnectionClosed, discord.GatewayNotFound,
+            discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+        raise connection_error(exc, services.settings.discord.api_base_url) from None
     finally:
         if watch is not None:
             watch.set()

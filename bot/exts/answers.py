@@ -20,7 +20,7 @@ from bot.app.client import ArchiveBot, ArchiveCog
 from bot.app.errors import tracking
 from bot.app.options import configure_commands
 from bot.app.services import Request, Services, is_warm
-from bot.app.views import acknowledge, respond
+from bot.app.views import respond
 from bot.core.answers.ask import Answer, ask
 from bot.core.answers.quotebook import find_quotes
 from bot.core.answers.summary import check_count, find_document, suggest_documents, summarize
@@ -60,10 +60,6 @@ def _choices(pairs: Sequence[tuple[str, str]]) -> list[app_commands.Choice[str]]
 
 
 class AnswersCog(ArchiveCog):
-    async def defer(self, interaction: discord.Interaction[ArchiveBot]) -> bool:
-        """The usual deferral, retried while Discord's window lasts if it is rate limited."""
-        return await acknowledge(interaction, lambda: super(AnswersCog, self).defer(interaction))
-
     @app_commands.command(name="ask", description="A short answer from the archive, with sources")
     @app_commands.describe(question="what you want to know", date_from=FROM, date_to=TO,
                            source=SOURCE)

@@ -53,6 +53,11 @@ async def test_five_429s_on_the_callback_still_answer(fake: FakeDiscord,
     assert len(limited) == 5
     assert citations(message), text_of(message)
     assert not ERROR_ID.search(text_of(message))
+    # ...for every command family: the deferral lives in the cogs' shared base
+    fake.fail_next("POST", CALLBACK, status=429, retry_after=0.2, times=5)
+    search = await fake.send_slash_command("search", {"query": "Astana talks"})
+    found = await answer_of(search, timeout=15)
+    assert citations(found) and not ERROR_ID.search(text_of(found))
 
     # Five 429s on the edit of the deferred response: the answer comes as a follow-up.
     fake.fail_next("PATCH", EDIT, status=429, retry_after=0.2, times=5)
