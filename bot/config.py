@@ -31,6 +31,11 @@ class ArchiveSettings:
     # Optional YAML/JSON file overriding per-document fields (title, date, source, author,
     # url), keyed by doc_id. None: use ``metadata.yaml`` at the archive root when present.
     metadata: Path | None = None
+    # Paragraphs longer than this are split at sentence boundaries (into consecutive
+    # paragraphs) when the archive is indexed, so no single paragraph is huge to score.
+    max_paragraph_chars: int = 4000
+    # Follow symbolic links that lead outside the archive folder (never by default).
+    follow_symlinks: bool = False
 
 
 @dataclass(frozen=True)
@@ -227,6 +232,7 @@ def _resolve_defaults(settings: Settings, base: Path) -> Settings:
 
 # (section, key, lowest allowed, highest allowed or None)
 _RANGES: tuple[tuple[str, str, float, float | None], ...] = (
+    ("archive", "max_paragraph_chars", 200, None),
     ("bm25", "k1", 0.0, None),
     ("bm25", "b", 0.0, 1.0),
     ("bm25", "epsilon", 0.0, None),

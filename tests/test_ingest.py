@@ -14,13 +14,16 @@ import pytest
 from bot.core.errors import IngestError
 from bot.core.ingest import (
     apply_metadata,
+    cap_paragraphs,
     ingest_archive,
     iter_archive_files,
+    list_archive,
     load_metadata,
     normalize_date,
     parse_file,
+    split_paragraph,
 )
-from bot.core.models import Article
+from bot.core.models import Article, Skipped
 
 SEEDS = Path(__file__).parents[1] / "seeds"
 
@@ -630,7 +633,9 @@ def test_metadata_json_explicit_path(tmp_path: Path) -> None:
     _two_docs(tmp_path)
     meta = tmp_path / "elsewhere.json"
     meta.write_text(json.dumps({"two": {"date": "2018-05-16T10:00:00Z", "author": None}}), "utf-8")
-    assert load_metadata(meta) == {"two": {"date": "2018-05-16", "author": None}}
+    loaded = load_metadata(meta)
+    assert loaded.entries == {"two": {"date": "2018-05-16", "author": None}}
+    assert loaded.problems == []
     report = ingest_archive(tmp_path, meta)
     assert report.articles[1].date == "2018-05-16"
 
@@ -641,21 +646,122 @@ def test_metadata_yml_default_name(tmp_path: Path) -> None:
     assert ingest_archive(tmp_path).articles[1].source == "Found"
 
 
+DEEP = "[" * 10_000 + "]" * 10_000
+
+
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "expected"),
     [
-        pytest.param("one:\n  headline: X\n", "unknown field 'headline'", id="unknown-field"),
-        pytest.param("- one\n- two\n", "expected a mapping", id="list"),
-        pytest.param("one: just a string\n", "not a mapping", id="entry-not-mapping"),
-        pytest.param("one:\n  date: sometime\n", "unrecognised date", id="bad-date"),
-        pytest.param("one: [unclosed\n", "invalid YAML", id="bad-yaml"),
+        pytest.param("one:\n  headline: X\n", "metadata.yaml:2: one: unknown field 'headline' "
+                     "(allowed: title, date, source, author, url; field not applied)",
+                     id="unknown-field"),
+        pytest.param("- one\n- two\n", "metadata.yaml:1: expected a mapping of doc_id -> "
+                     "fields, got a list; no metadata applied", id="list"),
+        pytest.param("one: just a string\n", "metadata.yaml:1: one: entry is a single value, "
+                     "not a mapping of fields (entry not applied)", id="entry-not-mapping"),
+        pytest.param("one:\n  date: sometime\n", "metadata.yaml:2: one.date: unrecognised date "
+                     "'sometime' (use YYYY-MM-DD) (field not applied)", id="bad-date"),
+        pytest.param("one:\n  date: 2019-02-30\n", "metadata.yaml:2: one.date: unrecognised "
+                     "date '2019-02-30' (use YYYY-MM-DD) (field not applied)",
+                     id="unquoted-impossible-date"),
+        pytest.param("one:\n  source: " + DEEP + "\n", "metadata.yaml:2: one.source: expected "
+                     "text, got a list (field not applied)", id="deep-value"),
+        pytest.param(DEEP + "\n", "metadata.yaml:1: expected a mapping of doc_id -> fields, "
+                     "got a list; no metadata applied", id="deep-document"),
+        pytest.param("one: " + DEEP + "\n", "metadata.yaml:1: one: entry is a list, not a "
+                     "mapping of fields (entry not applied)", id="deep-entry"),
+        pytest.param("one: [unclosed\n", "metadata.yaml:2: invalid YAML (expected ',' or ']', "
+                     "but got '<stream end>'); no metadata applied", id="bad-yaml"),
+        pytest.param("one:\n  title: [a, b]\n", "metadata.yaml:2: one.title: expected text, "
+                     "got a list (field not applied)", id="list-value"),
+        pytest.param("? [a, b]\n: {title: X}\n", "metadata.yaml:1: entry key is a list, not a "
+                     "doc id (entry not applied)", id="list-key"),
     ],
 )
-def test_metadata_errors(tmp_path: Path, text: str, message: str) -> None:
+def test_metadata_problems_are_reported_not_fatal(tmp_path: Path, text: str,
+                                                  expected: str) -> None:
+    """A bad entry, field or file is reported once, naming the file, line and key; the
+    archive is still ingested."""
     _two_docs(tmp_path)
     (tmp_path / "metadata.yaml").write_text(text, "utf-8")
-    with pytest.raises(IngestError, match=re.escape(message)):
-        ingest_archive(tmp_path)
+    report = ingest_archive(tmp_path)
+    assert [a.doc_id for a in report.articles] == ["one", "two"]
+    problems = [str(s) for s in report.skipped if s.path == "metadata.yaml"]
+    assert problems == [expected]
+    assert report.articles[0].date == "2019-05-03"  # the article's own date is kept
+
+
+def test_metadata_keeps_the_good_fields_and_entries(tmp_path: Path) -> None:
+    _two_docs(tmp_path)
+    (tmp_path / "metadata.yaml").write_text(
+        "one:\n  date: 2019-02-30\n  source: Kept Source\n  colour: red\n"
+        "nobody: {source: X}\n"
+        "two: {title: Better Two, date: 2018-05-16}\n", "utf-8")
+    report = ingest_archive(tmp_path)
+    one, two = report.articles
+    assert (one.date, one.source) == ("2019-05-03", "Kept Source")
+    assert (two.title, two.date) == ("Better Two", "2018-05-16")
+    assert [(s.line, s.reason.split(":")[0]) for s in report.skipped] == [
+        (2, "one.date"), (4, "one"), (5, "nobody")]
+    assert report.skipped[-1].reason == "nobody: no document has this id (entry not applied)"
+
+
+def test_metadata_star_default_applies_to_every_document(tmp_path: Path) -> None:
+    _two_docs(tmp_path)
+    (tmp_path / "metadata.yaml").write_text(
+        '"*":\n  source: BBC\n  author: Desk\none:\n  source: The Wire\n', "utf-8")
+    report = ingest_archive(tmp_path)
+    one, two = report.articles
+    assert (one.source, one.author) == ("The Wire", "Desk")  # its own entry wins
+    assert (two.source, two.author) == ("BBC", "Desk")
+    assert report.skipped == []  # "*" is not a doc id that matches nothing
+
+
+def test_metadata_merge_keys_nulls_and_duplicates(tmp_path: Path) -> None:
+    meta = tmp_path / "m.yaml"
+    meta.write_text(
+        "defaults: &d {source: Shared}\n"
+        "one: {<<: *d, title: T, date: ~, author: 'null'}\n"
+        "two: {title: A}\n"
+        "two: {title: B}\n"
+        "self: &s {<<: *s}\n", "utf-8")
+    loaded = load_metadata(meta, "m.yaml")
+    assert loaded.entries["one"] == {"source": "Shared", "title": "T", "date": None,
+                                     "author": "null"}
+    assert loaded.entries["two"] == {"title": "B"}
+    assert [str(p) for p in loaded.problems] == [
+        "m.yaml:4: two: a second entry for this doc id (line 3); this one replaces it"]
+
+
+def test_metadata_unreadable_or_not_utf8(tmp_path: Path) -> None:
+    meta = tmp_path / "m.yaml"
+    meta.write_bytes(b"one: {title: caf\xe9}\n")
+    assert [p.reason for p in load_metadata(meta, "m.yaml").problems] == [
+        "metadata file is not UTF-8 text; no metadata applied"]
+    assert "cannot read metadata file" in load_metadata(tmp_path).problems[0].reason
+
+
+def test_front_matter_with_bad_values_does_not_stop_the_file(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text(
+        "---\ntitle: Kept\ndate: 2019-02-30\ntags: " + DEEP + "\n---\n"
+        "May 3, 2019\n\nThe body paragraph of the markdown file.\n", "utf-8")
+    (article,), _ = parse_file(tmp_path / "a.md", tmp_path)
+    assert (article.title, article.date) == ("Kept", "2019-05-03")  # the text's own date
+    (tmp_path / "b.md").write_text("---\ntitle: " + DEEP + "\n---\nBody text here.\n")
+    with pytest.raises(IngestError, match="front matter field 'title': expected text, got a"):
+        parse_file(tmp_path / "b.md", tmp_path)
+    (tmp_path / "c.md").write_text("---\ntitle: [unclosed\n---\nBody text here.\n")
+    with pytest.raises(IngestError, match="front matter: invalid YAML") as info:
+        parse_file(tmp_path / "c.md", tmp_path)
+    assert info.value.line == 3
+
+
+def test_jsonl_deeply_nested_line_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text(
+        '{"id": "ok", "text": "Fine text."}\n{"id": "deep", "text": ' + DEEP + "}\n", "utf-8")
+    articles, skipped = parse_file(tmp_path / "a.jsonl", tmp_path)
+    assert [a.doc_id for a in articles] == ["ok"]
+    assert skipped == [Skipped("a.jsonl", "invalid JSON (nested too deeply)", 2)]
 
 
 def test_missing_explicit_metadata_file(tmp_path: Path) -> None:
@@ -697,3 +803,183 @@ def test_apply_metadata() -> None:
 )
 def test_normalize_date(text: str, expected: str | None) -> None:
     assert normalize_date(text) == expected
+
+
+# --- listing the archive: symlinks, special files, unreadable folders ---------------------
+
+ARTICLE = "A linked article\n\nThe walrus paragraph of a linked article is here.\n"
+
+
+def _listed(root: Path, **kwargs: object) -> tuple[list[str], list[str]]:
+    listing = list_archive(root, **kwargs)  # type: ignore[arg-type]
+    return ([f.relative_to(root).as_posix() for f in listing.files],
+            [str(s) for s in listing.skipped])
+
+
+def test_symlink_leaving_the_archive_is_not_followed(tmp_path: Path) -> None:
+    archive, outside = tmp_path / "archive", tmp_path / "outside"
+    archive.mkdir()
+    (outside / "deep").mkdir(parents=True)
+    (outside / "secret.txt").write_text(ARTICLE, "utf-8")
+    (outside / "deep" / "more.txt").write_text(ARTICLE, "utf-8")
+    (archive / "own.txt").write_text(ARTICLE, "utf-8")
+    (archive / "host.txt").symlink_to(outside / "secret.txt")
+    (archive / "mounted").symlink_to(outside)
+    reason = ("symbolic link leads outside the archive folder "
+              "(set archive.follow_symlinks: true to follow it)")
+    assert _listed(archive) == (["own.txt"], [f"host.txt: {reason}", f"mounted: {reason}"])
+    # With the setting, links out are followed; a file reached twice is listed once.
+    assert _listed(archive, follow_symlinks=True) == (
+        ["host.txt", "mounted/deep/more.txt", "own.txt"],
+        ["mounted/secret.txt: already in the archive (host.txt)"])
+
+
+def test_symlinks_inside_the_archive(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "story.txt").write_text(ARTICLE, "utf-8")
+    (tmp_path / "a_link.txt").symlink_to(tmp_path / "real" / "story.txt")
+    (tmp_path / "b_dir").symlink_to("real")
+    (tmp_path / "z_link.txt").symlink_to("real/story.txt")
+    (tmp_path / "elsewhere.txt").write_text(ARTICLE, "utf-8")
+    (tmp_path / "named.txt").symlink_to("elsewhere.dat")
+    (tmp_path / "elsewhere.dat").write_text(ARTICLE, "utf-8")
+    files, skipped = _listed(tmp_path)
+    # The real file wins over links to it (whatever their names sort as); a link to a
+    # non-article file inside the archive is an article under the link's name.
+    assert files == ["elsewhere.txt", "named.txt", "real/story.txt"]
+    assert skipped == [
+        "a_link.txt: symbolic link to a file already in the archive (real/story.txt)",
+        "b_dir: symbolic link to a folder already in the archive (real/)",
+        "z_link.txt: symbolic link to a file already in the archive (real/story.txt)",
+    ]
+
+
+def test_loops_dangling_links_and_special_files_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text(ARTICLE, "utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "up").symlink_to("..")
+    (tmp_path / "self.txt").symlink_to("self.txt")
+    (tmp_path / "gone.txt").symlink_to("nowhere.txt")
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "to_pipe.txt").symlink_to("pipe.txt")
+    files, skipped = _listed(tmp_path)
+    assert files == ["good.txt"]
+    assert skipped == [
+        "gone.txt: dangling symbolic link (its target does not exist)",
+        "pipe.txt: a named pipe (FIFO), not a file",
+        "self.txt: symbolic link loop",
+        "sub/up: symbolic link loop (leads back to the archive folder)",
+        "to_pipe.txt: symbolic link to a named pipe (FIFO), not a file",
+    ]
+    report = ingest_archive(tmp_path)  # and nothing blocks on the FIFO
+    assert [a.doc_id for a in report.articles] == ["good"]
+    assert len(report.skipped) == 5
+
+
+def test_unreadable_folder_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "x.txt").write_text(ARTICLE, "utf-8")
+    (tmp_path / "good.txt").write_text(ARTICLE, "utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path: os.PathLike[str] | str) -> object:
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert _listed(tmp_path) == (["good.txt"],
+                                 ["locked: cannot read folder (Permission denied)"])
+
+
+# --- capping paragraph length ------------------------------------------------------------
+
+SENTENCE = "The convoy reached the besieged town of Madaya after weeks of talks. "
+
+
+def test_split_paragraph_at_sentence_boundaries() -> None:
+    text = (SENTENCE * 30).strip()
+    pieces = split_paragraph(text, 500)
+    assert all(len(p) <= 500 for p in pieces)
+    assert all(p.startswith("The convoy") and p.endswith("talks.") for p in pieces)
+    assert " ".join(pieces) == text  # verbatim, nothing lost
+    per_piece = (500 + 1) // len(SENTENCE)  # whole sentences, joined by one space
+    assert [len(p) for p in pieces[:-1]] == [per_piece * len(SENTENCE) - 1] * (len(pieces) - 1)
+    assert len(pieces) == -(-30 // per_piece)
+    assert split_paragraph("Short one. Two.", 500) == ["Short one. Two."]
+
+
+def test_split_paragraph_hard_splits_a_sentence_too_long_alone() -> None:
+    words = "Word0 " + " ".join(f"word{i}" for i in range(1, 400))  # one long sentence
+    text = f"A first sentence here. {words}. A last sentence."
+    pieces = split_paragraph(text, 500)
+    assert pieces[0] == "A first sentence here."
+    assert pieces[-1] == "A last sentence."
+    assert all(len(p) <= 500 for p in pieces)
+    assert all(not p.startswith(" ") and not p.endswith(" ") for p in pieces)
+    assert " ".join(pieces) == text  # cut at white space only
+    unbroken = "x" * 1200
+    assert split_paragraph(unbroken, 500) == ["x" * 500, "x" * 500, "x" * 200]
+
+
+def test_cap_paragraphs_keeps_them_consecutive() -> None:
+    long = (SENTENCE * 100).strip()
+    article = Article("d", "T", ("First.", long, "Last."), "d.txt")
+    capped, split = cap_paragraphs(article, 1000)
+    assert split == 1
+    assert capped.paragraphs[0] == "First." and capped.paragraphs[-1] == "Last."
+    assert " ".join(capped.paragraphs[1:-1]) == long
+    assert all(len(p) <= 1000 for p in capped.paragraphs)
+    assert cap_paragraphs(article, None) == (article, 0)
+    assert cap_paragraphs(article, 100_000) == (article, 0)
+
+
+def test_ingest_caps_paragraphs_and_counts_them(tmp_path: Path) -> None:
+    (tmp_path / "big.txt").write_text("A long article\n\n" + SENTENCE * 2000 + "\n\nEnd here.\n")
+    report = ingest_archive(tmp_path, max_paragraph_chars=4000)
+    (article,) = report.articles
+    assert report.split == 1
+    assert max(map(len, article.paragraphs)) <= 4000
+    assert article.paragraphs[-1] == "End here."
+    per_piece = (4000 + 1) // len(SENTENCE)
+    assert len(article.paragraphs) == -(-2000 // per_piece) + 1
+
+
+# --- control characters and bidi overrides ------------------------------------------------
+
+HOSTILE = "\u202e\u2066\x1b\x07\x85\x9b\u202a\x7f"  # (a NUL byte makes a file binary)
+
+
+def test_control_characters_are_stripped_from_every_field(tmp_path: Path) -> None:
+    h = HOSTILE.replace("\x85", "")  # NEL breaks a capture's line, like a newline
+    (tmp_path / f"cap{h}.txt").write_text(
+        f"Evil{h} title\n\nBy Jane{h} Doe\n\nThe zebra{h} convoy \u2066arrived\u2069 today.\n\n"
+        f"Source: Bad{h}News\n", "utf-8")
+    (tmp_path / "front.md").write_text(
+        f'---\ntitle: "Front\\u202e title"\nsource: "Src\\x1b[2J"\nauthor: "A\\0B"\n---\n'
+        f"The zebra body{h} of markdown is here.\n", "utf-8")
+    (tmp_path / "page.html").write_text(
+        '<html><head><title>x</title><meta property="og:site_name" content="Site&#x202e;">'
+        '<link rel="canonical" href="https://x.test/&#x202e;p"></head><body><article>'
+        "<h1>Html&#8238; title</h1><p>The zebra &#x202e;paragraph&#x0; in html.</p>"
+        "</article></body></html>", "utf-8")
+    h = HOSTILE
+    (tmp_path / "lines.jsonl").write_text(json.dumps({
+        "id": f"j{h}1", "title": f"Json{h}\x00 title", "source": f"S{h}", "author": f"A{h}",
+        "url": f"https://x.test/{h}", "text": f"The zebra{h} of json.\n\nSecond{h} one.",
+    }) + "\n", "utf-8")
+    (tmp_path / "metadata.yaml").write_text(
+        '"j1": {source: "Meta\\u202e source", title: "T\\x00itle\\x9b"}\n', "utf-8")
+    report = ingest_archive(tmp_path)
+    assert len(report.articles) == 4 and report.skipped == []
+    forbidden = set(HOSTILE) | {"\u2069", "\x00", "\u202c"}
+    for article in report.articles:
+        for value in (article.doc_id, article.title, article.source, article.author,
+                      article.url, *article.paragraphs):
+            assert not forbidden & set(value or ""), (article.doc_id, value)
+    by_id = {a.doc_id: a for a in report.articles}
+    assert by_id["j1"].source == "Meta source" and by_id["j1"].title == "Title"
+    assert by_id["cap"].paragraphs == ("The zebra convoy arrived today.",)
+    assert by_id["cap"].source == "BadNews" and by_id["cap"].author == "Jane Doe"
+    assert by_id["page"].url == "https://x.test/p"
+    assert by_id["front"].source == "Src[2J"

@@ -148,3 +148,118 @@ def test_incremental_reindex_equals_full_build(settings: Settings) -> None:
     # The old index's generation is gone, but its mapped files still read.
     assert [old.index.text(i) for i in range(old.index.n_paragraphs)] == old_texts
     assert old.search("Idlib").total > 0
+
+
+def _archive_settings(settings: Settings, **changes: object) -> Settings:
+    return dataclasses.replace(settings, archive=dataclasses.replace(settings.archive, **changes))
+
+
+def test_bad_metadata_is_reported_and_the_archive_opens(settings: Settings) -> None:
+    (settings.archive.path / "metadata.yaml").write_text(
+        '"*": {source: BBC}\n'
+        "001_1a747fc895aa23e5:\n  source: The New Arab\n  date: 2019-02-30\n  colour: red\n"
+        "002_817d4b4767b2b63e: just a string\n"
+        "no_such_doc: {title: Nothing}\n"
+    )
+    archive, report = open_archive(settings)
+    assert report.action == "built" and report.documents == 6
+    sources = {d.doc_id: d.source for d in archive.index.docs}
+    assert sources["001_1a747fc895aa23e5"] == "The New Arab"  # its own entry beats "*"
+    assert sources["003_03cdae4a38ed77fc"] == "BBC"
+    assert sources["002_817d4b4767b2b63e"] == "BBC"  # its bad entry skipped, "*" still applies
+    assert archive.index.docs[1].date == "2016-02-03"  # the bad date was not applied
+    expected = [
+        "metadata.yaml:4: 001_1a747fc895aa23e5.date: unrecognised date '2019-02-30' "
+        "(use YYYY-MM-DD) (field not applied)",
+        "metadata.yaml:5: 001_1a747fc895aa23e5: unknown field 'colour' (allowed: title, date, "
+        "source, author, url; field not applied)",
+        "metadata.yaml:6: 002_817d4b4767b2b63e: entry is a single value, not a mapping of "
+        "fields (entry not applied)",
+        "metadata.yaml:7: no_such_doc: no document has this id (entry not applied)",
+    ]
+    assert [str(s) for s in report.skipped] == expected
+    _, again = open_archive(settings)
+    assert again.action == "loaded" and [str(s) for s in again.skipped] == expected
+
+
+def test_unusable_metadata_file_is_one_problem(settings: Settings) -> None:
+    (settings.archive.path / "metadata.yaml").write_text("001: [unclosed\n")
+    _, report = open_archive(settings)
+    assert report.documents == 6
+    assert [str(s) for s in report.skipped] == [
+        "metadata.yaml:2: invalid YAML (expected ',' or ']', but got '<stream end>'); "
+        "no metadata applied"]
+    missing = _archive_settings(settings, metadata=settings.archive.path / "gone.yaml")
+    _, report = open_archive(missing)
+    assert [str(s) for s in report.skipped] == [
+        "gone.yaml: metadata file not found; no metadata applied"]
+
+
+def test_symlinks_and_special_files_in_the_scan(settings: Settings, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Outside article\n\nThe walrus paragraph lives outside the archive.\n")
+    root = settings.archive.path
+    (root / "host.txt").symlink_to(outside)
+    (root / "loop.txt").symlink_to("loop.txt")
+    os.mkfifo(root / "pipe.txt")
+    archive, report = open_archive(settings)
+    assert report.documents == 6 and archive.search("walrus").total == 0
+    assert [str(s) for s in report.skipped] == [
+        "host.txt: symbolic link leads outside the archive folder "
+        "(set archive.follow_symlinks: true to follow it)",
+        "loop.txt: symbolic link loop",
+        "pipe.txt: a named pipe (FIFO), not a file",
+    ]
+    followed, report = open_archive(_archive_settings(settings, follow_symlinks=True))
+    assert report.action == "rebuilt" and report.reason == "archive changed"
+    assert report.documents == 7 and followed.search("walrus").total == 1
+    assert len(report.skipped) == 2
+
+
+SENTENCE = "The convoy reached the besieged town of Madaya after weeks of talks. "
+
+
+def test_over_long_paragraphs_are_split_and_reported(settings: Settings) -> None:
+    root = settings.archive.path
+    (root / "big.txt").write_text("A very long article\n\n" + SENTENCE * 2000 + "\n")
+    archive, report = open_archive(settings)
+    assert report.split == 1 and "1 over-long paragraphs split" in report.summary()
+    doc = archive.index.docs[archive.index.doc_lookup["big"]]
+    texts = archive.index.paragraphs_of(doc)
+    assert len(texts) == -(-2000 // ((4000 + 1) // len(SENTENCE)))
+    assert max(map(len, texts)) <= 4000 and " ".join(texts) == (SENTENCE * 2000).strip()
+    hit = archive.search("Madaya convoy", 1).hits[0]
+    assert hit.doc_id == "big" and texts[hit.paragraph - 1] == hit.text
+    # An incremental reindex reuses the split file and still counts it; so does a load.
+    path = root / "003_03cdae4a38ed77fc.txt"
+    path.write_text(path.read_text() + "\n\nA closing paragraph about zeppelins.\n")
+    _, report = open_archive(settings)
+    assert report.reused == 5 and report.split == 1
+    _, report = open_archive(settings)
+    assert report.action == "loaded" and report.split == 1
+    # A different cap re-parses everything.
+    smaller, report = open_archive(_archive_settings(settings, max_paragraph_chars=1000))
+    assert report.action == "rebuilt" and report.reason == "ingestion settings changed"
+    assert report.reused == 0 and report.split >= 1
+    assert max(len(smaller.index.text(i)) for i in range(smaller.index.n_paragraphs)) <= 1000
+
+
+def test_index_of_an_older_ingestion_is_rebuilt(settings: Settings, monkeypatch) -> None:
+    from bot.core import library
+
+    open_archive(settings)
+    monkeypatch.setattr(library, "INGEST_VERSION", library.INGEST_VERSION + 1)
+    _, report = open_archive(settings)
+    assert report.action == "rebuilt" and report.reason == "ingestion settings changed"
+    assert report.reused == 0
+
+
+def test_deeply_nested_manifest_is_rebuilt_even_by_a_full_index(settings: Settings) -> None:
+    open_archive(settings)
+    gen = current_generation(settings.index.path)
+    assert gen is not None
+    (gen / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)
+    archive, report = open_archive(settings, rebuild=True, full=True)
+    assert report.action == "rebuilt" and "nested too deeply" in (report.reason or "")
+    assert archive.search("Idlib").total > 0
+    assert current_generation(settings.index.path) != gen and not gen.exists()

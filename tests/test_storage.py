@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,13 @@ from bot.config import BM25Settings, TokenizerSettings
 from bot.core.errors import IndexFormatError
 from bot.core.index import ArchiveIndex, FileEntry, ParsedFile, build_index
 from bot.core.models import Article, Skipped
-from bot.core.storage import POINTER, current_generation, load_index, save_index
+from bot.core.storage import (
+    POINTER,
+    current_generation,
+    load_index,
+    read_manifest,
+    save_index,
+)
 from bot.core.tokenize import Tokenizer
 
 
@@ -177,3 +184,79 @@ def test_save_writes_what_np_save_writes(tmp_path: Path) -> None:
     np.save(buf, index.scores.data, allow_pickle=False)
     assert (gen / "sc_data.npy").read_bytes() == buf.getvalue()
     assert (gen / "texts.bin").read_bytes() == bytes(index.text_blob)
+
+
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        pytest.param(DEEP_JSON, "nested too deeply", id="deep-list"),
+        pytest.param('{"a":' * 50_000 + "1" + "}" * 50_000, "nested too deeply", id="deep-object"),
+        pytest.param("\x00\xff garbage", "unreadable manifest", id="binary"),
+        pytest.param("[1, 2]", "not an archive-bot index", id="a-list"),
+        pytest.param(json.dumps({"format": "archive-bot-index", "version": [1]}),
+                     "format version list", id="odd-version"),
+    ],
+)
+def test_hostile_manifest_is_an_index_format_error(tmp_path: Path, manifest: str,
+                                                   message: str) -> None:
+    gen = save_index(small_index(), tmp_path)
+    (gen / "manifest.json").write_bytes(manifest.encode("utf-8", "surrogateescape"))
+    with pytest.raises(IndexFormatError, match=message):
+        load_index(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        pytest.param({"files": []}, "'files'", id="files-a-list"),
+        pytest.param({"files": {"docs.json": "abc"}}, "files.docs.json", id="file-check-a-str"),
+        pytest.param({"counts": {"documents": "6"}}, "counts.documents", id="count-a-str"),
+        pytest.param({"params": None}, "'params'", id="params-null"),
+        pytest.param({"build_seconds": True}, "'build_seconds'", id="seconds-a-bool"),
+    ],
+)
+def test_manifest_of_wrong_types_is_corrupt(tmp_path: Path, change: dict[str, object],
+                                            field: str) -> None:
+    gen = save_index(small_index(), tmp_path)
+    manifest = json.loads((gen / "manifest.json").read_text())
+    (gen / "manifest.json").write_text(json.dumps({**manifest, **change}))
+    with pytest.raises(IndexFormatError, match=re.escape(f"corrupt manifest (field {field})")
+                       if field.startswith("'") else re.escape(f"corrupt manifest ({field})")):
+        load_index(tmp_path)
+
+
+def test_special_files_in_the_index_do_not_block(tmp_path: Path) -> None:
+    """A FIFO (or a link to a device) where a file should be is reported, never opened."""
+    gen = save_index(small_index(), tmp_path)
+    (gen / "vocab.json").unlink()
+    os.mkfifo(gen / "vocab.json")
+    with pytest.raises(IndexFormatError, match=r"vocab\.json: index file is not a regular file"):
+        load_index(tmp_path)
+    (gen / "manifest.json").unlink()
+    (gen / "manifest.json").symlink_to("/dev/zero")
+    with pytest.raises(IndexFormatError, match="index manifest is not a regular file"):
+        load_index(tmp_path)
+    (tmp_path / POINTER).unlink()
+    os.mkfifo(tmp_path / POINTER)
+    with pytest.raises(IndexFormatError, match="index pointer is not a regular file"):
+        load_index(tmp_path)
+
+
+def test_pointer_to_a_missing_or_non_folder_generation(tmp_path: Path) -> None:
+    (tmp_path / POINTER).write_text("gen-nothing-here")
+    with pytest.raises(IndexFormatError, match="not an index folder"):
+        load_index(tmp_path)
+    (tmp_path / "gen-file").write_text("x")
+    (tmp_path / POINTER).write_text("gen-file")
+    with pytest.raises(IndexFormatError, match="not an index folder"):
+        load_index(tmp_path)
+
+
+def test_oversized_manifest_is_refused_unread(tmp_path: Path, monkeypatch) -> None:
+    gen = save_index(small_index(), tmp_path)
+    monkeypatch.setattr("bot.core.storage.MANIFEST_MAX_BYTES", 100)
+    with pytest.raises(IndexFormatError, match="index manifest too large"):
+        read_manifest(gen)

@@ -74,6 +74,8 @@ class ReportPrinter:
         for skip in new:
             print(f"  {skip}")
         self._listed.update(report.skipped)
+        if report.split:
+            print(f"split: {report.split} over-long paragraphs split (archive.max_paragraph_chars)")
         print(f"time: {report.seconds:.2f} s", flush=True)
 
 

@@ -40,6 +40,7 @@ class FileAnalysis:
     skipped: tuple[Skipped, ...] = ()
     terms: tuple[str, ...] = ()  # one space-joined string of terms per paragraph
     quotes: tuple[QuoteRows, ...] = ()  # per article; "para" relative to the article
+    split: int = 0  # over-long paragraphs split at the cap
 
 
 @dataclass(slots=True)
@@ -71,16 +72,35 @@ def analyse_file(
     root: Path,
     settings: TokenizerSettings,
     on_article: Callable[[int, int], None] | None = None,
+    *,
+    max_paragraph_chars: int | None = None,
 ) -> FileAnalysis:
-    """Parse one file, tokenize its paragraphs and extract its quotations;
-    ``on_article(done, total)`` after each article (progress inside a large file)."""
+    """Parse one file, cap its paragraphs at ``max_paragraph_chars`` (split at sentence
+    boundaries), tokenize them and extract its quotations; ``on_article(done, total)`` after
+    each article (progress inside a large file).
+
+    A file that cannot be parsed for any reason, even a bug of the parser on strange input,
+    is skipped with its reason: one malformed file never stops a build."""
     rel = path.relative_to(root).as_posix()
     try:
-        articles, skipped = ingest.parse_file(path, root)
+        parsed, skipped = ingest.parse_file(path, root)
     except IngestError as exc:
         return FileAnalysis(skipped=(Skipped(rel, exc.reason, exc.line),))
     except OSError as exc:
         return FileAnalysis(skipped=(Skipped(rel, f"cannot read: {exc.strerror or exc}"),))
+    except RecursionError:
+        return FileAnalysis(skipped=(Skipped(rel, "nested too deeply to parse"),))
+    except Exception as exc:  # the per-file fault boundary (see the docstring)
+        log.exception("parsing %s failed", rel)
+        return FileAnalysis(skipped=(Skipped(rel, f"could not be parsed ({type(exc).__name__})"),))
+    articles: list[Article] = []
+    split = 0
+    for article in parsed:
+        article, n = ingest.cap_paragraphs(article, max_paragraph_chars)
+        articles.append(article)
+        split += n
+    if split:
+        log.info("%s: split %d paragraphs over %d characters", rel, split, max_paragraph_chars)
     tokenizer = _tokenizers.get(settings)
     if tokenizer is None:
         tokenizer = _tokenizers[settings] = Tokenizer(settings)
@@ -91,11 +111,12 @@ def analyse_file(
         quotes.append(article_quotes(article))
         if on_article is not None:
             on_article(n, len(articles))
-    return FileAnalysis(tuple(articles), tuple(skipped), tuple(terms), tuple(quotes))
+    return FileAnalysis(tuple(articles), tuple(skipped), tuple(terms), tuple(quotes), split)
 
 
-def _analyse_args(args: tuple[Path, Path, TokenizerSettings]) -> FileAnalysis:
-    return analyse_file(*args)
+def _analyse_args(args: tuple[Path, Path, TokenizerSettings, int | None]) -> FileAnalysis:
+    path, root, settings, cap = args
+    return analyse_file(path, root, settings, max_paragraph_chars=cap)
 
 
 def workers_for(paths: Sequence[Path], sizes: Sequence[int]) -> int:
@@ -110,11 +131,13 @@ def analyse_files(
     root: Path,
     settings: TokenizerSettings,
     on_done: Callable[[int, float], None] | None = None,
+    *,
+    max_paragraph_chars: int | None = None,
 ) -> Iterator[FileAnalysis]:
     """Analyse ``paths`` in order; in worker processes when the archive is large.
     ``on_done(files, part)``: ``files`` finished, and ``part`` (0..1) of the next one (moves
     only in-process, where one large file is read)."""
-    jobs = [(p, root, settings) for p in paths]
+    jobs = [(p, root, settings, max_paragraph_chars) for p in paths]
     workers = workers_for(paths, sizes)
     if workers == 1:
         for n, path in enumerate(paths):
@@ -122,7 +145,8 @@ def analyse_files(
                 if on_done is not None and done < total:
                     on_done(n, done / total)
 
-            yield analyse_file(path, root, settings, partial)
+            yield analyse_file(path, root, settings, partial,
+                               max_paragraph_chars=max_paragraph_chars)
             if on_done is not None:
                 on_done(n + 1, 0.0)
         return

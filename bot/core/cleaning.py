@@ -28,8 +28,20 @@ after the first. :func:`parse_capture` turns it into :class:`Draft` articles. Th
 * HTML pages are turned into text blocks first (:mod:`bot.core.htmltext`); the blocks then
   go through the same rules.
 
-Text is kept verbatim except for whitespace: runs of spaces, tabs and no-break spaces become
-one space and lines are stripped.
+Text is kept verbatim except for whitespace and invisible control characters: runs of spaces,
+tabs and no-break spaces become one space, lines are stripped, and :data:`CONTROL_CHARACTERS`
+are deleted. That deletion happens in :func:`normalize_space`, which every title, source,
+author, URL and paragraph passes through (captures, markdown, HTML, jsonl and the metadata
+file), so nothing the archive holds can reach a Discord message or a terminal as NUL, an
+escape sequence or a bidirectional override. The rule:
+
+* deleted: C0 controls except tab and newline (NUL, ESC, BEL...), DEL, C1 controls
+  (U+0080-U+009F), the bidi embeddings/overrides U+202A-U+202E and isolates U+2066-U+2069;
+* kept: tab and newline (whitespace, normalised as such), the directional *marks*
+  U+200E/U+200F/U+061C (they only set the direction of neighbouring punctuation and cannot
+  reorder a span of text; Arabic and Hebrew text uses them), and the zero-width (non-)joiners
+  U+200C/U+200D (Persian, Urdu and Indic spellings and emoji sequences need them: deleting
+  them changes the word).
 """
 
 from __future__ import annotations
@@ -48,15 +60,20 @@ __all__ = [
     "ends_sentence",
     "normalize_space",
     "parse_capture",
+    "strip_controls",
 ]
 
 # Only the whitespace that must change: runs of two or more, or one character other than a
 # plain space. Substituting every single space by itself (as ``[...]+`` would) made cleaning
 # spend most of its time rewriting spaces to spaces.
 _HSPACE_CHANGE = re.compile(
-    r"[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]{2,}"
-    r"|[\t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
+    r"[ \t\r\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]{2,}"
+    r"|[\t\r\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
 )
+# Deleted from all archive text (see the module docstring): C0 controls but tab, newline and
+# the whitespace ones (VT, FF, CR: spaces), DEL, C1, bidi embeddings/overrides and isolates.
+CONTROL_CHARACTERS = "\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 # Whole lines dropped wherever they appear (matched against the whitespace-normalised line).
 BOILERPLATE_PATTERNS: tuple[re.Pattern[str], ...] = (
@@ -132,9 +149,15 @@ class Draft:
     url: str | None = None
 
 
+def strip_controls(text: str) -> str:
+    """``text`` without :data:`CONTROL_CHARACTERS` (NUL, ESC, C1, bidi overrides...)."""
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+
+
 def normalize_space(text: str) -> str:
-    """Strip and collapse runs of horizontal whitespace (incl. no-break spaces) to one space."""
-    return _HSPACE_CHANGE.sub(" ", text).strip()
+    """Delete control characters and bidi overrides (:func:`strip_controls`), then strip and
+    collapse runs of horizontal whitespace (incl. no-break spaces) to one space."""
+    return _HSPACE_CHANGE.sub(" ", strip_controls(text)).strip()
 
 
 def ends_sentence(text: str) -> bool:

@@ -59,7 +59,7 @@ class _Extractor(HTMLParser):
             if key in _META_FIELDS and attr.get("content", "").strip():
                 self.meta.setdefault(_META_FIELDS[key], normalize_space(attr["content"]))
         elif tag == "link" and "canonical" in attr.get("rel", "").lower().split():
-            self.canonical = self.canonical or attr.get("href") or None
+            self.canonical = self.canonical or normalize_space(attr.get("href") or "") or None
         elif tag == "time" and attr.get("datetime"):
             self.meta.setdefault("time", attr["datetime"].strip())
         elif tag == "br" and self.block is not None:

@@ -8,6 +8,7 @@ content hash is unchanged reuses its parsed paragraphs and tokens from the previ
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -55,12 +56,15 @@ class BuildReport:
     reused: int = 0
     seconds: float = 0.0
     reparsed: int = 0  # unchanged files parsed again (a full rebuild, or changed settings)
+    split: int = 0  # over-long paragraphs split at archive.max_paragraph_chars
 
     def summary(self) -> str:
         text = (
             f"{self.action} index: {self.documents} documents, {self.paragraphs} paragraphs "
             f"from {self.files} files, {len(self.skipped)} skipped, {self.seconds:.2f} s"
         )
+        if self.split:
+            text += f", {self.split} over-long paragraphs split"
         if self.action != "loaded":
             text += (
                 f" (added {len(self.added)}, changed {len(self.changed)}, "
@@ -74,6 +78,27 @@ class _Scan:
     files: list[tuple[Path, FileEntry]] = field(default_factory=list)
     metadata: Path | None = None
     metadata_sha256: str | None = None
+    # Folders, links and special files left out, and a metadata file that cannot be read.
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+# Bumped when ingestion changes what it makes of the same files (v2: control characters
+# and bidi overrides stripped, paragraphs capped), so an index built before is re-parsed.
+INGEST_VERSION = 2
+
+
+def ingest_params(settings: Settings) -> dict[str, Any]:
+    """The ingestion settings an index was built with; a change re-parses every file."""
+    return {"version": INGEST_VERSION,
+            "max_paragraph_chars": settings.archive.max_paragraph_chars}
+
+
+def _metadata_name(meta: Path, root: Path) -> str:
+    """How reports name the metadata file: relative to the archive when inside it."""
+    try:
+        return meta.relative_to(root).as_posix()
+    except ValueError:
+        return str(meta)
 
 
 def metadata_path(settings: Settings) -> Path | None:
@@ -96,10 +121,24 @@ def scan(settings: Settings, previous: ArchiveIndex | None = None) -> _Scan:
     meta = metadata_path(settings)
     result = _Scan(metadata=meta)
     if meta is not None:
-        if not meta.is_file():
-            raise IngestError(f"metadata file {meta} does not exist")
-        result.metadata_sha256 = file_sha256(meta)
-    for path in ingest.iter_archive_files(root, meta):
+        problem = None
+        if not meta.exists():
+            problem = "metadata file not found"
+        elif not meta.is_file():
+            problem = "metadata file is not a regular file"
+        else:
+            try:
+                result.metadata_sha256 = file_sha256(meta)
+            except OSError as exc:
+                problem = f"cannot read metadata file ({exc.strerror or exc})"
+        if problem is not None:
+            result.skipped.append(Skipped(_metadata_name(meta, root),
+                                          f"{problem}; no metadata applied"))
+            result.metadata = None
+    listing = ingest.list_archive(root, meta,
+                                  follow_symlinks=settings.archive.follow_symlinks)
+    result.skipped.extend(listing.skipped)
+    for path in listing.files:
         rel = path.relative_to(root).as_posix()
         try:
             st = path.stat()
@@ -149,7 +188,7 @@ def _reuse(previous: ArchiveIndex, entry: FileEntry, old: FileEntry,
 
 
 def _parsed(entry: FileEntry, result: FileAnalysis,
-            overrides: dict[str, dict[str, str | None]], seen: set[str]) -> ParsedFile:
+            metadata: ingest.Metadata, seen: set[str]) -> ParsedFile:
     """A worker's analysis of one file, checked for duplicate ids, metadata applied.
 
     Each paragraph's terms stay the worker's one space-joined string (split while indexing):
@@ -166,8 +205,8 @@ def _parsed(entry: FileEntry, result: FileAnalysis,
             skips.append(Skipped(entry.path, f"duplicate document id {article.doc_id!r}"))
             continue
         seen.add(article.doc_id)
-        if article.doc_id in overrides:
-            article = ingest.apply_metadata(article, overrides[article.doc_id])
+        if metadata:
+            article = ingest.apply_metadata(article, metadata.fields_for(article.doc_id))
         kept.append(article)
         terms.extend(span)
         quotes.append(rows)
@@ -209,9 +248,15 @@ def build(
         full
         or previous.params != index_params(tokenizer, settings.bm25)
         or previous.extras.get("metadata_sha256") != scanned.metadata_sha256
+        or previous.extras.get("ingest") != ingest_params(settings)
     ):
         previous = None  # parameters or per-document metadata changed: parse everything
-    overrides = ingest.load_metadata(scanned.metadata) if scanned.metadata else {}
+    root = settings.archive.path
+    cap = settings.archive.max_paragraph_chars
+    metadata = (ingest.load_metadata(scanned.metadata, _metadata_name(scanned.metadata, root))
+                if scanned.metadata else ingest.Metadata())
+    old_split: dict[str, int] = previous.extras.get("split", {}) if previous is not None else {}
+    split: dict[str, int] = {}
     old_quotes = _old_quotes(previous) if previous is not None else {}
     total = len(scanned.files)
     reuse: dict[str, FileEntry] = {}
@@ -242,7 +287,8 @@ def build(
     results = iter(zip(
         [e.path for _, e in to_parse],
         analyse_files([p for p, _ in to_parse], [e.size for _, e in to_parse],
-                      settings.archive.path, settings.tokenizer, parsed_one),
+                      settings.archive.path, settings.tokenizer, parsed_one,
+                      max_paragraph_chars=cap),
         strict=True,
     ))
     builder = IndexBuilder(tokenizer, settings.bm25)
@@ -256,14 +302,18 @@ def build(
             pf = _reuse(previous, entry, old, old_quotes)
             seen.update(pf.entry.docs)
             reused += 1
+            if old_split.get(entry.path):
+                split[entry.path] = old_split[entry.path]
         else:
             if old is not None:  # unchanged, but its ids now clash: parse it after all
-                result = analyse_file(settings.archive.path / entry.path, settings.archive.path,
-                                      settings.tokenizer)
+                result = analyse_file(root / entry.path, root, settings.tokenizer,
+                                      max_paragraph_chars=cap)
             else:
                 path, result = next(results)
                 assert path == entry.path
-            pf = _parsed(entry, result, overrides, seen)
+            pf = _parsed(entry, result, metadata, seen)
+            if result.split:
+                split[entry.path] = result.split
             del result
             old = old_files.get(entry.path)
             if old is None:
@@ -287,6 +337,14 @@ def build(
         progress("index", 1, 1)
     index.extras["quotes"] = builder.quotes
     index.extras["metadata_sha256"] = scanned.metadata_sha256
+    index.extras["ingest"] = ingest_params(settings)
+    index.extras["split"] = split
+    # What was left out besides files' own problems: folders, links, special files, the
+    # metadata file and its entries. Kept with the index so a loaded index reports it too.
+    problems = [*scanned.skipped, *metadata.problems, *metadata.unmatched(seen)]
+    index.extras["skipped"] = [dataclasses.asdict(p) for p in problems]
+    for problem in problems:
+        log.info("skipped %s", problem)  # reported once, by the caller, from the report
     seconds = time.perf_counter() - started
     report = BuildReport(
         action="rebuilt" if reason else "built",
@@ -294,15 +352,28 @@ def build(
         documents=len(index.docs),
         paragraphs=index.n_paragraphs,
         files=total,
-        skipped=tuple(index.skipped),
+        skipped=all_skipped(index),
         added=tuple(added),
         changed=tuple(changed),
         removed=tuple(removed),
         reused=reused,
         reparsed=reparsed,
         seconds=seconds,
+        split=sum(split.values()),
     )
     return index, report
+
+
+def all_skipped(index: ArchiveIndex) -> tuple[Skipped, ...]:
+    """Everything the index left out, each once: files and jsonl lines, then folders, links,
+    special files and metadata entries (kept in ``extras``)."""
+    out: dict[Skipped, None] = dict.fromkeys(index.skipped)
+    for row in index.extras.get("skipped", ()):
+        try:
+            out.setdefault(Skipped(str(row["path"]), str(row["reason"]), row.get("line")))
+        except (KeyError, TypeError, AttributeError):
+            continue
+    return tuple(out)
 
 
 def open_archive(
@@ -326,12 +397,16 @@ def open_archive(
     if previous is not None and not rebuild:
         if previous.params != index_params(tokenizer, settings.bm25):
             reason = "index parameters changed"
+        elif previous.extras.get("ingest") != ingest_params(settings):
+            reason = "ingestion settings changed"
         else:
             if fingerprint_now(settings, previous) == previous.fingerprint:
+                split = previous.extras.get("split")
                 report = BuildReport(
                     "loaded", None, len(previous.docs), previous.n_paragraphs,
-                    len(previous.files), tuple(previous.skipped),
+                    len(previous.files), all_skipped(previous),
                     seconds=time.perf_counter() - started,
+                    split=sum(split.values()) if isinstance(split, dict) else 0,
                 )
                 return Archive(previous, settings, tokenizer), report
             reason = "archive changed"

@@ -35,7 +35,8 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """A file (or one line of a jsonl file) the ingester could not use, and why."""
+    """A file (or one line of a jsonl file, an entry of the metadata file, a folder or a
+    link) the ingester could not use, and why."""
 
     path: str
     reason: str
@@ -53,6 +54,7 @@ class IngestReport:
     articles: list[Article] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     files: int = 0
+    split: int = 0  # over-long paragraphs split into consecutive paragraphs
 
 
 class Citation(NamedTuple):

@@ -25,6 +25,7 @@ import mmap
 import os
 import secrets
 import shutil
+import stat
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -199,34 +200,79 @@ def _remove_stale(folder: Path, keep: str) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
+POINTER_MAX_BYTES = 4096
+MANIFEST_MAX_BYTES = 16 << 20  # a real manifest is a few kilobytes
+
+
+def _regular_file(path: Path, what: str, max_bytes: int | None = None) -> None:
+    """Raise IndexFormatError unless ``path`` is a regular file (not a FIFO, device or
+    folder, which could block or never end a read) of at most ``max_bytes``."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError as exc:
+        raise IndexFormatError(f"{path}: {what} missing") from exc
+    except OSError as exc:
+        raise IndexFormatError(f"{path}: cannot read {what} ({exc.strerror or exc})") from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise IndexFormatError(f"{path}: {what} is not a regular file")
+    if max_bytes is not None and st.st_size > max_bytes:
+        raise IndexFormatError(f"{path}: {what} too large ({st.st_size} bytes)")
+
+
 def current_generation(folder: Path) -> Path | None:
     """The folder ``CURRENT`` points at, or None when no index was ever saved here."""
     pointer = folder / POINTER
-    if not pointer.exists():
+    if not os.path.lexists(pointer):
         return None
+    _regular_file(pointer, "index pointer", POINTER_MAX_BYTES)
     try:
         name = pointer.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
         raise IndexFormatError(f"{pointer}: unreadable index pointer ({exc})") from exc
-    if not name.startswith("gen-") or "/" in name:
+    if not name.startswith("gen-") or "/" in name or "\0" in name:
         raise IndexFormatError(f"{pointer}: not an archive-bot index pointer")
-    return folder / name
+    gen = folder / name
+    if not gen.is_dir():
+        raise IndexFormatError(f"{pointer}: names {name}, which is not an index folder")
+    return gen
+
+
+# The manifest's fields and their types, checked before anything is used.
+_MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "params": dict, "fingerprint": str, "built_at": str, "build_seconds": (int, float),
+    "counts": dict, "files": dict,
+}
+_COUNTS = ("documents", "paragraphs", "terms")
 
 
 def read_manifest(gen: Path) -> dict[str, Any]:
+    """The generation's manifest, checked: a foreign, corrupt or hostile one (not JSON,
+    10k-deep nesting, wrong types, a FIFO) is an :class:`IndexFormatError`, never a crash."""
     path = gen / "manifest.json"
+    _regular_file(path, "index manifest", MANIFEST_MAX_BYTES)
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise IndexFormatError(f"{gen}: index manifest missing") from exc
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexFormatError(f"{path}: unreadable manifest ({exc})") from exc
+    except RecursionError as exc:
+        raise IndexFormatError(f"{path}: unreadable manifest (nested too deeply)") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise IndexFormatError(f"{path}: not an archive-bot index")
     if manifest.get("version") != VERSION:
-        raise IndexFormatError(
-            f"{path}: index format version {manifest.get('version')!r}, expected {VERSION}"
-        )
+        version = manifest.get("version")
+        shown = repr(version) if isinstance(version, (int, str)) else type(version).__name__
+        raise IndexFormatError(f"{path}: index format version {shown[:40]}, expected {VERSION}")
+    for key, kind in _MANIFEST_FIELDS.items():
+        if not isinstance(manifest.get(key), kind) or isinstance(manifest.get(key), bool):
+            raise IndexFormatError(f"{path}: corrupt manifest (field {key!r})")
+    for key in _COUNTS:
+        value = manifest["counts"].get(key)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise IndexFormatError(f"{path}: corrupt manifest (counts.{key})")
+    for name, check in manifest["files"].items():
+        if not (isinstance(check, dict) and isinstance(check.get("size"), int)
+                and isinstance(check.get("sha256"), str)):
+            raise IndexFormatError(f"{path}: corrupt manifest (files.{str(name)[:40]})")
     return manifest
 
 
@@ -239,6 +285,7 @@ def _map_verified(path: Path, expected: dict[str, Any]) -> TextBlob:
     serving keeps working. hashlib releases the GIL, so files can be checked in parallel.
     """
     data: TextBlob = b""
+    _regular_file(path, "index file")
     try:
         with path.open("rb") as fh:
             if os.fstat(fh.fileno()).st_size:  # mmap cannot map an empty file
@@ -295,8 +342,10 @@ def load_index(folder: Path) -> ArchiveIndex | None:
         blobs = dict(zip(_FILES, mapped, strict=True))
     try:
         return _decode(manifest, blobs)
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise IndexFormatError(f"{gen}: inconsistent index ({exc})") from exc
+    except RecursionError as exc:
+        raise IndexFormatError(f"{gen}: inconsistent index (nested too deeply)") from exc
 
 
 def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveIndex:

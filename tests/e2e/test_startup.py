@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 import discord
 
 from tests.e2e.botproc import answer_of, citations, query_rows
-from tests.e2e.conftest import StartBot
+from tests.e2e.conftest import Indexed, StartBot
 from tests.fakediscord import FakeDiscord, factories
 
 STRING, INTEGER, BOOLEAN, USER, CHANNEL = 3, 4, 5, 6, 7
@@ -124,4 +126,29 @@ async def test_restart_does_not_resync(fake: FakeDiscord, start_bot: StartBot) -
     assert await second.terminate() == 0
     rows = {r["command"]: r for r in query_rows(second.db)}
     assert set(rows) == {"ask", "search"} and rows["ask"]["feedback"] == 1
+    fake.assert_no_violations()
+
+
+async def test_starts_and_answers_with_a_bad_metadata_file(
+        fake: FakeDiscord, start_bot: StartBot, seeds: Indexed, tmp_path: Path) -> None:
+    """Before: a ValueError (the unquoted impossible date) or RecursionError (the nesting)
+    at start-up, exit 1, and Docker restarted the bot in a loop. Now each bad entry is one
+    warning and the bot answers."""
+    archive = tmp_path / "bad-metadata"
+    shutil.copytree(seeds.archive, archive)
+    (archive / "metadata.yaml").write_text(
+        "001_1a747fc895aa23e5:\n  date: 2019-02-30\n"
+        "  source: " + "[" * 10_000 + "]" * 10_000 + "\n"
+        "002_817d4b4767b2b63e: just a string\n")
+    bot = await start_bot(archive=Indexed(archive, seeds.index))  # rebuilds: metadata is new
+    answer = await answer_of(await fake.send_slash_command("search", {"query": "Astana talks"}))
+    assert citations(answer)
+    log = bot.stderr()
+    assert "Traceback" not in log
+    for line, key in ((2, "001_1a747fc895aa23e5.date"), (3, "001_1a747fc895aa23e5.source"),
+                      (4, "002_817d4b4767b2b63e")):
+        warned = [entry for entry in log.splitlines() if " WARNING " in entry
+                  and f"skipped metadata.yaml:{line}: {key}:" in entry]
+        assert len(warned) == 1, log
+    assert await bot.terminate() == 0
     fake.assert_no_violations()
