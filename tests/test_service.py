@@ -106,7 +106,8 @@ def test_second_request_while_running_is_refused(svc: ArchiveService) -> None:
     worker = threading.Thread(target=lambda: result.append(svc.reindex(progress=progress)))
     worker.start()
     assert in_parse.wait(10)
-    with pytest.raises(ReindexInProgressError, match=r"already running: reading the archive, [\d.]+ of [\d.]+ MB \(\d+% done"):
+    running = r"already running: reading the archive, [\d.]+ of [\d.]+ MB \(\d+% done"
+    with pytest.raises(ReindexInProgressError, match=running):
         svc.reindex()
     assert svc.status().running and 0 < svc.status().percent < 100
     assert svc.current.search("Idlib").total > 0  # the old index keeps answering meanwhile
