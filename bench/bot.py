@@ -1,4 +1,4 @@
-"""Bot benchmark: the real bot process against the local Discord (``tests/fakediscord``).
+"""Bot benchmark: the real bot process against the local Discord (``bot/testing/fakediscord``).
 
 Usage::
 
@@ -10,7 +10,7 @@ Steps:
    built or reused in ``bench/out/bot-<N>/index`` (loaded in this process with
    ``open_archive``, which also yields the fixed queries: :func:`bench.engine.make_queries`,
    1-5 words from the generator's vocabulary). The bot therefore *loads* it at start-up.
-2. A :class:`~tests.fakediscord.FakeDiscord` is started (request validation off by default:
+2. A :class:`~bot.testing.fakediscord.FakeDiscord` is started (request validation off by default:
    it costs CPU in this process; the 3-s deadline is not enforced by the fake, so a late
    response is still recorded with its real latency and counted as a missed deadline) and the
    real bot process, ``python -m bot -v run --config ...`` (:class:`tests.e2e.botproc.BotProcess`,
@@ -56,8 +56,8 @@ from typing import Any
 import numpy as np
 
 from bench.generate import OUT, Params, archive_dir, generate, parse_size
+from bot.testing.fakediscord import FakeDiscord, InteractionHandle, factories
 from tests.e2e.botproc import DEADLINE, DEFERRED, SEEDS, BotProcess, fake_token, write_config
-from tests.fakediscord import FakeDiscord, InteractionHandle, factories
 
 ROOT = Path(__file__).resolve().parent
 REPO = ROOT.parent
@@ -754,7 +754,7 @@ def markdown(r: dict[str, Any], info: dict[str, Any]) -> str:
         f"--seconds {r['settings']['seconds']:g}`",
         "",
         "What is measured: the bot is the real `python -m bot -v run` process; this process runs "
-        "`tests/fakediscord` (REST + gateway on loopback, request validation "
+        "`bot/testing/fakediscord` (REST + gateway on loopback, request validation "
         f"{'on' if r['settings']['fake_validation'] else 'OFF (throughput run)'}, 3-s deadline "
         "not enforced so late responses keep their real latency) and sends `/search` "
         "interactions open loop (send i at t0 + i/rate, from "

@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_
 
 import yaml
 
-from bot.core.errors import ConfigError
+from bot.errors import ConfigError
 
 DEFAULT_CONFIG = Path("config/config.yaml")
 CONFIG_ENV = "ARCHIVE_BOT_CONFIG"

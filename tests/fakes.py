@@ -22,7 +22,7 @@ import discord
 from bot.app.services import Services, make_executor
 from bot.config import Settings
 from bot.core.search import Archive
-from bot.core.service import ArchiveService
+from bot.runtime.service import ArchiveService
 from bot.store.channels import ChannelStore
 from bot.store.db import open_database
 from bot.store.querylog import QueryLog

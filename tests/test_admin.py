@@ -27,12 +27,12 @@ from bot.app.render import FIELD_VALUE_MAX, limit_problems
 from bot.app.services import Services
 from bot.app.views import Paginator
 from bot.config import Settings
-from bot.core import service as service_module
 from bot.core.library import BuildReport, open_archive
 from bot.core.models import Skipped
 from bot.core.search import Archive
-from bot.core.service import ReindexStatus
 from bot.exts.search import SearchCog
+from bot.runtime import service as service_module
+from bot.runtime.service import ReindexStatus
 from bot.store import views as logviews
 from bot.store.db import utcnow
 from bot.store.querylog import QueryRecord

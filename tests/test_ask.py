@@ -22,9 +22,9 @@ import pytest
 
 from bot.core.answers import ask
 from bot.core.answers.ask import MIN_COVERAGE, parse_question
-from bot.core.errors import QueryError
 from bot.core.models import Filters
 from bot.core.search import Archive, FiltersExcludeAllError
+from bot.errors import QueryError
 
 D000, D001, D002 = "000_92e0ac5bf622c90d", "001_1a747fc895aa23e5", "002_817d4b4767b2b63e"
 D002B, D003, D004 = "002_817d4b4767b2b63e#2", "003_03cdae4a38ed77fc", "004_303e15b8da19fadf"

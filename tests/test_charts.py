@@ -6,7 +6,7 @@ import struct
 import zlib
 from datetime import date, timedelta
 
-from bot.core.charts import queries_per_day_png
+from bot.app.charts import queries_per_day_png
 
 
 def png_size(data: bytes) -> tuple[int, int]:

@@ -11,7 +11,7 @@ from bot.app import runner
 from bot.cli import main
 from bot.cli.run import read_token
 from bot.config import Settings
-from bot.core.errors import ConfigError
+from bot.errors import ConfigError
 from tests.conftest import REPO
 
 GOOD = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GAbCdE.abcdefghijklmnopqrstuvwxyz0123456789-_"

@@ -25,8 +25,8 @@ from bot.app.client import SETTINGS_EXTRA, ArchiveBot, configure_endpoints, exte
 from bot.app.errors import ChannelDisabled
 from bot.app.views import FeedbackButton
 from bot.config import Settings
-from bot.core.errors import ConfigError
 from bot.core.search import Archive
+from bot.errors import ConfigError
 from bot.store import db as db_module
 from bot.store import views as logviews
 from bot.store.db import open_database

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings, load_settings
-from bot.core.errors import ConfigError
+from bot.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 

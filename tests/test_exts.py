@@ -23,8 +23,8 @@ from bot.app.services import Services, is_warm, warm_archive
 from bot.app.views import FeedbackView, Paginator
 from bot.config import Settings
 from bot.core.budget import WorkTooLargeError
-from bot.core.errors import QueryError, UnknownDocumentError
 from bot.core.search import Archive
+from bot.errors import QueryError, UnknownDocumentError
 from bot.exts import answers as answers_ext
 from bot.exts import mentions as mentions_ext
 from bot.exts import search as search_ext

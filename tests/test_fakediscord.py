@@ -1,4 +1,4 @@
-"""End-to-end tests of tests/fakediscord with a real (minimal) discord.py client."""
+"""End-to-end tests of bot/testing/fakediscord with a real (minimal) discord.py client."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import discord
 import pytest
 from discord import app_commands
 
-from tests.fakediscord import FakeDiscord, Violation, factories, run_client, validate
-from tests.fakediscord.interactions import command_data, find_component
+from bot.testing.fakediscord import FakeDiscord, Violation, factories, run_client, validate
+from bot.testing.fakediscord.interactions import command_data, find_component
 
 NONE = discord.AllowedMentions.none()
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
@@ -477,8 +477,8 @@ async def test_a_missing_spec_fails_at_start_naming_the_path(
         validate.load_spec.cache_clear()
 
 
-def test_the_vendored_spec_is_read_from_the_repository() -> None:
+def test_the_spec_ships_with_the_package() -> None:
     from tests.conftest import REPO
 
-    assert validate.SPEC_PATH.is_relative_to(REPO)
+    assert validate.SPEC_PATH.is_relative_to(REPO / "bot" / "testing")
     assert (validate.SPEC_PATH.parent / "LICENSE").is_file()

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.errors import IngestError
 from bot.core.ingest import (
     apply_metadata,
     cap_paragraphs,
@@ -24,6 +23,7 @@ from bot.core.ingest import (
     split_paragraph,
 )
 from bot.core.models import Article, Skipped
+from bot.errors import IngestError
 
 SEEDS = Path(__file__).parents[1] / "seeds"
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.lifeline import ORPHANED_EXIT
+from bot.runtime.lifeline import ORPHANED_EXIT
 
 REPO = Path(__file__).resolve().parents[1]
 POOL = textwrap.dedent("""
     import multiprocessing, os, sys
     from concurrent.futures import ProcessPoolExecutor
-    from bot.core.lifeline import die_with_parent
+    from bot.runtime.lifeline import die_with_parent
 
     if __name__ == "__main__":
         context = multiprocessing.get_context("spawn")
@@ -85,7 +85,7 @@ def test_workers_die_with_their_killed_parent(tmp_path: Path) -> None:
 
 def test_a_child_whose_parent_is_already_gone_exits_at_once() -> None:
     # Started by this process, but told its parent is someone else: it is an orphan.
-    code = "from bot.core.lifeline import die_with_parent; die_with_parent(1); input()"
+    code = "from bot.runtime.lifeline import die_with_parent; die_with_parent(1); input()"
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, stdin=subprocess.PIPE,
                           timeout=30, check=False, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == ORPHANED_EXIT

@@ -12,11 +12,11 @@ from bot.config import BM25Settings, TokenizerSettings
 from bot.core.answers import QuoteBook, extract_quotes, find_quotes
 from bot.core.answers.quotebook import similarity
 from bot.core.answers.quotes import Quote, quotes_from_json, quotes_to_json
-from bot.core.errors import QueryError
 from bot.core.index import ArchiveIndex, FileEntry, ParsedFile, build_index
 from bot.core.models import Article, Filters
 from bot.core.search import Archive, FiltersExcludeAllError
 from bot.core.tokenize import Tokenizer
+from bot.errors import QueryError
 
 D000, D001, D002 = "000_92e0ac5bf622c90d", "001_1a747fc895aa23e5", "002_817d4b4767b2b63e"
 D002B, D003, D004 = "002_817d4b4767b2b63e#2", "003_03cdae4a38ed77fc", "004_303e15b8da19fadf"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.core import service as service_module
-from bot.core.errors import ReindexInProgressError
-from bot.core.service import ArchiveService
 from bot.core.storage import load_index
+from bot.errors import ReindexInProgressError
+from bot.runtime import service as service_module
+from bot.runtime.service import ArchiveService
 from tests.conftest import SEEDS, modify_archive, settings_for
 
 
@@ -168,7 +168,7 @@ def test_isolated_reindex_builds_in_a_child_process(settings: Settings) -> None:
 def test_isolated_reindex_failure_is_raised_here_and_old_index_serves(
     settings: Settings,
 ) -> None:
-    from bot.core.errors import IngestError
+    from bot.errors import IngestError
 
     service, _ = ArchiveService.open(settings, isolate=True)
     before = service.current

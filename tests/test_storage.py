@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from bot.config import BM25Settings, TokenizerSettings
-from bot.core.errors import IndexFormatError
 from bot.core.index import ArchiveIndex, FileEntry, ParsedFile, build_index
 from bot.core.models import Article, Skipped
 from bot.core.storage import (
@@ -23,6 +22,7 @@ from bot.core.storage import (
     save_index,
 )
 from bot.core.tokenize import Tokenizer
+from bot.errors import IndexFormatError
 
 
 def small_index() -> ArchiveIndex:

@@ -13,7 +13,7 @@ from typing import Any
 import aiosqlite
 import pytest
 
-from bot.core.errors import QueryError
+from bot.errors import QueryError
 from bot.store.channels import (
     ChannelSettings,
     ChannelStore,

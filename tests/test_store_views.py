@@ -10,7 +10,7 @@ from typing import Any
 import aiosqlite
 import pytest
 
-from bot.core.errors import QueryError
+from bot.errors import QueryError
 from bot.store import views
 from bot.store.db import format_ts, open_database
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.core.answers import Summary, suggest_documents, summarize
-from bot.core.errors import QueryError, UnknownDocumentError
 from bot.core.models import Filters
 from bot.core.search import Archive, FiltersExcludeAllError
+from bot.errors import QueryError, UnknownDocumentError
 
 TOPICS = ["Idlib offensive", "chlorine barrel bombs", "Aleppo", "peace talks in Astana",
           "refugees", "ceasefire monitoring", "Lavrov"]

@@ -47,7 +47,7 @@ from bot.app.views import (
     services_of,
 )
 from bot.core.budget import WorkCancelledError, WorkTooLargeError
-from bot.core.errors import ArchiveBotError
+from bot.errors import ArchiveBotError
 
 log = logging.getLogger(__name__)
 

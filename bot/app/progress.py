@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 import discord
 
 from bot.app.admin_render import ReindexProgress
-from bot.core.service import ReindexStatus
+from bot.runtime.service import ReindexStatus
 
 log = logging.getLogger(__name__)
 

@@ -33,8 +33,8 @@ import yarl
 from bot.app.client import ArchiveBot
 from bot.app.services import Services, make_executor
 from bot.config import Settings
-from bot.core.errors import ArchiveBotError, ConfigError
-from bot.core.service import ArchiveService
+from bot.errors import ArchiveBotError, ConfigError
+from bot.runtime.service import ArchiveService
 from bot.store.channels import ChannelStore
 from bot.store.db import open_querylog
 from bot.store.querylog import QueryLog

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from bot.core.budget import CANCELLED_MESSAGE, WorkCancelledError
-from bot.core.errors import ArchiveBotError
+from bot.errors import ArchiveBotError
 
 log = logging.getLogger(__name__)
 

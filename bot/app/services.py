@@ -41,7 +41,7 @@ from bot.config import Settings
 from bot.core.answers.summary import suggest_documents
 from bot.core.budget import Budget
 from bot.core.search import Archive
-from bot.core.service import ArchiveService
+from bot.runtime.service import ArchiveService
 from bot.store.channels import ChannelSettings, ChannelStore
 from bot.store.querylog import QueryLog, QueryRecord, new_request_id
 

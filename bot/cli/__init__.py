@@ -21,7 +21,7 @@ from bot import logsafety
 from bot.cli import answers, health, logs, run, search
 from bot.cli.common import common_parser, load_env_file
 from bot.cli.output import SafeStream, clean, log_handler, stderr_console
-from bot.core.errors import ArchiveBotError
+from bot.errors import ArchiveBotError
 
 log = logging.getLogger(__name__)
 

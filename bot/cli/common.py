@@ -21,11 +21,11 @@ from rich.progress import (
 
 from bot.cli.output import bold, clean, stderr_console
 from bot.config import Settings, config_path, describe_source, load_settings, with_paths
-from bot.core.errors import ConfigError
 from bot.core.library import BuildReport, open_archive
 from bot.core.models import Filters
 from bot.core.search import Archive, make_filters
 from bot.core.tokenize import Tokenizer
+from bot.errors import ConfigError
 
 
 def common_parser() -> argparse.ArgumentParser:

@@ -17,7 +17,7 @@ import aiosqlite
 from bot.cli.common import settings_from
 from bot.cli.output import table
 from bot.config import Settings
-from bot.core.errors import QueryError
+from bot.errors import QueryError
 from bot.store import views
 from bot.store.db import open_database
 from bot.store.querylog import QueryLog

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.cli.common import require_archive_folder, settings_from
-from bot.core.errors import ConfigError
+from bot.errors import ConfigError
 
 TOKEN_ENV = "DISCORD_TOKEN"
 _PART = r"[A-Za-z0-9_-]+"

@@ -17,7 +17,7 @@ from bot.cli.common import (
 from bot.cli.output import wrap
 from bot.core.library import BuildReport
 from bot.core.models import SearchHit, SearchResult, Skipped
-from bot.core.service import ArchiveService
+from bot.runtime.service import ArchiveService
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:

@@ -20,11 +20,11 @@ from typing import Any
 from bot.config import TokenizerSettings
 from bot.core import ingest
 from bot.core.answers.quotes import extract_quotes, quotes_to_json
-from bot.core.errors import IngestError
 from bot.core.index import DocMeta
-from bot.core.lifeline import die_with_parent
 from bot.core.models import Article, Skipped
 from bot.core.tokenize import Tokenizer
+from bot.errors import IngestError
+from bot.runtime.lifeline import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def analyse_files(
     log.info("analysing %d files in %d worker processes", len(jobs), workers)
     # spawn, not fork: the bot reindexes from a thread of a process running an event loop.
     context = multiprocessing.get_context("spawn")
-    # Workers die with this process even when it is killed (see bot/core/lifeline.py).
+    # Workers die with this process even when it is killed (see bot/runtime/lifeline.py).
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                              initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         chunk = max(1, min(16, len(jobs) // (workers * 8)))

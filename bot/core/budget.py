@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from bot.config import AnswerSettings
-from bot.core.errors import ArchiveBotError
+from bot.errors import ArchiveBotError
 
 if TYPE_CHECKING:
     from bot.core.index import ArchiveIndex

@@ -35,9 +35,9 @@ import yaml
 from bot.core.answers.sentences import split_sentences
 from bot.core.cleaning import Draft, normalize_space, parse_capture, strip_controls
 from bot.core.dates import normalize_date
-from bot.core.errors import IngestError
 from bot.core.htmltext import extract_html
 from bot.core.models import Article, IngestReport, Skipped
+from bot.errors import IngestError
 
 __all__ = [
     "DEFAULT_MAX_PARAGRAPH_CHARS",

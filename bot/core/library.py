@@ -19,7 +19,6 @@ from typing import Any
 from bot.config import Settings
 from bot.core import ingest
 from bot.core.analyse import FileAnalysis, analyse_file, analyse_files
-from bot.core.errors import IndexFormatError, IngestError
 from bot.core.index import (
     ArchiveIndex,
     FileEntry,
@@ -34,6 +33,7 @@ from bot.core.models import Article, Skipped
 from bot.core.search import Archive
 from bot.core.storage import file_sha256, load_index, save_index
 from bot.core.tokenize import Tokenizer
+from bot.errors import IndexFormatError, IngestError
 
 log = logging.getLogger(__name__)
 

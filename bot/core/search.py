@@ -13,10 +13,10 @@ import numpy.typing as npt
 
 from bot.config import Settings
 from bot.core.bm25 import IntArray, MatrixScorer, RankBM25Scorer, Scorer, top_k
-from bot.core.errors import QueryError
 from bot.core.index import ArchiveIndex
 from bot.core.models import Filters, SearchHit, SearchResult
 from bot.core.tokenize import Tokenizer
+from bot.errors import QueryError
 
 if TYPE_CHECKING:
     from bot.core.answers.quotebook import QuoteBook

@@ -35,9 +35,9 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from bot.core.errors import IndexFormatError
 from bot.core.index import ArchiveIndex, DocMeta, FileEntry, TextBlob
 from bot.core.models import Skipped
+from bot.errors import IndexFormatError
 
 log = logging.getLogger(__name__)
 

@@ -32,15 +32,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import admin_render
+from bot.app.charts import queries_per_day_png
 from bot.app.client import ArchiveBot
 from bot.app.errors import tracking
 from bot.app.permissions import AUDIT_FLUSH_SECONDS, AuditTrail, authorize, refusal
 from bot.app.progress import ProgressRelay
 from bot.app.services import Request, new_error_id
 from bot.app.views import NO_MENTIONS, respond
-from bot.core.charts import queries_per_day_png
-from bot.core.errors import ArchiveBotError, QueryError, ReindexInProgressError
 from bot.core.library import BuildReport
+from bot.errors import ArchiveBotError, QueryError, ReindexInProgressError
 from bot.store import views
 from bot.store.channels import ChannelSettings
 

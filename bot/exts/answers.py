@@ -24,9 +24,9 @@ from bot.app.views import respond
 from bot.core.answers.ask import Answer, ask
 from bot.core.answers.quotebook import find_quotes
 from bot.core.answers.summary import check_count, find_document, suggest_documents, summarize
-from bot.core.errors import QueryError
 from bot.core.models import Filters
 from bot.core.search import make_filters
+from bot.errors import QueryError
 from bot.exts.search import FROM, SOURCE, TO, filter_log, hit_pairs
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,8 @@ from bot.app import render
 from bot.app.client import ArchiveBot
 from bot.app.errors import classify, tracking
 from bot.app.views import NO_MENTIONS, reply_to
-from bot.core.errors import QueryError
 from bot.core.models import Filters
+from bot.errors import QueryError
 from bot.exts.answers import run_ask
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import aiosqlite
 
-from bot.core.errors import QueryError
+from bot.errors import QueryError
 from bot.store.db import atomic, format_ts, parse_ts, utcnow
 from bot.store.views import where_clause
 

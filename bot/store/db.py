@@ -41,7 +41,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.core.errors import ArchiveBotError
+from bot.errors import ArchiveBotError
 
 logger = logging.getLogger(__name__)
 

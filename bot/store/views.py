@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import aiosqlite
 
-from bot.core.errors import QueryError
+from bot.errors import QueryError
 from bot.store.db import format_ts, parse_ts, utcnow
 
 _COLUMNS = (

@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from tests.fakediscord import FakeDiscord, InteractionHandle
+from bot.testing.fakediscord import FakeDiscord, InteractionHandle
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds"

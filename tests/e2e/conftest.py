@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import pytest
 
+from bot.testing.fakediscord import FakeDiscord
 from tests.e2e.botproc import (
     SEEDS,
     BotProcess,
@@ -23,7 +24,6 @@ from tests.e2e.botproc import (
     synthetic_archive,
     write_config,
 )
-from tests.fakediscord import FakeDiscord
 
 BIG_ARCHIVE_DOCUMENTS = 200  # x 20 paragraphs: a full reindex takes a second or two
 

@@ -7,9 +7,9 @@ import re
 import sqlite3
 from pathlib import Path
 
+from bot.testing.fakediscord import FakeDiscord, InteractionHandle, factories
 from tests.e2e.botproc import DEFERRED, answer_of, citations, query_rows, text_of
 from tests.e2e.conftest import BIG_ARCHIVE_DOCUMENTS, Indexed, StartBot
-from tests.fakediscord import FakeDiscord, InteractionHandle, factories
 
 ADMIN = "archive-admin"
 EPHEMERAL = factories.EPHEMERAL

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.testing.fakediscord import FakeDiscord, factories
 from tests.e2e.botproc import DEADLINE, answer_of, buttons, citations, query_rows, text_of
 from tests.e2e.conftest import StartBot
-from tests.fakediscord import FakeDiscord, factories
 
 IDLIB_US = "US calls for end to Russian-backed air strikes in Syria’s Idlib"
 IDLIB_RU = "Russia threatens to eliminate Syria opposition who refuse to flee to Idlib"

@@ -12,9 +12,9 @@ import socket
 import sys
 from pathlib import Path
 
+from bot.testing.fakediscord import FakeDiscord
 from tests.e2e.botproc import REPO, fake_token, write_config
 from tests.e2e.conftest import Indexed
-from tests.fakediscord import FakeDiscord
 
 EXIT_DEADLINE = 60.0
 

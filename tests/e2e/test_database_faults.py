@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from bot.store.db import atomic, open_database
+from bot.testing.fakediscord import FakeDiscord, InteractionHandle, factories
 from tests.e2e.botproc import DEADLINE, DEFERRED, answer_of, citations, query_rows, text_of
 from tests.e2e.conftest import StartBot
-from tests.fakediscord import FakeDiscord, InteractionHandle, factories
 
 ADMIN = "archive-admin"
 REFUSED = "Only server admins can use /archive-admin"

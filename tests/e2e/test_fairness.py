@@ -16,9 +16,9 @@ import statistics
 
 import pytest
 
+from bot.testing.fakediscord import FakeDiscord, InteractionHandle, factories
 from tests.e2e.botproc import SEEDS, answer_of, filler_text, query_rows, text_of
 from tests.e2e.conftest import Indexed, StartBot, _indexed
-from tests.fakediscord import FakeDiscord, InteractionHandle, factories
 
 HUGE_BYTES = 3_000_000  # one paragraph: ~1 s of CPU to summarise, ~1.4 s to answer from
 # (when ingestion splits over-long paragraphs, an /ask reads only the best pieces: cheap; the

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.testing.fakediscord import FakeDiscord, InteractionHandle
 from tests.e2e.botproc import answer_of, citations, query_rows
 from tests.e2e.conftest import StartBot
-from tests.fakediscord import FakeDiscord, InteractionHandle
 
 CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
 EDIT = r"^/webhooks/\d+/[^/]+/messages/@original$"

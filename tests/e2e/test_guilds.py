@@ -16,9 +16,9 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from bot.testing.fakediscord import FakeDiscord, InteractionHandle, factories
 from tests.e2e.botproc import DEFERRED, answer_of, query_rows, text_of, unescape
 from tests.e2e.conftest import StartBot
-from tests.fakediscord import FakeDiscord, InteractionHandle, factories
 
 ADMIN = "archive-admin"
 EPHEMERAL = factories.EPHEMERAL

@@ -8,9 +8,9 @@ from collections import Counter
 
 import pytest
 
+from bot.testing.fakediscord import FakeDiscord, InteractionHandle, factories
 from tests.e2e.botproc import DEADLINE, DEFERRED, query_rows
 from tests.e2e.conftest import StartBot
-from tests.fakediscord import FakeDiscord, InteractionHandle, factories
 
 COUNT = 200
 # A mix of the user commands (options as a user would type them).

@@ -3,9 +3,9 @@ the log holds no interaction token and no bot token."""
 
 from __future__ import annotations
 
+from bot.testing.fakediscord import FakeDiscord, InteractionHandle
 from tests.e2e.botproc import answer_of
 from tests.e2e.conftest import StartBot
-from tests.fakediscord import FakeDiscord, InteractionHandle
 
 CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
+from bot.testing.fakediscord import FakeDiscord
 from tests.e2e.botproc import answer_of, citations, query_rows, text_of
 from tests.e2e.conftest import StartBot
-from tests.fakediscord import FakeDiscord
 
 CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
 EDIT = r"^/webhooks/\d+/[^/]+/messages/@original$"

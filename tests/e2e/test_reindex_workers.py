@@ -13,9 +13,9 @@ import os
 import signal
 from pathlib import Path
 
+from bot.testing.fakediscord import FakeDiscord
 from tests.e2e.botproc import answer_of, citations, filler_text
 from tests.e2e.conftest import Indexed, StartBot
-from tests.fakediscord import FakeDiscord
 
 FILES = 2
 FILE_BYTES = 6_000_000  # two files over 8 MB in all: analysed by worker processes

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import re
 
+from bot.testing.fakediscord import FakeDiscord, factories
 from tests.e2e.botproc import query_rows
 from tests.e2e.conftest import StartBot
-from tests.fakediscord import FakeDiscord, factories
 
 N = 24
 QUERIES = ["air strikes Idlib", "Astana talks", "Aleppo withdrawal", "Lavrentyev",

@@ -8,9 +8,9 @@ from typing import Any
 
 import discord
 
+from bot.testing.fakediscord import FakeDiscord, factories
 from tests.e2e.botproc import answer_of, citations, query_rows
 from tests.e2e.conftest import Indexed, StartBot
-from tests.fakediscord import FakeDiscord, factories
 
 STRING, INTEGER, BOOLEAN, USER, CHANNEL = 3, 4, 5, 6, 7
 SUBCOMMAND, GROUP = 1, 2

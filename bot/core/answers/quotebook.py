@@ -16,10 +16,10 @@ from rapidfuzz import fuzz, process
 from bot.config import TokenizerSettings
 from bot.core.answers.quotes import Quote, QuoteMatch, quotes_from_json
 from bot.core.budget import Budget
-from bot.core.errors import QueryError
 from bot.core.index import ArchiveIndex
 from bot.core.models import Filters
 from bot.core.tokenize import Tokenizer, normalize
+from bot.errors import QueryError
 
 if TYPE_CHECKING:
     from bot.core.search import Archive

@@ -29,10 +29,10 @@ from rapidfuzz import fuzz, process
 from bot.core.answers.ask import idf_of, not_found_message, parse_question, searched
 from bot.core.answers.sentences import CitedSentence, split_sentences
 from bot.core.budget import Budget
-from bot.core.errors import QueryError, UnknownDocumentError
 from bot.core.index import ArchiveIndex, DocMeta
 from bot.core.models import Citation, Filters
 from bot.core.search import Archive, Ranked
+from bot.errors import QueryError, UnknownDocumentError
 
 log = logging.getLogger(__name__)
 

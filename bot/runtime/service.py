@@ -8,7 +8,7 @@ with how far the running one has got. :meth:`ArchiveService.stop_reindexing` (th
 down) stops a running reindex within a fraction of a second and refuses new ones.
 
 The child process of an isolated build, and its analysis workers, die with their parent
-(:func:`~bot.core.lifeline.die_with_parent`): killing the bot or the child leaves no orphan.
+(:func:`~bot.runtime.lifeline.die_with_parent`): killing the bot or the child leaves no orphan.
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from queue import Empty
 from typing import Any
 
 from bot.config import Settings
-from bot.core.errors import ArchiveBotError, IndexFormatError, ReindexInProgressError
 from bot.core.index import Progress
 from bot.core.library import BuildReport, build, fingerprint_now, open_archive
-from bot.core.lifeline import die_with_parent
 from bot.core.search import Archive
 from bot.core.storage import load_index, save_index
 from bot.core.tokenize import Tokenizer
+from bot.errors import ArchiveBotError, IndexFormatError, ReindexInProgressError
+from bot.runtime.lifeline import die_with_parent
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Validate REST bodies against Discord's OpenAPI spec and Discord's documented message limits.
 
-The spec is vendored in ``tests/vendor/discord-api-spec/openapi.json`` (MIT, its LICENSE and
+The spec ships beside this module, ``spec/openapi.json`` (MIT, its LICENSE and
 upstream commit beside it); ``$DISCORD_API_SPEC`` names another copy. A missing or unreadable
 spec fails at once with its path (:class:`SpecMissing`), never a hang.
 `check_request()` returns (kind, message) problems; FakeDiscord records them as violations.
@@ -22,9 +22,8 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = Path(os.environ.get("DISCORD_API_SPEC")
-                 or REPO_ROOT / "tests" / "vendor" / "discord-api-spec" / "openapi.json")
+                 or Path(__file__).resolve().parent / "spec" / "openapi.json")
 _SPEC_URI = "urn:discord-api-spec"
 Problem = tuple[str, str]  # (kind, message)
 
