@@ -13,9 +13,9 @@ For each size the synthetic archive is generated (or reused, see :mod:`bench.gen
    (``ru_maxrss``), so the peak belongs to that size alone;
 2. another fresh child loads the saved index as start-up does (``open_archive``: read,
    SHA-256 verification, decode, archive scan, ``Archive`` set-up), then times 200 fixed
-   queries through ``Archive.search`` (limit 10), ``ask`` and quote lookup when those exist,
-   and finally the same query tokens through rank-bm25's ``BM25Okapi.get_scores`` + an
-   ``np.argsort`` top-10 (up to ``--rank-bm25-max`` paragraphs), comparing top-10 sets.
+   queries through ``Archive.search`` (limit 10), ``ask`` and quote lookup, and finally
+   the same query tokens through rank-bm25's ``BM25Okapi.get_scores`` + an ``np.argsort``
+   top-10 (up to ``--rank-bm25-max`` paragraphs), comparing top-10 sets.
 
 Queries are deterministic for a given archive: 1-5 words drawn from the generator's own
 vocabulary and names, mixing common (the 300 most frequent), mid-frequency and rare (in at
@@ -32,6 +32,7 @@ import datetime as dt
 import gc
 import hashlib
 import importlib
+import inspect
 import json
 import os
 import platform
@@ -45,6 +46,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -124,51 +126,162 @@ def pct(values: list[float]) -> dict[str, float] | None:
     return {"p50": round(float(p50), 3), "p95": round(float(p95), 3), "p99": round(float(p99), 3)}
 
 
+# ---------------------------------------------------------------------------------- stages
+@dataclass(frozen=True)
+class Stage:
+    """One timed stage: ``function`` (a dotted path inside ``module``, e.g. ``scan`` or
+    ``IndexBuilder.add``) is replaced, in ``module``'s namespace, by a timed wrapper. Wrap
+    the name where the caller looks it up (``library.scan``, not where it is defined)."""
+
+    label: str
+    module: str
+    function: str
+    note: str = ""
+
+
+# The stages of a build from raw files (``open_archive`` on an empty index folder). Each
+# function's *own* time is its stage (time in other wrapped functions it calls is theirs),
+# so the stages never overlap and ``other`` (the rest of the build) cannot be negative.
+# When the build code moves, change this table: a function that no longer exists stops the
+# benchmark with its name instead of timing as zero.
+BUILD_STAGES: tuple[Stage, ...] = (
+    Stage("scan", "bot.core.library", "scan", "scan (list and hash files)"),
+    Stage("parse", "bot.core.library", "analyse_files",
+          "parse + tokenize + quotes (waiting for the workers)"),
+    Stage("bookkeeping", "bot.core.library", "build", "reuse, ids, metadata, report"),
+    Stage("index_terms", "bot.core.index", "IndexBuilder.add", "term ids, text buffer"),
+    Stage("tf_matrix", "bot.core.index", "tf_matrix", "tf matrix"),
+    Stage("tf_matrix", "bot.core.index", "_drop_unused_terms"),
+    Stage("bm25_matrix", "bot.core.index", "bm25_matrix", "bm25 matrix"),
+    Stage("assemble", "bot.core.index", "IndexBuilder.finish", "assemble the index"),
+    Stage("save", "bot.core.library", "save_index", "save (serialise, sha256, fsync)"),
+)
+# Start-up: loading the saved index (``open_archive`` when the fingerprint matches).
+LOAD_STAGES: tuple[Stage, ...] = (
+    Stage("read_verify", "bot.core.library", "load_index",
+          "read manifest, map + sha256 files (2 threads)"),
+    Stage("decode", "bot.core.storage", "_decode", "decode arrays/json"),
+    Stage("scan", "bot.core.library", "scan", "scan the archive (fingerprint)"),
+    Stage("archive_init", "bot.core.library", "Archive", "Archive set-up"),
+)
+# Wrapped functions called from other threads: their time overlaps the main thread's
+# stages (here, inside ``read_verify``), so it is reported beside them, never summed.
+LOAD_THREAD_STAGES: tuple[Stage, ...] = (
+    Stage("map_verify_threads", "bot.core.storage", "_map_verified",
+          "map + sha256, summed over the threads"),
+)
+# Allowed rounding error when checking that the stages fit in the measured total.
+OTHER_TOLERANCE_S = 0.005
+
+
+class StageError(RuntimeError):
+    """A stage cannot be timed (its function is gone) or the stage times do not add up."""
+
+
 class Timers:
     """Wall time spent in named functions, by wrapping them in their modules (measurement
-    only: the wrapped code runs unchanged; a name a module does not have is skipped). With
+    only: the wrapped code runs unchanged). A name a module does not have is an error.
+
+    Each call's *own* time (its duration minus that of wrapped calls inside it, on the same
+    thread) is added to its label, so on one thread the labels' times never overlap. A
+    wrapped generator function is timed per ``next()``: the time spent producing each item,
+    not the time the consumer holds it. Calls on other threads than the one that created the
+    timers go to :attr:`threaded` instead (they overlap the main thread's time). With
     ``sample_rss`` a thread samples the RSS of the whole process tree (this process plus any
-    worker processes) every 50 ms and keeps the peak, also per innermost wrapped function."""
+    worker processes) every 50 ms and keeps the peak, also per innermost wrapped label."""
 
     def __init__(self, sample_rss: bool = False) -> None:
-        self.seconds: dict[str, float] = {}
-        self.first: dict[str, float] = {}
-        self.last: dict[str, float] = {}
+        self.seconds: dict[str, float] = {}  # own time per label, main thread
+        self.threaded: dict[str, float] = {}  # own time per label, other threads (summed)
+        self.calls: dict[str, int] = {}
         self.peak_mb: dict[str, float] = {}
         self.tree_peak_mb = 0.0
         self._undo: list[tuple[Any, str, Any]] = []
-        self._stack: list[str] = ["other"]
+        self._main = threading.get_ident()
+        self._local = threading.local()
+        self._main_stack: list[list[Any]] = []  # [label, started, time in wrapped callees]
         self._stop = threading.Event()
         if sample_rss:
             threading.Thread(target=self._sample, daemon=True).start()
 
     def _sample(self) -> None:
         while not self._stop.wait(0.05):
-            key, now = self._stack[-1], tree_rss_mb()
+            stack = self._main_stack
+            key, now = (stack[-1][0] if stack else "other"), tree_rss_mb()
             self.tree_peak_mb = max(self.tree_peak_mb, now)
             if now > self.peak_mb.get(key, 0.0):
                 self.peak_mb[key] = now
 
-    def wrap(self, owner: Any, name: str, label: str | None = None) -> bool:
+    def _stack(self) -> list[list[Any]]:
+        if threading.get_ident() == self._main:
+            return self._main_stack
+        stack: list[list[Any]] | None = getattr(self._local, "stack", None)
+        if stack is None:
+            stack = self._local.stack = []
+        return stack
+
+    def _enter(self, label: str) -> None:
+        self._stack().append([label, time.perf_counter(), 0.0])
+
+    def _exit(self) -> None:
+        stack = self._stack()
+        label, started, inner = stack.pop()
+        took = time.perf_counter() - started
+        if stack:
+            stack[-1][2] += took
+        into = self.seconds if stack is self._main_stack else self.threaded
+        into[label] = into.get(label, 0.0) + took - inner
+        self.calls[label] = self.calls.get(label, 0) + 1
+
+    def _timed_items(self, label: str, items: Iterator[Any]) -> Iterator[Any]:
+        try:
+            while True:
+                self._enter(label)
+                try:
+                    item = next(items)
+                except StopIteration:
+                    return
+                finally:
+                    self._exit()
+                yield item
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    def wrap(self, owner: Any, name: str, label: str | None = None) -> None:
+        """Time ``owner.name`` under ``label`` (default ``name``); raise if there is none."""
         original = getattr(owner, name, None)
-        if original is None:
-            return False
+        where = getattr(owner, "__name__", repr(owner))
+        if original is None or not callable(original):
+            raise StageError(f"cannot time {where}.{name}: no such function (update the "
+                             "stage table in bench/engine.py)")
         key = label or name
+        generator = inspect.isgeneratorfunction(original)
 
         def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            self.first.setdefault(key, started)
-            self._stack.append(key)
+            if generator:
+                return self._timed_items(key, original(*args, **kwargs))
+            self._enter(key)
             try:
                 return original(*args, **kwargs)
             finally:
-                self._stack.pop()
-                self.last[key] = time.perf_counter()
-                self.seconds[key] = self.seconds.get(key, 0.0) + self.last[key] - started
+                self._exit()
 
         setattr(owner, name, timed)
         self._undo.append((owner, name, original))
-        return True
+
+    def wrap_stages(self, stages: tuple[Stage, ...]) -> None:
+        for stage in stages:
+            owner: Any = importlib.import_module(stage.module)
+            *path, name = stage.function.split(".")
+            for part in path:
+                inner = getattr(owner, part, None)
+                if inner is None:
+                    raise StageError(f"cannot time {stage.module}.{stage.function}: "
+                                     f"{owner.__name__} has no {part}")
+                owner = inner
+            self.wrap(owner, name, stage.label)
 
     def restore(self) -> None:
         self._stop.set()
@@ -176,8 +289,18 @@ class Timers:
             setattr(owner, name, original)
         self._undo.clear()
 
+    def stages(self, stages: tuple[Stage, ...], total: float) -> dict[str, float]:
+        """Each label's own time, then ``other``: the part of ``total`` no stage covers.
+        Raises :class:`StageError` when the stages add up to more than ``total``."""
+        out = {s.label: self.seconds.get(s.label, 0.0) for s in stages}
+        other = total - sum(out.values())
+        if other < -OTHER_TOLERANCE_S:
+            raise StageError(f"stage times {out} add up to more than the total {total:.3f} s")
+        out["other"] = max(other, 0.0)
+        return out
 
-def bench_settings(paragraphs: int, variant: str = "current") -> Any:
+
+def bench_settings(paragraphs: int) -> Any:
     """Default settings (the repository's config when present) on the bench folders."""
     from bot.config import Settings, load_settings
 
@@ -186,27 +309,13 @@ def bench_settings(paragraphs: int, variant: str = "current") -> Any:
     return dataclasses.replace(
         base,
         archive=dataclasses.replace(base.archive, path=archive_dir(paragraphs), metadata=None),
-        index=dataclasses.replace(base.index, path=index_dir(paragraphs, variant),
-                                  engine="matrix"),
+        index=dataclasses.replace(base.index, path=index_dir(paragraphs), engine="matrix"),
         querylog=dataclasses.replace(base.querylog, path=OUT / "querylog.sqlite3"),
     )
 
 
-def index_dir(paragraphs: int, variant: str = "current") -> Path:
-    return OUT / (f"index-{paragraphs}" if variant == "current" else
-                  f"index-{paragraphs}-{variant}")
-
-
-def apply_variant(variant: str) -> Any:
-    """An experiment: ``--variant NAME`` imports ``bench/NAME.py`` and calls its ``apply()``,
-    which monkeypatches candidate replacements into this process, so a change can be
-    measured (and ``--check``-ed byte for byte) against the current code before it is
-    ported into bot/. (The first such candidate, ``proposed``, has been ported and removed.)"""
-    if variant == "current":
-        return None
-    module = importlib.import_module(f"bench.{variant}")
-    module.apply()
-    return module
+def index_dir(paragraphs: int) -> Path:
+    return OUT / f"index-{paragraphs}"
 
 
 def dir_mb(folder: Path) -> float:
@@ -290,92 +399,30 @@ def queries_digest(queries: list[str]) -> str:
     return hashlib.sha256("\n".join(queries).encode()).hexdigest()[:16]
 
 
-# ---------------------------------------------------------------------------------- answers
-def resolve_ask() -> tuple[Callable[..., Any] | None, str | None]:
-    try:
-        import bot.core.answers as answers
-    except ImportError as exc:
-        return None, f"TODO: bot.core.answers not importable ({exc})"
-    fn = getattr(answers, "ask", None)
-    if fn is not None and not callable(fn):  # the submodule, not the function
-        fn = getattr(fn, "ask", None)
-    if fn is None:
-        try:
-            from bot.core.answers.ask import ask as fn
-        except ImportError as exc:
-            return None, f"TODO: ask() not importable ({exc})"
-    return fn, None
-
-
-def resolve_quotes(archive: Any) -> tuple[Callable[..., Any] | None, str | None]:
-    quotes = getattr(archive, "quotes", None)
-    lookup = getattr(quotes, "lookup", None) if quotes is not None else None
-    if lookup is None:
-        return None, "TODO: archive.quotes.lookup(text, limit, min_match) not available yet"
-    return lookup, None
-
-
 # ---------------------------------------------------------------------------------- phases
-def phase_build(paragraphs: int, variant: str = "current") -> dict[str, Any]:
+def phase_build(paragraphs: int) -> dict[str, Any]:
     """Child process: build the index from the raw files into an empty folder."""
-    import bot.core.index as index_mod
-    import bot.core.library as library
     from bot.core.library import open_archive
 
-    patched = apply_variant(variant)
-    settings = bench_settings(paragraphs, variant)
+    settings = bench_settings(paragraphs)
     shutil.rmtree(settings.index.path, ignore_errors=True)
     base_rss = rss_mb()
     timers = Timers(sample_rss=True)
-    timers.wrap(library, "scan")
-    timers.wrap(library, "build_index")
-    for owner in (index_mod, patched):
-        if owner is not None:
-            timers.wrap(owner, "assemble_index")
-            timers.wrap(owner, "tf_matrix_flat" if owner is patched else "tf_matrix", "tf_matrix")
-            timers.wrap(owner, "bm25_matrix")
-    timers.wrap(index_mod, "_drop_unused_terms", "drop_unused_terms")
-    timers.wrap(library, "save_index")
-    # Quotation extraction: after the index (older code) or per file with parsing (newer).
-    timers.wrap(library, "extract_quotes")
-    timers.wrap(library, "quotes_to_json")
-    timers.wrap(library, "_global_quotes")
-    if patched is not None:
-        timers.wrap(patched.IndexBuilder, "add", "builder_add")
-        timers.wrap(patched.IndexBuilder, "finish", "builder_finish")
+    timers.wrap_stages(BUILD_STAGES)
     started = time.perf_counter()
-    archive, report = open_archive(settings)
-    build_s = time.perf_counter() - started
-    timers.restore()
+    try:
+        archive, report = open_archive(settings)
+        build_s = time.perf_counter() - started
+    finally:
+        timers.restore()
     if report.action not in ("built", "rebuilt"):
         raise SystemExit(f"expected a fresh build, got {report.action}")
-    t, first, last = timers.seconds, timers.first, timers.last
-    assemble = t.get("assemble_index", 0.0)
-    matrices = t.get("tf_matrix", 0.0) + t.get("drop_unused_terms", 0.0) + t.get(
-        "bm25_matrix", 0.0)
-    stages = {
-        "scan": t.get("scan", 0.0),
-        # From the end of the scan to the start of build_index: parsing each file (and, in
-        # newer code, tokenizing it and extracting its quotations, in worker processes).
-        "parse_analyse": first.get("build_index", started) - last.get("scan", started),
-        "index_terms": t.get("build_index", 0.0) - assemble,
-        "tf_matrix": t.get("tf_matrix", 0.0) + t.get("drop_unused_terms", 0.0),
-        "bm25_matrix": t.get("bm25_matrix", 0.0),
-        "assemble_other": assemble - matrices,
-        "quotes_after_index": t.get("extract_quotes", 0.0) + t.get("quotes_to_json", 0.0)
-        + t.get("_global_quotes", 0.0),
-        "save": t.get("save_index", 0.0),
-    }
-    if "builder_add" in t:  # proposed streaming build: indexing overlaps the workers
-        stages["index_terms"] = t["builder_add"]
-        stages["parse_analyse"] = (first["builder_finish"] - last.get("scan", started)
-                                   - t["builder_add"])
-    stages["other"] = build_s - sum(stages.values())
+    stages = timers.stages(BUILD_STAGES, build_s)
     index = archive.index
     return {
         "build_s": round(build_s, 3),
         "build_stages_s": {k: round(v, 3) for k, v in stages.items()},
-        "build_peak_rss_by_function_mb": {k: round(v) for k, v in timers.peak_mb.items()},
+        "build_peak_rss_by_stage_mb": {k: round(v) for k, v in timers.peak_mb.items()},
         # Whole process tree (main + worker processes), sampled every 50 ms:
         "peak_rss_mb": round(max(timers.tree_peak_mb, peak_rss_mb()), 1),
         "peak_rss_main_mb": round(peak_rss_mb(), 1),
@@ -405,56 +452,41 @@ def _top_agree(ours: list[int], scores: np.ndarray, k: int = TOP) -> bool:
     )
 
 
-def phase_serve(paragraphs: int, *, rank_bm25: bool, n_queries: int,
-                variant: str = "current") -> dict[str, Any]:
+def phase_serve(paragraphs: int, *, rank_bm25: bool, n_queries: int) -> dict[str, Any]:
     """Child process: start-up load, then query latencies (ours, ask, quotes, rank-bm25)."""
-    import bot.core.library as library
-    import bot.core.storage as storage
+    from bot.core.answers.ask import ask
     from bot.core.bm25 import top_k
     from bot.core.library import open_archive
     from bot.core.models import Filters
 
-    patched = apply_variant(variant)
-    settings = bench_settings(paragraphs, variant)
+    settings = bench_settings(paragraphs)
     base_rss = rss_mb()
     timers = Timers()
-    timers.wrap(library, "load_index")
-    timers.wrap(storage, "_verified_bytes", "read_verify")
-    timers.wrap(storage, "_decode", "decode")
-    if patched is not None:
-        timers.wrap(patched, "_map_verified", "read_verify")  # 2 threads: summed CPU time
-        timers.wrap(patched, "_decode", "decode")
-    timers.wrap(library, "scan")
-    timers.wrap(library, "Archive", "archive_init")
+    timers.wrap_stages(LOAD_STAGES + LOAD_THREAD_STAGES)
     started = time.perf_counter()
-    archive, report = open_archive(settings)
-    load_s = time.perf_counter() - started
-    timers.restore()
+    try:
+        archive, report = open_archive(settings)
+        load_s = time.perf_counter() - started
+    finally:
+        timers.restore()
     if report.action != "loaded":
         raise SystemExit(f"expected to load the saved index, got {report.action}")
-    t = timers.seconds
-    load_stages = {
-        "read_verify": t.get("read_verify", 0.0),
-        "decode": t.get("decode", 0.0),
-        "load_other": t.get("load_index", 0.0) - t.get("read_verify", 0.0) - t.get("decode", 0),
-        "scan": t.get("scan", 0.0),
-        "archive_init": t.get("archive_init", 0.0),
-    }
-    load_stages["other"] = load_s - sum(load_stages.values())
+    load_stages = timers.stages(LOAD_STAGES, load_s)
     out: dict[str, Any] = {
         "load_s": round(load_s, 3),
         "load_stages_s": {k: round(v, 3) for k, v in load_stages.items()},
+        "load_thread_stages_s": {s.label: round(timers.threaded.get(s.label, 0.0), 3)
+                                 for s in LOAD_THREAD_STAGES},
         "load_peak_rss_mb": round(peak_rss_mb(), 1),
         "loaded_rss_mb": round(rss_mb(), 1),
         "serve_base_rss_mb": round(base_rss, 1),
     }
     index = archive.index
-    if "quotes" in type(archive).__dict__:  # built lazily on first use: time that use
-        t0 = time.perf_counter()
-        book = archive.quotes
-        out["quotes_init_s"] = round(time.perf_counter() - t0, 3)
-        out["quotes_indexed"] = len(book) if hasattr(book, "__len__") else None
-        out["quotes_init_rss_mb"] = round(rss_mb(), 1)
+    t0 = time.perf_counter()  # the quote book is set up on first use: time that use
+    book = archive.quotes
+    out["quotes_init_s"] = round(time.perf_counter() - t0, 3)
+    out["quotes_indexed"] = len(book)
+    out["quotes_init_rss_mb"] = round(rss_mb(), 1)
     queries = make_queries(index, archive.tokenizer, n_queries)
     warm = make_queries(index, archive.tokenizer, WARMUP, seed=QUERY_SEED + 1000)
     out["queries"] = len(queries)
@@ -482,43 +514,31 @@ def phase_serve(paragraphs: int, *, rank_bm25: bool, n_queries: int,
     out["matched_paragraphs"] = {"p50": float(np.median(matched)), "max": int(max(matched))}
 
     # --- ask
-    ask, why = resolve_ask()
-    out["ask_ms"], out["ask_note"] = None, why
-    if ask is not None:
-        questions = make_questions(queries, index)
-        try:
-            for q in make_questions(warm, index):
-                ask(archive, q, Filters())
-            ask_ms, found = [], 0
-            for q in questions:
-                t0 = time.perf_counter()
-                answer = ask(archive, q, Filters())
-                ask_ms.append((time.perf_counter() - t0) * 1000)
-                found += bool(getattr(answer, "found", False))
-            out["ask_ms"] = pct(ask_ms)
-            out["ask_note"] = f"{found}/{len(questions)} answered"
-        except Exception as exc:  # noqa: BLE001 - a benchmark reports, it does not crash
-            out["ask_note"] = f"ask failed: {type(exc).__name__}: {exc}"
+    questions = make_questions(queries, index)
+    for q in make_questions(warm, index):
+        ask(archive, q, Filters())
+    ask_ms, found = [], 0
+    for q in questions:
+        t0 = time.perf_counter()
+        answer = ask(archive, q, Filters())
+        ask_ms.append((time.perf_counter() - t0) * 1000)
+        found += answer.found
+    out["ask_ms"] = pct(ask_ms)
+    out["ask_note"] = f"{found}/{len(questions)} answered"
 
     # --- quote lookup
-    lookup, why = resolve_quotes(archive)
-    out["quote_ms"], out["quote_note"] = None, why
-    if lookup is not None:
-        quotes = make_quotes(index, n_queries)
-        a = settings.answers
-        try:
-            for q in quotes[:WARMUP]:
-                lookup(q, a.quote_limit, a.quote_min_match)
-            quote_ms, hits = [], 0
-            for q in quotes:
-                t0 = time.perf_counter()
-                found = lookup(q, a.quote_limit, a.quote_min_match)
-                quote_ms.append((time.perf_counter() - t0) * 1000)
-                hits += bool(found)
-            out["quote_ms"] = pct(quote_ms)
-            out["quote_note"] = f"{hits}/{len(quotes)} found"
-        except Exception as exc:  # noqa: BLE001
-            out["quote_note"] = f"quote lookup failed: {type(exc).__name__}: {exc}"
+    quotes = make_quotes(index, n_queries)
+    a = settings.answers
+    for q in quotes[:WARMUP]:
+        book.lookup(q, a.quote_limit, a.quote_min_match)
+    quote_ms, hits = [], 0
+    for q in quotes:
+        t0 = time.perf_counter()
+        hit = book.lookup(q, a.quote_limit, a.quote_min_match)
+        quote_ms.append((time.perf_counter() - t0) * 1000)
+        hits += bool(hit)
+    out["quote_ms"] = pct(quote_ms)
+    out["quote_note"] = f"{hits}/{len(quotes)} found"
     out["serve_rss_mb"] = round(rss_mb(), 1)
     out["serve_peak_rss_mb"] = round(peak_rss_mb(), 1)
 
@@ -583,20 +603,19 @@ def log(msg: str) -> None:
 
 
 def run_size(paragraphs: int, *, rank_bm25_max: int, n_queries: int,
-             reference: dict[str, Any] | None = None, variant: str = "current",
-             ) -> dict[str, Any]:
+             reference: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything for one archive size, each measured phase in its own process."""
     p = Params(paragraphs)
     log(f"{paragraphs}: generating archive (reused when current)")
     manifest = generate(p, archive_dir(paragraphs), jobs=min(2, os.cpu_count() or 1))
-    log(f"{paragraphs}: building index in a fresh process ({variant} code)")
-    built = child(["--phase", "build", "--paragraphs", str(paragraphs), "--variant", variant])
-    folder = index_dir(paragraphs, variant)
+    log(f"{paragraphs}: building index in a fresh process")
+    built = child(["--phase", "build", "--paragraphs", str(paragraphs)])
+    folder = index_dir(paragraphs)
     index_mb = dir_mb(folder / (folder / "CURRENT").read_text().strip())
     with_rank = paragraphs <= rank_bm25_max
     log(f"{paragraphs}: load + queries in a fresh process (rank-bm25: {with_rank})")
     served = child(["--phase", "serve", "--paragraphs", str(paragraphs), "--queries",
-                    str(n_queries), "--variant", variant,
+                    str(n_queries),
                     *([] if with_rank else ["--no-rank-bm25"])])
     result: dict[str, Any] = {
         "paragraphs": paragraphs,
@@ -615,8 +634,6 @@ def run_size(paragraphs: int, *, rank_bm25_max: int, n_queries: int,
     result.update({k: v for k, v in built.items() if k not in result})
     result.update({k: v for k, v in served.items() if k not in result})
     result["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
-    if variant != "current":
-        result["variant"] = f"{variant} (EXPERIMENT: bench/proposed.py monkeypatched in)"
     if not with_rank:
         result["rank_bm25_note"] = skipped_note(paragraphs, reference)
     return result
@@ -723,7 +740,15 @@ def write_results(results: list[dict[str, Any]], info: dict[str, Any]) -> None:
         return f"| {name} | " + " | ".join(fn(r) for r in cols) + " |"
 
     def stage(key: str, name: str) -> Callable[[dict[str, Any]], str]:
-        return lambda r: f"{r[key].get(name, 0):.2f}"
+        return lambda r: f"{r[key][name]:.2f}"
+
+    def stage_rows(key: str, stages: tuple[Stage, ...]) -> list[str]:
+        """One row per stage label (in table order), then ``other``: they sum to the total."""
+        notes: dict[str, str] = {}
+        for s in stages:
+            notes.setdefault(s.label, s.note or s.label)
+        return [row(f"&nbsp; {note}", stage(key, label))
+                for label, note in [*notes.items(), ("other", "other")]]
 
     lines = [
         "# archive-bot engine benchmark",
@@ -753,24 +778,16 @@ def write_results(results: list[dict[str, Any]], info: dict[str, Any]) -> None:
         row("terms / postings", lambda r: f"{r['terms']:,} / {r['postings']:,}"),
         row("raw archive (MB)", lambda r: f"{r['archive_mb']:.0f}"),
         row("**index build from raw files (s)**", lambda r: f"{r['build_s']:.1f}"),
-        row("&nbsp; scan (hash files)", stage("build_stages_s", "scan")),
-        row("&nbsp; parse (+ tokenize + quotes, if per file)",
-            stage("build_stages_s", "parse_analyse")),
-        row("&nbsp; build_index: term ids (+ tokenize)", stage("build_stages_s", "index_terms")),
-        row("&nbsp; tf matrix", stage("build_stages_s", "tf_matrix")),
-        row("&nbsp; bm25 matrix", stage("build_stages_s", "bm25_matrix")),
-        row("&nbsp; other assembly", stage("build_stages_s", "assemble_other")),
-        row("&nbsp; quotes after indexing", stage("build_stages_s", "quotes_after_index")),
-        row("&nbsp; save (serialise, sha256, fsync)", stage("build_stages_s", "save")),
+        *stage_rows("build_stages_s", BUILD_STAGES),
         row("**peak RSS during build (MB, all processes)**",
             lambda r: f"{r['peak_rss_mb']:.0f}"),
         row("&nbsp; main process / largest worker",
             lambda r: f"{r.get('peak_rss_main_mb', 0):.0f} / {r.get('peak_rss_worker_mb', 0):.0f}"),
         row("**index on disk (MB)**", lambda r: f"{r['index_mb']:.0f}"),
         row("**load at start-up (s)**", lambda r: f"{r['load_s']:.2f}"),
-        row("&nbsp; read + sha256 verify", stage("load_stages_s", "read_verify")),
-        row("&nbsp; decode arrays/json", stage("load_stages_s", "decode")),
-        row("&nbsp; Archive set-up", stage("load_stages_s", "archive_init")),
+        *stage_rows("load_stages_s", LOAD_STAGES),
+        *(row(f"&nbsp; &nbsp; (in {s.note})", stage("load_thread_stages_s", s.label))
+          for s in LOAD_THREAD_STAGES),
         row("peak RSS during load (MB)", lambda r: f"{r['load_peak_rss_mb']:.0f}"),
         row("RSS while serving (MB)", lambda r: f"{r['serve_rss_mb']:.0f}"),
         row("**search (ms)**", lambda r: _fmt_ms(r["query_ms"])),
@@ -841,9 +858,7 @@ def profile(paragraphs: int, what: str) -> None:
             for q in quotes:
                 book.lookup(q, a.quote_limit, a.quote_min_match)
     elif what == "ask":
-        ask, why = resolve_ask()
-        if ask is None:
-            raise SystemExit(why)
+        from bot.core.answers.ask import ask
         from bot.core.models import Filters
 
         archive, _ = open_archive(settings)
@@ -861,45 +876,6 @@ def profile(paragraphs: int, what: str) -> None:
     log(f"profile written to {path} (peak RSS {peak_rss_mb():.0f} MB)")
 
 
-def check_variant(paragraphs: int, candidate: str) -> dict[str, Any]:
-    """Build with the current and the proposed code (fresh processes) and compare every saved
-    file's SHA-256, then load both (current loader / proposed loader) and compare queries."""
-    generate(Params(paragraphs), archive_dir(paragraphs), jobs=2)
-    builds = {}
-    for variant in ("current", candidate):
-        log(f"{paragraphs}: building ({variant})")
-        builds[variant] = child(["--phase", "build", "--paragraphs", str(paragraphs),
-                                 "--variant", variant])
-    manifests = {}
-    for variant in builds:
-        folder = index_dir(paragraphs, variant)
-        gen = folder / (folder / "CURRENT").read_text().strip()
-        manifests[variant] = json.loads((gen / "manifest.json").read_text())["files"]
-    a, b = manifests["current"], manifests[candidate]
-    differing = sorted(n for n in set(a) | set(b) if a.get(n) != b.get(n))
-    from bot.core import storage
-
-    cur = storage.load_index(index_dir(paragraphs))
-    new = apply_variant(candidate).load_index(index_dir(paragraphs, candidate))
-    assert cur is not None and new is not None
-    same = (
-        cur.vocab == new.vocab and cur.docs == new.docs and cur.extras == new.extras
-        and bytes(new.text_blob[:]) == bytes(cur.text_blob[:])
-        and all(np.array_equal(getattr(cur, f), getattr(new, f))
-                for f in ("para_doc", "para_num", "text_offsets", "doc_len"))
-        and all(np.array_equal(getattr(getattr(cur, m), f), getattr(getattr(new, m), f))
-                for m in ("tf", "scores") for f in ("indptr", "indices", "data"))
-    )
-    return {
-        "paragraphs": paragraphs,
-        "identical_files": not differing,
-        "differing_files": differing,
-        "loaded_equal": bool(same),
-        "build_s": {v: r["build_s"] for v, r in builds.items()},
-        "peak_rss_mb": {v: r["peak_rss_mb"] for v, r in builds.items()},
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench engine", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -910,27 +886,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rank-bm25-max", type=parse_size, default=RANK_BM25_MAX,
                     help="largest size compared with rank-bm25 (default 100k)")
     ap.add_argument("--profile", choices=("build", "load", "query", "quotes", "ask"))
-    ap.add_argument("--variant", default="current", metavar="NAME",
-                    help="experiment: monkeypatch bench/NAME.py in (see apply_variant)")
-    ap.add_argument("--check", action="store_true",
-                    help="build current and --variant code and compare the saved files")
     ap.add_argument("--phase", choices=("build", "serve"), help=argparse.SUPPRESS)
     ap.add_argument("--no-rank-bm25", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.phase:
         if args.phase == "build":
-            out = phase_build(args.paragraphs, args.variant)
+            out = phase_build(args.paragraphs)
         else:
             out = phase_serve(args.paragraphs, rank_bm25=not args.no_rank_bm25,
-                              n_queries=args.queries, variant=args.variant)
+                              n_queries=args.queries)
         print(json.dumps(out))
         return 0
-    if args.check:
-        if not args.paragraphs or args.variant == "current":
-            ap.error("--check needs --paragraphs and --variant NAME")
-        report = check_variant(args.paragraphs, args.variant)
-        print(json.dumps(report, indent=2))
-        return 0 if report["identical_files"] and report["loaded_equal"] else 1
     if args.profile:
         if not args.paragraphs:
             ap.error("--profile needs --paragraphs")
@@ -962,7 +928,7 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError, KeyError):
             reference = None
     r = run_size(args.paragraphs, rank_bm25_max=args.rank_bm25_max, n_queries=args.queries,
-                 reference=reference, variant=args.variant)
+                 reference=reference)
     if args.json:
         print(json.dumps(r))
     else:

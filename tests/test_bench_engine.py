@@ -1,0 +1,79 @@
+"""The engine benchmark's timers cannot lie: a stage whose function is gone is an error, the
+stage tables name functions that exist, and stage times are own times that add up."""
+
+from __future__ import annotations
+
+import time
+import types
+from collections.abc import Iterator
+
+import pytest
+
+from bench.engine import (
+    BUILD_STAGES,
+    LOAD_STAGES,
+    LOAD_THREAD_STAGES,
+    Stage,
+    StageError,
+    Timers,
+)
+
+
+def test_wrapping_a_missing_function_is_an_error() -> None:
+    owner = types.SimpleNamespace(__name__="somewhere", present=lambda: 1)
+    timers = Timers()
+    with pytest.raises(StageError, match=r"somewhere\.absent"):
+        timers.wrap(owner, "absent")
+    with pytest.raises(StageError, match=r"bot\.core\.library\.no_such_stage"):
+        timers.wrap_stages((Stage("x", "bot.core.library", "no_such_stage"),))
+    timers.restore()
+
+
+@pytest.mark.parametrize("stages", [BUILD_STAGES, LOAD_STAGES, LOAD_THREAD_STAGES])
+def test_every_stage_names_a_function_of_the_current_code(stages: tuple[Stage, ...]) -> None:
+    timers = Timers()
+    timers.wrap_stages(stages)  # raises naming the first function that no longer exists
+    timers.restore()
+
+
+def _module() -> types.SimpleNamespace:
+    def inner() -> None:
+        time.sleep(0.02)  # the work being timed
+
+    def outer() -> None:
+        time.sleep(0.01)
+        mod.inner()
+
+    def items() -> Iterator[int]:
+        for i in range(3):
+            time.sleep(0.01)
+            yield i
+
+    mod = types.SimpleNamespace(__name__="toy", inner=inner, outer=outer, items=items)
+    return mod
+
+
+def test_stage_times_are_own_times_and_add_up_to_the_total() -> None:
+    mod = _module()
+    originals = dict(vars(mod))
+    timers = Timers()
+    for name in ("inner", "outer", "items"):
+        timers.wrap(mod, name)
+    started = time.perf_counter()
+    mod.outer()
+    for _ in mod.items():
+        time.sleep(0.03)  # the consumer's time is not the generator's
+    total = time.perf_counter() - started
+    timers.restore()
+    assert vars(mod) == originals
+
+    t = timers.seconds
+    assert 0.02 <= t["inner"] < 0.035
+    assert 0.01 <= t["outer"] < 0.02  # its call of inner is inner's time
+    assert 0.03 <= t["items"] < 0.06 and timers.calls["items"] == 4  # 3 items + the end
+    table = tuple(Stage(n, "toy", n) for n in ("inner", "outer", "items"))
+    stages = timers.stages(table, total)
+    assert stages["other"] >= 0.09  # the consumer's sleeps
+    assert sum(stages.values()) == pytest.approx(total)
+    with pytest.raises(StageError, match="more than the total"):
+        timers.stages(table, total / 4)
