@@ -204,21 +204,31 @@ async def test_sigterm_closes_the_bot_and_flushes_the_log(
         settings.querylog, flush_interval_seconds=3600.0, batch_size=10_000))
     services = await runner.open_services(settings)
     seen: dict[str, Any] = {}
+    draining, closed = asyncio.Event(), asyncio.Event()
+    drain_handlers, close = runner.drain_handlers, ArchiveBot.close
+
+    async def observed_drain(timeout: float = runner.DRAIN_SECONDS) -> None:
+        draining.set()  # the shutdown has begun and waits for the handlers running now
+        await drain_handlers(timeout)
+
+    async def observed_close(self: ArchiveBot) -> None:
+        await close(self)
+        closed.set()
 
     async def fake_start(self: ArchiveBot, token: str, *, reconnect: bool = True) -> None:
         seen["token"] = token
         self.services.querylog.record(QueryRecord(command="ask", query="last words"))
 
         async def slow_answer() -> None:  # still working when SIGTERM arrives
-            await asyncio.sleep(0.3)
+            await draining.wait()  # the drain, begun, saw this handler busy
             self.services.querylog.record(QueryRecord(command="ask", query="slow answer"))
 
         seen["handler"] = asyncio.create_task(slow_answer(), name="CommandTree-invoker")
-        loop = asyncio.get_running_loop()
-        loop.call_later(0.05, os.kill, os.getpid(), signal.SIGTERM)
-        while not self.is_closed():
-            await asyncio.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGTERM)
+        await closed.wait()  # discord.py's start() returns once the client is closed
 
+    monkeypatch.setattr(runner, "drain_handlers", observed_drain)
+    monkeypatch.setattr(ArchiveBot, "close", observed_close)
     monkeypatch.setattr(ArchiveBot, "start", fake_start)
     try:
         assert await asyncio.wait_for(runner.serve(services, "a.b.c"), 10) == 0
@@ -245,7 +255,8 @@ async def test_sigterm_while_discord_py_is_stuck_reconnecting_stops_in_time(
     async def stalled_start(self: ArchiveBot, token: str, *, reconnect: bool = True) -> None:
         self.services.querylog.record(QueryRecord(command="search", query="before the outage"))
         loop.call_later(0.05, os.kill, os.getpid(), signal.SIGTERM)
-        await asyncio.sleep(3600)  # discord.py asleep in its reconnect backoff, closed or not
+        # The fault under test, not a wait: discord.py asleep in its reconnect backoff.
+        await asyncio.sleep(3600)
 
     monkeypatch.setattr(ArchiveBot, "start", stalled_start)
     started = loop.time()
