@@ -98,49 +98,13 @@ ArchiveBot.setup_hook = setup_hook
 for experiment in filter(None, sys.argv[3].split(",")):  # --experiment (diagnosis only)
     if experiment == "gc-off":
         import gc; gc.disable()
-    elif experiment == "freeze":  # gc.freeze() once the archive is loaded and warmed
-        import gc, bot.app.services as services
-        def frozen(archive, _warm=services.warm_archive):
-            _warm(archive); gc.freeze()
-        services.warm_archive = frozen
-    elif experiment == "child-reindex":  # build + save in a spawned process, then load
-        import concurrent.futures, multiprocessing
-        from bench.bot import reindex_in_child
-        from bot.core import service
-        from bot.core.search import Archive
-        from bot.core.storage import load_index
-        def reindex(self, *, full=False, progress=None):
-            if not self._lock.acquire(blocking=False):
-                raise service.ReindexInProgressError("A reindex is already running.")
-            try:
-                context = multiprocessing.get_context("spawn")
-                with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
-                    report = pool.submit(reindex_in_child, self.settings, full).result()
-                index = load_index(self.settings.index.path)
-                self._archive = Archive(index, self.settings, self._archive.tokenizer)
-                return report
-            finally:
-                self._lock.release()
-        service.ArchiveService.reindex = reindex
     elif experiment.startswith("switch="):
         sys.setswitchinterval(float(experiment.removeprefix("switch=")))
+    else:
+        raise SystemExit(f"unknown --experiment {experiment!r}")
 from bot.cli import main
 sys.exit(main(sys.argv[4:]))
 """
-
-
-def reindex_in_child(settings: Any, full: bool) -> Any:
-    """Experiment ``child-reindex``: what ``ArchiveService.reindex`` does in its thread (build
-    and save), in a spawned child process instead; the bot then only loads the result."""
-    from bot.core.library import build
-    from bot.core.storage import load_index, save_index
-    from bot.core.tokenize import Tokenizer
-
-    previous = load_index(settings.index.path)
-    index, report = build(settings, Tokenizer(settings.tokenizer), previous, full=full,
-                          reason="requested")
-    save_index(index, settings.index.path)
-    return report
 
 
 class ProbedBotProcess(BotProcess):
@@ -467,7 +431,7 @@ class Options:
     after_seconds: float = 3.0
     validate: bool = False
     inprocess_lag: bool = False
-    experiments: tuple[str, ...] = ()  # with inprocess_lag: gc-off, freeze, switch=SECONDS
+    experiments: tuple[str, ...] = ()  # with inprocess_lag: gc-off, switch=SECONDS
     settle: bool = True
     warmup: int = 20
     drain_timeout: float = 120.0
@@ -832,6 +796,14 @@ def markdown(r: dict[str, Any], info: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def experiment(text: str) -> str:
+    """An ``--experiment`` the bot process knows (see ``LAG_PROBE``); anything else is an
+    error here, not an experiment silently skipped in the bot."""
+    if text == "gc-off" or re.fullmatch(r"switch=\d+(\.\d+)?", text):
+        return text
+    raise argparse.ArgumentTypeError(f"unknown experiment {text!r} (gc-off, switch=SECONDS)")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.bot", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -852,11 +824,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="also measure the loop lag inside the bot process: it is started "
                     "with a 10-ms sleep-lag probe task added to its event loop (diagnosis)")
     ap.add_argument("--experiment", action="append", default=[],
-                    help="diagnosis (implies --inprocess-lag): 'gc-off' (no cyclic GC in the bot), "
-                    "'freeze' (gc.freeze() after each quote-book warm-up, i.e. after start-up "
-                    "and after a reindex), 'child-reindex' (build + save in a spawned process) "
-                    "or 'switch=0.001' (sys.setswitchinterval); "
-                    "repeatable")
+                    type=experiment,
+                    help="diagnosis (implies --inprocess-lag): 'gc-off' (no cyclic GC in the bot) "
+                    "or 'switch=0.001' (sys.setswitchinterval); repeatable")
     ap.add_argument("--no-settle", action="store_true",
                     help="do not wait for the bot's CPU to go idle before phases")
     ap.add_argument("--home", type=Path, default=None, help="bench folder (default "

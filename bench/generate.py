@@ -205,12 +205,6 @@ def vocabulary(seed: int, size: int, zipf_s: float) -> Vocabulary:
     )
 
 
-def stop_word_share(v: Vocabulary) -> float:
-    """Expected fraction of body tokens that are stop words."""
-    probs = np.diff(np.concatenate([[0.0], v.cdf]))
-    return float(probs[np.flatnonzero(v.order < v.n_stop)].sum())
-
-
 # ---------------------------------------------------------------------------------- plan
 def plan(p: Params) -> IntArray:
     """Paragraph count of every article; sums to exactly ``p.paragraphs``."""
