@@ -289,19 +289,28 @@ def _is_question_title(segment: list[Item], first: Item) -> bool:
     )
 
 
-def _draft(segment: list[Item], title_hint: str | None) -> Draft:
+def _header_and_body(segment: list[Item], title_hint: str | None) -> tuple[list[str], list[str]]:
+    """The segment's text items split where the first full sentence starts: the lines before
+    it (headline, standfirst) and the body from it on."""
     texts = [i for i in segment if i.kind is Kind.TEXT]
     start = next((n for n, i in enumerate(texts) if _is_sentence(i.text)), len(texts))
     if start == 0 and texts and title_hint is None and _is_question_title(segment, texts[0]):
         start = 1
-    header = [i.text for i in texts[:start]]
-    body = [i.text for i in texts[start:]]
-    title = title_hint
-    if title is None and header:
-        seen = [h.casefold() for h in [*header, *body]]
-        repeated = [h for h in header if seen.count(h.casefold()) > 1]
-        title = (repeated or header)[0]
-    draft = Draft(title=title)
+    return [i.text for i in texts[:start]], [i.text for i in texts[start:]]
+
+
+def _title(header: list[str], body: list[str], title_hint: str | None) -> str | None:
+    """The hint, else the first header line that appears again (a headline repeated in the
+    capture), else the first header line."""
+    if title_hint is not None or not header:
+        return title_hint
+    seen = [h.casefold() for h in [*header, *body]]
+    repeated = [h for h in header if seen.count(h.casefold()) > 1]
+    return (repeated or header)[0]
+
+
+def _read_fields(draft: Draft, segment: list[Item]) -> None:
+    """The first date, source and byline of the segment (a byline's date if no date line)."""
     for item in segment:
         if item.kind is Kind.DATE and draft.date is None:
             draft.date = item.value
@@ -311,11 +320,23 @@ def _draft(segment: list[Item], title_hint: str | None) -> Draft:
             draft.author = item.value
             if draft.date is None and item.extra:
                 draft.date = normalize_date(item.extra)
-    # A short Title Case line after the last paragraph names the outlet ("Middle East Eye").
-    if body and len(body) > 1 and _is_heading(body[-1]) and _is_outlet(body[-1]):
+
+
+def _take_trailing_outlet(draft: Draft, body: list[str]) -> None:
+    """A short Title Case line after the last paragraph names the outlet ("Middle East
+    Eye"): drop it from ``body``, and make it the source unless one was found."""
+    if len(body) > 1 and _is_heading(body[-1]) and _is_outlet(body[-1]):
         if draft.source is None:
             draft.source = body[-1]
         body.pop()
+
+
+def _draft(segment: list[Item], title_hint: str | None) -> Draft:
+    header, body = _header_and_body(segment, title_hint)
+    title = _title(header, body, title_hint)
+    draft = Draft(title=title)
+    _read_fields(draft, segment)
+    _take_trailing_outlet(draft, body)
     folded_title = (title or "").casefold()
     draft.paragraphs = [p for p in body if not _is_heading(p) and p.casefold() != folded_title]
     return draft
