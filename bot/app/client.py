@@ -22,6 +22,7 @@ and :meth:`ArchiveCog.defer` read the channel settings from memory
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import pkgutil
@@ -57,13 +58,18 @@ def configure_endpoints(settings: DiscordSettings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
 
 
-def extension_names() -> list[str]:
-    """Every module of the ``bot.exts`` package (one extension per command family)."""
-    import bot.exts
+EXTENSIONS_PACKAGE = "bot.exts"
 
+
+def extension_names() -> list[str]:
+    """Every module of the extensions package (one extension per command family), by name:
+    discord.py imports them (``load_extension``), so this layer, below them, never does."""
+    spec = importlib.util.find_spec(EXTENSIONS_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"the {EXTENSIONS_PACKAGE} package is missing")
     return sorted(
-        f"bot.exts.{module.name}"
-        for module in pkgutil.iter_modules(bot.exts.__path__)
+        f"{EXTENSIONS_PACKAGE}.{module.name}"
+        for module in pkgutil.iter_modules(spec.submodule_search_locations)
         if not module.name.startswith("_")
     )
 

@@ -2,6 +2,9 @@
 
 Every command takes ``--config``, ``--archive`` and ``--index``. Errors the user can act on
 (:class:`ArchiveBotError`) print one line on stderr and exit with status 2.
+
+The top layer: may import every package of the product but ``bot.testing``
+(``tests/test_layout.py``).
 """
 
 from __future__ import annotations

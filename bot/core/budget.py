@@ -20,10 +20,9 @@ its next check with :class:`WorkCancelledError`. ``0`` turns a limit off.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.config import AnswerSettings
 from bot.errors import ArchiveBotError
@@ -43,6 +42,13 @@ class WorkCancelledError(ArchiveBotError):
 CANCELLED_MESSAGE = "The bot is restarting; please try again in a minute."
 
 
+class CancelFlag(Protocol):
+    """What a budget polls to stop early: the runtime's ``threading.Event``, set at shutdown
+    (the core itself uses no threads)."""
+
+    def is_set(self) -> bool: ...
+
+
 class Budget:
     """The work one request may still do (see the module docstring). Not thread-safe: one
     budget belongs to one request, used by the one thread doing its work."""
@@ -52,7 +58,7 @@ class Budget:
         max_bytes: int = 0,
         max_seconds: float = 0.0,
         *,
-        cancel: threading.Event | None = None,
+        cancel: CancelFlag | None = None,
         clock: Callable[[], float] = time.thread_time,
     ) -> None:
         self.max_bytes = max_bytes
@@ -63,7 +69,7 @@ class Budget:
         self._started: float | None = None  # the clock when the work began (first check)
 
     @classmethod
-    def of(cls, settings: AnswerSettings, *, cancel: threading.Event | None = None) -> Budget:
+    def of(cls, settings: AnswerSettings, *, cancel: CancelFlag | None = None) -> Budget:
         return cls(settings.max_work_bytes, settings.max_work_seconds, cancel=cancel)
 
     @classmethod

@@ -1,1 +1,5 @@
-"""SQLite persistence: the query log and channel settings (aiosqlite)."""
+"""SQLite persistence: the query log, its migrations and views, channel settings (aiosqlite).
+
+May import: :mod:`bot.errors`, :mod:`bot.config` and :mod:`bot.core`; not ``bot.runtime``
+(a sibling layer), nor the Discord or CLI layers above (``tests/test_layout.py``).
+"""
