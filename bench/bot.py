@@ -191,7 +191,7 @@ def prepare(home: Path, *, paragraphs: int | None = None, archive: Path | None =
     """Generate (or reuse) the archive, build (or reuse) the index in ``home/index`` and make
     the queries. ``paragraphs=None``: use ``archive`` (default: the bundled seeds) as is."""
     from bot.config import load_settings
-    from bot.core.library import open_archive
+    from bot.runtime.workers import open_archive
 
     if paragraphs is not None:
         folder = archive_dir(paragraphs)

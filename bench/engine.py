@@ -145,24 +145,25 @@ class Stage:
 # When the build code moves, change this table: a function that no longer exists stops the
 # benchmark with its name instead of timing as zero.
 BUILD_STAGES: tuple[Stage, ...] = (
-    Stage("scan", "bot.core.library", "scan", "scan (list and hash files)"),
-    Stage("parse", "bot.core.library", "analyse_files",
+    Stage("scan", "bot.core.build.pipeline", "scan", "scan (list and hash files)"),
+    Stage("parse", "bot.core.build.pipeline", "execute",
           "parse + tokenize + quotes (waiting for the workers)"),
-    Stage("bookkeeping", "bot.core.library", "build", "reuse, ids, metadata, report"),
+    Stage("bookkeeping", "bot.core.build.pipeline", "build", "reuse, ids, metadata, report"),
+    Stage("bookkeeping", "bot.core.build.pipeline", "assemble"),
     Stage("index_terms", "bot.core.index", "IndexBuilder.add", "term ids, text buffer"),
     Stage("tf_matrix", "bot.core.index", "tf_matrix", "tf matrix"),
     Stage("tf_matrix", "bot.core.index", "_drop_unused_terms"),
     Stage("bm25_matrix", "bot.core.index", "bm25_matrix", "bm25 matrix"),
     Stage("assemble", "bot.core.index", "IndexBuilder.finish", "assemble the index"),
-    Stage("save", "bot.core.library", "save_index", "save (serialise, sha256, fsync)"),
+    Stage("save", "bot.core.build.pipeline", "save_index", "save (serialise, sha256, fsync)"),
 )
 # Start-up: loading the saved index (``open_archive`` when the fingerprint matches).
 LOAD_STAGES: tuple[Stage, ...] = (
-    Stage("read_verify", "bot.core.library", "load_index",
+    Stage("read_verify", "bot.core.build.pipeline", "load_index",
           "read manifest, map + sha256 files (2 threads)"),
     Stage("decode", "bot.core.storage", "_decode", "decode arrays/json"),
-    Stage("scan", "bot.core.library", "scan", "scan the archive (fingerprint)"),
-    Stage("archive_init", "bot.core.library", "Archive", "Archive set-up"),
+    Stage("scan", "bot.core.build.pipeline", "scan", "scan the archive (fingerprint)"),
+    Stage("archive_init", "bot.core.build.pipeline", "Archive", "Archive set-up"),
 )
 # Wrapped functions called from other threads: their time overlaps the main thread's
 # stages (here, inside ``read_verify``), so it is reported beside them, never summed.
@@ -402,7 +403,7 @@ def queries_digest(queries: list[str]) -> str:
 # ---------------------------------------------------------------------------------- phases
 def phase_build(paragraphs: int) -> dict[str, Any]:
     """Child process: build the index from the raw files into an empty folder."""
-    from bot.core.library import open_archive
+    from bot.runtime.workers import open_archive
 
     settings = bench_settings(paragraphs)
     shutil.rmtree(settings.index.path, ignore_errors=True)
@@ -456,8 +457,8 @@ def phase_serve(paragraphs: int, *, rank_bm25: bool, n_queries: int) -> dict[str
     """Child process: start-up load, then query latencies (ours, ask, quotes, rank-bm25)."""
     from bot.core.answers.ask import ask
     from bot.core.bm25 import top_k
-    from bot.core.library import open_archive
     from bot.core.models import Filters
+    from bot.runtime.workers import open_archive
 
     settings = bench_settings(paragraphs)
     base_rss = rss_mb()
@@ -835,7 +836,7 @@ def profiled(path: Path) -> Iterator[None]:
 
 def profile(paragraphs: int, what: str) -> None:
     """cProfile one phase (in this process) and print the top functions to stderr."""
-    from bot.core.library import open_archive
+    from bot.runtime.workers import open_archive
 
     settings = bench_settings(paragraphs)
     generate(Params(paragraphs), archive_dir(paragraphs), jobs=2)

@@ -27,7 +27,7 @@ from bot.app.render import FIELD_VALUE_MAX, limit_problems
 from bot.app.services import Services
 from bot.app.views import Paginator
 from bot.config import Settings
-from bot.core.library import BuildReport, open_archive
+from bot.core.build import BuildReport, open_archive
 from bot.core.models import Skipped
 from bot.core.search import Archive
 from bot.exts.search import SearchCog

@@ -24,8 +24,8 @@ def test_wrapping_a_missing_function_is_an_error() -> None:
     timers = Timers()
     with pytest.raises(StageError, match=r"somewhere\.absent"):
         timers.wrap(owner, "absent")
-    with pytest.raises(StageError, match=r"bot\.core\.library\.no_such_stage"):
-        timers.wrap_stages((Stage("x", "bot.core.library", "no_such_stage"),))
+    with pytest.raises(StageError, match=r"bot\.core\.build\.pipeline\.no_such_stage"):
+        timers.wrap_stages((Stage("x", "bot.core.build.pipeline", "no_such_stage"),))
     timers.restore()
 
 

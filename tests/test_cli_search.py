@@ -73,7 +73,7 @@ def test_skipped_files_are_listed_once(tmp_path, capsys) -> None:
 
 def test_watch_lists_a_skipped_file_again_only_when_it_changed() -> None:
     from bot.cli.search import ReportPrinter
-    from bot.core.library import BuildReport
+    from bot.core.build import BuildReport
     from bot.core.models import Skipped
 
     broken = Skipped("broken.txt", "binary file")

@@ -1,5 +1,6 @@
 """Tests for the ingester: the five real seed captures, every file format, malformed files,
-metadata overrides and date normalisation."""
+metadata overrides and date normalisation. Archives are ingested by the build pipeline
+(:func:`bot.core.build.run`), the one path production uses too."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ import json
 import logging
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from bot.config import BM25Settings, TokenizerSettings
+from bot.core.build import Source, all_skipped, run
 from bot.core.ingest import (
+    DEFAULT_MAX_PARAGRAPH_CHARS,
     apply_metadata,
     cap_paragraphs,
-    ingest_archive,
     iter_archive_files,
     list_archive,
     load_metadata,
@@ -23,9 +27,31 @@ from bot.core.ingest import (
     split_paragraph,
 )
 from bot.core.models import Article, Skipped
+from bot.core.tokenize import Tokenizer
 from bot.errors import IngestError
 
 SEEDS = Path(__file__).parents[1] / "seeds"
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    articles: list[Article]
+    skipped: list[Skipped]
+    files: int
+    split: int
+
+
+def ingest_archive(root: Path, metadata_file: Path | None = None, *,
+                   max_paragraph_chars: int | None = DEFAULT_MAX_PARAGRAPH_CHARS,
+                   follow_symlinks: bool = False) -> Ingested:
+    """What the build pipeline makes of ``root``: its articles as indexed, in index order,
+    and everything it skipped."""
+    source = Source(root, metadata_file, follow_symlinks, max_paragraph_chars)
+    index, plan = run(source, Tokenizer(TokenizerSettings()), BM25Settings())
+    articles = [Article(d.doc_id, d.title, tuple(index.paragraphs_of(d)), d.path, d.date,
+                        d.source, d.author, d.url) for d in index.docs]
+    split = sum(index.extras["split"].values())
+    return Ingested(articles, list(all_skipped(index)), len(plan.tasks), split)
 
 BOILERPLATE_MARKERS = (
     "READ:",
@@ -558,7 +584,8 @@ def test_ingest_skips_malformed_and_keeps_the_rest(
     for name, data, _ in MALFORMED:
         (tmp_path / name).write_bytes(data)
     (tmp_path / "good.txt").write_text("Good\n\nA perfectly fine paragraph.\n", "utf-8")
-    with caplog.at_level(logging.WARNING, logger="bot.core.ingest"):
+    # Logged once at INFO: the build's report lists them (the CLI prints them once).
+    with caplog.at_level(logging.INFO, logger="bot.core.build"):
         report = ingest_archive(tmp_path)
     assert report.files == len(MALFORMED) + 1
     assert [a.doc_id for a in report.articles] == ["good"]
@@ -569,7 +596,7 @@ def test_ingest_skips_malformed_and_keeps_the_rest(
         assert skip.path == name
         assert reason in skip.reason
         assert skip.line is None
-    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
     for name, _, _ in MALFORMED:
         assert any(msg.startswith(f"skipped {name}: ") for msg in warned)
 
@@ -597,7 +624,7 @@ def test_unreadable_file_error_from_parse_file(tmp_path: Path) -> None:
 
 
 def test_missing_or_non_folder_root(tmp_path: Path) -> None:
-    with pytest.raises(IngestError, match="not found"):
+    with pytest.raises(IngestError, match="does not exist"):
         ingest_archive(tmp_path / "nope")
     (tmp_path / "file.txt").write_text("x", "utf-8")
     with pytest.raises(IngestError, match="not a folder"):
@@ -765,9 +792,12 @@ def test_jsonl_deeply_nested_line_is_skipped(tmp_path: Path) -> None:
 
 
 def test_missing_explicit_metadata_file(tmp_path: Path) -> None:
+    """Reported, never fatal (as every metadata problem): the archive is ingested without."""
     _two_docs(tmp_path)
-    with pytest.raises(IngestError, match="metadata file not found"):
-        ingest_archive(tmp_path, tmp_path / "missing.yaml")
+    report = ingest_archive(tmp_path, tmp_path / "missing.yaml")
+    assert [a.doc_id for a in report.articles] == ["one", "two"]
+    assert [str(s) for s in report.skipped] == [
+        "missing.yaml: metadata file not found; no metadata applied"]
 
 
 def test_apply_metadata() -> None:

@@ -1,8 +1,9 @@
-"""Opening an archive: reuse a matching saved index, rebuild when anything differs."""
+"""Opening an archive: reuse a matching saved index, rebuild when anything differs (the
+build pipeline, :mod:`bot.core.build`)."""
 
 from __future__ import annotations
 
-import dataclasses
+import json
 import os
 import shutil
 from pathlib import Path
@@ -10,10 +11,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.config import BM25Settings, Settings
-from bot.core.library import open_archive
+from bot.config import Settings, with_section
+from bot.core.build import open_archive
+from bot.core.models import SearchResult
+from bot.core.requests import SearchRequest
+from bot.core.search import Archive
 from bot.core.storage import current_generation
 from tests.conftest import SEEDS, settings_for
+
+
+def search(archive: Archive, query: str, limit: int | None = None) -> SearchResult:
+    return archive.search(SearchRequest.parse(archive.settings, query, limit))
 
 
 @pytest.fixture
@@ -29,7 +37,7 @@ def test_first_open_builds_then_loads(settings: Settings) -> None:
     again, report = open_archive(settings)
     assert report.action == "loaded"
     assert again.index.fingerprint == first.index.fingerprint
-    assert again.search("Idlib").hits == first.search("Idlib").hits
+    assert search(again, "Idlib").hits == search(first, "Idlib").hits
 
 
 def test_changed_file_triggers_rebuild(settings: Settings) -> None:
@@ -39,7 +47,7 @@ def test_changed_file_triggers_rebuild(settings: Settings) -> None:
     archive, report = open_archive(settings)
     assert report.action == "rebuilt" and report.reason == "archive changed"
     assert report.changed == ("003_03cdae4a38ed77fc.txt",) and report.reused == 4
-    assert archive.search("zeppelins").total == 1
+    assert search(archive, "zeppelins").total == 1
 
 
 def test_touched_but_identical_file_is_not_a_change(settings: Settings) -> None:
@@ -58,25 +66,25 @@ def test_corrupt_index_is_reported_and_rebuilt(settings: Settings, caplog) -> No
     archive, report = open_archive(settings)
     assert report.action == "rebuilt" and "corrupt" in (report.reason or "")
     assert "index unusable, rebuilding" in caplog.text
-    assert archive.search("Idlib").total > 0
+    assert search(archive, "Idlib").total > 0
 
 
 def test_changed_bm25_parameters_rebuild(settings: Settings) -> None:
     first, _ = open_archive(settings)
-    changed = dataclasses.replace(settings, bm25=BM25Settings(k1=1.2))
+    changed = with_section(settings, "bm25", k1=1.2)
     second, report = open_archive(changed)
     assert report.action == "rebuilt" and report.reason == "index parameters changed"
-    assert second.search("Idlib").hits[0].score != first.search("Idlib").hits[0].score
+    assert search(second, "Idlib").hits[0].score != search(first, "Idlib").hits[0].score
 
 
 def test_rank_bm25_engine_gives_the_same_answers(settings: Settings) -> None:
     matrix, _ = open_archive(settings)
     reference, _ = open_archive(
-        dataclasses.replace(settings, index=dataclasses.replace(settings.index, engine="rank_bm25"))
+        with_section(settings, "index", engine="rank_bm25")
     )
     assert reference.scorer.name == "rank_bm25"
     for query in ("Idlib", "Russia Syria talks", "Lavrov said terrorists", "refugees Turkey"):
-        ours, theirs = matrix.search(query, 10), reference.search(query, 10)
+        ours, theirs = search(matrix, query, 10), search(reference, query, 10)
         assert [h.score for h in ours.hits] == pytest.approx([h.score for h in theirs.hits],
                                                              abs=1e-9)
         assert ours.total == theirs.total
@@ -87,7 +95,7 @@ def test_metadata_file_overrides_fields(settings: Settings) -> None:
         "001_1a747fc895aa23e5:\n  source: The New Arab\n  url: https://example.org/001\n"
     )
     archive, _ = open_archive(settings)
-    hit = archive.search("Moadamiyeh").hits[0]
+    hit = search(archive, "Moadamiyeh").hits[0]
     assert hit.source == "The New Arab" and hit.url == "https://example.org/001"
     assert archive.index.files and all(f.path != "metadata.yaml" for f in archive.index.files)
 
@@ -106,19 +114,19 @@ def test_index_terms_are_the_tokenizer_terms(settings: Settings) -> None:
 def test_worker_processes_build_the_same_index(settings: Settings, monkeypatch, caplog) -> None:
     import logging
 
-    from bot.core import analyse
+    from bot.runtime import workers
 
-    caplog.set_level(logging.INFO, logger="bot.core.analyse")
+    caplog.set_level(logging.INFO, logger="bot.runtime.workers")
 
     serial, _ = open_archive(settings)
-    monkeypatch.setattr(analyse, "PARALLEL_MIN_BYTES", 0)
-    assert analyse.workers_for([Path("a"), Path("b")], [1, 1]) >= 1
-    parallel, report = open_archive(dataclasses.replace(
-        settings, index=dataclasses.replace(settings.index, path=settings.index.path / "p")))
+    monkeypatch.setattr(workers, "PARALLEL_MIN_BYTES", 0)
+    assert workers.workers_for([1, 1]) >= 1
+    parallel, report = workers.open_archive(
+        with_section(settings, "index", path=settings.index.path / "p"))
     assert report.action == "built"
     assert "worker processes" in caplog.text or (os.cpu_count() or 1) == 1
     assert parallel.index.docs == serial.index.docs
-    assert parallel.index.extras["quotes"] == serial.index.extras["quotes"]
+    assert list(parallel.index.quotations) == list(serial.index.quotations)
     assert (parallel.index.scores != serial.index.scores).nnz == 0
     assert parallel.index.vocab == serial.index.vocab
 
@@ -135,11 +143,10 @@ def test_incremental_reindex_equals_full_build(settings: Settings) -> None:
     path.write_text(path.read_text() + "\n\nA brand new closing paragraph about zeppelins.\n")
     incremental, report = open_archive(settings)
     assert report.reused == 4 and report.changed == ("003_03cdae4a38ed77fc.txt",)
-    fresh, _ = open_archive(dataclasses.replace(
-        settings, index=dataclasses.replace(settings.index, path=settings.index.path / "f")))
+    fresh, _ = open_archive(with_section(settings, "index", path=settings.index.path / "f"))
     a, b = incremental.index, fresh.index
     assert a.docs == b.docs and a.vocab == b.vocab
-    assert a.extras["quotes"] == b.extras["quotes"]
+    assert list(a.quotations) == list(b.quotations)
     assert [a.text(i) for i in range(a.n_paragraphs)] == [b.text(i) for i in range(b.n_paragraphs)]
     for x, y in ((a.para_doc, b.para_doc), (a.para_num, b.para_num), (a.doc_len, b.doc_len),
                  (a.text_offsets, b.text_offsets)):
@@ -147,11 +154,11 @@ def test_incremental_reindex_equals_full_build(settings: Settings) -> None:
     assert (a.scores != b.scores).nnz == 0 and (a.tf != b.tf).nnz == 0
     # The old index's generation is gone, but its mapped files still read.
     assert [old.index.text(i) for i in range(old.index.n_paragraphs)] == old_texts
-    assert old.search("Idlib").total > 0
+    assert search(old, "Idlib").total > 0
 
 
 def _archive_settings(settings: Settings, **changes: object) -> Settings:
-    return dataclasses.replace(settings, archive=dataclasses.replace(settings.archive, **changes))
+    return with_section(settings, "archive", **changes)
 
 
 def test_bad_metadata_is_reported_and_the_archive_opens(settings: Settings) -> None:
@@ -203,7 +210,7 @@ def test_symlinks_and_special_files_in_the_scan(settings: Settings, tmp_path: Pa
     (root / "loop.txt").symlink_to("loop.txt")
     os.mkfifo(root / "pipe.txt")
     archive, report = open_archive(settings)
-    assert report.documents == 6 and archive.search("walrus").total == 0
+    assert report.documents == 6 and search(archive, "walrus").total == 0
     assert [str(s) for s in report.skipped] == [
         "host.txt: symbolic link leads outside the archive folder "
         "(set archive.follow_symlinks: true to follow it)",
@@ -212,7 +219,7 @@ def test_symlinks_and_special_files_in_the_scan(settings: Settings, tmp_path: Pa
     ]
     followed, report = open_archive(_archive_settings(settings, follow_symlinks=True))
     assert report.action == "rebuilt" and report.reason == "archive changed"
-    assert report.documents == 7 and followed.search("walrus").total == 1
+    assert report.documents == 7 and search(followed, "walrus").total == 1
     assert len(report.skipped) == 2
 
 
@@ -228,7 +235,7 @@ def test_over_long_paragraphs_are_split_and_reported(settings: Settings) -> None
     texts = archive.index.paragraphs_of(doc)
     assert len(texts) == -(-2000 // ((4000 + 1) // len(SENTENCE)))
     assert max(map(len, texts)) <= 4000 and " ".join(texts) == (SENTENCE * 2000).strip()
-    hit = archive.search("Madaya convoy", 1).hits[0]
+    hit = search(archive, "Madaya convoy", 1).hits[0]
     assert hit.doc_id == "big" and texts[hit.paragraph - 1] == hit.text
     # An incremental reindex reuses the split file and still counts it; so does a load.
     path = root / "003_03cdae4a38ed77fc.txt"
@@ -245,10 +252,10 @@ def test_over_long_paragraphs_are_split_and_reported(settings: Settings) -> None
 
 
 def test_index_of_an_older_ingestion_is_rebuilt(settings: Settings, monkeypatch) -> None:
-    from bot.core import library
+    from bot.core.build import pipeline
 
     open_archive(settings)
-    monkeypatch.setattr(library, "INGEST_VERSION", library.INGEST_VERSION + 1)
+    monkeypatch.setattr(pipeline, "INGEST_VERSION", pipeline.INGEST_VERSION + 1)
     _, report = open_archive(settings)
     assert report.action == "rebuilt" and report.reason == "ingestion settings changed"
     assert report.reused == 0
@@ -261,5 +268,46 @@ def test_deeply_nested_manifest_is_rebuilt_even_by_a_full_index(settings: Settin
     (gen / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)
     archive, report = open_archive(settings, rebuild=True, full=True)
     assert report.action == "rebuilt" and "nested too deeply" in (report.reason or "")
-    assert archive.search("Idlib").total > 0
+    assert search(archive, "Idlib").total > 0
     assert current_generation(settings.index.path) != gen and not gen.exists()
+
+
+def _jsonl_line(doc_id: str, text: str) -> str:
+    return json.dumps({"id": doc_id, "title": doc_id, "text": text}) + "\n"
+
+
+def test_an_id_another_file_gives_up_comes_back_on_reindex(settings: Settings) -> None:
+    """The first file (in archive order) owns an id; when it stops using it, the unchanged
+    later file's article with that id is indexed again. Before, the later file was reused
+    from the index as it was (without that article), and the article stayed lost until a
+    full rebuild."""
+    root = settings.archive.path
+    (root / "a.jsonl").write_text(_jsonl_line("x", "The albatross version."))
+    (root / "b.jsonl").write_text(_jsonl_line("x", "The barracuda version."))
+    archive, report = open_archive(settings)
+    assert search(archive, "barracuda").total == 0
+    assert "b.jsonl: duplicate id 'x' (already in a.jsonl)" in [str(s) for s in report.skipped]
+    (root / "a.jsonl").write_text(_jsonl_line("y", "The albatross version."))
+    archive, report = open_archive(settings)
+    assert report.changed == ("a.jsonl",) and report.reparsed == 1
+    assert search(archive, "barracuda").total == 1 and search(archive, "albatross").total == 1
+    assert not [s for s in report.skipped if "duplicate" in s.reason]
+
+
+def test_an_unchanged_file_whose_id_is_taken_loses_only_that_article(
+        settings: Settings) -> None:
+    """A new file earlier in archive order takes an id an unchanged file had: the unchanged
+    file is still reused, its other articles and quotations kept."""
+    root = settings.archive.path
+    (root / "z.jsonl").write_text(_jsonl_line("x", "The zebra said: “We will never leave "
+                                              "this valley again.”")
+                                  + _jsonl_line("w", "The walrus stays."))
+    open_archive(settings)
+    (root / "a.jsonl").write_text(_jsonl_line("x", "The albatross version."))
+    archive, report = open_archive(settings)
+    assert report.added == ("a.jsonl",) and report.reused == 6
+    assert search(archive, "zebra").total == 0 and search(archive, "walrus").total == 1
+    assert "z.jsonl: duplicate id 'x' (already in a.jsonl)" in [str(s) for s in report.skipped]
+    fresh, _ = open_archive(with_section(settings, "index", path=settings.index.path / "f"))
+    assert archive.index.docs == fresh.index.docs
+    assert list(archive.index.quotations) == list(fresh.index.quotations)

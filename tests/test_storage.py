@@ -14,6 +14,7 @@ import pytest
 from bot.config import BM25Settings, TokenizerSettings
 from bot.core.index import ArchiveIndex, FileEntry, ParsedFile, build_index
 from bot.core.models import Article, Skipped
+from bot.core.quotations import Quotation
 from bot.core.storage import (
     POINTER,
     current_generation,
@@ -31,8 +32,11 @@ def small_index() -> ArchiveIndex:
                 "a.txt", "2018-05-16", "Outlet", None, "https://example.org/a"),
         Article("b", "Beta", ("Aleppo under siege — “we will not surrender”.",), "b.txt"),
     )
+    said = articles[1].paragraphs[0].find("we will")
+    quotation = Quotation("we will not surrender", None, "quoted", 1, 0, said, said + 21, 0,
+                          len(articles[1].paragraphs[0]))
     pf = ParsedFile(FileEntry("a.txt", "h1", 10, 1, ("a", "b"), (Skipped("bad.bin", "binary"),)),
-                    articles)
+                    articles, quotations=(quotation,))
     return build_index([pf], Tokenizer(TokenizerSettings()), BM25Settings())
 
 
@@ -52,6 +56,32 @@ def test_round_trip_keeps_everything(tmp_path: Path) -> None:
     assert (loaded.tf != index.tf).nnz == 0
     np.testing.assert_array_equal(loaded.para_num, [1, 2, 1])
     assert [str(s) for s in loaded.skipped] == ["bad.bin: binary"]
+
+
+def test_quotations_are_columns_loaded_memory_mapped(tmp_path: Path) -> None:
+    index = small_index()
+    gen = save_index(index, tmp_path)
+    loaded = load_index(tmp_path)
+    assert loaded is not None
+    assert list(loaded.quotations) == list(index.quotations)
+    (quotation,) = loaded.quotations
+    assert (quotation.text, quotation.document, quotation.paragraph) == (
+        "we will not surrender", 1, 0)  # article b, the index's second
+    text = loaded.text(loaded.docs[1].first)
+    assert text[quotation.start:quotation.end] == quotation.text
+    assert not loaded.quotations.document.flags.writeable  # a view of the mapped file
+    files = read_manifest(gen)["files"]
+    assert {"quotations.document.npy", "quotations.text_blob.npy"} <= set(files)
+    assert "quotes" not in loaded.extras
+
+
+def test_runtime_lock_and_verify_threads(tmp_path: Path) -> None:
+    from bot.runtime.workers import folder_lock, thread_map
+
+    index = small_index()
+    save_index(index, tmp_path, lock=folder_lock)
+    loaded = load_index(tmp_path, map_files=thread_map)
+    assert loaded is not None and loaded.docs == index.docs
 
 
 def test_no_pickle_on_disk(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from bot.app.render import (
     oneline,
     shorten,
 )
-from bot.core.library import BuildReport
+from bot.core.build import BuildReport
 from bot.store.channels import ChannelSettings
 from bot.store.views import Gap, LogRow, LogStats, TopQuery
 

@@ -25,6 +25,8 @@ from scipy import sparse
 from bot.config import BM25Settings
 from bot.core.bm25 import bm25_matrix, tf_matrix
 from bot.core.models import Article, Skipped
+from bot.core.quotations import EMPTY as EMPTY_QUOTATIONS
+from bot.core.quotations import Quotation, QuotationTable
 from bot.core.tokenize import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -65,14 +67,17 @@ class FileEntry:
 
 @dataclass(frozen=True, slots=True)
 class ParsedFile:
-    """Ingestion output for one file. ``terms``, when given, holds each paragraph's tokens
-    from a previous index (an unchanged file on reindex), so they are not tokenized again."""
+    """One file's articles, ready to index. ``terms``, when given, holds each paragraph's
+    tokens, so they are not tokenized again: a worker's space-joined terms (cheap to pickle),
+    or a previous index's bag of terms for an unchanged file. ``quotations``: the file's
+    quotations, each ``document`` the article's position in this file."""
 
     entry: FileEntry
     articles: tuple[Article, ...]
     terms: tuple[Sequence[str] | str, ...] | None = None  # a str: space-joined terms
-    # Per article: quotation rows whose paragraph number is relative to the article.
-    quotes: tuple[tuple[list[Any], ...], ...] = ()
+    quotations: tuple[Quotation, ...] = ()
+    split: int = 0  # over-long paragraphs split at the cap
+    reused: bool = False  # taken from the previous index, not parsed
 
 
 def fingerprint(files: Iterable[FileEntry], metadata_sha256: str | None) -> str:
@@ -101,6 +106,8 @@ class ArchiveIndex:
     built_at: str
     build_seconds: float
     extras: dict[str, Any] = field(default_factory=dict)
+    # Every article's quotations, ``document`` the article's position in ``docs``.
+    quotations: QuotationTable = EMPTY_QUOTATIONS
     doc_lookup: dict[str, int] = field(init=False)
     term_lookup: dict[str, int] = field(init=False)
 
@@ -151,8 +158,8 @@ class IndexBuilder:
         self.started = time.perf_counter()
         self.docs: list[DocMeta] = []
         self.files: list[FileEntry] = []
-        # Quotation rows of every added file, numbered as the index numbers them.
-        self.quotes: list[list[Any]] = []
+        # Every added file's quotations, ``document`` as the index numbers articles.
+        self.quotations: list[Quotation] = []
         self.blob = bytearray()
         self.offsets = array("q", [0])  # int64: byte offset of each paragraph in ``blob``
         self.flat = array("i")  # int32: every paragraph's term ids, back to back
@@ -172,8 +179,9 @@ class IndexBuilder:
         lookup = vocab.__getitem__
         self.files.append(pf.entry)
         reused = iter(pf.terms) if pf.terms is not None else None
-        rows_of = pf.quotes if pf.quotes else ((),) * len(pf.articles)
-        for article, rows in zip(pf.articles, rows_of, strict=True):
+        base = len(self.docs)
+        self.quotations.extend(q.rebased(base + q.document) for q in pf.quotations)
+        for article in pf.articles:
             doc_index, first, n = len(self.docs), len(lengths), len(article.paragraphs)
             self.docs.append(
                 DocMeta(
@@ -196,7 +204,6 @@ class IndexBuilder:
                 lengths.append(len(tokens))
             self.para_doc.extend([doc_index] * n)
             self.para_num.extend(range(1, n + 1))
-            self.quotes.extend([*row[:2], doc_index, first + row[3], *row[4:]] for row in rows)
 
     def finish(self, metadata_sha256: str | None = None) -> ArchiveIndex:
         """The index of everything added (the builder must not be used afterwards)."""
@@ -220,7 +227,9 @@ class IndexBuilder:
             fingerprint=fingerprint(self.files, metadata_sha256),
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             build_seconds=time.perf_counter() - self.started,
+            quotations=QuotationTable.from_records(self.quotations),
         )
+        self.quotations = []
         log.info(
             "indexed %d articles, %d paragraphs, %d terms in %.2f s",
             len(index.docs), index.n_paragraphs, len(vocab), index.build_seconds,

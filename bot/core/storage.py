@@ -3,13 +3,21 @@
 An index folder holds generations and a pointer::
 
     data/index/CURRENT            -> "gen-20261123T134501-3f2a"
-    data/index/gen-.../manifest.json, *.npy, texts.bin, *.json
+    data/index/gen-.../manifest.json, *.npy, quotations.*.npy, texts.bin, *.json
 
 A save writes a complete new generation in a temporary folder, fsyncs it, renames it into
 place and only then replaces ``CURRENT`` (``os.replace`` is atomic), so a crash at any point
 leaves the previous index intact. The manifest records the format version, parameters, the
 archive fingerprint, counts, build time and each file's size and SHA-256; a load checks them
 all, so a truncated, corrupt or foreign file is reported as :class:`IndexFormatError`.
+
+The quotation table is saved as one ``.npy`` per column (:meth:`QuotationTable.arrays`) and
+loaded memory-mapped, like the other arrays: no JSON rows to decode at start-up.
+
+Pure core: no threads and no file locks here. A caller that can lends them: ``load_index``
+takes a ``map_files`` to verify the files with (the runtime's thread map checks them in parallel),
+``save_index`` a ``lock`` for the index folder (the runtime's ``flock``); see
+:mod:`bot.runtime.workers`.
 """
 
 from __future__ import annotations
@@ -26,8 +34,8 @@ import os
 import secrets
 import shutil
 import stat
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,17 +45,25 @@ from scipy import sparse
 
 from bot.core.index import ArchiveIndex, DocMeta, FileEntry, TextBlob
 from bot.core.models import Skipped
+from bot.core.quotations import COLUMNS as QUOTATION_COLUMNS
+from bot.core.quotations import QuotationTable, QuotationTableError
 from bot.errors import IndexFormatError
 
 log = logging.getLogger(__name__)
 
 FORMAT = "archive-bot-index"
-VERSION = 1
+VERSION = 2  # v2: quotations as a table of columns (quotations.*.npy), not JSON rows
 POINTER = "CURRENT"
 ARRAYS = (
     "para_doc", "para_num", "text_offsets", "doc_len",
     "tf_indptr", "tf_indices", "tf_data", "sc_indptr", "sc_indices", "sc_data",
+    *(f"quotations.{c}" for c in QUOTATION_COLUMNS),
 )
+# Opens the index folder's lock, held while a generation is saved: the runtime's is an
+# exclusive flock, so two processes never save into one folder at once.
+FolderLock = Callable[[Path], AbstractContextManager[object]]
+# A map over the files of a generation, to verify them (in parallel threads, at run time).
+FileMap = Callable[[Callable[[str], TextBlob], Iterable[str]], Iterable[TextBlob]]
 
 
 def file_sha256(path: Path) -> str:
@@ -109,6 +125,7 @@ def _arrays(index: ArchiveIndex) -> dict[str, np.ndarray[Any, Any]]:
         "sc_indptr": index.scores.indptr,
         "sc_indices": index.scores.indices,
         "sc_data": index.scores.data,
+        **{f"quotations.{c}": a for c, a in index.quotations.arrays().items()},
     }
 
 
@@ -132,21 +149,16 @@ def _json_files(index: ArchiveIndex) -> dict[str, bytes]:
 
 
 @contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    import fcntl
+def no_lock(folder: Path) -> Iterator[None]:
+    """The core's folder lock: none (one process saving; the runtime lends a real one)."""
+    yield
 
+
+def save_index(index: ArchiveIndex, folder: Path, *, lock: FolderLock = no_lock) -> Path:
+    """Write ``index`` as a new generation in ``folder`` and make it current, atomically,
+    holding ``lock(folder)`` meanwhile."""
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / ".lock").open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def save_index(index: ArchiveIndex, folder: Path) -> Path:
-    """Write ``index`` as a new generation in ``folder`` and make it current, atomically."""
-    with _locked(folder):
+    with lock(folder):
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         name = f"gen-{stamp}-{secrets.token_hex(3)}"
         tmp = folder / f".tmp-{name}"
@@ -321,11 +333,12 @@ _FILES = (*(f"{a}.npy" for a in ARRAYS), "texts.bin", "vocab.json", "docs.json",
           "extras.json")
 
 
-def load_index(folder: Path) -> ArchiveIndex | None:
+def load_index(folder: Path, *, map_files: FileMap = map) -> ArchiveIndex | None:
     """Load the current generation, checking every file; None when there is none.
 
-    Files are memory-mapped and their checksums computed in two threads; the arrays and the
-    text blob of the returned index are views of those mappings (read-only).
+    Files are memory-mapped and their checksums computed by ``map_files`` (serial by default;
+    hashlib releases the GIL, so the runtime's thread map checks them in parallel); the
+    arrays and the text blob of the returned index are views of those mappings (read-only).
     """
     gen = current_generation(folder)
     if gen is None:
@@ -337,11 +350,12 @@ def load_index(folder: Path) -> ArchiveIndex | None:
     for name in _FILES:
         if name not in checks:
             raise IndexFormatError(f"{gen}: manifest does not list {name}")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        mapped = pool.map(lambda name: _map_verified(gen / name, checks[name]), _FILES)
-        blobs = dict(zip(_FILES, mapped, strict=True))
+    mapped = map_files(lambda name: _map_verified(gen / name, checks[name]), _FILES)
+    blobs = dict(zip(_FILES, mapped, strict=True))
     try:
         return _decode(manifest, blobs)
+    except QuotationTableError as exc:
+        raise IndexFormatError(f"{gen}: inconsistent quotations ({exc})") from exc
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise IndexFormatError(f"{gen}: inconsistent index ({exc})") from exc
     except RecursionError as exc:
@@ -368,6 +382,9 @@ def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveInde
     )
     tf.check_format(full_check=False)
     scores.check_format(full_check=False)
+    documents = arrays["quotations.document"]
+    if len(documents) and (int(documents.min()) < 0 or int(documents.max()) >= len(docs)):
+        raise ValueError("a quotation names an article the index does not hold")
     counts = manifest["counts"]
     if (counts["paragraphs"], counts["documents"], counts["terms"]) != (
         n_par, len(docs), n_terms
@@ -389,4 +406,6 @@ def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveInde
         built_at=manifest["built_at"],
         build_seconds=float(manifest["build_seconds"]),
         extras=json.loads(bytes(blobs["extras.json"])),
+        quotations=QuotationTable.from_arrays(
+            {c: arrays[f"quotations.{c}"] for c in QUOTATION_COLUMNS}),
     )

@@ -39,7 +39,7 @@ from bot.app.permissions import AUDIT_FLUSH_SECONDS, AuditTrail, authorize, refu
 from bot.app.progress import ProgressRelay
 from bot.app.services import Request, new_error_id
 from bot.app.views import NO_MENTIONS, respond
-from bot.core.library import BuildReport
+from bot.core.build import BuildReport
 from bot.errors import ArchiveBotError, QueryError, ReindexInProgressError
 from bot.store import views
 from bot.store.channels import ChannelSettings

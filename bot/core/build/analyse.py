@@ -1,0 +1,127 @@
+"""Per-file work of a build: parse, cap paragraphs, tokenize, extract quotations.
+
+Each file is analysed on its own (quotations never span articles), so a large archive can be
+analysed by worker processes (the runtime's map) while a small one stays in-process. A job
+and its result are plain records: terms as space-joined strings (cheap to pickle) and
+quotations whose ``document`` is the article's position in its file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.config import TokenizerSettings
+from bot.core import ingest
+from bot.core.answers.quotes import extract_article
+from bot.core.index import FileEntry, ParsedFile
+from bot.core.models import Article, Skipped
+from bot.core.quotations import Quotation
+from bot.core.tokenize import Tokenizer
+from bot.errors import IngestError
+
+log = logging.getLogger(__name__)
+
+
+class FileProgress:
+    """``on_done(file, part)`` while the ``file``-th file to parse is read, ``part`` (0..1)
+    of its articles done. In-process only: pickled (sent to a worker process) it is silent,
+    so the same job runs anywhere."""
+
+    __slots__ = ("_file", "_on_done")
+
+    def __init__(self, on_done: Callable[[int, float], None] | None, file: int) -> None:
+        self._on_done, self._file = on_done, file
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._on_done is not None and done < total:
+            self._on_done(self._file, done / total)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FileProgress, (None, self._file))
+
+
+@dataclass(frozen=True, slots=True)
+class ParseJob:
+    entry: FileEntry  # as scanned
+    progress: FileProgress | None = None
+
+    @property
+    def size(self) -> int:
+        """Bytes to read (the runtime's map decides on worker processes by it)."""
+        return self.entry.size
+
+
+class Analysis:
+    """``analysis(job)``: the :class:`ParsedFile` of one archive file. Picklable: a worker
+    process gets the settings and builds a tokenizer of its own."""
+
+    def __init__(self, root: Path, tokenizer: Tokenizer,
+                 max_paragraph_chars: int | None = None) -> None:
+        self.root, self.tokenizer, self.max_paragraph_chars = root, tokenizer, max_paragraph_chars
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_analysis, (self.root, self.tokenizer.settings, self.max_paragraph_chars))
+
+    def __call__(self, job: ParseJob) -> ParsedFile:
+        return analyse_file(job.entry, self.root, self.tokenizer, job.progress,
+                            max_paragraph_chars=self.max_paragraph_chars)
+
+
+def _analysis(root: Path, settings: TokenizerSettings, cap: int | None) -> Analysis:
+    return Analysis(root, Tokenizer(settings), cap)
+
+
+def _parse(path: Path, root: Path, rel: str) -> tuple[list[Article], list[Skipped]]:
+    """The file's articles and skipped lines; a file that cannot be parsed for any reason,
+    even a bug of the parser on strange input, is one skip: one malformed file never stops a
+    build (the per-file fault boundary)."""
+    try:
+        return ingest.parse_file(path, root)
+    except IngestError as exc:
+        return [], [Skipped(rel, exc.reason, exc.line)]
+    except OSError as exc:
+        return [], [Skipped(rel, f"cannot read: {exc.strerror or exc}")]
+    except RecursionError:
+        return [], [Skipped(rel, "nested too deeply to parse")]
+    except Exception as exc:  # the per-file fault boundary (see the docstring)
+        log.exception("parsing %s failed", rel)
+        return [], [Skipped(rel, f"could not be parsed ({type(exc).__name__})")]
+
+
+def analyse_file(
+    entry: FileEntry,
+    root: Path,
+    tokenizer: Tokenizer,
+    on_article: Callable[[int, int], None] | None = None,
+    *,
+    max_paragraph_chars: int | None = None,
+) -> ParsedFile:
+    """Parse one file, cap its paragraphs at ``max_paragraph_chars`` (split at sentence
+    boundaries), tokenize them and extract its quotations; ``on_article(done, total)`` after
+    each article (progress inside a large file). Ids are not checked against other files and
+    metadata is not applied here (see :mod:`bot.core.build.assemble`)."""
+    rel = entry.path
+    parsed, skipped = _parse(root / rel, root, rel)
+    articles: list[Article] = []
+    split = 0
+    for article in parsed:
+        article, n = ingest.cap_paragraphs(article, max_paragraph_chars)
+        articles.append(article)
+        split += n
+    if split:
+        log.info("%s: split %d paragraphs over %d characters", rel, split, max_paragraph_chars)
+    terms: list[str] = []
+    quotations: list[Quotation] = []
+    for position, article in enumerate(articles):
+        terms.extend(" ".join(tokenizer(text)) for text in article.paragraphs)
+        quotations.extend(q.rebased(position) for q in extract_article(article.paragraphs))
+        if on_article is not None:
+            on_article(position + 1, len(articles))
+    return ParsedFile(
+        FileEntry(entry.path, entry.sha256, entry.size, entry.mtime_ns, (), tuple(skipped)),
+        tuple(articles), tuple(terms), tuple(quotations), split,
+    )

@@ -1,0 +1,41 @@
+"""What the process running a build lends it: maps over files, a folder lock, heap trimming.
+
+The core stays serial and single-threaded: its default, :data:`SERIAL`, parses with the
+built-in ``map``, verifies a loaded index file by file, saves without a lock and trims
+nothing. The runtime layer (:data:`bot.runtime.workers.HOST`) lends worker processes for
+parsing, threads for verifying, an exclusive ``flock`` on the index folder and glibc's
+``malloc_trim``; the CLI and the bot pass it to :func:`~bot.core.build.open_archive`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.core.build.analyse import ParseJob
+from bot.core.index import ParsedFile
+from bot.core.storage import FileMap, FolderLock, no_lock
+
+
+class FileMapper(Protocol):
+    """``mapper(analysis, jobs)``: each job's :class:`ParsedFile`, in job order (the built-in
+    ``map`` is one; the runtime's runs the jobs in worker processes)."""
+
+    def __call__(self, fn: Callable[[ParseJob], ParsedFile], jobs: Sequence[ParseJob],
+                 /) -> Iterable[ParsedFile]: ...
+
+
+def _keep_heap() -> None:
+    """The core's memory release: none."""
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    parse_map: FileMapper = map
+    verify_map: FileMap = map
+    lock: FolderLock = no_lock
+    release_memory: Callable[[], None] = _keep_heap
+
+
+SERIAL = Host()

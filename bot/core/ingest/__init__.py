@@ -1,0 +1,54 @@
+"""Ingestion: from archive files to :class:`~bot.core.models.Article` records.
+
+* :mod:`.listing`: which files of the archive folder are articles (symbolic links, special
+  files and unreadable folders reported, never followed out of the archive unless asked);
+* :mod:`.formats`: one file's articles, by format (raw captures, markdown, HTML, jsonl);
+* :mod:`.metadata`: the metadata file (found in one place, a bad entry reported, never
+  fatal) and applying it;
+* :mod:`.paragraphs`: capping paragraph length at sentence boundaries;
+* :mod:`.ids`: the one duplicate-id rule;
+* :mod:`.yamlnodes`: YAML read as nodes with their lines, for metadata and front matter.
+
+A file that cannot be used is reported as :class:`~bot.core.models.Skipped`; the rest of the
+archive is still ingested. The build pipeline (:mod:`bot.core.build`) is the one path that
+runs these over an archive. Pure: no I/O at import time, no discord.
+"""
+
+from __future__ import annotations
+
+from bot.core.dates import normalize_date
+from bot.core.ingest.formats import parse_file
+from bot.core.ingest.ids import DocIds
+from bot.core.ingest.listing import SUFFIXES, ArchiveListing, iter_archive_files, list_archive
+from bot.core.ingest.metadata import (
+    METADATA_FIELDS,
+    Metadata,
+    apply_metadata,
+    find_metadata,
+    load_metadata,
+    metadata_name,
+)
+from bot.core.ingest.paragraphs import (
+    DEFAULT_MAX_PARAGRAPH_CHARS,
+    cap_paragraphs,
+    split_paragraph,
+)
+
+__all__ = [
+    "DEFAULT_MAX_PARAGRAPH_CHARS",
+    "METADATA_FIELDS",
+    "SUFFIXES",
+    "ArchiveListing",
+    "DocIds",
+    "Metadata",
+    "apply_metadata",
+    "cap_paragraphs",
+    "find_metadata",
+    "iter_archive_files",
+    "list_archive",
+    "load_metadata",
+    "metadata_name",
+    "normalize_date",
+    "parse_file",
+    "split_paragraph",
+]

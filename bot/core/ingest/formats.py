@@ -1,0 +1,243 @@
+"""Parsing one archive file into articles, by format.
+
+Supported files (suffix, any case): ``.txt`` raw web captures (cleaned by
+:mod:`bot.core.cleaning`), ``.md``/``.markdown`` (optional YAML front matter, ``# Title``),
+``.html``/``.htm`` (stdlib parser, meta tags) and ``.jsonl`` (one article per line).
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from bot.core.cleaning import Draft, normalize_space, parse_capture, strip_controls
+from bot.core.dates import normalize_date
+from bot.core.htmltext import extract_html
+from bot.core.ingest.ids import DocIds
+from bot.core.ingest.listing import SUFFIXES
+from bot.core.ingest.metadata import METADATA_FIELDS
+from bot.core.ingest.yamlnodes import node_key, node_text, yaml_root
+from bot.core.models import Article, Skipped
+from bot.errors import IngestError
+
+_FRONT_MATTER = re.compile(
+    r"\A---[ \t]*\n(?P<yaml>.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL
+)
+_MD_HEADING = re.compile(r"#{1,6}(?:\s+(?P<text>.*?))?\s*#*\s*")
+
+
+def _relpath(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _decode(data: bytes) -> str:
+    if not data:
+        raise IngestError("empty file")
+    if b"\x00" in data:
+        raise IngestError("binary file (contains NUL bytes), not text")
+    offset = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        text = data[offset:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = exc.start + offset
+        raise IngestError(f"not UTF-8 text (byte 0x{data[where]:02x} at offset {where})") from None
+    if not text.strip():
+        raise IngestError("file holds only whitespace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_file(
+    path: Path, root: Path, data: bytes | None = None
+) -> tuple[list[Article], list[Skipped]]:
+    """Parse one archive file into articles (and, for jsonl, the lines it had to skip).
+
+    Paragraphs are not capped here (see :func:`cap_paragraphs`). Raises
+    :class:`IngestError` when the whole file is unusable.
+    """
+    rel = _relpath(path, root)
+    base = strip_controls(str(PurePosixPath(rel).with_suffix("")))
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise IngestError(f"unsupported file type {path.suffix or '(none)'!r}")
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise IngestError(f"cannot read file ({exc.strerror or exc})") from None
+    text = _decode(data)
+    if suffix == ".jsonl":
+        return _parse_jsonl(text, rel, base)
+    if suffix in (".md", ".markdown"):
+        drafts = _parse_markdown(text)
+    elif suffix in (".html", ".htm"):
+        drafts = _parse_html(text)
+    else:
+        drafts = parse_capture(text)
+    if not drafts:
+        raise IngestError("no body paragraphs (only headings or boilerplate)")
+    articles = [
+        _article(draft, base if n == 1 else f"{base}#{n}", rel)
+        for n, draft in enumerate(drafts, start=1)
+    ]
+    return articles, []
+
+
+def _article(draft: Draft, doc_id: str, rel: str) -> Article:
+    return Article(
+        doc_id=doc_id,
+        title=draft.title or doc_id,
+        paragraphs=tuple(draft.paragraphs),
+        path=rel,
+        date=draft.date,
+        source=draft.source,
+        author=draft.author,
+        url=draft.url,
+    )
+
+
+def _parse_markdown(text: str) -> list[Draft]:
+    front: dict[str, str | None] = {}
+    if match := _FRONT_MATTER.match(text):
+        try:
+            root = yaml_root(match.group("yaml") or "")
+        except IngestError as exc:  # its line counts from the line after the opening ---
+            at = exc.line + 1 if exc.line is not None else None
+            raise IngestError(f"front matter: {exc.reason}", at) from None
+        if root is not None and not isinstance(root, yaml.MappingNode):
+            raise IngestError("front matter is not a mapping of fields")
+        for key_node, value_node in root.value if root is not None else ():
+            key = node_key(key_node)
+            if key in METADATA_FIELDS:  # other keys (tags, layout...) are ignored
+                try:
+                    front[key] = node_text(value_node)
+                except IngestError as exc:
+                    raise IngestError(f"front matter field {key!r}: {exc.reason}") from None
+        text = text[match.end() :]
+    title: str | None = None
+    lines: list[str] = []
+    for line in text.split("\n"):
+        heading = _MD_HEADING.fullmatch(line.strip())
+        if heading is None:
+            lines.append(line)
+            continue
+        # A heading line is never a body paragraph; the first level-1 heading is the title.
+        if title is None and line.lstrip().startswith("# ") and heading.group("text"):
+            title = normalize_space(heading.group("text"))
+        lines.append("")
+    drafts = parse_capture("\n".join(lines), title_hint=front.get("title") or title)
+    if drafts:
+        drafts[0] = _overlay(drafts[0], front)
+    return drafts
+
+
+def _parse_html(text: str) -> list[Draft]:
+    page = extract_html(text)
+    drafts = parse_capture("\n\n".join(page.blocks), title_hint=page.title)
+    if drafts:
+        drafts[0] = _overlay(drafts[0], page.meta)
+    return drafts
+
+
+def _overlay(draft: Draft, fields: dict[str, str | None]) -> Draft:
+    """Explicit markup (front matter, meta tags) beats what the cleaner guessed; a date
+    that is not one keeps the cleaner's."""
+    for name, value in fields.items():
+        if name == "date":
+            value = normalize_date(value) if value else None
+        if value:
+            setattr(draft, name, value)
+    return draft
+
+
+def _parse_jsonl(text: str, rel: str, base: str) -> tuple[list[Article], list[Skipped]]:
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    ids = DocIds()
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            article = _jsonl_article(line, rel, f"{base}#{number}")
+        except IngestError as exc:
+            skipped.append(Skipped(rel, exc.reason, number))
+            continue
+        duplicate = ids.claim(article.doc_id, rel, number)
+        if duplicate is not None:
+            skipped.append(duplicate)
+            continue
+        articles.append(article)
+    return articles, skipped
+
+
+def _jsonl_record(line: str) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise IngestError(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise IngestError("invalid JSON (nested too deeply)") from None
+    if not isinstance(record, dict):
+        raise IngestError(f"expected a JSON object, got {type(record).__name__}")
+    return record
+
+
+def _jsonl_id(raw_id: Any, default_id: str) -> str:
+    if raw_id is None or raw_id == "":
+        return default_id
+    if not isinstance(raw_id, (str, int)) or isinstance(raw_id, bool):
+        raise IngestError("field 'id' must be a string or an integer")
+    doc_id = strip_controls(str(raw_id)).strip()
+    if not doc_id:
+        raise IngestError("field 'id' holds no visible characters")
+    return doc_id
+
+
+def _jsonl_paragraphs(body: Any) -> list[str]:
+    if not isinstance(body, str):
+        raise IngestError("missing 'text' field" if body is None else "field 'text' is not text")
+    paragraphs = [normalize_space(" ".join(block.split("\n"))) for block in _blocks(body)]
+    paragraphs = [p for p in paragraphs if p]
+    if not paragraphs:
+        raise IngestError("empty 'text' field")
+    return paragraphs
+
+
+def _jsonl_article(line: str, rel: str, default_id: str) -> Article:
+    record = _jsonl_record(line)
+    doc_id = _jsonl_id(record.get("id"), default_id)
+    fields = {name: _scalar(record.get(name), f"field {name!r}") for name in METADATA_FIELDS}
+    paragraphs = _jsonl_paragraphs(record.get("text"))
+    date = fields["date"]
+    return Article(
+        doc_id=doc_id,
+        title=normalize_space(fields["title"] or "") or doc_id,
+        paragraphs=tuple(paragraphs),
+        path=rel,
+        date=normalize_date(date) if date else None,
+        source=fields["source"] or None,
+        author=fields["author"] or None,
+        url=fields["url"] or None,
+    )
+
+
+def _blocks(text: str) -> list[str]:
+    lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return "\n".join(lines).split("\n\n")
+
+
+def _scalar(value: Any, what: str) -> str | None:
+    """A JSON field's value as text."""
+    if value is None:
+        return None
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return normalize_space(str(value))
+    raise IngestError(f"{what} must be text, got {type(value).__name__}")
+
