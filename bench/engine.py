@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import dataclasses
 import datetime as dt
 import gc
 import hashlib
@@ -303,16 +302,13 @@ class Timers:
 
 def bench_settings(paragraphs: int) -> Any:
     """Default settings (the repository's config when present) on the bench folders."""
-    from bot.config import Settings, load_settings
+    from bot.config import Settings, load_settings, with_section
 
     config = REPO / "config" / "config.yaml"
     base = load_settings(config, environ={}) if config.exists() else Settings()
-    return dataclasses.replace(
-        base,
-        archive=dataclasses.replace(base.archive, path=archive_dir(paragraphs), metadata=None),
-        index=dataclasses.replace(base.index, path=index_dir(paragraphs), engine="matrix"),
-        querylog=dataclasses.replace(base.querylog, path=OUT / "querylog.sqlite3"),
-    )
+    settings = with_section(base, "archive", path=archive_dir(paragraphs), metadata=None)
+    settings = with_section(settings, "index", path=index_dir(paragraphs), engine="matrix")
+    return with_section(settings, "querylog", path=OUT / "querylog.sqlite3")
 
 
 def index_dir(paragraphs: int) -> Path:

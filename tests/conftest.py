@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
-from bot.config import Settings, load_settings
+from bot.config import Settings, load_settings, with_section
 from bot.core.library import open_archive
 from bot.core.search import Archive
 
@@ -19,14 +18,10 @@ SEEDS = REPO / "seeds"
 def settings_for(tmp: Path, archive: Path = SEEDS, **sections: object) -> Settings:
     """The repository's config/config.yaml with the index and query log under ``tmp``."""
     base = load_settings(REPO / "config" / "config.yaml", environ={})
-    settings = dataclasses.replace(
-        base,
-        archive=dataclasses.replace(base.archive, path=archive),
-        index=dataclasses.replace(base.index, path=tmp / "index"),
-        querylog=dataclasses.replace(base.querylog, path=tmp / "querylog.sqlite3"),
-    )
-    for name, value in sections.items():
-        settings = dataclasses.replace(settings, **{name: value})
+    settings = with_section(base, "archive", path=archive)
+    settings = with_section(settings, "index", path=tmp / "index")
+    settings = with_section(settings, "querylog", path=tmp / "querylog.sqlite3")
+    settings = settings.model_copy(update=sections)
     return settings
 
 

@@ -8,7 +8,6 @@ call, so tests can check what would have gone out.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import itertools
 from collections.abc import AsyncIterator, Iterator
@@ -20,7 +19,7 @@ from unittest import mock
 import discord
 
 from bot.app.services import Services, make_executor
-from bot.config import Settings
+from bot.config import Settings, with_section
 from bot.core.search import Archive
 from bot.runtime.service import ArchiveService
 from bot.store.channels import ChannelStore
@@ -41,7 +40,7 @@ def snowflake() -> int:
 
 
 def with_discord(settings: Settings, **changes: Any) -> Settings:
-    return dataclasses.replace(settings, discord=dataclasses.replace(settings.discord, **changes))
+    return with_section(settings, "discord", **changes)
 
 
 @asynccontextmanager
@@ -181,8 +180,6 @@ def bot_user(user_id: int = BOT_ID) -> Any:
 
 
 def seeds_settings(tmp: Path, base: Settings, **discord_changes: Any) -> Settings:
-    settings = dataclasses.replace(
-        base, querylog=dataclasses.replace(base.querylog, path=tmp / "querylog.sqlite3",
-                                           flush_interval_seconds=0.01)
-    )
+    settings = with_section(base, "querylog", path=tmp / "querylog.sqlite3",
+                            flush_interval_seconds=0.01)
     return with_discord(settings, **discord_changes) if discord_changes else settings

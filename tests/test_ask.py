@@ -16,10 +16,9 @@ fail, kept out of the asserted set:
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
+from bot.config import with_section
 from bot.core.answers import ask
 from bot.core.answers.ask import MIN_COVERAGE, parse_question
 from bot.core.models import Filters
@@ -172,8 +171,7 @@ def test_bad_questions(seed_archive: Archive, question: str, message: str) -> No
 
 def test_min_score_turns_weak_matches_into_not_found(seed_archive: Archive) -> None:
     settings = seed_archive.settings
-    strict = dataclasses.replace(
-        settings, answers=dataclasses.replace(settings.answers, min_score=100.0))
+    strict = with_section(settings, "answers", min_score=100.0)
     archive = Archive(seed_archive.index, strict, seed_archive.tokenizer)
     assert not ask(archive, "How many trucks were expected to arrive at Moadamiyeh?").found
 

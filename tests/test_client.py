@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import os
 import signal
@@ -24,7 +23,7 @@ from bot.app import runner
 from bot.app.client import SETTINGS_EXTRA, ArchiveBot, configure_endpoints, extension_names
 from bot.app.errors import ChannelDisabled
 from bot.app.views import FeedbackButton
-from bot.config import Settings
+from bot.config import Settings, with_section
 from bot.core.search import Archive
 from bot.errors import ConfigError
 from bot.store import db as db_module
@@ -122,7 +121,7 @@ async def test_gateway_left_alone_for_discord(make_bot: Factory) -> None:
 
 def test_configure_endpoints_strips_the_slash() -> None:
     configure_endpoints(
-        dataclasses.replace(Settings().discord, api_base_url="http://proxy:8080/api/v10/")
+        Settings().discord.model_copy(update={"api_base_url": "http://proxy:8080/api/v10/"})
     )
     assert discord.http.Route.BASE == "http://proxy:8080/api/v10"
 
@@ -200,8 +199,8 @@ async def test_sigterm_closes_the_bot_and_flushes_the_log(
     tmp_path: Path, seed_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = seeds_settings(tmp_path, seed_settings)
-    settings = dataclasses.replace(settings, querylog=dataclasses.replace(
-        settings.querylog, flush_interval_seconds=3600.0, batch_size=10_000))
+    settings = with_section(settings, "querylog", flush_interval_seconds=3600.0,
+                            batch_size=10_000)
     services = await runner.open_services(settings)
     seen: dict[str, Any] = {}
     draining, closed = asyncio.Event(), asyncio.Event()
@@ -247,8 +246,8 @@ async def test_sigterm_while_discord_py_is_stuck_reconnecting_stops_in_time(
     tmp_path: Path, seed_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = seeds_settings(tmp_path, seed_settings)
-    settings = dataclasses.replace(settings, querylog=dataclasses.replace(
-        settings.querylog, flush_interval_seconds=3600.0, batch_size=10_000))
+    settings = with_section(settings, "querylog", flush_interval_seconds=3600.0,
+                            batch_size=10_000)
     services = await runner.open_services(settings)
     loop = asyncio.get_running_loop()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
@@ -21,7 +20,7 @@ from bot.app.errors import ChannelDisabled, classify
 from bot.app.scheduler import RequestExpiredError
 from bot.app.services import Services, is_warm, warm_archive
 from bot.app.views import FeedbackView, Paginator
-from bot.config import Settings
+from bot.config import Settings, with_section
 from bot.core.budget import WorkTooLargeError
 from bot.core.search import Archive
 from bot.errors import QueryError, UnknownDocumentError
@@ -438,8 +437,7 @@ def test_error_mapping_by_type() -> None:
 
 async def test_summary_over_the_budget_is_a_clear_private_refusal(harness: Harness) -> None:
     async with harness() as (bot, services):
-        services.settings = dataclasses.replace(services.settings, answers=dataclasses.replace(
-            services.settings.answers, max_work_bytes=500))
+        services.settings = with_section(services.settings, "answers", max_work_bytes=500)
         _, answers, _ = cogs(bot)
         doc = max(services.archive.current.index.docs, key=lambda d: d.count)
         interaction = fake_interaction(bot)

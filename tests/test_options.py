@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
 from bot.app.client import ArchiveBot
-from bot.config import Settings
+from bot.config import Settings, with_section
 from bot.core.search import Archive
 from bot.exts import answers as answers_ext
 from bot.exts import search as search_ext
@@ -15,15 +14,10 @@ from tests.fakes import make_services, seeds_settings
 
 
 def with_limits(settings: Settings, *, max_results: int, summary_max: int) -> Settings:
-    return dataclasses.replace(
-        settings,
-        limits=dataclasses.replace(settings.limits, max_results=max_results,
-                                   default_results=min(settings.limits.default_results,
-                                                       max_results)),
-        answers=dataclasses.replace(settings.answers, summary_max_sentences=summary_max,
-                                    summary_sentences=min(settings.answers.summary_sentences,
-                                                          summary_max)),
-    )
+    settings = with_section(settings, "limits", max_results=max_results,
+                            default_results=min(settings.limits.default_results, max_results))
+    return with_section(settings, "answers", summary_max_sentences=summary_max,
+                        summary_sentences=min(settings.answers.summary_sentences, summary_max))
 
 
 async def registered(settings: Settings, archive: Archive) -> dict[str, dict[str, Any]]:

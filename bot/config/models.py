@@ -1,0 +1,172 @@
+"""The settings models: one frozen, strict model per section of ``config/config.yaml``
+(ranges as ``Field`` constraints, cross-field rules as validators) and :class:`Settings`, the
+pydantic-settings root whose sources :mod:`bot.config.sources` provides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.config.sources import ENV_PREFIX, LOADING, Environment, YamlFile
+
+
+def _path(value: object) -> Path:
+    if isinstance(value, Path) or (isinstance(value, str) and value):
+        return Path(value).expanduser()
+    raise PydanticCustomError("path_type", "expected a path")
+
+
+ConfigPath = Annotated[Path, BeforeValidator(_path)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class ArchiveSettings(_Section):
+    path: ConfigPath = Path("seeds")
+    # Optional YAML/JSON file overriding per-document fields (title, date, source, author,
+    # url), keyed by doc_id. None: use ``metadata.yaml`` at the archive root when present.
+    metadata: ConfigPath | None = None
+    # Paragraphs longer than this are split at sentence boundaries (into consecutive
+    # paragraphs) when the archive is indexed, so no single paragraph is huge to score.
+    max_paragraph_chars: int = Field(default=4000, ge=200)
+    # Follow symbolic links that lead outside the archive folder (never by default).
+    follow_symlinks: bool = False
+
+
+class IndexSettings(_Section):
+    path: ConfigPath = Path("data/index")
+    engine: Literal["matrix", "rank_bm25"] = "matrix"
+    # Minutes between scheduled background reindexes; 0 turns the schedule off.
+    reindex_interval_minutes: float = Field(default=0.0, ge=0)
+
+
+class BM25Settings(_Section):
+    k1: float = Field(default=1.5, ge=0)
+    b: float = Field(default=0.75, ge=0, le=1)
+    epsilon: float = Field(default=0.25, ge=0)
+
+
+class TokenizerSettings(_Section):
+    stopwords: bool = True
+    stemming: bool = True
+
+
+def _not_above(key: str, value: int, limit_key: str, limit: int, section: str) -> None:
+    if value > limit:
+        raise PydanticCustomError(
+            "not_above", f"must not exceed {section}.{limit_key}", {"key": key})
+
+
+class LimitSettings(_Section):
+    query_max_chars: int = Field(default=300, ge=1, le=4000)
+    default_results: int = Field(default=5, ge=1)
+    max_results: int = Field(default=25, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _default_within_max(self) -> LimitSettings:
+        _not_above("default_results", self.default_results, "max_results", self.max_results,
+                   "limits")
+        return self
+
+
+class AnswerSettings(_Section):
+    # An /ask whose best paragraph scores under this is "not found" rather than a weak guess.
+    min_score: float = 2.0
+    max_sentences: int = Field(default=3, ge=1, le=10)
+    passages: int = Field(default=8, ge=1, le=100)
+    summary_sentences: int = Field(default=5, ge=1)
+    summary_max_sentences: int = Field(default=15, ge=1, le=50)
+    quote_min_match: float = Field(default=60.0, ge=0, le=100)
+    quote_limit: int = Field(default=5, ge=1, le=25)
+    # The most one request may do: archive text read (UTF-8 bytes), and CPU seconds
+    # (bot/core/budget.py); over either, the answer is "too large". 0 = no limit.
+    max_work_bytes: int = Field(default=1_000_000, ge=0)
+    max_work_seconds: float = Field(default=5.0, ge=0)
+
+    @model_validator(mode="after")
+    def _summary_within_max(self) -> AnswerSettings:
+        _not_above("summary_sentences", self.summary_sentences, "summary_max_sentences",
+                   self.summary_max_sentences, "answers")
+        return self
+
+
+class QueryLogSettings(_Section):
+    path: ConfigPath = Path("data/querylog.sqlite3")
+    retention_days: int = 90
+    # Store users as salted hashes (the salt lives in the database) unless this is false.
+    hash_users: bool = True
+    batch_size: int = Field(default=200, ge=1)
+    flush_interval_seconds: float = Field(default=1.0, ge=0)
+
+
+class DiscordSettings(_Section):
+    # Guilds to sync commands to instantly; empty means a global sync.
+    guild_ids: list[int] = Field(default_factory=list)
+    admin_role_ids: list[int] = Field(default_factory=list)
+    cooldown_rate: int = Field(default=5, ge=1)
+    cooldown_seconds: float = Field(default=30.0, ge=0)
+    # CPU pool slots one user may hold at once (others queue fairly, round robin).
+    max_concurrent_per_user: int = Field(default=2, ge=1)
+    answer_mentions: bool = True
+    reply_in_threads: bool = False
+    ephemeral: bool = False
+    page_size: int = Field(default=5, ge=1, le=10)
+    view_timeout_seconds: float = Field(default=300.0, ge=1, le=900)
+    # Answer slash commands in DMs too (per-channel settings do not apply there).
+    allow_dms: bool = False
+    api_base_url: str = "https://discord.com/api/v10"
+    gateway_url: str | None = None
+    # The operator's server: its members with Manage Server or an admin role (and the
+    # application's owners) may run archive-wide actions such as reindex. None: owners only.
+    owner_guild_id: int | None = None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        frozen=True, extra="forbid", strict=True, env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__", env_ignore_empty=True)
+
+    archive: ArchiveSettings = ArchiveSettings()
+    index: IndexSettings = IndexSettings()
+    bm25: BM25Settings = BM25Settings()
+    tokenizer: TokenizerSettings = TokenizerSettings()
+    limits: LimitSettings = LimitSettings()
+    answers: AnswerSettings = AnswerSettings()
+    querylog: QueryLogSettings = QueryLogSettings()
+    discord: DiscordSettings = DiscordSettings()
+    # Where the settings came from (None: built-in defaults); not a key, not compared.
+    _source: Path | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> Path | None:
+        return self._source
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Settings):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in type(self).model_fields)
+
+    __hash__ = None  # type: ignore[assignment]  # sections hold lists, as before
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        load = LOADING.get()
+        if load is None:  # Settings(...) in code: the defaults and the arguments only
+            return (init_settings,)
+        environment = Environment(settings_cls, load)
+        if load.file is None:
+            return init_settings, environment
+        return init_settings, environment, YamlFile(settings_cls, load)
