@@ -31,7 +31,6 @@ import logging
 import re
 import secrets
 import sqlite3
-import weakref
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -57,9 +56,9 @@ _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_CORRUPT, _SQLITE_NOTADB = 5, 6, 11, 26
 SALT_KEY = "user_salt"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([A-Za-z0-9_]+)\.sql$")
 
-_locks: weakref.WeakKeyDictionary[aiosqlite.Connection, asyncio.Lock] = (
-    weakref.WeakKeyDictionary()
-)
+# The connection's writer lock is kept on the connection itself (created on first use), so it
+# lives and dies with it: no module-level table keyed on connections.
+_LOCK_ATTRIBUTE = "_archive_bot_write_lock"
 
 
 class StoreError(ArchiveBotError):
@@ -352,9 +351,11 @@ def _describe(exc: BaseException) -> str:
 
 
 def _lock_for(conn: aiosqlite.Connection) -> asyncio.Lock:
-    lock = _locks.get(conn)
-    if lock is None:
-        lock = _locks[conn] = asyncio.Lock()
+    """The lock serialising :func:`atomic` writers on ``conn``."""
+    lock = getattr(conn, _LOCK_ATTRIBUTE, None)
+    if not isinstance(lock, asyncio.Lock):
+        lock = asyncio.Lock()
+        setattr(conn, _LOCK_ATTRIBUTE, lock)
     return lock
 
 
