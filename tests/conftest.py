@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings, load_settings, with_section
-from bot.core.library import open_archive
+from bot.core.build import open_archive
 from bot.core.search import Archive
+from bot.core.snapshot import Snapshot
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
@@ -35,6 +36,12 @@ def seed_archive(seed_settings: Settings) -> Archive:
     """The seeds, indexed once per test session (read-only: do not mutate)."""
     archive, _ = open_archive(seed_settings)
     return archive
+
+
+@pytest.fixture(scope="session")
+def seed_snapshot(seed_archive: Archive) -> Snapshot:
+    """The seeds' serving snapshot (quote book, answer caches), once per test session."""
+    return Snapshot(seed_archive)
 
 
 @pytest.fixture

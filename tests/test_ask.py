@@ -19,14 +19,22 @@ from __future__ import annotations
 import pytest
 
 from bot.config import with_section
-from bot.core.answers import ask
-from bot.core.answers.ask import MIN_COVERAGE, parse_question
+from bot.core.answers import ask as answer
+from bot.core.answers.ask import MIN_COVERAGE, Answer, parse_question
 from bot.core.models import Filters
-from bot.core.search import Archive, FiltersExcludeAllError
+from bot.core.requests import AskRequest
+from bot.core.search import FiltersExcludeAllError
+from bot.core.snapshot import Snapshot
 from bot.errors import QueryError
 
 D000, D001, D002 = "000_92e0ac5bf622c90d", "001_1a747fc895aa23e5", "002_817d4b4767b2b63e"
 D002B, D003, D004 = "002_817d4b4767b2b63e#2", "003_03cdae4a38ed77fc", "004_303e15b8da19fadf"
+
+def ask(snapshot: Snapshot, question: str, filters: Filters = Filters()) -> Answer:
+    """The CLI's and Discord's path: the request parsed, then answered."""
+    return answer(snapshot, AskRequest.parse(snapshot.settings, question, filters.date_from,
+                                             filters.date_to, filters.source))
+
 
 # (question, expected doc_id or None for any article, substring of the first sentence)
 QUESTIONS = [
@@ -86,9 +94,9 @@ NOT_FOUND = [
 
 @pytest.mark.parametrize(("question", "doc_id", "expected"), QUESTIONS,
                          ids=[q for q, _, _ in QUESTIONS])
-def test_top_sentence_answers(seed_archive: Archive, question: str, doc_id: str | None,
+def test_top_sentence_answers(seed_snapshot: Snapshot, question: str, doc_id: str | None,
                               expected: str) -> None:
-    answer = ask(seed_archive, question)
+    answer = ask(seed_snapshot, question)
     assert answer.found, answer.message
     top = answer.sentences[0]
     assert expected in top.text
@@ -98,8 +106,8 @@ def test_top_sentence_answers(seed_archive: Archive, question: str, doc_id: str 
 
 
 @pytest.mark.parametrize("question", NOT_FOUND)
-def test_not_found(seed_archive: Archive, question: str) -> None:
-    answer = ask(seed_archive, question)
+def test_not_found(seed_snapshot: Snapshot, question: str) -> None:
+    answer = ask(seed_snapshot, question)
     assert not answer.found
     assert answer.sentences == ()
     assert answer.message == (
@@ -109,12 +117,12 @@ def test_not_found(seed_archive: Archive, question: str) -> None:
     assert answer.date_range == ("2016-02-03", "2019-05-03")
 
 
-def test_sentences_are_verbatim_and_cited(seed_archive: Archive) -> None:
-    index = seed_archive.index
+def test_sentences_are_verbatim_and_cited(seed_snapshot: Snapshot) -> None:
+    index = seed_snapshot.index
     for question, _, _ in QUESTIONS:
-        answer = ask(seed_archive, question)
-        assert 1 <= len(answer.sentences) <= seed_archive.settings.answers.max_sentences
-        assert 1 <= len(answer.passages) <= seed_archive.settings.answers.passages
+        answer = ask(seed_snapshot, question)
+        assert 1 <= len(answer.sentences) <= seed_snapshot.settings.answers.max_sentences
+        assert 1 <= len(answer.passages) <= seed_snapshot.settings.answers.passages
         for sentence in answer.sentences:
             c = sentence.citation
             doc = index.docs[index.doc_lookup[c.doc_id]]
@@ -122,57 +130,57 @@ def test_sentences_are_verbatim_and_cited(seed_archive: Archive) -> None:
             assert c.title == doc.title and c.date == doc.date
 
 
-def test_passages_are_the_search_results(seed_archive: Archive) -> None:
-    answer = ask(seed_archive, "How many trucks were expected to arrive at Moadamiyeh?")
+def test_passages_are_the_search_results(seed_snapshot: Snapshot) -> None:
+    answer = ask(seed_snapshot, "How many trucks were expected to arrive at Moadamiyeh?")
     assert answer.passages[0].doc_id == D001 and "12 trucks" in answer.passages[0].text
     scores = [p.score for p in answer.passages]
     assert scores == sorted(scores, reverse=True)
 
 
-def test_question_words_are_not_search_terms(seed_archive: Archive) -> None:
-    q = parse_question(seed_archive, "How many trucks did the Red Cross send?")
+def test_question_words_are_not_search_terms(seed_snapshot: Snapshot) -> None:
+    q = parse_question(seed_snapshot, "How many trucks did the Red Cross send?")
     assert q.kind == "number"
     assert set(q.terms) == {"truck", "red", "cross", "send"}
-    assert parse_question(seed_archive, "When did Russia intervene?").kind == "date"
-    assert parse_question(seed_archive, "Who chaired the talks?").kind == "person"
-    assert parse_question(seed_archive, "Why did the talks fail?").kind == "other"
-    assert parse_question(seed_archive, "Who what when how many did").terms == ()
+    assert parse_question(seed_snapshot, "When did Russia intervene?").kind == "date"
+    assert parse_question(seed_snapshot, "Who chaired the talks?").kind == "person"
+    assert parse_question(seed_snapshot, "Why did the talks fail?").kind == "other"
+    assert parse_question(seed_snapshot, "Who what when how many did").terms == ()
 
 
-def test_question_of_only_question_words_is_not_found(seed_archive: Archive) -> None:
-    answer = ask(seed_archive, "Who did what, and when?")
+def test_question_of_only_question_words_is_not_found(seed_snapshot: Snapshot) -> None:
+    answer = ask(seed_snapshot, "Who did what, and when?")
     assert not answer.found and answer.passages == ()
 
 
-def test_filters_narrow_the_search(seed_archive: Archive) -> None:
+def test_filters_narrow_the_search(seed_snapshot: Snapshot) -> None:
     only_2019 = Filters(date_from="2019-01-01")
-    answer = ask(seed_archive, "How many trucks were expected to arrive at Moadamiyeh?",
+    answer = ask(seed_snapshot, "How many trucks were expected to arrive at Moadamiyeh?",
                  only_2019)
     assert not answer.found
     assert answer.message == (
         "Not found in the archive (searched 1 article, dates 2019-05-03 to 2019-05-03)."
     )
-    answer = ask(seed_archive, "How many people live in Idlib?", Filters(source="Middle East Eye"))
+    answer = ask(seed_snapshot, "How many people live in Idlib?", Filters(source="Middle East Eye"))
     assert answer.found and answer.sentences[0].citation.doc_id == D003
 
 
-def test_filters_that_exclude_everything_say_so(seed_archive: Archive) -> None:
+def test_filters_that_exclude_everything_say_so(seed_snapshot: Snapshot) -> None:
     with pytest.raises(FiltersExcludeAllError, match="No article matches the filters"):
-        ask(seed_archive, "How many trucks?", Filters(date_from="2030-01-01"))
+        ask(seed_snapshot, "How many trucks?", Filters(date_from="2030-01-01"))
 
 
 @pytest.mark.parametrize(("question", "message"),
                          [("", "question is empty"), ("   ", "question is empty"),
                           ("x" * 301, "301 characters long")])
-def test_bad_questions(seed_archive: Archive, question: str, message: str) -> None:
+def test_bad_questions(seed_snapshot: Snapshot, question: str, message: str) -> None:
     with pytest.raises(QueryError, match=message):
-        ask(seed_archive, question)
+        ask(seed_snapshot, question)
 
 
-def test_min_score_turns_weak_matches_into_not_found(seed_archive: Archive) -> None:
-    settings = seed_archive.settings
+def test_min_score_turns_weak_matches_into_not_found(seed_snapshot: Snapshot) -> None:
+    settings = seed_snapshot.settings
     strict = with_section(settings, "answers", min_score=100.0)
-    archive = Archive(seed_archive.index, strict, seed_archive.tokenizer)
+    archive = Snapshot.of(seed_snapshot.index, strict, seed_snapshot.tokenizer)
     assert not ask(archive, "How many trucks were expected to arrive at Moadamiyeh?").found
 
 

@@ -11,13 +11,32 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.answers.ask import ask
-from bot.core.answers.quotebook import find_quotes
-from bot.core.answers.summary import summarize
+from bot.core import answers
+from bot.core.answers.ask import Answer
+from bot.core.answers.quotebook import QuoteResult
+from bot.core.answers.summary import Summary
 from bot.core.budget import Budget, WorkCancelledError, WorkTooLargeError
-from bot.core.library import open_archive
+from bot.core.build import open_archive
+from bot.core.requests import AskRequest, QuoteRequest, SummaryRequest
 from bot.core.search import Archive
+from bot.core.snapshot import Snapshot
 from tests.conftest import SEEDS, settings_for
+
+
+def ask(archive: Archive, question: str, budget: Budget | None = None) -> Answer:
+    return answers.ask(Snapshot(archive), AskRequest.parse(archive.settings, question), budget)
+
+
+def summarize(archive: Archive, topic: str | None = None, doc_id: str | None = None,
+              sentences: int | None = None, budget: Budget | None = None) -> Summary:
+    wanted = SummaryRequest.parse(archive.settings, topic, doc_id, sentences)
+    return answers.summarize(Snapshot(archive), wanted, budget)
+
+
+def find_quotes(archive: Archive, text: str, budget: Budget | None = None) -> QuoteResult:
+    return answers.find_quotes(Snapshot(archive), QuoteRequest.parse(archive.settings, text),
+                               budget)
+
 
 QUESTION = "How many civilians were killed in ten days of air strikes?"
 

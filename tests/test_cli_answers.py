@@ -69,7 +69,7 @@ def test_ask_with_filters(run) -> None:
         (("summary", "--doc", "001_1a747fc895"),
          "Did you mean: 001_1a747fc895aa23e5 (Russia will continue to bomb Syria"),
         (("summary", "x" * 301), "topic is 301 characters long"),
-        (("quote",), "Give the words of a quotation, a --speaker, or both."),
+        (("quote",), "Give the words of a quotation, a speaker, or both."),
         (("quote", "peace", "--limit", "0"), "limit must be between 1 and 25"),
         (("quote", "peace", "--source", "Nowhere Times"), "No article matches the filters"),
     ],

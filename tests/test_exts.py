@@ -333,7 +333,7 @@ async def test_quote_lookup_and_speaker_autocomplete(harness: Harness) -> None:
 async def test_quote_needs_text_or_speaker(harness: Harness) -> None:
     async with harness() as (bot, _):
         _, answers, _ = cogs(bot)
-        with pytest.raises(QueryError, match="quote"):
+        with pytest.raises(QueryError, match="quotation"):
             await answers.quote.callback(answers, fake_interaction(bot))
 
 

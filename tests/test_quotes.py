@@ -1,20 +1,21 @@
-"""Quotations: extraction with speakers (checked against a reading of the seeds), the JSON
+"""Quotations: extraction with speakers (checked against a reading of the seeds), the table
 round trip, fuzzy lookup of misremembered wording, speaker search and autocomplete."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 
 import pytest
 
 from bot.config import BM25Settings, TokenizerSettings
-from bot.core.answers import QuoteBook, extract_quotes, find_quotes
+from bot.core.answers import QuoteBook, QuoteResult, extract_article, extract_quotes, find_quotes
 from bot.core.answers.quotebook import similarity
-from bot.core.answers.quotes import Quote, quotes_from_json, quotes_to_json
 from bot.core.index import ArchiveIndex, FileEntry, ParsedFile, build_index
 from bot.core.models import Article, Filters
-from bot.core.search import Archive, FiltersExcludeAllError
+from bot.core.quotations import EMPTY, Quotation, QuotationTable
+from bot.core.requests import QuoteRequest
+from bot.core.search import FiltersExcludeAllError
+from bot.core.snapshot import Snapshot
 from bot.core.tokenize import Tokenizer
 from bot.errors import QueryError
 
@@ -28,65 +29,66 @@ STATE, PUTIN = "US State Department", "Vladimir Putin"
 
 # Every quotation of the seeds as read by hand: (doc, kind, speaker, how the text starts).
 EXPECTED = [
-    (D000, "quote", "Alexander Lavrentyev", "No one doubts the usefulness of Astana platform"),
-    (D000, "quote", "Ahmed Tuma", "We want negotiations to take place in Astana and only in "
+    (D000, "quoted", "Alexander Lavrentyev", "No one doubts the usefulness of Astana platform"),
+    (D000, "quoted", "Ahmed Tuma", "We want negotiations to take place in Astana and only in "
                                   "Astana. If the guarantor countries"),
-    (D001, "quote", LAVROV, "Russian airstrikes will not cease"),
+    (D001, "quoted", LAVROV, "Russian airstrikes will not cease"),
     (D001, "reported", MUSLET, "Lavrov's remarks were"),
-    (D001, "line", MUSLET, "Russia is using the political process"),
+    (D001, "dash", MUSLET, "Russia is using the political process"),
     (D001, "reported", MISTURA, "indirect negotiations had begun"),
-    (D001, "quote", "Bashar al-Jaafari", "still in the preparatory stage"),
+    (D001, "quoted", "Bashar al-Jaafari", "still in the preparatory stage"),
     (D001, "reported", ALLOUSH, "those pressing to form a unity government"),
-    (D001, "line", ALLOUSH, "Whoever wants us to go into a unity government"),
+    (D001, "dash", ALLOUSH, "Whoever wants us to go into a unity government"),
     (D001, "reported", ALLOUSH, 'he was "not optimistic"'),
-    (D001, "quote", None, "a branch of the regime"),  # "A stocky man in his 40s, also said"
+    (D001, "quoted", None, "a branch of the regime"),  # "A stocky man in his 40s, also said"
     (D001, "reported", ALLOUSH, "the HNC would be taking a decision"),
     (D001, "reported", "Pawel Krzysiek", "12 trucks carrying food"),
-    (D001, "quote", None, "information, political and security analysts"),
-    (D001, "quote", None, "political and operational mitigation measures"),
+    (D001, "quoted", None, "information, political and security analysts"),
+    (D001, "quoted", None, "political and operational mitigation measures"),
     (D002, "reported", LAVROV, "the majority of Syria had been"),
-    (D002, "quote", LAVROV, "What we need to do now is to wipe out"),
-    (D002, "quote", LAVROV, "It is unacceptable that those terrorists"),
-    (D002, "quote", MUALLEM, "go all the way"),
-    (D002, "quote", CHALLANDS, "The question is how costly"),
-    (D002, "quote", CHALLANDS, "It’s not a question of if"),
-    (D002, "quote", LAVROV, "actively get down to work"),
-    (D002, "quote", LAVROV, "We can see that there is a very swift mobilisation"),
-    (D002, "quote", CHALLANDS, "The Russians know that"),
-    (D002, "quote", CHALLANDS, "but they don’t want to shoulder"),
-    (D002, "quote", MUALLEM, "It’s natural to think about Syria"),
-    (D002, "quote", MUALLEM, "putting an end to terrorism"),
-    (D002, "quote", LAVROV, "This kind of provocation"),
-    (D002, "quote", LAVROV, "We have warned our Western partners"),  # never closed
-    (D002, "quote", MUALLEM, "another aggression to save al-Nusra Front"),
-    (D002, "quote", MUALLEM, "We will practise our legitimate right"),
-    (D002, "quote", KHODR, "Many of these people are considered terrorists"),
-    (D002, "quote", KHODR, "Being a medic according to the Syrian government"),
+    (D002, "quoted", LAVROV, "What we need to do now is to wipe out"),
+    (D002, "quoted", LAVROV, "It is unacceptable that those terrorists"),
+    (D002, "quoted", MUALLEM, "go all the way"),
+    (D002, "quoted", CHALLANDS, "The question is how costly"),
+    (D002, "quoted", CHALLANDS, "It’s not a question of if"),
+    (D002, "quoted", LAVROV, "actively get down to work"),
+    (D002, "quoted", LAVROV, "We can see that there is a very swift mobilisation"),
+    (D002, "quoted", CHALLANDS, "The Russians know that"),
+    (D002, "quoted", CHALLANDS, "but they don’t want to shoulder"),
+    (D002, "quoted", MUALLEM, "It’s natural to think about Syria"),
+    (D002, "quoted", MUALLEM, "putting an end to terrorism"),
+    (D002, "quoted", LAVROV, "This kind of provocation"),
+    (D002, "quoted", LAVROV, "We have warned our Western partners"),  # never closed
+    (D002, "quoted", MUALLEM, "another aggression to save al-Nusra Front"),
+    (D002, "quoted", MUALLEM, "We will practise our legitimate right"),
+    (D002, "quoted", KHODR, "Many of these people are considered terrorists"),
+    (D002, "quoted", KHODR, "Being a medic according to the Syrian government"),
     (D002, "reported", MISTURA, "a potential “perfect storm”"),
-    (D002, "quote", KHODR, "behind the scenes negotiations"),
-    (D002, "quote", KHODR, "What we understand from some sources"),
-    (D002, "quote", KHODR, "We even heard Lavrov tell the Syrian government ‘we are talking"),
+    (D002, "quoted", KHODR, "behind the scenes negotiations"),
+    (D002, "quoted", KHODR, "What we understand from some sources"),
+    (D002, "quoted", KHODR, "We even heard Lavrov tell the Syrian government ‘we are talking"),
     (D002, "reported", KHLEBNIKOV, "creating another refugee crisis"),
-    (D002, "quote", KHLEBNIKOV, "This is why Russia is now trying"),
-    (D002, "quote", KHLEBNIKOV, "Now, Russia’s message to the West"),
-    (D002, "quote", KHODR, "meaningful, credible, political transition"),
-    (D002, "quote", KHODR, "[The Russians] have sidelined"),
+    (D002, "quoted", KHLEBNIKOV, "This is why Russia is now trying"),
+    (D002, "quoted", KHLEBNIKOV, "Now, Russia’s message to the West"),
+    (D002, "quoted", KHODR, "meaningful, credible, political transition"),
+    (D002, "quoted", KHODR, "[The Russians] have sidelined"),
     (D002, "reported", KHODR, "The narrative for Russia and Syria"),
-    (D002, "quote", KHODR, "They’ve appealed to the international community"),
+    (D002, "quoted", KHODR, "They’ve appealed to the international community"),
     (D002B, "reported", "Obama", "it should be pursued only in conjunction"),
-    (D002B, "quote", "Obama", "At this point, the U.S.’s core interests"),
-    (D002B, "quote", "Obama", "Our core interests are that everybody"),
-    (D002B, "quote", "John F. Kerry", "The international community cannot turn a blind eye"),
-    (D002B, "quote", "John F. Kerry", "We are looking very closely"),
-    (D002B, "quote", None, "Syrian national stabilization force"),
-    (D003, "quote", STATE, "The violence must end"),
-    (D003, "quote", STATE, "will result in the destabilization"),
-    (D003, "quote", STATE, "We call on all parties"),
+    (D002B, "quoted", "Obama", "At this point, the U.S.’s core interests"),
+    (D002B, "quoted", "Obama", "Our core interests are that everybody"),
+    (D002B, "quoted", "John F. Kerry", "The international community cannot turn a blind eye"),
+    (D002B, "quoted", "John F. Kerry", "We are looking very closely"),
+    (D002B, "quoted", None, "Syrian national stabilization force"),
+    (D003, "quoted", STATE, "The violence must end"),
+    (D003, "quoted", STATE, "will result in the destabilization"),
+    (D003, "quoted", STATE, "We call on all parties"),
     (D003, "reported", PUTIN, "he did not rule out the possibility"),
     (D003, "reported", PUTIN, "Moscow and Damascus would continue"),
     (D004, "reported", "Russia", "it was ready for talks with the United States"),
-    (D004, "quote", "Sergei Lavrov", "We are immediately ready to send out military experts"),
-    (D004, "quote", "Zakaria Malahifji", "I asked the factions, they said ‘we will not surrender’"),
+    (D004, "quoted", "Sergei Lavrov", "We are immediately ready to send out military experts"),
+    (D004, "quoted", "Zakaria Malahifji",
+     "I asked the factions, they said ‘we will not surrender’"),
     (D004, "reported", MISTURA, "it could be more than 100,000 people"),
 ]
 
@@ -101,26 +103,27 @@ NOT_QUOTES = ["terrorists", "terrorist", "disarray", "unprecedented", "formula",
 
 
 @pytest.fixture(scope="module")
-def seed_quotes(seed_archive: Archive) -> list[Quote]:
-    return extract_quotes(seed_archive.index)
+def seed_quotes(seed_snapshot: Snapshot) -> list[Quotation]:
+    return extract_quotes(seed_snapshot.index)
 
 
-def described(archive: Archive, quotes: list[Quote]) -> list[tuple[str, str, str | None]]:
-    return [(archive.index.docs[q.doc_index].doc_id, q.kind, q.speaker) for q in quotes]
+def described(archive: Snapshot, quotes: list[Quotation]) -> list[tuple[str, str, str | None]]:
+    return [(archive.index.docs[q.document].doc_id, q.kind, q.speaker) for q in quotes]
 
 
-def test_every_seed_quotation_and_speaker(seed_archive: Archive,
-                                          seed_quotes: list[Quote]) -> None:
-    got = described(seed_archive, seed_quotes)
+def test_every_seed_quotation_and_speaker(seed_snapshot: Snapshot,
+                                          seed_quotes: list[Quotation]) -> None:
+    got = described(seed_snapshot, seed_quotes)
     assert got == [(d, k, s) for d, k, s, _ in EXPECTED]
     for quote, (_, _, _, start) in zip(seed_quotes, EXPECTED, strict=True):
         assert quote.text.startswith(start), (quote.text, start)
 
 
-def test_counts_and_speakers_per_seed(seed_archive: Archive, seed_quotes: list[Quote]) -> None:
-    counts = Counter(d for d, _, _ in described(seed_archive, seed_quotes))
+def test_counts_and_speakers_per_seed(seed_snapshot: Snapshot,
+                                      seed_quotes: list[Quotation]) -> None:
+    counts = Counter(d for d, _, _ in described(seed_snapshot, seed_quotes))
     assert counts == {D000: 2, D001: 13, D002: 29, D002B: 6, D003: 5, D004: 4}
-    speakers = {d: {s for dd, _, s in described(seed_archive, seed_quotes) if dd == d and s}
+    speakers = {d: {s for dd, _, s in described(seed_snapshot, seed_quotes) if dd == d and s}
                 for d in counts}
     assert speakers[D000] == {"Alexander Lavrentyev", "Ahmed Tuma"}
     assert speakers[D001] == {LAVROV, MUSLET, MISTURA, "Bashar al-Jaafari", ALLOUSH,
@@ -131,32 +134,43 @@ def test_counts_and_speakers_per_seed(seed_archive: Archive, seed_quotes: list[Q
     assert speakers[D004] == {"Russia", "Sergei Lavrov", "Zakaria Malahifji", MISTURA}
 
 
-def test_quotations_are_verbatim_in_their_paragraph(seed_archive: Archive,
-                                                    seed_quotes: list[Quote]) -> None:
+def test_quotations_are_verbatim_in_their_paragraph(seed_snapshot: Snapshot,
+                                                    seed_quotes: list[Quotation]) -> None:
+    index = seed_snapshot.index
     for q in seed_quotes:
-        text = seed_archive.index.text(q.para)
-        assert q.text in text and q.context in text
-        assert q.text in q.context or q.kind == "line"
-        assert seed_archive.index.para_doc[q.para] == q.doc_index
+        doc = index.docs[q.document]
+        assert 0 <= q.paragraph < doc.count
+        text = index.text(doc.first + q.paragraph)
+        assert text[q.start:q.end] == q.text
+        context = text[q.context_start:q.context_end]
+        assert q.text in context or q.kind == "dash"
 
 
-def test_scare_quotes_are_not_quotations(seed_quotes: list[Quote]) -> None:
+def test_scare_quotes_are_not_quotations(seed_quotes: list[Quotation]) -> None:
     texts = {q.text for q in seed_quotes}
     for phrase in NOT_QUOTES:
         assert phrase not in texts
 
 
-def test_nested_single_quotes_stay_inside(seed_quotes: list[Quote]) -> None:
+def test_nested_single_quotes_stay_inside(seed_quotes: list[Quotation]) -> None:
     (quote,) = [q for q in seed_quotes if q.speaker == "Zakaria Malahifji"]
     assert quote.text == "I asked the factions, they said ‘we will not surrender’"
 
 
-def test_json_round_trip(seed_archive: Archive, seed_quotes: list[Quote]) -> None:
-    rows = quotes_to_json(seed_quotes)
-    assert quotes_from_json(json.loads(json.dumps(rows))) == seed_quotes
+def test_table_round_trip(seed_snapshot: Snapshot, seed_quotes: list[Quotation]) -> None:
+    assert list(QuotationTable.from_records(seed_quotes)) == seed_quotes
     # built at index time and stored with the index
-    assert quotes_from_json(seed_archive.index.extras["quotes"]) == seed_quotes
-    assert seed_archive.quotes.quotes == seed_quotes
+    assert list(seed_snapshot.quotes.table) == seed_quotes
+
+
+def test_extract_article_numbers_paragraphs_within_the_article(
+    seed_snapshot: Snapshot, seed_quotes: list[Quotation],
+) -> None:
+    index = seed_snapshot.index
+    doc = index.docs[2]
+    found = extract_article(index.paragraphs_of(doc))
+    assert {q.document for q in found} == {0}
+    assert [q.rebased(2) for q in found] == [q for q in seed_quotes if q.document == 2]
 
 
 # ---------------------------------------------------------------------- synthetic articles
@@ -170,14 +184,14 @@ def make_index(*articles: tuple[str, ...]) -> ArchiveIndex:
 
 
 def quotes_of(*paragraphs: str) -> list[tuple[str, str | None, str]]:
-    return [(q.text, q.speaker, q.kind) for q in extract_quotes(make_index(paragraphs))]
+    return [(q.text, q.speaker, q.kind) for q in extract_article(paragraphs)]
 
 
 def test_dash_attribution_on_the_next_line_or_paragraph() -> None:
     assert quotes_of("We will never accept this outcome at all.\n—Jane Doe, party leader") == [
-        ("We will never accept this outcome at all.", "Jane Doe", "line")]
+        ("We will never accept this outcome at all.", "Jane Doe", "dash")]
     assert quotes_of("We will never accept this outcome at all.", "—Jane Doe, party leader") == [
-        ("We will never accept this outcome at all.", "Jane Doe", "line")]
+        ("We will never accept this outcome at all.", "Jane Doe", "dash")]
 
 
 def test_pronouns_and_surnames_resolve_to_the_named_person() -> None:
@@ -188,25 +202,25 @@ def test_pronouns_and_surnames_resolve_to_the_named_person() -> None:
         "“Nobody expects a quick result here,” the Interior Ministry said.",
     )
     assert got == [
-        ("The talks will continue next week in Vienna", "Anna Berg", "quote"),
-        ("We are not going anywhere at all", "Anna Berg", "quote"),
-        ("We will stay as long as it takes.", "Anna Berg", "quote"),
-        ("Nobody expects a quick result here", "Interior Ministry", "quote"),
+        ("The talks will continue next week in Vienna", "Anna Berg", "quoted"),
+        ("We are not going anywhere at all", "Anna Berg", "quoted"),
+        ("We will stay as long as it takes.", "Anna Berg", "quoted"),
+        ("Nobody expects a quick result here", "Interior Ministry", "quoted"),
     ]
 
 
 def test_no_speaker_rather_than_a_guess() -> None:
     got = quotes_of("“This is a quotation nobody is credited with,” he said.",
                     "The report calls for “an independent inquiry into the events”.")
-    assert got == [("This is a quotation nobody is credited with", None, "quote"),
-                   ("an independent inquiry into the events", None, "quote")]
+    assert got == [("This is a quotation nobody is credited with", None, "quoted"),
+                   ("an independent inquiry into the events", None, "quoted")]
 
 
 def test_short_quotes_only_when_a_whole_attributed_utterance() -> None:
     got = quotes_of("Minister Anna Berg called it a “disaster” and left.",
                     "“Never,” Anna Berg said.", "The so-called “Grand Plan” failed.",
                     "A report titled “Plans For The Future Of Syria” was released.")
-    assert got == [("Never", "Anna Berg", "quote")]
+    assert got == [("Never", "Anna Berg", "quoted")]
 
 
 def test_straight_quotes_and_continued_paragraphs() -> None:
@@ -214,9 +228,9 @@ def test_straight_quotes_and_continued_paragraphs() -> None:
                     'analyst. "They have no reason to stop.',
                     '"And nobody is asking them to stop either," he added.')
     assert got == [
-        ("Russian jets will keep flying over the city", "John Smith", "quote"),
-        ("They have no reason to stop.", "John Smith", "quote"),
-        ("And nobody is asking them to stop either", "John Smith", "quote"),
+        ("Russian jets will keep flying over the city", "John Smith", "quoted"),
+        ("They have no reason to stop.", "John Smith", "quoted"),
+        ("And nobody is asking them to stop either", "John Smith", "quoted"),
     ]
 
 
@@ -250,18 +264,18 @@ def test_reported_statements() -> None:
         ("what we need now is to wipe out the terrorist groups", D002, LAVROV, "What we need"),
     ],
 )
-def test_lookup_finds_misremembered_quotations(seed_archive: Archive, words: str, doc_id: str,
+def test_lookup_finds_misremembered_quotations(seed_snapshot: Snapshot, words: str, doc_id: str,
                                                speaker: str, start: str) -> None:
-    best = seed_archive.quotes.lookup(words, limit=3, min_match=60)[0]
+    best = seed_snapshot.quotes.lookup(words, limit=3, min_match=60)[0]
     assert (best.doc_id, best.speaker) == (doc_id, speaker)
     assert best.quote.startswith(start)
     assert best.match >= 70
-    doc = seed_archive.index.docs[seed_archive.index.doc_lookup[best.doc_id]]
-    assert best.quote in seed_archive.index.paragraphs_of(doc)[best.paragraph - 1]
+    doc = seed_snapshot.index.docs[seed_snapshot.index.doc_lookup[best.doc_id]]
+    assert best.quote in seed_snapshot.index.paragraphs_of(doc)[best.paragraph - 1]
 
 
-def test_lookup_ranks_and_cuts(seed_archive: Archive) -> None:
-    book = seed_archive.quotes
+def test_lookup_ranks_and_cuts(seed_snapshot: Snapshot) -> None:
+    book = seed_snapshot.quotes
     assert book.lookup("the quick brown fox jumps over the lazy dog", 5, 60) == []
     assert book.lookup("", 5, 60) == []
     found = book.lookup("our core interests", 5, 50)
@@ -277,8 +291,8 @@ def test_similarity() -> None:
     assert similarity("go all the way to the end of the road tonight", "go all the way") < 60
 
 
-def test_by_speaker(seed_archive: Archive) -> None:
-    book = seed_archive.quotes
+def test_by_speaker(seed_snapshot: Snapshot) -> None:
+    book = seed_snapshot.quotes
     lavrov = book.by_speaker("lavrov", limit=20)
     assert {m.speaker for m in lavrov} == {LAVROV, "Sergei Lavrov"}
     assert {m.doc_id for m in lavrov} == {D001, D002, D004}
@@ -291,8 +305,8 @@ def test_by_speaker(seed_archive: Archive) -> None:
     assert len(book.by_speaker("khodr", 3)) == 3
 
 
-def test_speakers_and_suggestions(seed_archive: Archive) -> None:
-    book = seed_archive.quotes
+def test_speakers_and_suggestions(seed_snapshot: Snapshot) -> None:
+    book = seed_snapshot.quotes
     assert book.speakers()[:2] == [KHODR, LAVROV]  # the most quoted first
     assert len(book.speakers()) == len(set(book.speakers())) == 19
     assert book.suggest_speakers("zei") == [KHODR]
@@ -301,22 +315,29 @@ def test_speakers_and_suggestions(seed_archive: Archive) -> None:
     assert book.suggest_speakers("jaaf") == ["Bashar al-Jaafari"]
 
 
-def test_find_quotes_combines_text_speaker_and_filters(seed_archive: Archive) -> None:
-    both = find_quotes(seed_archive, "ready to send military experts", speaker="lavrov")
+def find(snapshot: Snapshot, text: str | None = None, speaker: str | None = None,
+         limit: int | None = None, filters: Filters = Filters()) -> QuoteResult:
+    return find_quotes(snapshot, QuoteRequest.parse(
+        snapshot.settings, text, speaker, limit, filters.date_from, filters.date_to,
+        filters.source))
+
+
+def test_find_quotes_combines_text_speaker_and_filters(seed_snapshot: Snapshot) -> None:
+    both = find(seed_snapshot, "ready to send military experts", speaker="lavrov")
     assert [m.speaker for m in both.matches][:1] == ["Sergei Lavrov"]
     assert all("Lavrov" in (m.speaker or "") for m in both.matches)
-    none = find_quotes(seed_archive, "ready to send military experts", speaker="khodr")
+    none = find(seed_snapshot, "ready to send military experts", speaker="khodr")
     assert none.matches == ()
-    dated = find_quotes(seed_archive, speaker="lavrov", limit=20,
+    dated = find(seed_snapshot, speaker="lavrov", limit=20,
                         filters=Filters(date_from="2016-06-01"))
     assert {m.speaker for m in dated.matches} == {"Sergei Lavrov"}
-    only_2019 = find_quotes(seed_archive, "the violence must end", filters=Filters(
+    only_2019 = find(seed_snapshot, "the violence must end", filters=Filters(
         date_from="2019-01-01"))
     assert {m.doc_id for m in only_2019.matches} == {D003}
-    assert len(find_quotes(seed_archive, speaker="khodr").matches) == (
-        seed_archive.settings.answers.quote_limit)
+    assert len(find(seed_snapshot, speaker="khodr").matches) == (
+        seed_snapshot.settings.answers.quote_limit)
     with pytest.raises(FiltersExcludeAllError):
-        find_quotes(seed_archive, "anything", filters=Filters(date_to="1990-01-01"))
+        find(seed_snapshot, "anything", filters=Filters(date_to="1990-01-01"))
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -326,15 +347,15 @@ def test_find_quotes_combines_text_speaker_and_filters(seed_archive: Archive) ->
     ({"text": "peace", "limit": 0}, "limit must be between 1 and"),
     ({"speaker": "lavrov", "limit": 1000}, "limit must be between 1 and"),
 ])
-def test_find_quotes_errors(seed_archive: Archive, kwargs: dict[str, object],
+def test_find_quotes_errors(seed_snapshot: Snapshot, kwargs: dict[str, object],
                             message: str) -> None:
     with pytest.raises(QueryError, match=message):
-        find_quotes(seed_archive, **kwargs)  # type: ignore[arg-type]
+        QuoteRequest.parse(seed_snapshot.settings, **kwargs)  # type: ignore[arg-type]
 
 
 def test_book_from_an_index_without_quotes() -> None:
     index = make_index(("“Something quite long was said here,” Jane Doe said.",))
-    assert len(QuoteBook.from_json([], index)) == 0
-    book = QuoteBook(extract_quotes(index), index)
+    assert len(QuoteBook(EMPTY, index)) == 0
+    book = QuoteBook(QuotationTable.from_records(extract_quotes(index)), index)
     (match,) = book.lookup("something long was said", 5, 60)
     assert (match.doc_id, match.paragraph, match.speaker) == ("doc0", 1, "Jane Doe")

@@ -9,11 +9,18 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.core.models import SearchResult
+from bot.core.requests import SearchRequest
+from bot.core.snapshot import Snapshot
 from bot.core.storage import load_index
 from bot.errors import ReindexInProgressError
 from bot.runtime import service as service_module
 from bot.runtime.service import ArchiveService
 from tests.conftest import SEEDS, modify_archive, settings_for
+
+
+def search(snapshot: Snapshot, query: str, limit: int | None = None) -> SearchResult:
+    return snapshot.search(SearchRequest.parse(snapshot.settings, query, limit))
 
 
 @pytest.fixture
@@ -43,10 +50,10 @@ def test_incremental_add_change_delete_and_broken_file(svc: ArchiveService) -> N
     assert [s.path for s in report.skipped] == ["broken.txt"]
     now = svc.current
     assert now is not before
-    assert now.search("zeppelins").hits[0].doc_id == "n1"
-    assert now.search("quokka").total == 1
+    assert search(now, "zeppelins").hits[0].doc_id == "n1"
+    assert search(now, "quokka").total == 1
     assert "004_303e15b8da19fadf" not in now.index.doc_lookup
-    assert before.search("quokka").total == 0  # the old object is untouched
+    assert search(before, "quokka").total == 0  # the old object is untouched
     # What was swapped in is what was saved.
     saved = load_index(svc.settings.index.path)
     assert saved is not None and saved.fingerprint == now.index.fingerprint
@@ -56,11 +63,11 @@ def test_incremental_equals_full_rebuild(svc: ArchiveService) -> None:
     root = svc.settings.archive.path
     (root / "extra.md").write_text("# Extra\n\nAirstrikes resumed over Idlib on Monday.\n")
     incremental = svc.reindex()
-    inc_scores = [h.score for h in svc.current.search("Idlib airstrikes", 10).hits]
+    inc_scores = [h.score for h in search(svc.current, "Idlib airstrikes", 10).hits]
     full = svc.reindex(full=True)
     assert full.reused == 0 and incremental.reused == 5
     assert full.added == () and full.changed == () and full.removed == ()
-    assert [h.score for h in svc.current.search("Idlib airstrikes", 10).hits] == pytest.approx(
+    assert [h.score for h in search(svc.current, "Idlib airstrikes", 10).hits] == pytest.approx(
         inc_scores, abs=1e-12
     )
 
@@ -78,11 +85,11 @@ def test_failed_reindex_keeps_old_index(svc: ArchiveService, monkeypatch) -> Non
     with pytest.raises(OSError, match="No space left"):
         svc.reindex()
     assert svc.current is before
-    assert svc.current.search("quokkas").total == 0
+    assert search(svc.current, "quokkas").total == 0
     assert not svc.status().running
     monkeypatch.undo()
     svc.reindex()  # the lock was released: the next one works
-    assert svc.current.search("quokkas").total == 1
+    assert search(svc.current, "quokkas").total == 1
 
 
 def test_archive_gone_fails_cleanly(svc: ArchiveService) -> None:
@@ -90,7 +97,7 @@ def test_archive_gone_fails_cleanly(svc: ArchiveService) -> None:
     shutil.rmtree(svc.settings.archive.path)
     with pytest.raises(Exception, match="does not exist"):
         svc.reindex()
-    assert svc.current is before and svc.current.search("Idlib").total > 0
+    assert svc.current is before and search(svc.current, "Idlib").total > 0
 
 
 def test_second_request_while_running_is_refused(svc: ArchiveService) -> None:
@@ -110,7 +117,7 @@ def test_second_request_while_running_is_refused(svc: ArchiveService) -> None:
     with pytest.raises(ReindexInProgressError, match=running):
         svc.reindex()
     assert svc.status().running and 0 < svc.status().percent < 100
-    assert svc.current.search("Idlib").total > 0  # the old index keeps answering meanwhile
+    assert search(svc.current, "Idlib").total > 0  # the old index keeps answering meanwhile
     release.set()
     worker.join(10)
     assert result and not svc.status().running
@@ -129,11 +136,11 @@ def test_watch_reindexes_on_change(svc: ArchiveService) -> None:
     assert svc.is_stale()
     svc.watch(0.01, stop, on_report)
     assert reports[0].added == ("w.md",)
-    assert svc.current.search("wombats").total == 1
+    assert search(svc.current, "wombats").total == 1
 
 
 def test_incremental_reindex_reuses_quotes_exactly(svc: ArchiveService) -> None:
-    from bot.core.answers.quotes import extract_quotes, quotes_to_json
+    from bot.core.answers.quotes import extract_quotes
 
     root = svc.settings.archive.path
     (root / "000_92e0ac5bf622c90d.txt").unlink()  # shifts every later paragraph number
@@ -143,7 +150,7 @@ def test_incremental_reindex_reuses_quotes_exactly(svc: ArchiveService) -> None:
     report = svc.reindex()
     assert report.reused == 4
     index = svc.current.index
-    assert index.extras["quotes"] == quotes_to_json(extract_quotes(index))
+    assert list(svc.current.quotes.table) == extract_quotes(index)
     assert [q.speaker for q in svc.current.quotes.by_speaker("Doe", 5)] == ["Jane Doe"]
 
 
@@ -160,9 +167,9 @@ def test_isolated_reindex_builds_in_a_child_process(settings: Settings) -> None:
     assert report.reused == 4
     assert {"parse", "index", "save"} <= set(stages)
     now = service.current
-    assert now is not before and now.search("school reopen").hits[0].doc_id == "n"
+    assert now is not before and search(now, "school reopen").hits[0].doc_id == "n"
     assert [q.speaker for q in now.quotes.by_speaker("Doe", 5)] == ["Jane Doe"]
-    assert before.search("school reopen").total == 0
+    assert search(before, "school reopen").total == 0
 
 
 def test_isolated_reindex_failure_is_raised_here_and_old_index_serves(
@@ -175,7 +182,7 @@ def test_isolated_reindex_failure_is_raised_here_and_old_index_serves(
     shutil.rmtree(settings.archive.path)
     with pytest.raises(IngestError, match="does not exist"):
         service.reindex()
-    assert service.current is before and service.current.search("Idlib").total > 0
+    assert service.current is before and search(service.current, "Idlib").total > 0
     assert not service.status().running
 
 

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.answers import Summary, suggest_documents, summarize
+from bot.core.answers import Summary, suggest_documents
+from bot.core.answers import summarize as summarise
 from bot.core.models import Filters
-from bot.core.search import Archive, FiltersExcludeAllError
+from bot.core.requests import SummaryRequest
+from bot.core.search import FiltersExcludeAllError
+from bot.core.snapshot import Snapshot
 from bot.errors import QueryError, UnknownDocumentError
+
+
+def summarize(snapshot: Snapshot, topic: str | None = None, doc_id: str | None = None,
+              sentences: int | None = None, filters: Filters = Filters()) -> Summary:
+    """The CLI's and Discord's path: the request parsed, then summarised."""
+    return summarise(snapshot, SummaryRequest.parse(
+        snapshot.settings, topic, doc_id, sentences, filters.date_from, filters.date_to,
+        filters.source))
+
 
 TOPICS = ["Idlib offensive", "chlorine barrel bombs", "Aleppo", "peace talks in Astana",
           "refugees", "ceasefire monitoring", "Lavrov"]
 
 
-def assert_verbatim(archive: Archive, summary: Summary) -> None:
+def assert_verbatim(archive: Snapshot, summary: Summary) -> None:
     index = archive.index
     for s in summary.sentences:
         c = s.citation
@@ -23,7 +35,7 @@ def assert_verbatim(archive: Archive, summary: Summary) -> None:
         assert (c.title, c.date, c.source) == (doc.title, doc.date, doc.source)
 
 
-def positions(archive: Archive, summary: Summary) -> list[tuple[str, int, int, int]]:
+def positions(archive: Snapshot, summary: Summary) -> list[tuple[str, int, int, int]]:
     index = archive.index
     out = []
     for s in summary.sentences:
@@ -34,112 +46,112 @@ def positions(archive: Archive, summary: Summary) -> list[tuple[str, int, int, i
     return out
 
 
-def test_every_seed_document(seed_archive: Archive) -> None:
-    for doc in seed_archive.index.docs:
+def test_every_seed_document(seed_snapshot: Snapshot) -> None:
+    for doc in seed_snapshot.index.docs:
         for n in (1, 3, 5, 15):
-            summary = summarize(seed_archive, doc_id=doc.doc_id, sentences=n)
+            summary = summarize(seed_snapshot, doc_id=doc.doc_id, sentences=n)
             assert summary.doc_id == doc.doc_id and summary.topic is None
             assert 1 <= len(summary.sentences) <= n
             assert {s.citation.doc_id for s in summary.sentences} == {doc.doc_id}
-            assert_verbatim(seed_archive, summary)
-            assert positions(seed_archive, summary) == sorted(positions(seed_archive, summary))
+            assert_verbatim(seed_snapshot, summary)
+            assert positions(seed_snapshot, summary) == sorted(positions(seed_snapshot, summary))
             assert len({s.text for s in summary.sentences}) == len(summary.sentences)
 
 
 @pytest.mark.parametrize("topic", TOPICS)
-def test_topics(seed_archive: Archive, topic: str) -> None:
-    summary = summarize(seed_archive, topic)
+def test_topics(seed_snapshot: Snapshot, topic: str) -> None:
+    summary = summarize(seed_snapshot, topic)
     assert summary.topic == topic and summary.doc_id is None
-    assert len(summary.sentences) == seed_archive.settings.answers.summary_sentences
-    assert_verbatim(seed_archive, summary)
+    assert len(summary.sentences) == seed_snapshot.settings.answers.summary_sentences
+    assert_verbatim(seed_snapshot, summary)
     # ordered by article date (undated last), then position in the article
-    assert positions(seed_archive, summary) == sorted(positions(seed_archive, summary))
+    assert positions(seed_snapshot, summary) == sorted(positions(seed_snapshot, summary))
     assert len({s.text for s in summary.sentences}) == len(summary.sentences)
 
 
-def test_topic_summary_is_about_the_topic(seed_archive: Archive) -> None:
-    summary = summarize(seed_archive, "chlorine barrel bombs", sentences=3)
+def test_topic_summary_is_about_the_topic(seed_snapshot: Snapshot) -> None:
+    summary = summarize(seed_snapshot, "chlorine barrel bombs", sentences=3)
     assert any("chlorine" in s.text for s in summary.sentences)
     assert {s.citation.doc_id for s in summary.sentences} == {"002_817d4b4767b2b63e#2"}
 
 
-def test_topic_summary_spans_articles(seed_archive: Archive) -> None:
-    summary = summarize(seed_archive, "Idlib offensive", sentences=5)
+def test_topic_summary_spans_articles(seed_snapshot: Snapshot) -> None:
+    summary = summarize(seed_snapshot, "Idlib offensive", sentences=5)
     assert len({s.citation.doc_id for s in summary.sentences}) >= 2
 
 
-def test_topic_within_one_article(seed_archive: Archive) -> None:
-    summary = summarize(seed_archive, "ceasefire", doc_id="001_1a747fc895aa23e5", sentences=3)
+def test_topic_within_one_article(seed_snapshot: Snapshot) -> None:
+    summary = summarize(seed_snapshot, "ceasefire", doc_id="001_1a747fc895aa23e5", sentences=3)
     assert {s.citation.doc_id for s in summary.sentences} == {"001_1a747fc895aa23e5"}
     assert any("ceasefire" in s.text.casefold() for s in summary.sentences)
-    assert_verbatim(seed_archive, summary)
+    assert_verbatim(seed_snapshot, summary)
 
 
-def test_document_summary_leads_with_the_lead(seed_archive: Archive) -> None:
-    summary = summarize(seed_archive, doc_id="000_92e0ac5bf622c90d", sentences=3)
+def test_document_summary_leads_with_the_lead(seed_snapshot: Snapshot) -> None:
+    summary = summarize(seed_snapshot, doc_id="000_92e0ac5bf622c90d", sentences=3)
     assert "Alexander Lavrentyev has threatened" in summary.sentences[0].text
 
 
-def test_overview_of_the_archive(seed_archive: Archive) -> None:
-    summary = summarize(seed_archive, sentences=6)
+def test_overview_of_the_archive(seed_snapshot: Snapshot) -> None:
+    summary = summarize(seed_snapshot, sentences=6)
     assert summary.topic is None and summary.doc_id is None
     assert len(summary.sentences) == 6
     assert len({s.citation.doc_id for s in summary.sentences}) == 6  # one per article
-    assert_verbatim(seed_archive, summary)
-    assert positions(seed_archive, summary) == sorted(positions(seed_archive, summary))
-    more = summarize(seed_archive, sentences=15)
+    assert_verbatim(seed_snapshot, summary)
+    assert positions(seed_snapshot, summary) == sorted(positions(seed_snapshot, summary))
+    more = summarize(seed_snapshot, sentences=15)
     assert len(more.sentences) == 15
-    assert_verbatim(seed_archive, more)
+    assert_verbatim(seed_snapshot, more)
 
 
-def test_overview_prefers_recent_articles_and_honours_filters(seed_archive: Archive) -> None:
-    summary = summarize(seed_archive, sentences=2)
+def test_overview_prefers_recent_articles_and_honours_filters(seed_snapshot: Snapshot) -> None:
+    summary = summarize(seed_snapshot, sentences=2)
     assert [s.citation.date for s in summary.sentences] == ["2018-05-16", "2019-05-03"]
-    only = summarize(seed_archive, sentences=3, filters=Filters(source="Middle East Monitor"))
+    only = summarize(seed_snapshot, sentences=3, filters=Filters(source="Middle East Monitor"))
     assert {s.citation.source for s in only.sentences} == {"Middle East Monitor"}
     with pytest.raises(FiltersExcludeAllError):
-        summarize(seed_archive, filters=Filters(date_to="2000-01-01"))
+        summarize(seed_snapshot, filters=Filters(date_to="2000-01-01"))
 
 
-def test_topic_nothing_matches(seed_archive: Archive) -> None:
-    summary = summarize(seed_archive, "xylophone quasar")
+def test_topic_nothing_matches(seed_snapshot: Snapshot) -> None:
+    summary = summarize(seed_snapshot, "xylophone quasar")
     assert summary.sentences == ()
     assert summary.message.startswith("Not found in the archive (searched 6 articles")
 
 
 @pytest.mark.parametrize("n", [0, -1, 16, 100])
-def test_sentence_count_is_bounded(seed_archive: Archive, n: int) -> None:
+def test_sentence_count_is_bounded(seed_snapshot: Snapshot, n: int) -> None:
     with pytest.raises(QueryError, match="between 1 and 15"):
-        summarize(seed_archive, "Idlib", sentences=n)
+        summarize(seed_snapshot, "Idlib", sentences=n)
 
 
-def test_topic_too_long(seed_archive: Archive) -> None:
+def test_topic_too_long(seed_snapshot: Snapshot) -> None:
     with pytest.raises(QueryError, match="topic is 301 characters long"):
-        summarize(seed_archive, "x" * 301)
+        summarize(seed_snapshot, "x" * 301)
 
 
-def test_unknown_document_suggests_close_matches(seed_archive: Archive) -> None:
+def test_unknown_document_suggests_close_matches(seed_snapshot: Snapshot) -> None:
     with pytest.raises(UnknownDocumentError) as err:
-        summarize(seed_archive, doc_id="001_1a747fc895")
+        summarize(seed_snapshot, doc_id="001_1a747fc895")
     message = str(err.value)
     assert "No article with id '001_1a747fc895'" in message
     assert "Did you mean: 001_1a747fc895aa23e5 (Russia will continue to bomb" in message
     with pytest.raises(UnknownDocumentError, match="Did you mean: 004_303e15b8da19fadf"):
-        summarize(seed_archive, doc_id="russia wants opposition to withdraw from aleppo")
+        summarize(seed_snapshot, doc_id="russia wants opposition to withdraw from aleppo")
 
 
-def test_document_outside_filters(seed_archive: Archive) -> None:
+def test_document_outside_filters(seed_snapshot: Snapshot) -> None:
     with pytest.raises(QueryError, match="outside the date/source filters"):
-        summarize(seed_archive, doc_id="000_92e0ac5bf622c90d",
+        summarize(seed_snapshot, doc_id="000_92e0ac5bf622c90d",
                   filters=Filters(date_from="2019-01-01"))
 
 
-def test_suggest_documents(seed_archive: Archive) -> None:
-    assert suggest_documents(seed_archive, "aleppo")[0] == (
+def test_suggest_documents(seed_snapshot: Snapshot) -> None:
+    assert suggest_documents(seed_snapshot, "aleppo")[0] == (
         "004_303e15b8da19fadf", "Syria: Russia wants opposition to withdraw from Aleppo")
-    fuzzy = suggest_documents(seed_archive, "contineu to bomb sirya")
+    fuzzy = suggest_documents(seed_snapshot, "contineu to bomb sirya")
     assert fuzzy and fuzzy[0][0] == "001_1a747fc895aa23e5"
-    recent = suggest_documents(seed_archive, "", limit=2)
+    recent = suggest_documents(seed_snapshot, "", limit=2)
     assert [d for d, _ in recent] == ["003_03cdae4a38ed77fc", "000_92e0ac5bf622c90d"]
-    assert len(suggest_documents(seed_archive, "", limit=25)) == 6
-    assert suggest_documents(seed_archive, "002_817") [0][0] == "002_817d4b4767b2b63e"
+    assert len(suggest_documents(seed_snapshot, "", limit=25)) == 6
+    assert suggest_documents(seed_snapshot, "002_817") [0][0] == "002_817d4b4767b2b63e"

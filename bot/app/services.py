@@ -27,6 +27,7 @@ import secrets
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -40,7 +41,7 @@ from bot.app.scheduler import TOKEN_LIFETIME_SECONDS, FairScheduler
 from bot.config import Settings
 from bot.core.answers.summary import suggest_documents
 from bot.core.budget import Budget
-from bot.core.search import Archive
+from bot.core.snapshot import Snapshot
 from bot.runtime.service import ArchiveService
 from bot.store.channels import ChannelSettings, ChannelStore
 from bot.store.querylog import QueryLog, QueryRecord, new_request_id
@@ -58,20 +59,23 @@ def new_error_id() -> str:
     return secrets.token_hex(4)
 
 
-def warm_archive(archive: Archive) -> None:
-    """Build what autocomplete reads (the quote book, the folded titles) ahead of use, so
-    autocomplete never does that work on the event loop. CPU work: run it in the pool."""
-    _ = archive.quotes
-    suggest_documents(archive, "warm", 1)
-    # The archive is long-lived: move it out of the collector's reach, so a full collection
-    # no longer walks millions of objects (100-200 ms pauses of the event loop at 100k
-    # paragraphs, measured in bench/bot.py). Reference counting still frees a swapped-out
-    # archive.
-    gc.freeze()
+def warm_archive(snapshot: Snapshot, *, freeze: bool = True) -> None:
+    """Build what autocomplete reads (the quote book and its speakers, the folded titles)
+    ahead of use, so autocomplete never does that work on the event loop. CPU work: run it
+    in the pool. ``freeze``: a new snapshot's first warm-up (see :meth:`Services.warm_soon`).
+    """
+    snapshot.quotes.speakers()
+    suggest_documents(snapshot, "warm", 1)
+    if freeze:
+        # A snapshot is long-lived: move it out of the collector's reach, so a full
+        # collection no longer walks millions of objects (100-200 ms pauses of the event
+        # loop at 100k paragraphs, measured in bench/bot.py). Once per snapshot, not on
+        # every warm-up of the same one; reference counting still frees a swapped-out one.
+        gc.freeze()
 
 
-def is_warm(archive: Archive) -> bool:
-    return "quotes" in vars(archive)  # Archive.quotes is a cached_property
+def is_warm(snapshot: Snapshot) -> bool:
+    return snapshot.is_warm
 
 
 def make_executor(workers: int | None = None) -> ThreadPoolExecutor:
@@ -141,6 +145,8 @@ class Services:
     stopping: threading.Event = field(default_factory=threading.Event, init=False)
     channel_read_seconds: float = field(default=CHANNEL_READ_SECONDS, init=False)
     _warming: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+    # The last snapshot warmed (weakly: a swapped-out snapshot must be free to go).
+    _warmed: weakref.ref[Snapshot] | None = field(default=None, init=False, repr=False)
     _channel_load: asyncio.Task[bool] | None = field(default=None, init=False, repr=False)
     _channels_unread: bool = field(default=False, init=False, repr=False)  # said so in the log
 
@@ -151,11 +157,15 @@ class Services:
                                        per_user=d.max_concurrent_per_user)
 
     def warm_soon(self) -> None:
-        """Warm the serving archive in the pool (once at a time); see :func:`warm_archive`."""
+        """Warm the serving snapshot in the pool (once at a time; ``gc.freeze()`` only for a
+        snapshot not warmed before); see :func:`warm_archive`."""
         if self._warming is not None and not self._warming.done():
             return
+        snapshot = self.archive.current
+        fresh = self._warmed is None or self._warmed() is not snapshot
+        self._warmed = weakref.ref(snapshot)
         task = asyncio.get_running_loop().create_task(
-            self.run_cpu(warm_archive, self.archive.current), name="warm-archive"
+            self.run_cpu(warm_archive, snapshot, freeze=fresh), name="warm-archive"
         )
         task.add_done_callback(_log_failure)
         self._warming = task

@@ -9,7 +9,6 @@ from typing import Any
 from bot.cli.common import (
     add_filter_options,
     add_json_option,
-    filters_from,
     load_archive,
     print_json,
 )
@@ -18,6 +17,8 @@ from bot.cli.search import hit_json
 from bot.core.answers import Answer, QuoteMatch, QuoteResult, Summary, ask, find_quotes, summarize
 from bot.core.answers.sentences import CitedSentence
 from bot.core.models import Citation
+from bot.core.requests import AskRequest, QuoteRequest, SummaryRequest
+from bot.core.snapshot import Snapshot
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -84,7 +85,9 @@ def answer_json(answer: Answer) -> dict[str, Any]:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     archive, _ = load_archive(args)
-    answer = ask(archive, args.question, filters_from(args))
+    wanted = AskRequest.parse(archive.settings, args.question, args.date_from, args.date_to,
+                              args.source)
+    answer = ask(Snapshot(archive), wanted)
     if args.json:
         print_json(answer_json(answer))
         return 0
@@ -114,7 +117,9 @@ def summary_json(summary: Summary) -> dict[str, Any]:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     archive, _ = load_archive(args)
-    summary = summarize(archive, args.topic, args.doc_id, args.sentences, filters_from(args))
+    wanted = SummaryRequest.parse(archive.settings, args.topic, args.doc_id, args.sentences,
+                                  args.date_from, args.date_to, args.source)
+    summary = summarize(Snapshot(archive), wanted)
     if args.json:
         print_json(summary_json(summary))
         return 0
@@ -152,7 +157,10 @@ def quote_json(result: QuoteResult) -> dict[str, Any]:
 
 def cmd_quote(args: argparse.Namespace) -> int:
     archive, _ = load_archive(args)
-    result = find_quotes(archive, args.text, args.speaker, args.limit, filters_from(args))
+    wanted = QuoteRequest.parse(archive.settings, args.text, args.speaker, args.limit,
+                                args.date_from, args.date_to, args.source)
+    snapshot = Snapshot(archive)
+    result = find_quotes(snapshot, wanted)
     if args.json:
         print_json(quote_json(result))
         return 0
@@ -161,7 +169,7 @@ def cmd_quote(args: argparse.Namespace) -> int:
         if result.speaker:
             what += (" by " if what else "by ") + result.speaker
         print(f"No quotation {what} found in the archive "
-              f"({len(archive.quotes)} quotations from {len(archive.index.docs)} articles).")
+              f"({len(snapshot.quotes)} quotations from {len(archive.index.docs)} articles).")
         return 0
     for n, m in enumerate(result.matches, start=1):
         cite = Citation(m.doc_id, m.title, m.source, m.date, m.paragraph)

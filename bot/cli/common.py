@@ -21,11 +21,11 @@ from rich.progress import (
 
 from bot.cli.output import bold, clean, stderr_console
 from bot.config import Settings, config_path, describe_source, load_settings, with_paths
-from bot.core.library import BuildReport, open_archive
-from bot.core.models import Filters
-from bot.core.search import Archive, make_filters
+from bot.core.build import BuildReport
+from bot.core.search import Archive
 from bot.core.tokenize import Tokenizer
 from bot.errors import ConfigError
+from bot.runtime.workers import open_archive
 
 
 def common_parser() -> argparse.ArgumentParser:
@@ -65,10 +65,6 @@ def load_env_file(path: Path) -> None:
     """Variables from ``path`` (python-dotenv), never over ones already set."""
     if path.is_file():
         load_dotenv(path, override=False)
-
-
-def filters_from(args: argparse.Namespace) -> Filters:
-    return make_filters(args.date_from, args.date_to, args.source)
 
 
 class ProgressDisplay:

@@ -9,14 +9,14 @@ from typing import Any
 from bot.cli.common import (
     add_filter_options,
     add_json_option,
-    filters_from,
     highlight,
     load_archive,
     print_json,
 )
 from bot.cli.output import wrap
-from bot.core.library import BuildReport
+from bot.core.build import BuildReport
 from bot.core.models import SearchHit, SearchResult, Skipped
+from bot.core.requests import SearchRequest
 from bot.runtime.service import ArchiveService
 
 
@@ -103,7 +103,9 @@ def search_json(result: SearchResult) -> dict[str, Any]:
 
 def cmd_search(args: argparse.Namespace) -> int:
     archive, _ = load_archive(args)
-    result = archive.search(args.query, args.limit, filters_from(args))
+    wanted = SearchRequest.parse(archive.settings, args.query, args.limit, args.date_from,
+                                 args.date_to, args.source)
+    result = archive.search(wanted)
     if args.json:
         print_json(search_json(result))
         return 0

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 import numpy as np
@@ -150,6 +151,10 @@ class QuotationTable:
             context_start=int(self.context_start[i]), context_end=int(self.context_end[i]),
         )
 
+    def text(self, i: int) -> str:
+        """The words of quotation ``i`` (decoded alone, without building its record)."""
+        return _text(self._text_offsets, self._text_blob, i)
+
     def __iter__(self) -> Iterator[Quotation]:
         return (self[i] for i in range(len(self)))
 
@@ -161,8 +166,10 @@ class QuotationTable:
         return _text(self._speaker_offsets, self._speaker_blob, code)
 
     def speakers(self) -> list[str]:
-        """Every speaker's name, by code."""
-        return [self.speaker_name(c) for c in range(self.speaker_count)]
+        """Every speaker's name, by code (the names decoded in one pass)."""
+        blob = bytes(self._speaker_blob)
+        bounds = self._speaker_offsets.tolist()
+        return [blob[a:b].decode("utf-8") for a, b in pairwise(bounds)]
 
     def of_documents(self, documents: Iterable[int]) -> list[Quotation]:
         """The records of these articles, in table order (an incremental build reuses an

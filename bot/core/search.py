@@ -1,12 +1,15 @@
-"""Paragraph search over a loaded index: validation, filters, ranking, typed results."""
+"""Paragraph retrieval over a loaded index: filters, BM25 ranking, typed results.
+
+Retrieval only: requests arrive validated (:mod:`bot.core.requests`), and the answer layer's
+objects (the quote book, answer caches) live on the serving snapshot
+(:mod:`bot.core.snapshot`), not here."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -15,36 +18,13 @@ from bot.config import Settings
 from bot.core.bm25 import IntArray, MatrixScorer, RankBM25Scorer, Scorer, top_k
 from bot.core.index import ArchiveIndex
 from bot.core.models import Filters, SearchHit, SearchResult
+from bot.core.requests import SearchRequest
 from bot.core.tokenize import Tokenizer
 from bot.errors import QueryError
-
-if TYPE_CHECKING:
-    from bot.core.answers.quotebook import QuoteBook
 
 
 class FiltersExcludeAllError(QueryError):
     """Date/source filters that leave no article to search."""
-
-
-def parse_date(text: str | None, name: str) -> str | None:
-    """Validate an ISO ``YYYY-MM-DD`` filter date (None passes through)."""
-    if text is None or text == "":
-        return None
-    try:
-        return date.fromisoformat(text.strip()).isoformat()
-    except ValueError:
-        raise QueryError(f"{name} date {text!r} is not a date like 2018-05-16") from None
-
-
-def make_filters(
-    date_from: str | None = None, date_to: str | None = None, source: str | None = None
-) -> Filters:
-    """Validated :class:`Filters` from user input (dates ISO, source trimmed)."""
-    start, end = parse_date(date_from, "from"), parse_date(date_to, "to")
-    if start and end and start > end:
-        raise QueryError(f"from date {start} is after to date {end}")
-    src = source.strip() if source else None
-    return Filters(start, end, src or None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,31 +55,6 @@ class Archive:
         )
         self._doc_dates = ordinals
         self._mask = lru_cache(maxsize=64)(self._compute_mask)
-
-    @cached_property
-    def quotes(self) -> QuoteBook:
-        """The quotations extracted at index time, ready for lookup (built on first use)."""
-        from bot.core.answers.quotebook import QuoteBook
-
-        return QuoteBook.from_json(self.index.extras.get("quotes", []), self.index)
-
-    # ------------------------------------------------------------------ validation
-    def check_query(self, query: str, *, what: str = "query") -> str:
-        text = " ".join(query.split())
-        if not text:
-            raise QueryError(f"The {what} is empty.")
-        limit = self.settings.limits.query_max_chars
-        if len(text) > limit:
-            raise QueryError(f"The {what} is {len(text)} characters long; the limit is {limit}.")
-        return text
-
-    def check_limit(self, limit: int | None) -> int:
-        limits = self.settings.limits
-        if limit is None:
-            return limits.default_results
-        if not 1 <= limit <= limits.max_results:
-            raise QueryError(f"limit must be between 1 and {limits.max_results}")
-        return limit
 
     # ------------------------------------------------------------------ filters
     def _compute_mask(self, filters: Filters) -> npt.NDArray[np.bool_] | None:
@@ -168,13 +123,15 @@ class Archive:
             score, self.index.text(para), doc.url,
         )
 
-    def search(
-        self, query: str, limit: int | None = None, filters: Filters = Filters()
-    ) -> SearchResult:
+    def search(self, request: SearchRequest | str, limit: int | None = None,
+               filters: Filters = Filters()) -> SearchResult:
+        """The best paragraphs for a validated request (or for a query given as text, with
+        ``limit`` and ``filters``: validated here by :meth:`SearchRequest.parse`)."""
+        if isinstance(request, str):
+            request = replace(SearchRequest.parse(self.settings, request, limit),
+                              filters=filters)
         started = time.perf_counter()
-        text = self.check_query(query)
-        k = self.check_limit(limit)
-        ranked = self.rank(text, filters)
-        hits = tuple(self.hit(p, s) for p, s in self.best(ranked, k))
+        ranked = self.rank(request.query, request.filters)
+        hits = tuple(self.hit(p, s) for p, s in self.best(ranked, request.limit))
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(text, ranked.terms, ranked.total, took, hits)
+        return SearchResult(request.query, ranked.terms, ranked.total, took, hits)

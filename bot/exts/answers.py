@@ -23,25 +23,23 @@ from bot.app.services import Request, Services, is_warm
 from bot.app.views import respond
 from bot.core.answers.ask import Answer, ask
 from bot.core.answers.quotebook import find_quotes
-from bot.core.answers.summary import check_count, find_document, suggest_documents, summarize
-from bot.core.models import Filters
-from bot.core.search import make_filters
-from bot.errors import QueryError
+from bot.core.answers.summary import find_document, suggest_documents, summarize
+from bot.core.requests import AskRequest, QuoteRequest, SummaryRequest
 from bot.exts.search import FROM, SOURCE, TO, filter_log, hit_pairs
 
 log = logging.getLogger(__name__)
 
 
-async def run_ask(services: Services, request: Request, question: str,
-                  filters: Filters) -> tuple[Answer, list[discord.Embed]]:
+async def run_ask(services: Services, request: Request,
+                  wanted: AskRequest) -> tuple[Answer, list[discord.Embed]]:
     """The ask path shared by ``/ask`` and mentions: answer, log fields, pages."""
     archive = services.archive.current
-    answer = await services.run_cpu(ask, archive, question, filters, services.budget())
+    answer = await services.run_cpu(ask, archive, wanted, services.budget())
     cited = [(s.citation.doc_id, s.citation.paragraph) for s in answer.sentences]
     request.set_hits(cited or hit_pairs(answer.passages), count=len(answer.passages),
                      found=answer.found)
     tokenizer = archive.tokenizer
-    terms = tuple(tokenizer(question))
+    terms = tuple(tokenizer(wanted.question))
     pages = render.answer_pages(
         answer,
         spans=lambda t: tokenizer.spans(t, terms),
@@ -74,11 +72,10 @@ class AnswersCog(ArchiveCog):
     ) -> None:
         request = self.begin(interaction, "ask", question, filter_log(date_from, date_to, source))
         async with tracking(request, interaction):
-            archive = self.services.archive.current
-            text = archive.check_query(question, what="question")
-            filters = make_filters(date_from, date_to, source)
+            wanted = AskRequest.parse(self.services.settings, question, date_from, date_to,
+                                      source)
             ephemeral = await self.defer(interaction)
-            _, pages = await run_ask(self.services, request, text, filters)
+            _, pages = await run_ask(self.services, request, wanted)
             await respond(interaction, pages, request_id=request.request_id,
                           timeout=self.services.settings.discord.view_timeout_seconds,
                           ephemeral=ephemeral)
@@ -100,15 +97,13 @@ class AnswersCog(ArchiveCog):
                              {"article": article if topic else None, "sentences": sentences})
         async with tracking(request, interaction):
             archive = self.services.archive.current
-            if topic and topic.strip():
-                archive.check_query(topic, what="topic")
-            check_count(archive, sentences)  # refused before any public "thinking" reply
-            doc = archive.index.docs[find_document(archive, article)] if article else None
+            # refused before any public "thinking" reply
+            wanted = SummaryRequest.parse(archive.settings, topic, article, sentences)
+            doc = (archive.index.docs[find_document(archive, wanted.doc_id)]
+                   if wanted.doc_id is not None else None)
             ephemeral = await self.defer(interaction)
-            result = await self.services.run_cpu(
-                summarize, archive, topic, doc.doc_id if doc else None, sentences,
-                budget=self.services.budget(),
-            )
+            result = await self.services.run_cpu(summarize, archive, wanted,
+                                                 self.services.budget())
             cited = [(s.citation.doc_id, s.citation.paragraph) for s in result.sentences]
             request.set_hits(cited, count=len(result.sentences), found=bool(result.sentences))
             title = doc.title if doc else (topic or "the archive")
@@ -146,13 +141,11 @@ class AnswersCog(ArchiveCog):
                              {"speaker": speaker if text else None})
         async with tracking(request, interaction):
             archive = self.services.archive.current
-            words = archive.check_query(text, what="quote") if text and text.strip() else None
-            who = " ".join(speaker.split()) if speaker and speaker.strip() else None
-            if words is None and who is None:
-                raise QueryError("Give some words of the quote, a speaker, or both.")
+            wanted = QuoteRequest.parse(archive.settings, text, speaker)
+            words, who = wanted.text, wanted.speaker
             ephemeral = await self.defer(interaction)
-            result = await self.services.run_cpu(find_quotes, archive, words, who,
-                                                 budget=self.services.budget())
+            result = await self.services.run_cpu(find_quotes, archive, wanted,
+                                                 self.services.budget())
             matches = result.matches
             request.set_hits([(m.doc_id, m.paragraph) for m in matches], count=len(matches),
                              found=bool(matches))

@@ -22,7 +22,7 @@ from bot.app import render
 from bot.app.client import ArchiveBot
 from bot.app.errors import classify, tracking
 from bot.app.views import NO_MENTIONS, reply_to
-from bot.core.models import Filters
+from bot.core.requests import AskRequest
 from bot.errors import QueryError
 from bot.exts.answers import run_ask
 
@@ -69,10 +69,10 @@ class MentionsCog(commands.Cog):
                     raise app_commands.CommandOnCooldown(*hit)
                 if not question:
                     raise QueryError(HELP)
-                archive = services.archive.current
-                text = archive.check_query(question, what="question")
-                _, pages = await run_ask(services, request, text, Filters())
-                thread = await self.thread_for(message, text) if channel.threads else None
+                wanted = AskRequest.parse(services.settings, question)
+                _, pages = await run_ask(services, request, wanted)
+                thread = (await self.thread_for(message, wanted.question) if channel.threads
+                          else None)
                 await reply_to(message, pages, request_id=request.request_id, thread=thread,
                                timeout=services.settings.discord.view_timeout_seconds)
         except app_commands.CommandOnCooldown as exc:

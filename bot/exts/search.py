@@ -13,7 +13,7 @@ from bot.app.errors import tracking
 from bot.app.options import configure_commands
 from bot.app.views import respond
 from bot.core.models import SearchHit
-from bot.core.search import make_filters
+from bot.core.requests import SearchRequest
 
 FROM = "only articles published on or after this date (YYYY-MM-DD)"
 TO = "only articles published on or before this date (YYYY-MM-DD)"
@@ -49,11 +49,10 @@ class SearchCog(ArchiveCog):
                              filter_log(date_from, date_to, source, limit=limit))
         async with tracking(request):
             archive = self.services.archive.current
-            text = archive.check_query(query)
-            k = archive.check_limit(limit)
-            filters = make_filters(date_from, date_to, source)
+            wanted = SearchRequest.parse(archive.settings, query, limit, date_from, date_to,
+                                         source)
             ephemeral = await self.defer(interaction)
-            result = await self.services.run_cpu(archive.search, text, k, filters)
+            result = await self.services.run_cpu(archive.search, wanted)
             request.set_hits(hit_pairs(result.hits), count=result.total, found=bool(result.hits))
             tokenizer = archive.tokenizer
             settings = self.services.settings.discord

@@ -1,8 +1,10 @@
 """The live archive and its reindexing, shared by the bot and the CLI.
 
-``ArchiveService.current`` is the index that answers queries. ``reindex`` builds a new one
-(incrementally unless ``full``) while the current one keeps answering, saves it, and only
-then swaps the reference: readers see either the old index or the new one, never a mix.
+``ArchiveService.current`` is the serving :class:`~bot.core.snapshot.Snapshot` (index,
+retrieval, quote book, answer caches). ``reindex`` builds a new index (incrementally unless
+``full``) while the current snapshot keeps answering, saves it, and only then swaps in a new
+snapshot in one assignment: readers see either the old one or the new one, never a mix, and
+no cache outlives the snapshot it was computed for.
 A failed reindex leaves the old index serving; a second request while one runs is refused
 with how far the running one has got. :meth:`ArchiveService.stop_reindexing` (the bot shutting
 down) stops a running reindex within a fraction of a second and refuses new ones.
@@ -25,13 +27,14 @@ from queue import Empty
 from typing import Any
 
 from bot.config import Settings
+from bot.core.build import BuildReport, build, fingerprint_now
 from bot.core.index import Progress
-from bot.core.library import BuildReport, build, fingerprint_now, open_archive
 from bot.core.search import Archive
-from bot.core.storage import load_index, save_index
+from bot.core.snapshot import Snapshot
 from bot.core.tokenize import Tokenizer
 from bot.errors import ArchiveBotError, IndexFormatError, ReindexInProgressError
 from bot.runtime.lifeline import die_with_parent
+from bot.runtime.workers import HOST, load_index, open_archive, save_index
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +66,17 @@ class ReindexStatus:
 
 
 class ArchiveService:
-    """Holds the serving :class:`Archive`; thread-safe reads, one reindex at a time."""
+    """Holds the serving :class:`Snapshot`; thread-safe reads, one reindex at a time."""
 
-    def __init__(self, settings: Settings, archive: Archive, *, isolate: bool = False) -> None:
-        """``isolate``: build in a child process (the bot does this, so a reindex never
-        holds the GIL or the garbage collector of the process answering queries); the new
-        index is then loaded from disk and swapped in."""
+    def __init__(self, settings: Settings, archive: Archive | Snapshot, *,
+                 isolate: bool = False) -> None:
+        """``archive``: the loaded index's retrieval object (wrapped in a new snapshot) or a
+        snapshot. ``isolate``: build in a child process (the bot does this, so a reindex
+        never holds the GIL or the garbage collector of the process answering queries); the
+        new index is then loaded from disk and swapped in."""
         self.settings = settings
         self.isolate = isolate
-        self._archive = archive
+        self._snapshot = archive if isinstance(archive, Snapshot) else Snapshot(archive)
         self._lock = threading.Lock()
         self._status = ReindexStatus(False, "idle", 0, 0, 0.0, 0.0, False)
         self._started = 0.0
@@ -90,8 +95,8 @@ class ArchiveService:
         return cls(settings, archive, isolate=isolate), report
 
     @property
-    def current(self) -> Archive:
-        return self._archive
+    def current(self) -> Snapshot:
+        return self._snapshot
 
     def status(self) -> ReindexStatus:
         return self._status
@@ -121,7 +126,7 @@ class ArchiveService:
             self._started = time.monotonic()
             update = self._progress(full, progress)
             update("scan", 0, 1)
-            old = self._archive
+            old = self._snapshot
             if self.isolate:
                 report = build_in_child(self.settings, full, update, cancel=self._stopping)
                 index = load_index(self.settings.index.path)
@@ -129,11 +134,11 @@ class ArchiveService:
                     raise IndexFormatError("the rebuilt index was not found on disk")
             else:
                 index, report = build(self.settings, old.tokenizer, old.index, full=full,
-                                      progress=update, reason="requested")
+                                      progress=update, reason="requested", host=HOST)
                 update("save", 0, 1)
                 save_index(index, self.settings.index.path)
                 update("save", 1, 1)
-            self._archive = Archive(index, self.settings, old.tokenizer)
+            self._snapshot = Snapshot.of(index, self.settings, old.tokenizer)
             log.info("reindex done: %s", report.summary())
             return report
         except ArchiveBotError as exc:
@@ -148,7 +153,7 @@ class ArchiveService:
 
     def is_stale(self) -> bool:
         """Whether the archive on disk differs from what the serving index was built from."""
-        index = self._archive.index
+        index = self._snapshot.index
         return fingerprint_now(self.settings, index) != index.fingerprint
 
     def watch(
@@ -185,7 +190,7 @@ def _child_build(settings: Settings, full: bool, queue: Any, parent: int) -> Non
             queue.put(("progress", stage, done, total))
 
         index, report = build(settings, tokenizer, previous, full=full, progress=progress,
-                              reason="requested")
+                              reason="requested", host=HOST)
         progress("save", 0, 1)
         save_index(index, settings.index.path)
         progress("save", 1, 1)

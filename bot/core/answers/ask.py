@@ -22,17 +22,15 @@ from __future__ import annotations
 import logging
 import math
 import re
-import weakref
-from typing import NamedTuple
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, NamedTuple
 
 from bot.core.answers.sentences import CitedSentence, Span, names_in, split_sentences
 from bot.core.budget import Budget
-from bot.core.index import ArchiveIndex
-from bot.core.models import Filters, SearchHit
-from bot.core.search import Archive
+from bot.core.models import SearchHit
+from bot.core.requests import AskRequest
+
+if TYPE_CHECKING:
+    from bot.core.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +105,7 @@ class Scored(NamedTuple):
     terms: frozenset[str]
 
 
-def parse_question(archive: Archive, text: str) -> Question:
+def parse_question(archive: Snapshot, text: str) -> Question:
     """Classify ``text`` and strip its question words."""
     kind = next((name for name, rx in _KINDS if rx.search(text)), "other")
     stripped = _ASKING.sub(" ", text)
@@ -122,20 +120,10 @@ def parse_question(archive: Archive, text: str) -> Question:
     return Question(text, kind, search, terms, proper, dotted)
 
 
-_IDF: weakref.WeakKeyDictionary[ArchiveIndex, npt.NDArray[np.float64]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def idf_of(index: ArchiveIndex, terms: tuple[str, ...] | list[str]) -> dict[str, float]:
+def idf_of(archive: Snapshot, terms: tuple[str, ...] | list[str]) -> dict[str, float]:
     """Smoothed idf (``ln(1 + (N - df + .5) / (df + .5))``, never negative) per term; a term
     the archive never uses gets the idf of a term used once."""
-    idf = _IDF.get(index)
-    if idf is None:
-        n = index.n_paragraphs
-        df = np.bincount(index.tf.indices, minlength=len(index.vocab)).astype(np.float64)
-        idf = np.log1p((n - df + 0.5) / (df + 0.5))
-        _IDF[index] = idf
+    index, idf = archive.index, archive.idf
     n = index.n_paragraphs
     unseen = math.log1p((n - 0.5) / 1.5)
     out = {}
@@ -165,7 +153,7 @@ def _proximity(terms: list[str], wanted: set[str]) -> float:
     return (len(distinct) - 1) / max(best - 1, 1)
 
 
-def _type_match(archive: Archive, q: Question, text: str) -> float:
+def _type_match(archive: Snapshot, q: Question, text: str) -> float:
     if q.kind == "number":
         anchors = [s for s, _ in archive.tokenizer.spans(text, q.terms)]
         best = 0.0
@@ -187,12 +175,12 @@ def _type_match(archive: Archive, q: Question, text: str) -> float:
 
 
 def score_sentences(
-    archive: Archive, q: Question, hits: list[SearchHit], budget: Budget | None = None
+    archive: Snapshot, q: Question, hits: list[SearchHit], budget: Budget | None = None
 ) -> list[Scored]:
     """Every sentence of ``hits`` scored against ``q``, best first (``budget``: checked per
     sentence; the caller has charged the hits' text)."""
     budget = budget or Budget.unlimited()
-    weights = idf_of(archive.index, q.terms)
+    weights = idf_of(archive, q.terms)
     total = sum(weights.values()) or 1.0
     wanted = set(q.terms)
     top = max((h.score for h in hits), default=1.0) or 1.0
@@ -263,27 +251,6 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / (len(a | b) or 1)
 
 
-Searched = tuple[int, tuple[str | None, str | None]]
-_SEARCHED: weakref.WeakKeyDictionary[ArchiveIndex, dict[Filters, Searched]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def searched(archive: Archive, filters: Filters) -> Searched:
-    """How many articles ``filters`` leaves, and their date range (cached per index)."""
-    mask = archive.doc_mask(filters)  # raises when the filters leave nothing
-    cache = _SEARCHED.setdefault(archive.index, {})
-    found = cache.get(filters)
-    if found is None:
-        dates = [d.date for d, keep in zip(archive.index.docs, mask.tolist(), strict=True)
-                 if keep and d.date]
-        found = int(mask.sum()), ((min(dates), max(dates)) if dates else (None, None))
-        if len(cache) > 256:
-            cache.clear()
-        cache[filters] = found
-    return found
-
-
 def not_found_message(count: int, dates: tuple[str | None, str | None]) -> str:
     first, last = dates
     span = f"dates {first} to {last}" if first and last else "no dated articles"
@@ -291,16 +258,15 @@ def not_found_message(count: int, dates: tuple[str | None, str | None]) -> str:
     return f"Not found in the archive (searched {count} {noun}, {span})."
 
 
-def ask(archive: Archive, question: str, filters: Filters = Filters(),
-        budget: Budget | None = None) -> Answer:
-    """Answer ``question`` from the archive, or say plainly that it holds no answer.
-    ``budget`` bounds the work (default: ``answers.max_work_*``); over it,
+def ask(archive: Snapshot, request: AskRequest, budget: Budget | None = None) -> Answer:
+    """Answer ``request.question`` from the archive, or say plainly that it holds no
+    answer. ``budget`` bounds the work (default: ``answers.max_work_*``); over it,
     :class:`~bot.core.budget.WorkTooLargeError`."""
-    text = archive.check_query(question, what="question")
+    text, filters = request.question, request.filters
     settings = archive.settings.answers
     if budget is None:
         budget = Budget.of(settings)
-    count, dates = searched(archive, filters)
+    count, dates = archive.searched(filters)
     q = parse_question(archive, text)
     ranked = archive.rank(q.search, filters)
     best = archive.best(ranked, settings.passages)

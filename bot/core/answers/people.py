@@ -90,9 +90,9 @@ class People:
         mentioned, in order (found in ``text``, ``source`` with its quotations blanked)."""
         self._stretches.append(_Stretch(text, source, start, end, one))
 
-    @property
     def last(self) -> str | None:
-        """The last person named (or the speaker set since)."""
+        """The last person named (or the speaker set since). Resolving it settles the names
+        read so far: it is remembered as the new starting point, so ask once per use."""
         lasts, stretches = self._lasts, self._stretches
         i, k = len(stretches) - 1, len(lasts) - 1
         while True:
@@ -110,8 +110,8 @@ class People:
                 return who
             k -= 1
 
-    @last.setter
-    def last(self, who: str | None) -> None:
+    def set_last(self, who: str | None) -> None:
+        """``who`` is the last person named from now on."""
         self._lasts = [(self._now(), who, False)]
 
     def spoke(self, who: str) -> None:
@@ -276,7 +276,7 @@ def post_speaker(people: People, masked: str, start: int, end: int) -> str | Non
     post = _POST.match(window)
     if post is not None:
         if post.group("pronoun"):
-            return people.last
+            return people.last()
         return _name_at(people, masked, start + post.end(), end)
     subject = _POST_SUBJECT.match(window)
     offset = start + (subject.end() if subject else 0)
@@ -295,7 +295,7 @@ def pre_speaker(people: People, masked: str, start: int, end: int) -> str | None
     """``X said that … “…”``: the subject of the last speech verb before the quote."""
     for verb in reversed(list(_VERB.finditer(masked, start, end))):
         if _PRONOUN_BEFORE.search(masked, start, verb.start()):
-            return people.last
+            return people.last()
         names = names_in(masked, start, verb.start())
         if names:
             gap = masked[names[-1].end:verb.start()]
@@ -368,7 +368,7 @@ def _subject(people: People, sentence: str, verb_at: int) -> str | None:
     before the verb."""
     before = sentence[:verb_at]
     if _PRONOUN_ONLY.fullmatch(before):
-        return people.last
+        return people.last()
     names = names_in(sentence, 0, verb_at)
     if not names:
         return None
@@ -396,7 +396,7 @@ def reported(people: People, sentence: str) -> tuple[str, str | None] | None:
     if after is not None:
         who = after.group("who")
         if who in ("he", "she"):
-            return after.group("stmt"), people.last
+            return after.group("stmt"), people.last()
         name = next(iter_names(sentence, after.start("who"), after.end("who")), None)
         return after.group("stmt"), people.speaker(name) if name else None
     found = _REPORTED.search(sentence) or _TOLD_PLAIN.search(sentence)

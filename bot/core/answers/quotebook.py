@@ -7,22 +7,24 @@ from __future__ import annotations
 import logging
 import re
 from bisect import bisect_left
-from collections.abc import Collection, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.config import TokenizerSettings
-from bot.core.answers.quotes import Quote, QuoteMatch, quotes_from_json
+from bot.core.answers.quotes import QuoteMatch
 from bot.core.budget import Budget
 from bot.core.index import ArchiveIndex
-from bot.core.models import Filters
+from bot.core.quotations import QuotationTable
+from bot.core.requests import QuoteRequest
 from bot.core.tokenize import Tokenizer, normalize
-from bot.errors import QueryError
 
 if TYPE_CHECKING:
-    from bot.core.search import Archive
+    from bot.core.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -58,60 +60,102 @@ def similarity(query: str, choice: str) -> float:
     return score
 
 
+@dataclass(frozen=True, slots=True)
+class _Speakers:
+    speakers: list[str]  # the most quoted first, then by name
+    rank: dict[str, int]  # position in ``speakers``
+    code: dict[str, int]  # the table's code of each
+    folded: list[str]  # normalised, as ``speakers``
+    owners: dict[str, set[str]]  # a normalised name word -> the speakers it is a word of
+    tokens: list[str]  # every such word, sorted
+
+
 class QuoteBook:
     """Every extracted quotation of one index, for fuzzy lookup and speaker search.
 
-    Built from the index extras in one pass without normalising any text. A lookup takes
-    its candidates from the paragraph index (the BM25 scores of the paragraphs that hold
-    quotations, best :data:`CANDIDATE_PARAGRAPHS`) and, in a book of at most
-    :data:`FULL_SCAN` quotations, from a native rapidfuzz pass over all of them (so a
-    lookup with no word spelt right still works on a small archive); only candidates are
-    normalised (and cached) and scored with :func:`similarity`.
+    Read from the index's :class:`~bot.core.quotations.QuotationTable` without decoding a
+    single quotation: speakers are indexed by code, paragraph numbers made absolute with
+    array arithmetic, and a quotation's words (and the sentence around it, a span of its
+    paragraph) are read when it becomes a candidate. A lookup takes its candidates from the
+    paragraph index (the BM25 scores of the paragraphs that hold quotations, best
+    :data:`CANDIDATE_PARAGRAPHS`) and, in a book of at most :data:`FULL_SCAN` quotations,
+    from a native rapidfuzz pass over all of them (so a lookup with no word spelt right
+    still works on a small archive); only candidates are normalised (and cached) and scored
+    with :func:`similarity`.
     """
 
     CANDIDATE_PARAGRAPHS = 200
     FULL_SCAN = 5_000
 
-    def __init__(self, quotes: Sequence[Quote], index: ArchiveIndex) -> None:
-        self.quotes = list(quotes)
+    def __init__(self, table: QuotationTable, index: ArchiveIndex) -> None:
+        self.table = table
         self.index = index
         params = index.params.get("tokenizer", {})
         self.tokenizer = Tokenizer(TokenizerSettings(
             stopwords=bool(params.get("stopwords", True)),
             stemming=bool(params.get("stemming", True))))
-        self._docs = np.array([q.doc_index for q in self.quotes], dtype=np.int64)
-        paras = np.array([q.para for q in self.quotes], dtype=np.int64)
+        self._docs = np.asarray(table.document, dtype=np.int64)
+        firsts = np.fromiter((d.first for d in index.docs), dtype=np.int64,
+                             count=len(index.docs))
+        paras = firsts[self._docs] + np.asarray(table.paragraph, dtype=np.int64)
+        self._paras = paras
         self._order = np.argsort(paras, kind="stable")
         self._sorted_paras = paras[self._order]
         self._quoted_paras = np.unique(paras)
         self._norm: dict[str, str] = {}
         self._all: tuple[list[str], list[str]] | None = None
-        self._by_speaker: dict[str, list[int]] = {}
-        for i, q in enumerate(self.quotes):
-            if q.speaker:
-                self._by_speaker.setdefault(q.speaker, []).append(i)
-        self._speakers = sorted(self._by_speaker, key=lambda s: (-len(self._by_speaker[s]), s))
-        self._rank = {s: n for n, s in enumerate(self._speakers)}
-        self._folded = [normalise_text(s) for s in self._speakers]
-        owners: dict[str, set[str]] = {}
-        for speaker, folded in zip(self._speakers, self._folded, strict=True):
-            for token in folded.split():
-                owners.setdefault(token, set()).add(speaker)
-        self._owners = owners
-        self._tokens = sorted(owners)
+        codes = np.asarray(table.speaker, dtype=np.int64)
+        self._by_code = np.argsort(codes, kind="stable")  # by speaker, then table order
+        counts = np.bincount(codes[codes >= 0], minlength=table.speaker_count)
+        self._counts = counts
+        self._bounds = np.concatenate(([0], np.cumsum(counts))) + int((codes < 0).sum())
 
-    @classmethod
-    def from_json(cls, rows: Iterable[Any], index: ArchiveIndex) -> QuoteBook:
-        return cls(quotes_from_json(rows), index)
+    @cached_property
+    def _names(self) -> _Speakers:
+        """The speakers by name (decoded, folded and indexed by word on first use: a
+        speaker lookup or autocomplete, or the snapshot's warm-up)."""
+        names = self.table.speakers()
+        counts = self._counts.tolist()
+        quoted = sorted((-counts[c], name, c) for c, name in enumerate(names)
+                        if counts[c] and name)
+        speakers = [name for _, name, _ in quoted]
+        folded = [normalise_text(s) for s in speakers]
+        owners: dict[str, set[str]] = {}
+        for speaker, words in zip(speakers, folded, strict=True):
+            for token in words.split():
+                owners.setdefault(token, set()).add(speaker)
+        return _Speakers(speakers, {s: n for n, s in enumerate(speakers)},
+                         {name: c for _, name, c in quoted}, folded, owners, sorted(owners))
+
+    @property
+    def speakers_ready(self) -> bool:
+        """Whether the speakers are indexed by name yet (see :attr:`_names`)."""
+        return "_names" in vars(self)
+
+    def _quotes_of(self, speaker: str) -> list[int]:
+        """Numbers of ``speaker``'s quotations, in table order."""
+        code = self._names.code[speaker]
+        rows: list[int] = self._by_code[self._bounds[code]:self._bounds[code + 1]].tolist()
+        return rows
 
     def __len__(self) -> int:
-        return len(self.quotes)
+        return len(self.table)
+
+    def text(self, i: int) -> str:
+        """The words of quotation ``i``."""
+        return self.table.text(i)
+
+    def context(self, i: int) -> str:
+        """The sentence(s) around quotation ``i``."""
+        t = self.table
+        return self.index.text(int(self._paras[i]))[int(t.context_start[i]):int(t.context_end[i])]
 
     def match(self, i: int, score: float) -> QuoteMatch:
-        q = self.quotes[i]
-        doc = self.index.docs[q.doc_index]
+        q = self.table[i]
+        doc = self.index.docs[q.document]
         return QuoteMatch(q.text, q.speaker, doc.doc_id, doc.title, doc.source, doc.date,
-                          int(self.index.para_num[q.para]), round(float(score), 1), q.kind)
+                          int(self.index.para_num[self._paras[i]]), round(float(score), 1),
+                          q.kind)
 
     def in_docs(self, docs: Collection[int]) -> list[int]:
         """Numbers of the quotations in those articles."""
@@ -141,8 +185,9 @@ class QuoteBook:
 
     def _full_scan(self, query: str, limit: int, min_match: float) -> set[int]:
         if self._all is None:
-            self._all = ([self._normal(q.text) for q in self.quotes],
-                         [self._normal(q.context) for q in self.quotes])
+            every = range(len(self))
+            self._all = ([self._normal(self.text(i)) for i in every],
+                         [self._normal(self.context(i)) for i in every])
         out: set[int] = set()
         wide = max(4 * limit, 50)
         scorers = [fuzz.partial_ratio] + ([fuzz.token_set_ratio] if " " in query else [])
@@ -165,16 +210,16 @@ class QuoteBook:
         if not query:
             return []
         found = self._from_paragraphs(text)
-        if len(self.quotes) <= self.FULL_SCAN:
+        if len(self) <= self.FULL_SCAN:
             found |= self._full_scan(query, limit, min_match)
         if within is not None:
             found &= set(within)
         scored = []
         for i in found:
-            q = self.quotes[i]
-            budget.spend(len(q.text) + len(q.context))
-            score = max(similarity(query, self._normal(q.text)),
-                        CONTEXT_FACTOR * similarity(query, self._normal(q.context)))
+            words, context = self.text(i), self.context(i)
+            budget.spend(len(words) + len(context))
+            score = max(similarity(query, self._normal(words)),
+                        CONTEXT_FACTOR * similarity(query, self._normal(context)))
             if score >= min_match:
                 scored.append((-score, i))
         scored.sort()
@@ -183,10 +228,11 @@ class QuoteBook:
     def _prefixed(self, word: str) -> set[str]:
         """Speakers with a name word starting with ``word``."""
         out: set[str] = set()
-        for token in self._tokens[bisect_left(self._tokens, word):]:
+        names = self._names
+        for token in names.tokens[bisect_left(names.tokens, word):]:
             if not token.startswith(word):
                 break
-            out |= self._owners[token]
+            out |= names.owners[token]
         return out
 
     def _matching(self, name: str) -> list[tuple[str, float]]:
@@ -195,23 +241,25 @@ class QuoteBook:
         words = normalise_text(name).split()
         if not words:
             return []
+        names = self._names
         exact = set.intersection(*(self._prefixed(w) for w in words))
         if exact:
-            return sorted(((s, 100.0) for s in exact), key=lambda p: self._rank[p[0]])
+            return sorted(((s, 100.0) for s in exact), key=lambda p: names.rank[p[0]])
         close: dict[str, float] | None = None
         for w in words:
             here: dict[str, float] = {}
-            for token, score, _ in process.extract(w, self._tokens, scorer=fuzz.ratio,
+            for token, score, _ in process.extract(w, names.tokens, scorer=fuzz.ratio,
                                                    limit=20, score_cutoff=80):
-                for s in self._owners[token]:
+                for s in names.owners[token]:
                     here[s] = max(here.get(s, 0.0), float(score))
             close = here if close is None else {
                 s: min(v, here[s]) for s, v in close.items() if s in here}
-        return sorted((close or {}).items(), key=lambda p: (-p[1], self._rank[p[0]]))
+        return sorted((close or {}).items(), key=lambda p: (-p[1], names.rank[p[0]]))
 
     def speaker_quotes(self, name: str) -> list[tuple[int, float]]:
         """(quotation number, match) for the quotations of every speaker matching ``name``."""
-        return [(i, score) for s, score in self._matching(name) for i in self._by_speaker[s]]
+        return [(i, score) for s, score in self._matching(name)
+                for i in self._quotes_of(s)]
 
     def by_speaker(
         self, name: str, limit: int = 5, within: Collection[int] | None = None
@@ -223,20 +271,21 @@ class QuoteBook:
 
     def speakers(self) -> list[str]:
         """Known speakers, the most quoted first."""
-        return list(self._speakers)
+        return list(self._names.speakers)
 
     def suggest_speakers(self, prefix: str, limit: int = 25) -> list[str]:
         """Speakers for autocomplete: names with words starting with ``prefix``'s words
         first (most quoted first), then names containing it."""
         wanted = normalise_text(prefix)
+        names = self._names
         if not wanted:
-            return self._speakers[:limit]
+            return names.speakers[:limit]
         words = wanted.split()
         starts = sorted(set.intersection(*(self._prefixed(w) for w in words)),
-                        key=self._rank.__getitem__)[:limit]
+                        key=names.rank.__getitem__)[:limit]
         if len(starts) < limit:
             seen = set(starts)
-            starts += [s for s, f in zip(self._speakers, self._folded, strict=True)
+            starts += [s for s, f in zip(names.speakers, names.folded, strict=True)
                        if wanted in f and s not in seen][:limit - len(starts)]
         return starts
 
@@ -248,25 +297,16 @@ class QuoteResult(NamedTuple):
 
 
 def find_quotes(
-    archive: Archive,
-    text: str | None = None,
-    speaker: str | None = None,
-    limit: int | None = None,
-    filters: Filters = Filters(),
-    budget: Budget | None = None,
+    snapshot: Snapshot, request: QuoteRequest, budget: Budget | None = None
 ) -> QuoteResult:
-    """Quotations like ``text``, by ``speaker``, or like ``text`` among ``speaker``'s.
-    ``budget`` bounds the lookup (default: ``answers.max_work_*``)."""
-    text = archive.check_query(text, what="quotation") if text and text.strip() else None
-    speaker = " ".join(speaker.split()) if speaker and speaker.strip() else None
-    if text is None and speaker is None:
-        raise QueryError("Give the words of a quotation, a --speaker, or both.")
-    settings = archive.settings.answers
-    k = settings.quote_limit if limit is None else archive.check_limit(limit)
-    book: QuoteBook = archive.quotes
+    """Quotations like ``request.text``, by ``request.speaker``, or like the text among the
+    speaker's. ``budget`` bounds the lookup (default: ``answers.max_work_*``)."""
+    settings = snapshot.settings.answers
+    text, speaker, k = request.text, request.speaker, request.limit
+    book = snapshot.quotes
     within: list[int] | None = None
-    if not filters.is_empty():
-        mask = archive.doc_mask(filters)
+    if not request.filters.is_empty():
+        mask = snapshot.doc_mask(request.filters)
         within = book.in_docs(np.flatnonzero(mask).tolist())
     if speaker is not None:
         mine = [i for i, _ in book.speaker_quotes(speaker)]

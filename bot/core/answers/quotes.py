@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from bot.core.answers.people import (
     VERBS,
@@ -44,25 +44,27 @@ from bot.core.answers.people import (
 )
 from bot.core.answers.sentences import Sentences, Span
 from bot.core.index import ArchiveIndex
+from bot.core.quotations import Kind, Quotation
 
 log = logging.getLogger(__name__)
 
+# A quotation (or a reported statement) has at least this many words (\w+), unless it is a
+# whole utterance directly attributed ("“Never,” he said.").
 MIN_QUOTE_WORDS = 4
+# A sentence read for a reported statement has at least this many words.
+MIN_REPORTED_SENTENCE_WORDS = 6
 _NAMING = re.compile(r"\b(?:titled|entitled|called|named|dubbed|known\s+as|so-called)\s*$")
 _NAMING_ENDS = ("titled", "called", "named", "dubbed", "as")  # how the words above end
 _OPEN, _CLOSE = "“„«", "”»"
-# At least that many words (\w+), as many as a quotation or a reported sentence needs.
-_4_WORDS = re.compile(r"\w+\W+\w+\W+\w+\W+\w")
-_6_WORDS = re.compile(r"\w+\W+\w+\W+\w+\W+\w+\W+\w+\W+\w")
 
 
-class Quote(NamedTuple):
-    text: str
-    speaker: str | None
-    doc_index: int
-    para: int  # index into the index's paragraphs
-    context: str  # the sentence(s) around it
-    kind: str = "quote"  # "quote", "line" (em-dash attribution) or "reported"
+def _at_least(words: int) -> re.Pattern[str]:
+    """Matches where a text has ``words`` words (``\\w+``) at least."""
+    return re.compile(r"\w+" + r"\W+\w+" * (words - 2) + r"\W+\w")
+
+
+_LONG_QUOTE = _at_least(MIN_QUOTE_WORDS)
+_LONG_SENTENCE = _at_least(MIN_REPORTED_SENTENCE_WORDS)
 
 
 class QuoteMatch(NamedTuple):
@@ -74,7 +76,7 @@ class QuoteMatch(NamedTuple):
     date: str | None
     paragraph: int  # 1-based
     match: float  # 0-100
-    kind: str = "quote"  # as Quote.kind
+    kind: Kind = "quoted"
 
 
 class _Mark(NamedTuple):
@@ -130,18 +132,21 @@ def _trim(text: str, start: int, end: int) -> Span:
     return Span(inner, start, start + len(inner))
 
 
-class _Blanks(dict[int, str]):
-    """``str.translate`` table blanking a quotation: letters and digits ``x`` (what the
-    regular expression ``[^\\W_]`` matches), white space kept, anything else a space."""
+def _blank(char: str) -> str:
+    """Letters and digits ``x`` (what the regular expression ``[^\\W_]`` matches), white
+    space kept, anything else a space."""
+    return "x" if char.isalnum() else char if char.isspace() else " "
+
+
+class _BlankTable(dict[int, str]):
+    """``str.translate`` table of :func:`_blank`: filled once for the common scripts (below
+    U+3000), computed (and not stored) for the rest, so it never changes after import."""
 
     def __missing__(self, code: int) -> str:
-        char = chr(code)
-        blank = "x" if char.isalnum() else char if char.isspace() else " "
-        self[code] = blank
-        return blank
+        return _blank(chr(code))
 
 
-_BLANKS = _Blanks()
+_BLANKS = _BlankTable({code: _blank(chr(code)) for code in range(0x3000)})
 
 
 def _mask(text: str, marks: Sequence[_Mark]) -> str:
@@ -156,7 +161,7 @@ def _mask(text: str, marks: Sequence[_Mark]) -> str:
 
 def _long(text: str) -> bool:
     """Whether ``text`` has ``MIN_QUOTE_WORDS`` words at least."""
-    return _4_WORDS.search(text) is not None
+    return _LONG_QUOTE.search(text) is not None
 
 
 class _Reader:
@@ -167,27 +172,41 @@ class _Reader:
     neither are likewise only mentioned.
     """
 
-    def __init__(self, index: ArchiveIndex, doc_index: int) -> None:
-        self.index, self.doc_index = index, doc_index
+    def __init__(self, paragraphs: Sequence[str]) -> None:
+        self.paragraphs = paragraphs
         self.people = People()
-        self.out: list[Quote] = []
+        self.out: list[Quotation] = []
         self.carry: str | None = None  # speaker of the last sentence's quotation
+        self.para = 0
         self.text, self.masked = "", ""
         self.marks: list[_Mark] = []
         self.sentences = Sentences("")
         self.cues: list[int] = []
 
+    def _add(self, text: str, who: str | None, kind: Kind, para: int, span: tuple[int, int],
+             context: tuple[int, int]) -> None:
+        self.out.append(Quotation(text, who, kind, 0, para, span[0], span[1], context[0],
+                                  context[1]))
+
+    def _dash(self, para: int, body: str, who: str) -> None:
+        """``…quotation. —Name, role``; a dash line of its own quotes the paragraph before."""
+        text = self.paragraphs[para]
+        if not body and para > 0:
+            para, text = para - 1, self.paragraphs[para - 1]  # the dash has its own line
+            body = text
+        if _long(body):
+            start = text.find(body)
+            span = (start, start + len(body))
+            self._add(body, who, "dash", para, span, span)
+        self.people.set_last(who)
+        self.carry = None
+
     def paragraph(self, para: int) -> None:
-        text = self.index.text(para)
+        text = self.paragraphs[para]
         people = self.people
         line = dash_line(people, text) if "—" in text or "―" in text else None
         if line is not None:
-            body, who = line
-            if not body and para > self.index.docs[self.doc_index].first:
-                para, body = para - 1, self.index.text(para - 1)  # the dash has its own line
-            if _long(body):
-                self.out.append(Quote(body, who, self.doc_index, para, body, "line"))
-            people.last, self.carry = who, None
+            self._dash(para, *line)
             return
         marks, found = _marks(text), cues(text)
         if not marks and not found:  # only names: read when asked
@@ -195,7 +214,7 @@ class _Reader:
             self.carry = None
             return
         masked = _mask(text, marks) if marks else text
-        self.text, self.masked, self.marks, self.cues = text, masked, marks, found
+        self.para, self.text, self.masked, self.marks, self.cues = para, text, masked, marks, found
         self.sentences = sentences = Sentences(text)
         previous = self.carry if marks and marks[0].start == 0 else None
         done = 0  # where the sentences not mentioned yet start
@@ -206,59 +225,82 @@ class _Reader:
             if text[done:s.start].strip():  # sentences with nothing to read but names
                 people.mentions(masked, text, done, s.start)
                 previous = None
-            previous = self._sentence(s, para, previous)
+            previous = self._sentence(s, previous)
             done = s.end
         if text[done:].strip():
             people.mentions(masked, text, done, len(text))
             previous = None
         self.carry = previous
 
-    def _sentence(self, s: Span, para: int, previous: str | None) -> str | None:
+    def _sentence(self, s: Span, previous: str | None) -> str | None:
         """Quotations starting in sentence ``s``, or its reported statement; returns the
         speaker of its last quotation (None when it has none)."""
-        people, text, masked, marks = self.people, self.text, self.masked, self.marks
-        here, ends, whos = [], [], []
-        for i, m in enumerate(marks):
-            if s.start <= m.start < s.end:
-                end = s.end if m.end <= s.end else self.sentences.end_after(m.end)
-                stop = end  # the sentence's end, or the next quotation's start if sooner
-                for o in marks[i + 1:]:
-                    if o.start >= m.end:
-                        stop = min(stop, o.start)
-                        break
-                here.append(m)
-                ends.append(end)
-                whos.append(post_speaker(people, masked, m.end, stop)
-                            or pre_speaker(people, masked, s.start, m.start))
-        spoke: str | None = None
-        if here:
-            known = next((w for w in whos if w), None)
-            if known is None and here[0].start == s.start:
-                known = previous  # "“…,” Lavrov said. “We have warned…”"
-            for k, m in enumerate(here):
-                who = whos[k] = whos[k] or known
-                if masked[max(0, m.start - 20):m.start].rstrip().endswith(_NAMING_ENDS) and (
-                    _NAMING.search(masked, max(0, m.start - 20), m.start)
-                ):
-                    continue
-                if not m.long and not (who and _direct(text, m)):
-                    continue
-                context = text[s.start:max(s.end, ends[k])]
-                self.out.append(Quote(m.inner.text, who, self.doc_index, para, context))
-                spoke = spoke or who
-        if self.cues and any(s.start <= at < s.end for at in self.cues) and not any(
-            m.start < s.end and m.end > s.start and m.long for m in marks
-        ) and _6_WORDS.search(s.text):
-            found = reported(people, s.text)
-            if found is not None and found[1] and _long(found[0]):
-                statement = found[0].strip().rstrip(".").strip()
-                self.out.append(Quote(statement, found[1], self.doc_index, para, s.text,
-                                      "reported"))
-                spoke = found[1]
-        people.mentions(masked, text, s.start, s.end, True)
+        spoke, last = self._quotations(s, previous)
+        said = self._reported(s)
+        spoke = said or spoke
+        self.people.mentions(self.masked, self.text, s.start, s.end, True)
         if spoke is not None:
-            people.spoke(spoke)  # the speaker, not the last name in the sentence
-        return whos[-1] if here else None
+            self.people.spoke(spoke)  # the speaker, not the last name in the sentence
+        return last
+
+    def _attributed(self, s: Span) -> list[tuple[_Mark, int, str | None]]:
+        """The quotations starting in ``s``: each with the end of its context (the end of
+        the sentence it ends in) and its own attribution, if any."""
+        people, masked, marks = self.people, self.masked, self.marks
+        out = []
+        for i, m in enumerate(marks):
+            if not s.start <= m.start < s.end:
+                continue
+            end = s.end if m.end <= s.end else self.sentences.end_after(m.end)
+            stop = end  # the sentence's end, or the next quotation's start if sooner
+            following = next((o for o in marks[i + 1:] if o.start >= m.end), None)
+            if following is not None:
+                stop = min(stop, following.start)
+            out.append((m, end, post_speaker(people, masked, m.end, stop)
+                        or pre_speaker(people, masked, s.start, m.start)))
+        return out
+
+    def _quotations(self, s: Span, previous: str | None) -> tuple[str | None, str | None]:
+        """Record the quotations starting in ``s``: (the first speaker among those kept,
+        the speaker of the last one, kept or not)."""
+        here = self._attributed(s)
+        if not here:
+            return None, None
+        known = next((w for _, _, w in here if w), None)
+        if known is None and here[0][0].start == s.start:
+            known = previous  # "“…,” Lavrov said. “We have warned…”"
+        spoke: str | None = None
+        who: str | None = None
+        for m, end, own in here:
+            who = own or known
+            if self._naming(m) or not (m.long or (who and _direct(self.text, m))):
+                continue
+            self._add(m.inner.text, who, "quoted", self.para, (m.inner.start, m.inner.end),
+                      (s.start, max(s.end, end)))
+            spoke = spoke or who
+        return spoke, who
+
+    def _naming(self, m: _Mark) -> bool:
+        """A title or a name (``a report titled “…”``), not a quotation."""
+        masked = self.masked
+        return masked[max(0, m.start - 20):m.start].rstrip().endswith(_NAMING_ENDS) and (
+            _NAMING.search(masked, max(0, m.start - 20), m.start) is not None)
+
+    def _reported(self, s: Span) -> str | None:
+        """Record the reported statement of ``s`` (a cue in it, no long quotation over it);
+        returns its speaker."""
+        if not any(s.start <= at < s.end for at in self.cues) or any(
+            m.start < s.end and m.end > s.start and m.long for m in self.marks
+        ) or not _LONG_SENTENCE.search(s.text):
+            return None
+        found = reported(self.people, s.text)
+        if found is None or not found[1] or not _long(found[0]):
+            return None
+        statement = found[0].strip().rstrip(".").strip()
+        start = s.start + s.text.find(statement)
+        self._add(statement, found[1], "reported", self.para, (start, start + len(statement)),
+                  (s.start, s.end))
+        return found[1]
 
 
 _POST_DIRECT = re.compile(
@@ -273,34 +315,21 @@ def _direct(text: str, m: _Mark) -> bool:
     return inner[-1:] in (",", ".", "!", "?") and _POST_DIRECT.match(text, m.end) is not None
 
 
-def _article_quotes(index: ArchiveIndex, doc_index: int) -> list[Quote]:
-    reader = _Reader(index, doc_index)
-    doc = index.docs[doc_index]
-    for para in range(doc.first, doc.first + doc.count):
+def extract_article(paragraphs: Sequence[str]) -> list[Quotation]:
+    """Every quotation of one article (its paragraphs, in order), in reading order: records
+    with ``document`` 0 and paragraph numbers relative to the article."""
+    reader = _Reader(paragraphs)
+    for para in range(len(paragraphs)):
         reader.paragraph(para)
     return reader.out
 
 
-def extract_quotes(index: ArchiveIndex) -> list[Quote]:
-    """Every quotation in the archive, article by article, in reading order. (An index
-    build extracts per article, in its workers, and reuses unchanged files' rows: see
-    ``bot.core.analyse`` and ``bot.core.library``.)"""
-    out: list[Quote] = []
-    for doc_index in range(len(index.docs)):
-        out.extend(_article_quotes(index, doc_index))
+def extract_quotes(index: ArchiveIndex) -> list[Quotation]:
+    """Every quotation of an index, article by article, each record's ``document`` its
+    article's position in the index. (A build extracts per article, in its workers, with
+    :func:`extract_article`.)"""
+    out: list[Quotation] = []
+    for doc_index, doc in enumerate(index.docs):
+        out.extend(q.rebased(doc_index) for q in extract_article(index.paragraphs_of(doc)))
     log.debug("extracted %d quotations from %d articles", len(out), len(index.docs))
-    return out
-
-
-def quotes_to_json(quotes: Iterable[Quote]) -> list[list[Any]]:
-    """Plain rows ``[text, speaker, doc_index, para, context, kind]`` for the index extras."""
-    return [[q.text, q.speaker, q.doc_index, q.para, q.context, q.kind] for q in quotes]
-
-
-def quotes_from_json(rows: Iterable[Any]) -> list[Quote]:
-    out = []
-    for row in rows:
-        text, speaker, doc_index, para, context, kind = row
-        out.append(Quote(str(text), None if speaker is None else str(speaker), int(doc_index),
-                         int(para), str(context), str(kind)))
     return out

@@ -209,10 +209,6 @@ _CANDIDATE = re.compile(
 )
 _JOINERS = frozenset({"de", "da", "di", "del", "van", "von", "bin", "ibn", "al", "la", "le"})
 _PARTICLE = re.compile(r"(?:al|el|ad|ar|as|ash|at|az)-[^\W\d_]")
-PERSON_TITLES = frozenset(
-    "mr mrs ms miss dr prof president minister secretary envoy general gen sen senator "
-    "ambassador chancellor king queen prince sheikh spokesman spokeswoman".split()
-)
 # "Russian-led", "Iran-backed": capitalised adjectives, not names.
 _COMPOUND = re.compile(r"-[a-z]")
 _DOTTED_TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof", "gen", "sen", "st", "jr", "lt"})
@@ -228,15 +224,11 @@ class NameSpan(NamedTuple):
     possessive: bool
 
 
-def capitalised_runs(text: str, start: int = 0, end: int | None = None) -> list[NameSpan]:
-    """Maximal runs of capitalised words in ``text[start:end]``. Initials (``F.``), titles
-    (``Mr.``), Arabic particles (``al-Assad``) and joiners (``de``) stay inside a run; a
-    possessive (``Al Jazeera’s``) ends its run; punctuation and lower-case words end one."""
-    return list(_runs(text, start, len(text) if end is None else end))
-
-
 def _runs(text: str, start: int, stop: int) -> Iterator[NameSpan]:
-    """:func:`capitalised_runs`, one run at a time."""
+    """Maximal runs of capitalised words in ``text[start:stop]``, one at a time. Initials
+    (``F.``), titles (``Mr.``), Arabic particles (``al-Assad``) and joiners (``de``) stay
+    inside a run; a possessive (``Al Jazeera’s``) ends its run; punctuation and lower-case
+    words end one."""
     words: list[str] = []
     first = last = edge = 0
     for match in _CANDIDATE.finditer(text, start, stop):

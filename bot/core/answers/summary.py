@@ -20,19 +20,22 @@ from __future__ import annotations
 
 import logging
 import math
-import weakref
 from collections import Counter
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from rapidfuzz import fuzz, process
 
-from bot.core.answers.ask import idf_of, not_found_message, parse_question, searched
+from bot.core.answers.ask import idf_of, not_found_message, parse_question
 from bot.core.answers.sentences import CitedSentence, split_sentences
 from bot.core.budget import Budget
 from bot.core.index import ArchiveIndex, DocMeta
 from bot.core.models import Citation, Filters
-from bot.core.search import Archive, Ranked
+from bot.core.requests import SummaryRequest
+from bot.core.search import Ranked
 from bot.errors import QueryError, UnknownDocumentError
+
+if TYPE_CHECKING:
+    from bot.core.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +74,7 @@ def _cosine(a: Vector, b: Vector) -> float:
     return sum(v * b.get(t, 0.0) for t, v in a.items())
 
 
-def _candidates(archive: Archive, doc_index: int, paras: list[int],
+def _candidates(archive: Snapshot, doc_index: int, paras: list[int],
                 budget: Budget) -> list[_Cand]:
     index = archive.index
     doc = index.docs[doc_index]
@@ -133,14 +136,14 @@ def _central(vectors: list[Vector]) -> list[float]:
     return out
 
 
-def _doc_sentences(archive: Archive, doc_index: int, n: int, budget: Budget) -> list[_Cand]:
+def _doc_sentences(archive: Snapshot, doc_index: int, n: int, budget: Budget) -> list[_Cand]:
     """The ``n`` most central sentences of one article, best first."""
     doc = archive.index.docs[doc_index]
     cands = _candidates(archive, doc_index, list(range(doc.first, doc.first + doc.count)),
                         budget)
     if not cands:
         return []
-    idf = idf_of(archive.index, sorted({t for c in cands for t in c.terms}))
+    idf = idf_of(archive, sorted({t for c in cands for t in c.terms}))
     vectors = [_vector(c.terms, idf) for c in cands]
     central = _central(vectors)
     top = max(central) or 1.0
@@ -150,7 +153,7 @@ def _doc_sentences(archive: Archive, doc_index: int, n: int, budget: Budget) -> 
 
 
 def _topic_sentences(
-    archive: Archive, topic: str, n: int, filters: Filters, budget: Budget,
+    archive: Snapshot, topic: str, n: int, filters: Filters, budget: Budget,
     doc_index: int | None = None,
 ) -> list[_Cand]:
     q = parse_question(archive, topic)
@@ -170,7 +173,7 @@ def _topic_sentences(
     cands = [c for d, paras in by_doc.items() for c in _candidates(archive, d, paras, budget)]
     if not cands:
         return []
-    idf = idf_of(archive.index, sorted({t for c in cands for t in c.terms} | set(q.terms)))
+    idf = idf_of(archive, sorted({t for c in cands for t in c.terms} | set(q.terms)))
     weight = sum(idf[t] for t in q.terms) or 1.0
     vectors = [_vector(c.terms, idf) for c in cands]
     central = _central(vectors)
@@ -192,7 +195,7 @@ def _doc_bytes(index: ArchiveIndex, doc_index: int) -> int:
     return int(offsets[doc.first + doc.count]) - int(offsets[doc.first])
 
 
-def _overview(archive: Archive, n: int, filters: Filters, budget: Budget) -> list[_Cand]:
+def _overview(archive: Snapshot, n: int, filters: Filters, budget: Budget) -> list[_Cand]:
     mask = archive.doc_mask(filters).tolist()
     docs = [i for i, keep in enumerate(mask) if keep]
     docs.sort(key=lambda i: (archive.index.docs[i].date or "", -i), reverse=True)
@@ -220,16 +223,7 @@ def _overview(archive: Archive, n: int, filters: Filters, budget: Budget) -> lis
     return out
 
 
-def check_count(archive: Archive, sentences: int | None) -> int:
-    answers = archive.settings.answers
-    if sentences is None:
-        return answers.summary_sentences
-    if not 1 <= sentences <= answers.summary_max_sentences:
-        raise QueryError(f"sentences must be between 1 and {answers.summary_max_sentences}")
-    return sentences
-
-
-def find_document(archive: Archive, doc_id: str) -> int:
+def find_document(archive: Snapshot, doc_id: str) -> int:
     """The index of article ``doc_id``, or an error that suggests close matches."""
     wanted = doc_id.strip()
     found = archive.index.doc_lookup.get(wanted)
@@ -241,20 +235,14 @@ def find_document(archive: Archive, doc_id: str) -> int:
 
 
 def summarize(
-    archive: Archive,
-    topic: str | None = None,
-    doc_id: str | None = None,
-    sentences: int | None = None,
-    filters: Filters = Filters(),
-    budget: Budget | None = None,
+    archive: Snapshot, request: SummaryRequest, budget: Budget | None = None
 ) -> Summary:
     """A cited extractive summary of a topic, one article, or the (filtered) archive.
     ``budget`` bounds the work (default: ``answers.max_work_*``); over it,
     :class:`~bot.core.budget.WorkTooLargeError`."""
-    n = check_count(archive, sentences)
+    n, text, doc_id, filters = request.sentences, request.topic, request.doc_id, request.filters
     if budget is None:
         budget = Budget.of(archive.settings.answers)
-    text = archive.check_query(topic, what="topic") if topic and topic.strip() else None
     if doc_id is not None:
         doc_index = find_document(archive, doc_id)
         if not archive.doc_mask(filters)[doc_index]:
@@ -269,7 +257,7 @@ def summarize(
     picked.sort(key=lambda c: c.order)
     message = ""
     if not picked:
-        count, dates = searched(archive, filters)
+        count, dates = archive.searched(filters)
         message = not_found_message(count, dates)
     log.info("summary topic=%r doc=%r: %d sentences", text, doc_id, len(picked))
     return Summary(text, doc_id, tuple(CitedSentence(c.text, c.citation) for c in picked),
@@ -278,17 +266,9 @@ def summarize(
 
 # ---------------------------------------------------------------------- autocomplete
 FUZZY_CUTOFF = 70.0
-_TITLES: weakref.WeakKeyDictionary[ArchiveIndex, list[str]] = weakref.WeakKeyDictionary()
 
 
-def _folded_titles(index: ArchiveIndex) -> list[str]:
-    titles = _TITLES.get(index)
-    if titles is None:
-        titles = _TITLES[index] = [f"{d.doc_id} {d.title}".casefold() for d in index.docs]
-    return titles
-
-
-def suggest_documents(archive: Archive, text: str, limit: int = 25) -> list[tuple[str, str]]:
+def suggest_documents(archive: Snapshot, text: str, limit: int = 25) -> list[tuple[str, str]]:
     """(doc_id, title) pairs for autocomplete: substring matches on id or title first, then
     fuzzy ones (the best-aligned stretch of ``doc_id title``, rapidfuzz ``partial_ratio``);
     the most recent articles when ``text`` is empty."""
@@ -297,7 +277,7 @@ def suggest_documents(archive: Archive, text: str, limit: int = 25) -> list[tupl
     if not wanted:
         recent = sorted(range(len(docs)), key=lambda i: (docs[i].date or "", -i), reverse=True)
         return [(docs[i].doc_id, docs[i].title) for i in recent[:limit]]
-    titles = _folded_titles(archive.index)
+    titles = archive.folded_titles
     picked = [i for i, t in enumerate(titles) if wanted in t][:limit]
     if len(picked) < limit:
         seen = set(picked)
