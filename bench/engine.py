@@ -453,7 +453,8 @@ def phase_serve(paragraphs: int, *, rank_bm25: bool, n_queries: int) -> dict[str
     """Child process: start-up load, then query latencies (ours, ask, quotes, rank-bm25)."""
     from bot.core.answers.ask import ask
     from bot.core.bm25 import top_k
-    from bot.core.models import Filters
+    from bot.core.requests import AskRequest
+    from bot.core.snapshot import Snapshot
     from bot.runtime.workers import open_archive
 
     settings = bench_settings(paragraphs)
@@ -479,8 +480,9 @@ def phase_serve(paragraphs: int, *, rank_bm25: bool, n_queries: int) -> dict[str
         "serve_base_rss_mb": round(base_rss, 1),
     }
     index = archive.index
+    snapshot = Snapshot(archive)  # what the bot serves: retrieval plus the answer caches
     t0 = time.perf_counter()  # the quote book is set up on first use: time that use
-    book = archive.quotes
+    book = snapshot.quotes
     out["quotes_init_s"] = round(time.perf_counter() - t0, 3)
     out["quotes_indexed"] = len(book)
     out["quotes_init_rss_mb"] = round(rss_mb(), 1)
@@ -513,11 +515,11 @@ def phase_serve(paragraphs: int, *, rank_bm25: bool, n_queries: int) -> dict[str
     # --- ask
     questions = make_questions(queries, index)
     for q in make_questions(warm, index):
-        ask(archive, q, Filters())
+        ask(snapshot, AskRequest(q))
     ask_ms, found = [], 0
     for q in questions:
         t0 = time.perf_counter()
-        answer = ask(archive, q, Filters())
+        answer = ask(snapshot, AskRequest(q))
         ask_ms.append((time.perf_counter() - t0) * 1000)
         found += answer.found
     out["ask_ms"] = pct(ask_ms)
@@ -832,6 +834,8 @@ def profiled(path: Path) -> Iterator[None]:
 
 def profile(paragraphs: int, what: str) -> None:
     """cProfile one phase (in this process) and print the top functions to stderr."""
+    from bot.core.requests import AskRequest
+    from bot.core.snapshot import Snapshot
     from bot.runtime.workers import open_archive
 
     settings = bench_settings(paragraphs)
@@ -851,18 +855,18 @@ def profile(paragraphs: int, what: str) -> None:
         quotes = make_quotes(archive.index)
         a = settings.answers
         with profiled(path):
-            book = archive.quotes
+            book = Snapshot(archive).quotes
             for q in quotes:
                 book.lookup(q, a.quote_limit, a.quote_min_match)
     elif what == "ask":
         from bot.core.answers.ask import ask
-        from bot.core.models import Filters
 
         archive, _ = open_archive(settings)
+        snapshot = Snapshot(archive)
         questions = make_questions(make_queries(archive.index, archive.tokenizer), archive.index)
         with profiled(path):
             for q in questions:
-                ask(archive, q, Filters())
+                ask(snapshot, AskRequest(q))
     else:
         archive, _ = open_archive(settings)
         queries = make_queries(archive.index, archive.tokenizer)
