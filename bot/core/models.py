@@ -6,7 +6,7 @@ between ingestion, the index, the answer builders and the renderers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 
@@ -45,16 +45,6 @@ class Skipped:
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
         return f"{where}: {self.reason}"
-
-
-@dataclass(slots=True)
-class IngestReport:
-    """Everything ingestion produced: articles in a stable order, and what was skipped."""
-
-    articles: list[Article] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    files: int = 0
-    split: int = 0  # over-long paragraphs split into consecutive paragraphs
 
 
 class Citation(NamedTuple):
