@@ -42,8 +42,7 @@ from bot.app.services import Request, new_error_id
 from bot.app.views import (
     NO_MENTIONS,
     edit_or_follow_up,
-    rate_limited,
-    retry_initial,
+    send_initial,
     services_of,
 )
 from bot.core.budget import WorkCancelledError, WorkTooLargeError
@@ -187,12 +186,7 @@ async def send_ephemeral(interaction: discord.Interaction[Any], text: str) -> No
                     text, ephemeral=True, allowed_mentions=NO_MENTIONS
                 )
 
-            try:
-                await send()
-            except discord.HTTPException as error:
-                if not rate_limited(error) or interaction.response.is_done():
-                    raise
-                await retry_initial(interaction, send, error)
+            await send_initial(interaction, send)
         elif interaction.extras.get("ephemeral", True):
             await edit_or_follow_up(interaction, ephemeral=True, content=text, embed=None,
                                     view=None)

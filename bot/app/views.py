@@ -240,6 +240,19 @@ def ack_window_left(interaction: discord.Interaction[Any]) -> float:
     return ACK_WINDOW_SECONDS - age
 
 
+async def send_initial(
+    interaction: discord.Interaction[Any], send: Callable[[], Awaitable[None]]
+) -> None:
+    """``await send()``, the interaction's first response; when Discord rate-limits it, tried
+    again by :func:`retry_initial` while the interaction can still be acknowledged."""
+    try:
+        await send()
+    except discord.HTTPException as error:
+        if not rate_limited(error) or interaction.response.is_done():
+            raise
+        await retry_initial(interaction, send, error)
+
+
 async def retry_initial(
     interaction: discord.Interaction[Any],
     send: Callable[[], Awaitable[T]],
@@ -333,12 +346,7 @@ async def respond(
                     embed=pages[0], view=view, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
                 )
 
-        try:
-            await send()
-        except discord.HTTPException as error:
-            if not rate_limited(error) or interaction.response.is_done():
-                raise
-            await retry_initial(interaction, send, error)
+        await send_initial(interaction, send)
         message = await interaction.original_response()
     if isinstance(view, Paginator):
         view.message = message
