@@ -195,12 +195,17 @@ async def test_heartbeat_file(make_bot: Factory, monkeypatch: pytest.MonkeyPatch
 # -- runner ----------------------------------------------------------------------------------
 
 
+def unflushed(tmp_path: Path, seed_settings: Settings) -> Settings:
+    """The seeds' settings with a query log that writes nothing until it is closed, so only a
+    clean shutdown can have written the rows."""
+    return with_section(seeds_settings(tmp_path, seed_settings), "querylog",
+                        flush_interval_seconds=3600.0, batch_size=10_000)
+
+
 async def test_sigterm_closes_the_bot_and_flushes_the_log(
     tmp_path: Path, seed_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = seeds_settings(tmp_path, seed_settings)
-    settings = with_section(settings, "querylog", flush_interval_seconds=3600.0,
-                            batch_size=10_000)
+    settings = unflushed(tmp_path, seed_settings)
     services = await runner.open_services(settings)
     seen: dict[str, Any] = {}
     draining, closed = asyncio.Event(), asyncio.Event()
@@ -245,9 +250,7 @@ async def test_sigterm_closes_the_bot_and_flushes_the_log(
 async def test_sigterm_while_discord_py_is_stuck_reconnecting_stops_in_time(
     tmp_path: Path, seed_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = seeds_settings(tmp_path, seed_settings)
-    settings = with_section(settings, "querylog", flush_interval_seconds=3600.0,
-                            batch_size=10_000)
+    settings = unflushed(tmp_path, seed_settings)
     services = await runner.open_services(settings)
     loop = asyncio.get_running_loop()
 
