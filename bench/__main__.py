@@ -1,4 +1,4 @@
-"""``python -m bench generate|engine|bot ...``."""
+"""``python -m bench generate|engine|bot|squad ...``."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if not args or args[0] not in ("generate", "engine", "bot"):
-        print("usage: python -m bench {generate,engine,bot} [options]  (--help for each)",
+    if not args or args[0] not in ("generate", "engine", "bot", "squad"):
+        print("usage: python -m bench {generate,engine,bot,squad} [options]  (--help for each)",
               file=sys.stderr)
         return 2
     if args[0] == "generate":
         from bench.generate import main as run
     elif args[0] == "bot":
         from bench.bot import main as run
+    elif args[0] == "squad":
+        from bench.squad import main as run
     else:
         from bench.engine import main as run
     return run(args[1:])
