@@ -1,4 +1,4 @@
-"""``python -m bench generate|engine|bot|squad ...``."""
+"""``python -m bench generate|engine|bot|squad|quotes ...``."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if not args or args[0] not in ("generate", "engine", "bot", "squad"):
-        print("usage: python -m bench {generate,engine,bot,squad} [options]  (--help for each)",
-              file=sys.stderr)
+    if not args or args[0] not in ("generate", "engine", "bot", "squad", "quotes"):
+        print("usage: python -m bench {generate,engine,bot,squad,quotes} [options]  "
+              "(--help for each)", file=sys.stderr)
         return 2
     if args[0] == "generate":
         from bench.generate import main as run
     elif args[0] == "bot":
         from bench.bot import main as run
+    elif args[0] == "quotes":
+        from bench.quotes import main as run
     elif args[0] == "squad":
         from bench.squad import main as run
     else:
