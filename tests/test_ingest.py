@@ -4,6 +4,7 @@ metadata overrides and date normalisation. Archives are ingested by the build pi
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import os
@@ -552,7 +553,7 @@ def test_text_without_title_uses_doc_id(tmp_path: Path) -> None:
 
 MALFORMED: list[tuple[str, bytes, str]] = [
     ("binary.txt", b"PK\x03\x04\x00\x00binary", "NUL"),
-    ("latin1.txt", "Title\n\nCaf\xe9 society.\n".encode("latin-1"), "not UTF-8 text (byte 0xe9"),
+    ("utf16.txt", codecs.BOM_UTF16_LE + b"\x00\xd8", "not utf-16 text despite its byte-order"),
     ("empty.md", b"", "empty"),
     ("blank.html", b"  \n\t\n  ", "whitespace"),
     ("boiler.txt", b"clear\n\nCreating new perspectives since 2009\n\nREAD: x y\n", "no body"),
@@ -566,10 +567,17 @@ def test_parse_file_rejects_malformed(tmp_path: Path, name: str, data: bytes, re
         parse_file(tmp_path / name, tmp_path)
 
 
-def test_latin1_offset_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(IngestError) as info:
-        parse_file(tmp_path / "x.txt", tmp_path, data=b"abc\xe9def")
-    assert info.value.reason == "not UTF-8 text (byte 0xe9 at offset 3)"
+def test_latin1_text_is_decoded_and_the_encoding_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = ("Caf\xe9 owners protest\n\nThe owners of the caf\xe9s on the square said the "
+            "new rules would cost them \xa3200 a week.\n")
+    with caplog.at_level(logging.WARNING, logger="bot.core.ingest"):
+        (article,), _ = parse_file(tmp_path / "x.txt", tmp_path, data=text.encode("latin-1"))
+    assert article.title == "Caf\xe9 owners protest"
+    assert article.paragraphs == (text.split("\n\n")[1].strip(),)
+    notes = [r.getMessage() for r in caplog.records]
+    assert notes == ["x.txt: not UTF-8: cp1252 assumed (detected; byte 0xe9 at offset 3)"]
 
 
 def test_utf8_bom_is_accepted(tmp_path: Path) -> None:

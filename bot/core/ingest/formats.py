@@ -1,16 +1,22 @@
 """Parsing one archive file into articles, by format.
 
-Supported files (suffix, any case): ``.txt`` raw web captures (cleaned by
-:mod:`bot.core.cleaning`), ``.md``/``.markdown`` (optional YAML front matter, ``# Title``),
-``.html``/``.htm`` (stdlib parser, meta tags) and ``.jsonl`` (one article per line).
+Supported files (suffix, any case; each also gzip-compressed, ``.html.gz``...): ``.txt`` raw
+web captures (cleaned by :mod:`bot.core.cleaning`), ``.md``/``.markdown`` (optional YAML
+front matter, ``# Title``), ``.html``/``.htm`` (trafilatura, :mod:`bot.core.htmltext`),
+``.jsonl`` (one article per line) and ``.warc`` web archives (:mod:`.warc`). Text that is
+not UTF-8 is decoded as the page declares or as detected (:mod:`.encoding`), and the
+encoding assumed is logged once for the file.
 """
 
 from __future__ import annotations
 
-import codecs
+import gzip
+import io
 import json
+import logging
 import re
-from pathlib import Path, PurePosixPath
+import zlib
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -18,17 +24,22 @@ import yaml
 from bot.core.cleaning import Draft, normalize_space, parse_capture, strip_controls
 from bot.core.dates import normalize_date
 from bot.core.htmltext import extract_html
+from bot.core.ingest.encoding import decode
 from bot.core.ingest.ids import DocIds
-from bot.core.ingest.listing import SUFFIXES
+from bot.core.ingest.listing import archive_suffix
 from bot.core.ingest.metadata import METADATA_FIELDS
+from bot.core.ingest.warc import parse_warc
 from bot.core.ingest.yamlnodes import node_key, node_text, yaml_root
 from bot.core.models import Article, Skipped
 from bot.errors import IngestError
+
+log = logging.getLogger(__name__)
 
 _FRONT_MATTER = re.compile(
     r"\A---[ \t]*\n(?P<yaml>.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL
 )
 _MD_HEADING = re.compile(r"#{1,6}(?:\s+(?P<text>.*?))?\s*#*\s*")
+MAX_DECOMPRESSED_BYTES = 1 << 30  # a .gz that inflates past this is not an archive file
 
 
 def _relpath(path: Path, root: Path) -> str:
@@ -38,41 +49,57 @@ def _relpath(path: Path, root: Path) -> str:
         return path.name
 
 
-def _decode(data: bytes) -> str:
-    if not data:
-        raise IngestError("empty file")
-    if b"\x00" in data:
-        raise IngestError("binary file (contains NUL bytes), not text")
-    offset = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+def _gunzip(data: bytes) -> bytes:
     try:
-        text = data[offset:].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        where = exc.start + offset
-        raise IngestError(f"not UTF-8 text (byte 0x{data[where]:02x} at offset {where})") from None
-    if not text.strip():
-        raise IngestError("file holds only whitespace")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            out = stream.read(MAX_DECOMPRESSED_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise IngestError(f"not gzip data ({exc})") from None
+    if len(out) > MAX_DECOMPRESSED_BYTES:
+        raise IngestError(f"decompresses to over {MAX_DECOMPRESSED_BYTES >> 20} MiB")
+    return out
+
+
+def _text(data: bytes, rel: str, *, html: bool = False) -> str:
+    decoded = decode(data, html=html)
+    if (note := decoded.note()) is not None:
+        log.warning("%s: %s", rel, note)
+    return decoded.text
+
+
+def _doc_base(rel: str, suffix: str) -> str:
+    return strip_controls(rel[: len(rel) - len(suffix)])
 
 
 def parse_file(
     path: Path, root: Path, data: bytes | None = None
 ) -> tuple[list[Article], list[Skipped]]:
-    """Parse one archive file into articles (and, for jsonl, the lines it had to skip).
+    """Parse one archive file into articles (and, for jsonl and WARC, the lines and records
+    it had to skip).
 
     Paragraphs are not capped here (see :func:`cap_paragraphs`). Raises
     :class:`IngestError` when the whole file is unusable.
     """
     rel = _relpath(path, root)
-    base = strip_controls(str(PurePosixPath(rel).with_suffix("")))
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
+    suffix = archive_suffix(path.name)
+    if suffix is None:
         raise IngestError(f"unsupported file type {path.suffix or '(none)'!r}")
+    base = _doc_base(rel, suffix)
     if data is None:
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise IngestError(f"cannot read file ({exc.strerror or exc})") from None
-    text = _decode(data)
+    if suffix.endswith(".gz"):
+        data, suffix = _gunzip(data), suffix[: -len(".gz")]
+    if suffix == ".warc":
+        result = parse_warc(data, base, rel)
+        for note in result.notes:
+            log.warning("%s: %s", rel, note)
+        if not result.articles and not result.skips:
+            raise IngestError("no HTML pages in this web archive")
+        return result.articles, result.skipped(rel)
+    text = _text(data, rel, html=suffix in (".html", ".htm"))
     if suffix == ".jsonl":
         return _parse_jsonl(text, rel, base)
     if suffix in (".md", ".markdown"):
@@ -139,11 +166,12 @@ def _parse_markdown(text: str) -> list[Draft]:
 
 
 def _parse_html(text: str) -> list[Draft]:
+    """One page, one article (never split like a capture): trafilatura's text and fields."""
     page = extract_html(text)
-    drafts = parse_capture("\n\n".join(page.blocks), title_hint=page.title)
-    if drafts:
-        drafts[0] = _overlay(drafts[0], page.meta)
-    return drafts
+    if not page.paragraphs:
+        return []
+    draft = Draft(title=page.title, paragraphs=page.paragraphs)
+    return [_overlay(draft, page.meta)]
 
 
 def _overlay(draft: Draft, fields: dict[str, str | None]) -> Draft:
@@ -229,8 +257,13 @@ def _jsonl_article(line: str, rel: str, default_id: str) -> Article:
 
 
 def _blocks(text: str) -> list[str]:
+    """Paragraphs are separated by blank lines; a text with no blank line but several lines
+    has one paragraph per line (exports that write paragraphs on single newlines)."""
     lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    return "\n".join(lines).split("\n\n")
+    joined = "\n".join(lines).strip("\n")
+    if "\n\n" not in joined:
+        return joined.split("\n")
+    return joined.split("\n\n")
 
 
 def _scalar(value: Any, what: str) -> str | None:

@@ -15,7 +15,9 @@ from pathlib import Path, PurePosixPath
 
 from bot.core.models import Skipped
 
-SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"})
+SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".warc"})
+# Formats also read gzip-compressed: ``page.html.gz``, ``crawl.warc.gz``...
+COMPRESSED = frozenset({f"{s}.gz" for s in SUFFIXES})
 _SPECIAL_KINDS = (
     (stat.S_ISFIFO, "a named pipe (FIFO)"),
     (stat.S_ISSOCK, "a socket"),
@@ -32,11 +34,17 @@ class ArchiveListing:
     skipped: list[Skipped] = field(default_factory=list)
 
 
+def archive_suffix(name: str) -> str | None:
+    """The format suffix of an article file's name, lowercase (``".html"``, ``".warc.gz"``),
+    or None when the name is not an article format's."""
+    suffixes = [s.lower() for s in PurePosixPath(name).suffixes[-2:]]
+    if len(suffixes) == 2 and "".join(suffixes) in COMPRESSED:
+        return "".join(suffixes)
+    return suffixes[-1] if suffixes and suffixes[-1] in SUFFIXES else None
+
+
 def _is_candidate(name: str) -> bool:
-    return (
-        not name.casefold().startswith("readme.")
-        and PurePosixPath(name).suffix.lower() in SUFFIXES
-    )
+    return not name.casefold().startswith("readme.") and archive_suffix(name) is not None
 
 
 def _special_kind(mode: int) -> str:
