@@ -48,3 +48,73 @@ def test_captures_come_out_clean() -> None:
         "Title \u202eevil\n\nThe body\x1b[31m sentence of \u2066the\u2069 capture.\n")
     assert draft.title == "Title evil"
     assert draft.paragraphs == ["The body[31m sentence of the capture."]
+
+
+# Plain-text news exports (one article per file: headline, blank line, paragraphs), with the
+# failures seen on a real archive of them, each rebuilt here from text of our own.
+
+def test_a_lead_sentence_without_a_full_stop_is_kept() -> None:
+    (draft,) = parse_capture(
+        "Trade gap widens\n\n"
+        "The trade deficit widened sharply in November as imports of fuel rose\n\n"
+        "Exports fell by 2% over the month, the statistics office said on Friday.\n\n"
+        "Analysts had expected a smaller gap after a strong October for manufacturers.\n")
+    assert draft.title == "Trade gap widens"
+    assert draft.paragraphs[0] == (
+        "The trade deficit widened sharply in November as imports of fuel rose")
+    assert len(draft.paragraphs) == 3
+
+
+def test_a_short_dek_is_still_dropped() -> None:
+    (draft,) = parse_capture(
+        "Trade gap widens\n\nFuel imports rise\n\n"
+        "Exports fell by 2% over the month, the statistics office said on Friday.\n")
+    assert draft.paragraphs == [
+        "Exports fell by 2% over the month, the statistics office said on Friday."]
+
+
+def test_bulleted_lists_are_kept_as_paragraphs() -> None:
+    (draft,) = parse_capture(
+        "Budget at a glance\n\nThe chancellor set out these measures in parliament today.\n\n"
+        "* Income tax allowance up by 2%\n* Fuel duty frozen\n"
+        "- Child benefit paid in full to more households\n\n"
+        "The opposition said the budget did nothing for the low paid.\n")
+    assert draft.paragraphs == [
+        "The chancellor set out these measures in parliament today.",
+        "Income tax allowance up by 2%", "Fuel duty frozen",
+        "Child benefit paid in full to more households",
+        "The opposition said the budget did nothing for the low paid."]
+
+
+@pytest.mark.parametrize("headline", ["Why are egg prices rising?", "Ministers defend plan…",
+                                      "Rates held again!"])
+def test_headlines_ending_in_a_question_mark_or_ellipsis(headline: str) -> None:
+    (draft,) = parse_capture(
+        f"{headline}\n\nEgg prices have risen by almost a third in a year, figures show.\n\n"
+        "Farmers blame the cost of feed and an outbreak of bird flu this winter.\n")
+    assert draft.title == headline
+    assert len(draft.paragraphs) == 2
+
+
+def test_a_question_paragraph_later_in_the_text_is_not_a_title() -> None:
+    (draft,) = parse_capture(
+        "Egg prices rise\n\nEgg prices have risen by almost a third in a year, figures show.\n\n"
+        "So what happens next?\n\nFarmers expect prices to fall once flocks recover.\n")
+    assert draft.title == "Egg prices rise"
+    assert "So what happens next?" in draft.paragraphs
+
+
+@pytest.mark.parametrize("trailer", ["K Clark", "School Of Rock", "Middle East Eye"])
+def test_a_trailing_line_is_never_the_source(trailer: str) -> None:
+    (draft,) = parse_capture(
+        "Cup final report\n\nThe home side won the cup final with a goal in extra time.\n\n"
+        f"The crowd of 40,000 was the largest of the season at the ground.\n\n{trailer}\n")
+    assert draft.source is None
+    assert trailer not in draft.paragraphs
+
+
+def test_an_explicit_source_line_is_the_source() -> None:
+    (draft,) = parse_capture(
+        "Cup final report\n\nSource: Sports Desk\n\n"
+        "The home side won the cup final with a goal in extra time.\n")
+    assert draft.source == "Sports Desk"

@@ -113,6 +113,10 @@ _CAPTION = (
 _NAME_WORD = re.compile(r"(?:[A-Z][\w’'.-]*|al-\w+|de|da|del|der|van|von|bin|ibn|and|&)")
 _OUTLET_WORD = re.compile(r"(?:[A-Z][\w’'.&-]*|of|the|and|&)")
 _CLOSERS = "\"'”’»)]*_"
+# A bulleted list item: "* Fuel duty frozen", "• ...", "- ..." (an item, kept as a paragraph
+# even without final punctuation; the marker is not part of the text).
+_BULLET = re.compile(r"(?:[*•·▪◦]|-(?!-))\s+(?P<item>\S.*)")
+LEAD_MIN_WORDS = 8  # an unpunctuated line this long just before the body is its lead
 _TERMINAL = ".!?…:"
 _DASHES = ("—", "―", "–", "-- ")
 HEADING_MAX_WORDS = 10
@@ -127,6 +131,7 @@ class Kind(Enum):
     BYLINE = "byline"
     CAPTION = "caption"
     TEXT = "text"
+    ITEM = "item"  # a bulleted list item
 
 
 @dataclass(slots=True)
@@ -207,6 +212,8 @@ def classify(line: str) -> Item:
         return Item(Kind.BYLINE, line, byline[0], byline[1])
     if any(p.fullmatch(line) for p in _CAPTION):
         return Item(Kind.CAPTION, line)
+    if bullet := _BULLET.fullmatch(line):
+        return Item(Kind.ITEM, line, bullet.group("item"))
     return Item(Kind.TEXT, line)
 
 
@@ -254,6 +261,9 @@ def _items(text: str) -> list[Item]:
         item = classify(line)
         if item.kind is Kind.TEXT:
             run.append(line)
+        elif item.kind is Kind.ITEM:
+            flush()
+            items.append(Item(Kind.TEXT, item.value or line, extra="item"))
         else:
             flush()
             items.append(item)
@@ -277,26 +287,49 @@ def _is_outlet(text: str) -> bool:
     return 1 <= len(words) <= 5 and all(_OUTLET_WORD.fullmatch(w) for w in words)
 
 
-def _is_question_title(segment: list[Item], first: Item) -> bool:
-    """A short question/exclamation line followed by a date, byline, caption or source line
-    is a headline ("Will Idlib fall?"), not the first paragraph."""
-    after = segment[segment.index(first) + 1 : segment.index(first) + 2]
-    return (
-        first.text.rstrip(_CLOSERS + " ").endswith(("?", "!"))
-        and len(first.text.split()) <= 15
-        and bool(after)
-        and after[0].kind in (Kind.DATE, Kind.BYLINE, Kind.SOURCE, Kind.CAPTION, Kind.BOILER)
-    )
+def _is_question_title(segment: list[Item], first: Item, *, opens_file: bool) -> bool:
+    """A short question, exclamation or trailing-off line ("Will Idlib fall?", "Ministers
+    defend plan…") is a headline, not the first paragraph: when a date, byline, caption or
+    source line follows it, or when it opens the file and two paragraphs follow."""
+    at = segment.index(first)
+    after = segment[at + 1 : at + 2]
+    short = (first.text.rstrip(_CLOSERS + " ").endswith(("?", "!", "…", "..."))
+             and len(first.text.split()) <= 15 and first.extra != "item")
+    if not short:
+        return False
+    if after and after[0].kind in (Kind.DATE, Kind.BYLINE, Kind.SOURCE, Kind.CAPTION,
+                                   Kind.BOILER):
+        return True
+    texts = [i for i in segment[at + 1 :] if i.kind is Kind.TEXT]
+    return opens_file and at == 0 and len(texts) >= 2
 
 
-def _header_and_body(segment: list[Item], title_hint: str | None) -> tuple[list[str], list[str]]:
-    """The segment's text items split where the first full sentence starts: the lines before
-    it (headline, standfirst) and the body from it on."""
+def _header_and_body(segment: list[Item], title_hint: str | None, *,
+                     opens_file: bool = False) -> tuple[list[str], list[str]]:
+    """The segment's text items split where the first full sentence (or list item) starts:
+    the lines before it (headline, standfirst) and the body from it on. The header's last
+    line is the body's lead when it is long (a real opening sentence without its full
+    stop), unless it is the headline itself or the only header line."""
     texts = [i for i in segment if i.kind is Kind.TEXT]
-    start = next((n for n, i in enumerate(texts) if _is_sentence(i.text)), len(texts))
-    if start == 0 and texts and title_hint is None and _is_question_title(segment, texts[0]):
+    start = next((n for n, i in enumerate(texts) if _is_sentence(i.text) or i.extra == "item"),
+                 len(texts))
+    if (start == 0 and texts and title_hint is None
+            and _is_question_title(segment, texts[0], opens_file=opens_file)):
         start = 1
+    header = [i.text for i in texts[:start]]
+    if start < len(texts) and _is_lead(header, title_hint):
+        start -= 1
     return [i.text for i in texts[:start]], [i.text for i in texts[start:]]
+
+
+def _is_lead(header: list[str], title_hint: str | None) -> bool:
+    """Whether the header's last line opens the body (see :func:`_header_and_body`)."""
+    if not header or (title_hint is None and len(header) < 2):
+        return False
+    last = header[-1]
+    titles = {h.casefold() for h in header[:-1]} | {(title_hint or "").casefold()}
+    return (len(last.split()) >= LEAD_MIN_WORDS and last.casefold() not in titles
+            and last[:1].isupper() and len(header) <= 2)
 
 
 def _title(header: list[str], body: list[str], title_hint: str | None) -> str | None:
@@ -322,23 +355,26 @@ def _read_fields(draft: Draft, segment: list[Item]) -> None:
                 draft.date = normalize_date(item.extra)
 
 
-def _take_trailing_outlet(draft: Draft, body: list[str]) -> None:
-    """A short Title Case line after the last paragraph names the outlet ("Middle East
-    Eye"): drop it from ``body``, and make it the source unless one was found."""
+def _drop_trailing_outlet(body: list[str]) -> None:
+    """A short Title Case line after the last paragraph ("Middle East Eye", but just as
+    often a referee's name or a film title) is dropped from ``body``; it is never taken for
+    the source, which comes only from an explicit signal (a ``Source:`` line, a tagline,
+    metadata)."""
     if len(body) > 1 and _is_heading(body[-1]) and _is_outlet(body[-1]):
-        if draft.source is None:
-            draft.source = body[-1]
         body.pop()
 
 
-def _draft(segment: list[Item], title_hint: str | None) -> Draft:
-    header, body = _header_and_body(segment, title_hint)
+def _draft(segment: list[Item], title_hint: str | None, *, opens_file: bool) -> Draft:
+    header, body = _header_and_body(segment, title_hint, opens_file=opens_file)
     title = _title(header, body, title_hint)
     draft = Draft(title=title)
     _read_fields(draft, segment)
-    _take_trailing_outlet(draft, body)
+    _drop_trailing_outlet(body)
+    items = {i.text for i in segment if i.kind is Kind.TEXT and i.extra == "item"}
     folded_title = (title or "").casefold()
-    draft.paragraphs = [p for p in body if not _is_heading(p) and p.casefold() != folded_title]
+    lead = body[0] if body and not _is_sentence(body[0]) and body[0] not in items else None
+    draft.paragraphs = [p for p in body if (p in items or p is lead or not _is_heading(p))
+                        and p.casefold() != folded_title]
     return draft
 
 
@@ -349,7 +385,7 @@ def parse_capture(text: str, title_hint: str | None = None) -> list[Draft]:
     """
     drafts: list[Draft] = []
     for number, segment in enumerate(_segments(_items(text))):
-        draft = _draft(segment, title_hint if number == 0 else None)
+        draft = _draft(segment, title_hint if number == 0 else None, opens_file=number == 0)
         # Text after a footer is a further article only with two or more paragraphs.
         if draft.paragraphs and (not drafts or len(draft.paragraphs) >= 2):
             drafts.append(draft)

@@ -65,7 +65,7 @@ def _digest(record: Any, payload: bytes) -> str:
 
 def _why_not_a_page(record: Any) -> str | None:
     if record.record_type not in _PAGE_RECORDS:
-        return f"{record.record_type.name} record, not a page"
+        return f"{record.record_type} record, not a page"
     if record.record_type == WarcRecordType.response:
         if not record.is_http:
             return "response without an HTTP message"
