@@ -7,8 +7,8 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if not args or args[0] not in ("generate", "engine", "bot", "squad", "quotes"):
-        print("usage: python -m bench {generate,engine,bot,squad,quotes} [options]  "
+    if not args or args[0] not in ("generate", "engine", "bot", "squad", "quotes", "ingest"):
+        print("usage: python -m bench {generate,engine,bot,squad,quotes,ingest} [options]  "
               "(--help for each)", file=sys.stderr)
         return 2
     if args[0] == "generate":
@@ -17,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
         from bench.bot import main as run
     elif args[0] == "quotes":
         from bench.quotes import main as run
+    elif args[0] == "ingest":
+        from bench.ingest import main as run
     elif args[0] == "squad":
         from bench.squad import main as run
     else:

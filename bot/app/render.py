@@ -164,7 +164,7 @@ def citation_line(number: int, citation: Citation) -> str:
     link_text = title.replace("]", "\\]")
     head = f"[{link_text}]({url})" if url else title
     parts = [escape(shorten(oneline(p), CITATION_PART_MAX))
-             for p in (citation.source, citation.date) if p]
+             for p in (citation.source, citation.date or "undated") if p]
     where = ", ".join([*parts, f"¶{citation.paragraph}"])
     return f"**[{number}]** {head} — {where}"
 
