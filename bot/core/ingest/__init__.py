@@ -2,7 +2,10 @@
 
 * :mod:`.listing`: which files of the archive folder are articles (symbolic links, special
   files and unreadable folders reported, never followed out of the archive unless asked);
-* :mod:`.formats`: one file's articles, by format (raw captures, markdown, HTML, jsonl);
+* :mod:`.formats`: one file's articles, by format (raw captures, markdown, HTML, jsonl,
+  each also gzip-compressed);
+* :mod:`.warc`: the HTML pages of a web archive (FastWARC), the other records counted;
+* :mod:`.encoding`: text that is not UTF-8, decoded as declared or detected;
 * :mod:`.metadata`: the metadata file (found in one place, a bad entry reported, never
   fatal) and applying it;
 * :mod:`.paragraphs`: capping paragraph length at sentence boundaries;
