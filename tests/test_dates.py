@@ -4,6 +4,7 @@ impossible date is no date, and a sentence that merely contains a date is not a 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 
 import pytest
@@ -98,3 +99,26 @@ def test_random_dates_round_trip() -> None:
         day = dt.date.fromordinal(start + rng.randrange(200 * 366))
         text = rng.choice(forms(day))
         assert normalize_date(text) == day.isoformat(), text
+
+
+@pytest.mark.parametrize(("text", "day_first", "expected"), [
+    ("16/05/2018", True, "2018-05-16"),
+    ("16.05.2018 10:00", True, "2018-05-16"),
+    ("05/16/2018", False, "2018-05-16"),
+    ("03/04/2018", True, "2018-04-03"),
+    ("03/04/2018", False, "2018-03-04"),
+    ("05/16/2018", True, None),  # month 16: not a date when the day comes first
+])
+def test_numeric_dates_with_a_configurable_day_first(
+    text: str, day_first: bool, expected: str | None
+) -> None:
+    assert normalize_date(text, day_first=day_first) == expected
+
+
+def test_impossible_dates_are_rejected_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="bot.core.dates"):
+        assert normalize_date("2019-02-30") is None
+        assert normalize_date("31/02/2020") is None
+    assert [r.getMessage() for r in caplog.records] == [
+        "'2019-02-30' is not a real date (no such day); left undated",
+        "'31/02/2020' is not a real date (no such day); left undated"]

@@ -8,9 +8,12 @@ contains a date is never taken for a date line.
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import re
 
 __all__ = ["MONTHS", "looks_like_date", "normalize_date"]
+
+log = logging.getLogger(__name__)
 
 MONTHS: dict[str, int] = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
@@ -38,6 +41,8 @@ _FULL_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"(?P<year>\d{4})[/.](?P<mnum>\d{1,2})[/.](?P<day>\d{1,2})" + _TIME,
         _MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR + _TIME,  # May 16, 2018 at 3:58 pm
         _DAY + r"\s+(?:of\s+)?" + _MONTH + r",?\s+" + _YEAR + _TIME,  # 03 February, 2016
+        # 16/05/2018, 16.05.2018, 16-05-2018: day first unless ``day_first=False``
+        r"(?P<first>\d{1,2})[/.-](?P<second>\d{1,2})[/.-](?P<year>\d{4})" + _TIME,
     )
 )
 # A day and month with no year ("April 18", "18 April"): recognisably a date, but not one
@@ -49,7 +54,7 @@ _YEARLESS_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 _SPACES = re.compile(r"\s+")
 
 
-def normalize_date(text: str) -> str | None:
+def normalize_date(text: str, *, day_first: bool = True) -> str | None:
     """Return ``text`` as ``YYYY-MM-DD``, or None when it is not a complete, valid date.
 
     >>> normalize_date("May 16, 2018 at 3:58 pm")
@@ -67,13 +72,17 @@ def normalize_date(text: str) -> str | None:
         if match is None:
             continue
         groups = match.groupdict()
-        if groups.get("mnum") is not None:
-            month = int(groups["mnum"])
+        if groups.get("first") is not None:
+            first, second = int(groups["first"]), int(groups["second"])
+            month, day_number = (second, first) if day_first else (first, second)
         else:
-            month = MONTHS[groups["month"].lower()]
+            month = int(groups["mnum"]) if groups.get("mnum") else MONTHS[
+                groups["month"].lower()]
+            day_number = int(groups["day"])
         try:
-            day = _dt.date(int(groups["year"]), month, int(groups["day"]))
+            day = _dt.date(int(groups["year"]), month, day_number)
         except ValueError:
+            log.warning("%r is not a real date (no such day); left undated", cleaned)
             return None
         return day.isoformat()
     return None
