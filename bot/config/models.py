@@ -37,6 +37,9 @@ class ArchiveSettings(_Section):
     max_paragraph_chars: int = Field(default=4000, ge=200)
     # Follow symbolic links that lead outside the archive folder (never by default).
     follow_symlinks: bool = False
+    # How a numeric date reads in the archive's text and fields: 03/04/2018 is 3 April
+    # (day first, the default) or March 4 (false).
+    date_day_first: bool = True
 
 
 class IndexSettings(_Section):

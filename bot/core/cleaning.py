@@ -139,7 +139,7 @@ class Item:
     kind: Kind
     text: str
     value: str | None = None
-    extra: str | None = None  # byline date text
+    extra: str | None = None  # a byline's date (ISO), "item" for a list item
 
 
 @dataclass(slots=True)
@@ -195,12 +195,13 @@ def _parse_byline(line: str) -> tuple[str, str | None] | None:
     return None
 
 
-def classify(line: str) -> Item:
-    """Classify one whitespace-normalised, non-empty line."""
+def classify(line: str, *, day_first: bool = True) -> Item:
+    """Classify one whitespace-normalised, non-empty line (``day_first``: how 03/04/2018
+    reads)."""
     if any(p.fullmatch(line) for p in FOOTER_PATTERNS):
         return Item(Kind.FOOTER, line)
-    if len(line) <= 80 and looks_like_date(line):
-        return Item(Kind.DATE, line, normalize_date(line))
+    if len(line) <= 80 and looks_like_date(line, day_first=day_first):
+        return Item(Kind.DATE, line, normalize_date(line, day_first=day_first))
     for pattern, source in TAGLINE_SOURCES:
         if pattern.fullmatch(line):
             return Item(Kind.SOURCE, line, source)
@@ -209,7 +210,8 @@ def classify(line: str) -> Item:
     if match := _SOURCE_LINE.fullmatch(line):
         return Item(Kind.SOURCE, line, match.group("source").rstrip(". "))
     if byline := _parse_byline(line):
-        return Item(Kind.BYLINE, line, byline[0], byline[1])
+        when = normalize_date(byline[1], day_first=day_first) if byline[1] else None
+        return Item(Kind.BYLINE, line, byline[0], when)
     if any(p.fullmatch(line) for p in _CAPTION):
         return Item(Kind.CAPTION, line)
     if bullet := _BULLET.fullmatch(line):
@@ -240,7 +242,7 @@ def _run_to_paragraphs(run: list[str]) -> list[str]:
     return paragraphs
 
 
-def _items(text: str) -> list[Item]:
+def _items(text: str, day_first: bool) -> list[Item]:
     """Classify every line; text runs between blank/non-text lines become paragraph items."""
     items: list[Item] = []
     run: list[str] = []
@@ -258,7 +260,7 @@ def _items(text: str) -> list[Item]:
         if not line:
             flush()
             continue
-        item = classify(line)
+        item = classify(line, day_first=day_first)
         if item.kind is Kind.TEXT:
             run.append(line)
         elif item.kind is Kind.ITEM:
@@ -352,7 +354,7 @@ def _read_fields(draft: Draft, segment: list[Item]) -> None:
         elif item.kind is Kind.BYLINE and draft.author is None:
             draft.author = item.value
             if draft.date is None and item.extra:
-                draft.date = normalize_date(item.extra)
+                draft.date = item.extra
 
 
 def _drop_trailing_outlet(body: list[str]) -> None:
@@ -378,13 +380,15 @@ def _draft(segment: list[Item], title_hint: str | None, *, opens_file: bool) -> 
     return draft
 
 
-def parse_capture(text: str, title_hint: str | None = None) -> list[Draft]:
+def parse_capture(text: str, title_hint: str | None = None, *,
+                  day_first: bool = True) -> list[Draft]:
     """Split cleaned-up capture text into article drafts (those with body paragraphs only).
 
-    ``title_hint`` (from markdown or HTML markup) names the first article's title.
+    ``title_hint`` (from markdown front matter or a heading) names the first article's
+    title; ``day_first`` says how a numeric date line (03/04/2018) reads.
     """
     drafts: list[Draft] = []
-    for number, segment in enumerate(_segments(_items(text))):
+    for number, segment in enumerate(_segments(_items(text, day_first))):
         draft = _draft(segment, title_hint if number == 0 else None, opens_file=number == 0)
         # Text after a footer is a further article only with two or more paragraphs.
         if draft.paragraphs and (not drafts or len(draft.paragraphs) >= 2):

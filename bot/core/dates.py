@@ -88,9 +88,9 @@ def normalize_date(text: str, *, day_first: bool = True) -> str | None:
     return None
 
 
-def looks_like_date(text: str) -> bool:
+def looks_like_date(text: str, *, day_first: bool = True) -> bool:
     """True when ``text`` is a date as a whole, with or without a year."""
-    if normalize_date(text) is not None:
+    if normalize_date(text, day_first=day_first) is not None:
         return True
     cleaned = _SPACES.sub(" ", text).strip()
     return any(p.match(cleaned) for p in _YEARLESS_PATTERNS)

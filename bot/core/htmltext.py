@@ -23,7 +23,6 @@ from htmldate import find_date
 from trafilatura.settings import set_date_params, use_config
 
 from bot.core.cleaning import Kind, classify, ends_sentence, normalize_space
-from bot.core.dates import normalize_date
 
 __all__ = ["FURNITURE_PATTERNS", "HtmlPage", "extract_html"]
 
@@ -136,20 +135,20 @@ def _furniture(text: str) -> bool:
     return any(p.fullmatch(text) for p in FURNITURE_PATTERNS)
 
 
-def _keep(page: HtmlPage, block: _Block) -> bool:
+def _keep(page: HtmlPage, block: _Block, day_first: bool) -> bool:
     """Whether ``block`` is article text; a byline or ``Source:`` line fills the field."""
     text = block.text
     if page.title and text.casefold() == page.title.casefold():
         return False
     if _furniture(text):
         return False
-    item = classify(text)
+    item = classify(text, day_first=day_first)
     if item.kind is Kind.SOURCE:
         page.source = page.source or item.value
         return False
     if item.kind is Kind.BYLINE:
         page.author = page.author or item.value
-        page.date = page.date or (normalize_date(item.extra) if item.extra else None)
+        page.date = page.date or item.extra
         return False
     if item.kind is Kind.DATE:
         page.date = page.date or item.value
@@ -164,9 +163,10 @@ def _text(value: Any) -> str | None:
     return normalize_space(value) or None if isinstance(value, str) else None
 
 
-def extract_html(text: str, *, url: str | None = None) -> HtmlPage:
-    """Title, body paragraphs and metadata of an HTML page (see the module docstring).
-    Deterministic: the same page gives the same paragraphs."""
+def extract_html(text: str, *, url: str | None = None, day_first: bool = True) -> HtmlPage:
+    """Title, body paragraphs and metadata of an HTML page (see the module docstring;
+    ``day_first``: how a numeric date line of the text reads). Deterministic: the same page
+    gives the same paragraphs."""
     if not _DOCUMENT.search(text[:4096]):
         text = f"<html><body>{text}</body></html>"  # a fragment: lxml wants a document
     # htmldate without its "extensive" text search, which takes a copyright line's year
@@ -183,7 +183,7 @@ def extract_html(text: str, *, url: str | None = None) -> HtmlPage:
                     source=_text(getattr(doc, "sitename", None)),
                     author=_text(getattr(doc, "author", None)),
                     url=_canonical(text) or _text(getattr(doc, "url", None)) or url)
-    page.paragraphs = [b.text for b in _paragraphs(_blocks(body)) if _keep(page, b)]
+    page.paragraphs = [b.text for b in _paragraphs(_blocks(body)) if _keep(page, b, day_first)]
     if page.date is None:
         page.date = _text_date(text)
     return page

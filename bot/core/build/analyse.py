@@ -60,27 +60,32 @@ class Analysis:
     process gets the settings and builds a tokenizer of its own."""
 
     def __init__(self, root: Path, tokenizer: Tokenizer,
-                 max_paragraph_chars: int | None = None) -> None:
+                 max_paragraph_chars: int | None = None, *, day_first: bool = True) -> None:
         self.root, self.tokenizer, self.max_paragraph_chars = root, tokenizer, max_paragraph_chars
+        self.day_first = day_first
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_analysis, (self.root, self.tokenizer.settings, self.max_paragraph_chars))
+        return (_analysis, (self.root, self.tokenizer.settings, self.max_paragraph_chars,
+                            self.day_first))
 
     def __call__(self, job: ParseJob) -> ParsedFile:
         return analyse_file(job.entry, self.root, self.tokenizer, job.progress,
-                            max_paragraph_chars=self.max_paragraph_chars)
+                            max_paragraph_chars=self.max_paragraph_chars,
+                            day_first=self.day_first)
 
 
-def _analysis(root: Path, settings: TokenizerSettings, cap: int | None) -> Analysis:
-    return Analysis(root, Tokenizer(settings), cap)
+def _analysis(root: Path, settings: TokenizerSettings, cap: int | None,
+              day_first: bool = True) -> Analysis:
+    return Analysis(root, Tokenizer(settings), cap, day_first=day_first)
 
 
-def _parse(path: Path, root: Path, rel: str) -> tuple[list[Article], list[Skipped]]:
+def _parse(path: Path, root: Path, rel: str,
+           day_first: bool = True) -> tuple[list[Article], list[Skipped]]:
     """The file's articles and skipped lines; a file that cannot be parsed for any reason,
     even a bug of the parser on strange input, is one skip: one malformed file never stops a
     build (the per-file fault boundary)."""
     try:
-        return ingest.parse_file(path, root)
+        return ingest.parse_file(path, root, day_first=day_first)
     except IngestError as exc:
         return [], [Skipped(rel, exc.reason, exc.line)]
     except OSError as exc:
@@ -99,13 +104,14 @@ def analyse_file(
     on_article: Callable[[int, int], None] | None = None,
     *,
     max_paragraph_chars: int | None = None,
+    day_first: bool = True,
 ) -> ParsedFile:
     """Parse one file, cap its paragraphs at ``max_paragraph_chars`` (split at sentence
     boundaries), tokenize them and extract its quotations; ``on_article(done, total)`` after
     each article (progress inside a large file). Ids are not checked against other files and
     metadata is not applied here (see :mod:`bot.core.build.assemble`)."""
     rel = entry.path
-    parsed, skipped = _parse(root / rel, root, rel)
+    parsed, skipped = _parse(root / rel, root, rel, day_first)
     articles: list[Article] = []
     split = 0
     for article in parsed:

@@ -28,11 +28,12 @@ class Source:
     metadata: Path | None = None  # the metadata file named in the settings, if any
     follow_symlinks: bool = False
     max_paragraph_chars: int | None = ingest.DEFAULT_MAX_PARAGRAPH_CHARS
+    date_day_first: bool = True  # how a numeric date (03/04/2018) reads
 
     @classmethod
     def of(cls, archive: ArchiveSettings) -> Source:
         return cls(archive.path, archive.metadata, archive.follow_symlinks,
-                   archive.max_paragraph_chars)
+                   archive.max_paragraph_chars, archive.date_day_first)
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,10 +72,10 @@ def _doc_base(rel: str, suffix: str) -> str:
 
 
 def parse_file(
-    path: Path, root: Path, data: bytes | None = None
+    path: Path, root: Path, data: bytes | None = None, *, day_first: bool = True
 ) -> tuple[list[Article], list[Skipped]]:
     """Parse one archive file into articles (and, for jsonl and WARC, the lines and records
-    it had to skip).
+    it had to skip). ``day_first``: how a numeric date (03/04/2018) reads.
 
     Paragraphs are not capped here (see :func:`cap_paragraphs`). Raises
     :class:`IngestError` when the whole file is unusable.
@@ -93,7 +93,7 @@ def parse_file(
     if suffix.endswith(".gz"):
         data, suffix = _gunzip(data), suffix[: -len(".gz")]
     if suffix == ".warc":
-        result = parse_warc(data, base, rel)
+        result = parse_warc(data, base, rel, day_first=day_first)
         for note in result.notes:
             log.warning("%s: %s", rel, note)
         if not result.articles and not result.skips:
@@ -101,13 +101,13 @@ def parse_file(
         return result.articles, result.skipped(rel)
     text = _text(data, rel, html=suffix in (".html", ".htm"))
     if suffix == ".jsonl":
-        return _parse_jsonl(text, rel, base)
+        return _parse_jsonl(text, rel, base, day_first)
     if suffix in (".md", ".markdown"):
-        drafts = _parse_markdown(text)
+        drafts = _parse_markdown(text, day_first)
     elif suffix in (".html", ".htm"):
-        drafts = _parse_html(text)
+        drafts = _parse_html(text, day_first)
     else:
-        drafts = parse_capture(text)
+        drafts = parse_capture(text, day_first=day_first)
     if not drafts:
         raise IngestError("no body paragraphs (only headings or boilerplate)")
     articles = [
@@ -130,7 +130,7 @@ def _article(draft: Draft, doc_id: str, rel: str) -> Article:
     )
 
 
-def _parse_markdown(text: str) -> list[Draft]:
+def _parse_markdown(text: str, day_first: bool) -> list[Draft]:
     front: dict[str, str | None] = {}
     if match := _FRONT_MATTER.match(text):
         try:
@@ -159,33 +159,35 @@ def _parse_markdown(text: str) -> list[Draft]:
         if title is None and line.lstrip().startswith("# ") and heading.group("text"):
             title = normalize_space(heading.group("text"))
         lines.append("")
-    drafts = parse_capture("\n".join(lines), title_hint=front.get("title") or title)
+    drafts = parse_capture("\n".join(lines), title_hint=front.get("title") or title,
+                           day_first=day_first)
     if drafts:
-        drafts[0] = _overlay(drafts[0], front)
+        drafts[0] = _overlay(drafts[0], front, day_first)
     return drafts
 
 
-def _parse_html(text: str) -> list[Draft]:
+def _parse_html(text: str, day_first: bool) -> list[Draft]:
     """One page, one article (never split like a capture): trafilatura's text and fields."""
-    page = extract_html(text)
+    page = extract_html(text, day_first=day_first)
     if not page.paragraphs:
         return []
     draft = Draft(title=page.title, paragraphs=page.paragraphs)
-    return [_overlay(draft, page.meta)]
+    return [_overlay(draft, page.meta, day_first)]
 
 
-def _overlay(draft: Draft, fields: dict[str, str | None]) -> Draft:
+def _overlay(draft: Draft, fields: dict[str, str | None], day_first: bool) -> Draft:
     """Explicit markup (front matter, meta tags) beats what the cleaner guessed; a date
     that is not one keeps the cleaner's."""
     for name, value in fields.items():
         if name == "date":
-            value = normalize_date(value) if value else None
+            value = normalize_date(value, day_first=day_first) if value else None
         if value:
             setattr(draft, name, value)
     return draft
 
 
-def _parse_jsonl(text: str, rel: str, base: str) -> tuple[list[Article], list[Skipped]]:
+def _parse_jsonl(text: str, rel: str, base: str,
+                 day_first: bool) -> tuple[list[Article], list[Skipped]]:
     articles: list[Article] = []
     skipped: list[Skipped] = []
     ids = DocIds()
@@ -193,7 +195,7 @@ def _parse_jsonl(text: str, rel: str, base: str) -> tuple[list[Article], list[Sk
         if not line.strip():
             continue
         try:
-            article = _jsonl_article(line, rel, f"{base}#{number}")
+            article = _jsonl_article(line, rel, f"{base}#{number}", day_first)
         except IngestError as exc:
             skipped.append(Skipped(rel, exc.reason, number))
             continue
@@ -238,7 +240,7 @@ def _jsonl_paragraphs(body: Any) -> list[str]:
     return paragraphs
 
 
-def _jsonl_article(line: str, rel: str, default_id: str) -> Article:
+def _jsonl_article(line: str, rel: str, default_id: str, day_first: bool) -> Article:
     record = _jsonl_record(line)
     doc_id = _jsonl_id(record.get("id"), default_id)
     fields = {name: _scalar(record.get(name), f"field {name!r}") for name in METADATA_FIELDS}
@@ -249,7 +251,7 @@ def _jsonl_article(line: str, rel: str, default_id: str) -> Article:
         title=normalize_space(fields["title"] or "") or doc_id,
         paragraphs=tuple(paragraphs),
         path=rel,
-        date=normalize_date(date) if date else None,
+        date=normalize_date(date, day_first=day_first) if date else None,
         source=fields["source"] or None,
         author=fields["author"] or None,
         url=fields["url"] or None,

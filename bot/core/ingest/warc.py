@@ -96,13 +96,13 @@ def _text(record: Any, payload: bytes, result: WarcResult, uri: str) -> str:
 
 
 def _article(record: Any, payload: bytes, result: WarcResult, doc_id: str, rel: str,
-             uri: str) -> Article | None:
+             uri: str, day_first: bool) -> Article | None:
     try:
         text = _text(record, payload, result, uri)
     except IngestError as exc:
         result.skip(exc.reason, uri)
         return None
-    page = extract_html(text, url=uri or None)
+    page = extract_html(text, url=uri or None, day_first=day_first)
     if not page.paragraphs:
         result.skip("no body paragraphs", uri)
         return None
@@ -113,7 +113,7 @@ def _article(record: Any, payload: bytes, result: WarcResult, doc_id: str, rel: 
                    url=uri or page.url)
 
 
-def _iterate(stream: BinaryIO, base: str, rel: str,
+def _iterate(stream: BinaryIO, base: str, rel: str, day_first: bool,
              on_page: Callable[[int], None] | None) -> WarcResult:
     result = WarcResult()
     seen: set[str] = set()
@@ -131,7 +131,8 @@ def _iterate(stream: BinaryIO, base: str, rel: str,
                 result.skip("duplicate payload (same digest as an earlier record)", uri)
                 continue
             seen.add(digest)
-            article = _article(record, payload, result, f"{base}#{number}", rel, uri)
+            article = _article(record, payload, result, f"{base}#{number}", rel, uri,
+                               day_first)
             if article is not None:
                 result.articles.append(article)
                 if on_page is not None:
@@ -144,10 +145,10 @@ def _iterate(stream: BinaryIO, base: str, rel: str,
     return result
 
 
-def parse_warc(data: bytes, base: str, rel: str,
+def parse_warc(data: bytes, base: str, rel: str, *, day_first: bool = True,
                on_page: Callable[[int], None] | None = None) -> WarcResult:
     """The articles of a WARC file's bytes (gzip-compressed or not; see the module
     docstring). Raises :class:`IngestError` when not one record can be read."""
     if not data:
         raise IngestError("empty file")
-    return _iterate(io.BytesIO(data), base, rel, on_page)
+    return _iterate(io.BytesIO(data), base, rel, day_first, on_page)

@@ -1,0 +1,52 @@
+"""Date discipline in ingestion: numeric dates read day first unless the archive says
+otherwise (``archive.date_day_first``), impossible dates leave an article undated, and no
+date is invented for a page or capture that has none."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.config import Settings, with_section
+from bot.core.build import Source
+from bot.core.build.analyse import Analysis
+from bot.core.ingest import parse_file
+from bot.core.tokenize import Tokenizer
+
+CAPTURE = ("Bridge vote\n\n03/04/2018\n\n"
+           "The council voted for the new bridge on Thursday evening after a long debate.\n")
+
+
+def test_a_numeric_date_line_reads_day_first_by_default(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(CAPTURE, encoding="utf-8")
+    (article,), _ = parse_file(tmp_path / "a.txt", tmp_path)
+    assert article.date == "2018-04-03"
+    (article,), _ = parse_file(tmp_path / "a.txt", tmp_path, day_first=False)
+    assert article.date == "2018-03-04"
+
+
+def test_jsonl_dates_in_the_usual_forms(tmp_path: Path) -> None:
+    lines = [{"id": f"d{n}", "date": date, "text": "A paragraph of text."}
+             for n, date in enumerate(["2018-05-16", "May 16, 2018", "16/05/2018",
+                                       "2019-02-30", "yesterday"])]
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(x) for x in lines), "utf-8")
+    articles, _ = parse_file(tmp_path / "a.jsonl", tmp_path)
+    assert [a.date for a in articles] == ["2018-05-16", "2018-05-16", "2018-05-16", None, None]
+
+
+def test_an_html_page_without_a_date_stays_undated(tmp_path: Path) -> None:
+    page = ("<html><body><article><h1>Bridge vote</h1><p>The council voted for the new "
+            "bridge on Thursday evening after a long debate.</p></article><footer>"
+            "&copy; 2023 Harbour Gazette</footer></body></html>")
+    (tmp_path / "p.html").write_text(page, encoding="utf-8")
+    (article,), _ = parse_file(tmp_path / "p.html", tmp_path)
+    assert article.date is None
+
+
+def test_the_setting_reaches_the_parser(tmp_path: Path) -> None:
+    settings = with_section(Settings(), "archive", path=tmp_path, date_day_first=False)
+    source = Source.of(settings.archive)
+    assert source.date_day_first is False
+    analysis = Analysis(tmp_path, Tokenizer(settings.tokenizer), day_first=False)
+    func, args = analysis.__reduce__()
+    assert func(*args).day_first is False  # a worker process gets the same setting
