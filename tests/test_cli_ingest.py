@@ -194,3 +194,29 @@ def test_bidi_overrides_and_nul_never_reach_the_output(cli: Run, archive: Path) 
     assert by_id["j1"]["text"] == "The zebra parade went on."
     code, out, _ = cli("search", "zebra")
     assert code == 0 and not bad & set(out)
+
+
+def test_index_an_archive_with_a_warc_html_and_compressed_files(
+    cli: Run, archive: Path
+) -> None:
+    """Every format in one archive: the WARC's skipped records are one report line per
+    reason, each printed once, and a second index run reuses every file."""
+    import gzip
+
+    from tests.test_ingest_warc import crawl, page
+
+    (archive / "crawl.warc.gz").write_bytes(gzip.compress(crawl()))
+    (archive / "story.html.gz").write_bytes(gzip.compress(page("Bridge vote")))
+    (archive / "broken.jsonl.gz").write_bytes(b"\x1f\x8b not really gzip")
+    code, out, _ = cli("index", "--full")
+    assert code == 0
+    lines = _skipped_lines(out)
+    assert "broken.jsonl.gz: not gzip data" in " ".join(lines)
+    warc = [line for line in lines if line.startswith("crawl.warc.gz:")]
+    assert len(warc) == 6 and len(set(warc)) == 6
+    code, out, _ = cli("search", "harbour bridge rebuilt", "--json")
+    hits = json.loads(out)["results"]
+    assert {h["doc_id"] for h in hits} >= {"crawl#3", "story"}
+    assert next(h for h in hits if h["doc_id"] == "crawl#3")["date"] == "2020-01-02"
+    code, out, _ = cli("index")
+    assert code == 0 and "(8 unchanged, 0 added, 0 changed, 0 removed)" in out

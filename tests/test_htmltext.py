@@ -5,10 +5,12 @@ site name, author and URL read from the markup (meta, OpenGraph, JSON-LD, itempr
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from bot.core.htmltext import FURNITURE_PATTERNS, extract_html
+from bot.core.ingest import parse_file
 
 BODY = [
     "The city council voted on Thursday to rebuild the old harbour bridge after a decade "
@@ -115,3 +117,16 @@ def test_a_very_small_page_still_has_its_text() -> None:
 def test_the_same_page_gives_the_same_paragraphs() -> None:
     html = page(ps(BODY))
     assert extract_html(html) == extract_html(html)
+
+
+def test_an_html_file_is_one_article_titled_by_its_page(tmp_path: Path) -> None:
+    """A capture's footer marker ("Read more on this issue:") split HTML pages into a second
+    article titled with the file's hash; a page is one article now."""
+    name = "9f" * 32 + ".html"
+    second = ["Another story follows the marker with a long first sentence here.",
+              "And it has a second paragraph that would have made it an article."]
+    (tmp_path / name).write_text(page(ps(BODY) + "<p>Read more on this issue:</p>"
+                                      + ps(second)), encoding="utf-8")
+    (article,), _ = parse_file(tmp_path / name, tmp_path)
+    assert article.title == "Council approves bridge plan"
+    assert article.paragraphs == (*BODY, *second)

@@ -153,7 +153,7 @@ def _keep(page: HtmlPage, block: _Block, day_first: bool) -> bool:
     if item.kind is Kind.DATE:
         page.date = page.date or item.value
         return False
-    if item.kind in (Kind.BOILER, Kind.CAPTION):
+    if item.kind in (Kind.BOILER, Kind.CAPTION, Kind.FOOTER):
         return False
     short = len(text.split()) <= SHORT_LINE_WORDS and not ends_sentence(text)
     return not (short and block.tag not in ("head", "item", "row"))
