@@ -10,7 +10,7 @@ from bot.core.quotations import Quotation, QuotationTable, QuotationTableError
 ROWS = [
     Quotation("Nobody doubts it", "Sergei Lavrov", "quoted", 0, 2, 10, 26, 0, 40),
     Quotation("the talks would resume", "Staffan de Mistura", "reported", 0, 3, 5, 27, 0, 50),
-    Quotation("Delusional.", None, "dash", 3, 0, 0, 11, 0, 30),
+    Quotation("delusional", None, "fragment", 3, 0, 0, 11, 0, 30),
     Quotation("عدم الاستقرار", "Sergei Lavrov", "quoted", 4, 1, 2, 15, 0, 20),
 ]
 

@@ -6,9 +6,10 @@ build is parsing it), the paragraph *relative to its article* (0-based) and two 
 spans in that paragraph: the quoted words, and the sentence(s) around them (the context a
 lookup also matches).
 
-Kinds: ``quoted`` (the speaker's exact words, in quotation marks), ``reported`` (indirect
-speech, attributed: never shown between quotation marks) and ``dash`` (a line followed by an
-em-dash attribution).
+Kinds: ``quoted`` (the speaker's exact words, in quotation marks, or a line with an em-dash
+attribution: verbatim too), ``reported`` (indirect speech, attributed: never shown between
+quotation marks) and ``fragment`` (a short quoted phrase inside reported speech: verbatim,
+shown in its marks inside the sentence around it).
 
 :class:`QuotationTable` holds them as a struct of arrays (no positional rows, no JSON): the
 texts in one UTF-8 blob with offsets, the speakers as codes into a list of names, the
@@ -27,8 +28,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-Kind = Literal["quoted", "reported", "dash"]
-KINDS: tuple[Kind, ...] = ("quoted", "reported", "dash")
+Kind = Literal["quoted", "reported", "fragment"]
+KINDS: tuple[Kind, ...] = ("quoted", "reported", "fragment")
+VERBATIM: frozenset[Kind] = frozenset({"quoted", "fragment"})  # shown between marks
 NO_SPEAKER = -1
 COLUMNS = ("document", "paragraph", "kind", "speaker", "start", "end", "context_start",
            "context_end", "text_offsets", "text_blob", "speaker_offsets", "speaker_blob")

@@ -52,7 +52,7 @@ from bot.errors import IndexFormatError
 log = logging.getLogger(__name__)
 
 FORMAT = "archive-bot-index"
-VERSION = 2  # v2: quotations as a table of columns (quotations.*.npy), not JSON rows
+VERSION = 3  # v2: quotations as a table of columns; v3: kinds quoted|reported|fragment (no dash)
 POINTER = "CURRENT"
 ARRAYS = (
     "para_doc", "para_num", "text_offsets", "doc_len",

@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process
 
 from bot.config import TokenizerSettings
 from bot.core.answers.quotes import QuoteMatch
+from bot.core.answers.speakers import merge_speakers
 from bot.core.budget import Budget
 from bot.core.index import ArchiveIndex
 from bot.core.quotations import QuotationTable
@@ -60,13 +61,46 @@ def similarity(query: str, choice: str) -> float:
     return score
 
 
+_MARKS = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+_EDGES = " \t\n\"'.,;:!?…—–-()[]"
+
+
+def verbatim(text: str) -> str:
+    """``text`` as compared for an exact match: quote marks made straight, white space
+    single, case folded, punctuation and marks around it dropped."""
+    return " ".join(text.translate(_MARKS).split()).strip(_EDGES).casefold()
+
+
+def exact(query: str, quote: str) -> bool:
+    """Whether ``query`` is the quotation's words, verbatim (or a verbatim stretch of
+    them, whole words): the only match shown as 100%."""
+    q, words = verbatim(query), verbatim(quote)
+    if not q:
+        return False
+    at = words.find(q)
+    while at >= 0:
+        end = at + len(q)
+        if (at == 0 or not words[at - 1].isalnum()) and (
+                end == len(words) or not words[end].isalnum()):
+            return True
+        at = words.find(q, at + 1)
+    return False
+
+
+def _shown(score: float, query: str, quote: str) -> float:
+    """``score`` as shown: 100 only for an exact verbatim match, else at most 99."""
+    return score if score < 99.5 or exact(query, quote) else 99.0
+
+
 @dataclass(frozen=True, slots=True)
 class _Speakers:
-    speakers: list[str]  # the most quoted first, then by name
+    speakers: list[str]  # one per person (variants merged), the most quoted first
     rank: dict[str, int]  # position in ``speakers``
-    code: dict[str, int]  # the table's code of each
+    codes: dict[str, list[int]]  # the table's codes of each (its variants)
+    canonical: list[str]  # by table code: the speaker it is merged into
+    variants: dict[str, list[str]]  # every spelling of each, sorted
     folded: list[str]  # normalised, as ``speakers``
-    owners: dict[str, set[str]]  # a normalised name word -> the speakers it is a word of
+    owners: dict[str, set[str]]  # a normalised word of a variant -> the speakers
     tokens: list[str]  # every such word, sorted
 
 
@@ -112,20 +146,33 @@ class QuoteBook:
 
     @cached_property
     def _names(self) -> _Speakers:
-        """The speakers by name (decoded, folded and indexed by word on first use: a
-        speaker lookup or autocomplete, or the snapshot's warm-up)."""
+        """The speakers by name, their spellings merged across the archive
+        (:func:`~bot.core.answers.speakers.merge_speakers`), decoded, folded and indexed by
+        word on first use: a speaker lookup or autocomplete, a match, or the snapshot's
+        warm-up."""
         names = self.table.speakers()
         counts = self._counts.tolist()
-        quoted = sorted((-counts[c], name, c) for c, name in enumerate(names)
-                        if counts[c] and name)
-        speakers = [name for _, name, _ in quoted]
+        weight: dict[str, int] = {}
+        for c, name in enumerate(names):
+            weight[name] = weight.get(name, 0) + counts[c]
+        merged = merge_speakers(weight)
+        canonical = [merged.get(name, name) for name in names]
+        codes: dict[str, list[int]] = {}
+        totals: dict[str, int] = {}
+        for c, name in enumerate(canonical):
+            if counts[c] and name:
+                codes.setdefault(name, []).append(c)
+                totals[name] = totals.get(name, 0) + counts[c]
+        speakers = sorted(totals, key=lambda n: (-totals[n], n))
+        variants = {n: sorted({names[c] for c in codes[n]}) for n in speakers}
         folded = [normalise_text(s) for s in speakers]
         owners: dict[str, set[str]] = {}
-        for speaker, words in zip(speakers, folded, strict=True):
-            for token in words.split():
-                owners.setdefault(token, set()).add(speaker)
-        return _Speakers(speakers, {s: n for n, s in enumerate(speakers)},
-                         {name: c for _, name, c in quoted}, folded, owners, sorted(owners))
+        for speaker in speakers:
+            for variant in variants[speaker]:
+                for token in normalise_text(variant).split():
+                    owners.setdefault(token, set()).add(speaker)
+        return _Speakers(speakers, {s: n for n, s in enumerate(speakers)}, codes, canonical,
+                         variants, folded, owners, sorted(owners))
 
     @property
     def speakers_ready(self) -> bool:
@@ -133,10 +180,15 @@ class QuoteBook:
         return "_names" in vars(self)
 
     def _quotes_of(self, speaker: str) -> list[int]:
-        """Numbers of ``speaker``'s quotations, in table order."""
-        code = self._names.code[speaker]
-        rows: list[int] = self._by_code[self._bounds[code]:self._bounds[code + 1]].tolist()
-        return rows
+        """Numbers of ``speaker``'s quotations (under every spelling), in table order."""
+        rows: list[int] = []
+        for code in self._names.codes[speaker]:
+            rows += self._by_code[self._bounds[code]:self._bounds[code + 1]].tolist()
+        return sorted(rows)
+
+    def variants(self, speaker: str) -> list[str]:
+        """Every spelling of ``speaker`` in the archive."""
+        return list(self._names.variants.get(speaker, [speaker]))
 
     def __len__(self) -> int:
         return len(self.table)
@@ -153,7 +205,9 @@ class QuoteBook:
     def match(self, i: int, score: float) -> QuoteMatch:
         q = self.table[i]
         doc = self.index.docs[q.document]
-        return QuoteMatch(q.text, q.speaker, doc.doc_id, doc.title, doc.source, doc.date,
+        code = int(self.table.speaker[i])
+        speaker = None if code < 0 else self._names.canonical[code]
+        return QuoteMatch(q.text, speaker, doc.doc_id, doc.title, doc.source, doc.date,
                           int(self.index.para_num[self._paras[i]]), round(float(score), 1),
                           q.kind)
 
@@ -220,6 +274,7 @@ class QuoteBook:
             budget.spend(len(words) + len(context))
             score = max(similarity(query, self._normal(words)),
                         CONTEXT_FACTOR * similarity(query, self._normal(context)))
+            score = _shown(score, text, words)
             if score >= min_match:
                 scored.append((-score, i))
         scored.sort()
@@ -242,9 +297,11 @@ class QuoteBook:
         if not words:
             return []
         names = self._names
-        exact = set.intersection(*(self._prefixed(w) for w in words))
-        if exact:
-            return sorted(((s, 100.0) for s in exact), key=lambda p: names.rank[p[0]])
+        prefixed = set.intersection(*(self._prefixed(w) for w in words))
+        if prefixed:
+            wanted = " ".join(words)
+            scored = [(s, self._name_score(s, wanted)) for s in prefixed]
+            return sorted(scored, key=lambda p: (-p[1], names.rank[p[0]]))
         close: dict[str, float] | None = None
         for w in words:
             here: dict[str, float] = {}
@@ -255,6 +312,17 @@ class QuoteBook:
             close = here if close is None else {
                 s: min(v, here[s]) for s, v in close.items() if s in here}
         return sorted((close or {}).items(), key=lambda p: (-p[1], names.rank[p[0]]))
+
+    def _name_score(self, speaker: str, wanted: str) -> float:
+        """100 for the speaker's name (or a spelling of it) as asked; 95 for whole words of
+        it ("lavrov"); 90 for the starts of its words ("lav")."""
+        spellings = [normalise_text(v) for v in self._names.variants[speaker]]
+        if wanted in spellings:
+            return 100.0
+        words = wanted.split()
+        if any(all(w in v.split() for w in words) for v in spellings):
+            return 95.0
+        return 90.0
 
     def speaker_quotes(self, name: str) -> list[tuple[int, float]]:
         """(quotation number, match) for the quotations of every speaker matching ``name``."""

@@ -1,29 +1,25 @@
-"""Quotations: extracted at index time with their speakers, found again by fuzzy lookup.
+"""Quotations: extracted at index time with their speakers and kinds.
 
-What counts as a quotation (:func:`extract_quotes`):
+Kinds (see :mod:`bot.core.quotations`):
 
-* text in double quotes, straight or typographic (``“…”``, ``“…’’``, ``"…"``), nested single
-  quotes kept inside; an opening ``“`` never closed runs to the end of its paragraph (the
-  newspaper convention for a quotation continued in the next paragraph);
-* a line followed by an em-dash attribution in the same paragraph (``…delusional.
-  —Mohammed Alloush, HNC chief negotiator``);
-* an unquoted statement clearly attributed to a named speaker: ``X told reporters that …``,
-  ``X said (on Monday) that …``, ``X said it/he/they …``, ``According to <person>, …``,
-  ``…, she said.`` (kind ``"reported"``), only in sentences holding no quotation.
+* ``quoted``: words between quotation marks (:mod:`bot.core.answers.marks`) that a speaker
+  says: four words at least, or a whole utterance directly attributed (“Never,” he said.);
+  a line with an em-dash attribution (``…delusional. —Mohammed Alloush, HNC negotiator``)
+  is quoted too: the words are the speaker's, verbatim;
+* ``reported``: an unquoted statement attributed to a speaker: ``X said (on Monday)
+  (that) …``, ``X told reporters (that) …``, ``…, X said.``, ``…, said X.``, ``According to
+  X, …``, ``…, saying …``; never shown between quotation marks;
+* ``fragment``: a quoted phrase inside reported speech, or described by its speaker
+  (``he was “deeply concerned”``, ``called the cuts “devastating”``).
 
-Scare quotes are not quotations: a quote of one to three words counts only when it is a whole
-utterance directly attributed (``“Never,” he said.``: punctuation inside the closing mark and
-a speaker right after it); names introduced by *titled*, *called*, *dubbed*... never count.
+Titles, names and definitions between marks are none of these (``the film “…”``, ``known
+as “…”``, ``defines it as “…”``, a phrase in title case with no attribution).
 
-Speakers (``None`` rather than a guess): ``“…,” X said`` / ``said X`` / ``X told`` /
-``X added`` / ``X concluded`` / ``according to X`` after the quote; ``X said that … “…”`` or
-``X called on … “…”`` before it; ``he``/``she`` resolve to the last person named in the
-article (the speaker of a sentence counts before the other names in it); a surname alone
-resolves to the full name introduced earlier (``Mr. Kerry`` -> ``John F. Kerry``); an
-organisation that is the explicit subject of the verb is a speaker too (``the State
-Department said`` -> ``US State Department`` when that was named before). A quote with no
-attribution of its own takes the speaker of another quote in the same sentence, or continues
-the quotation of the sentence (or paragraph) just before it.
+Speakers come from :mod:`bot.core.answers.attribution` (the words around a quotation) and
+:mod:`bot.core.answers.speakers` (who a name, pronoun or description means). A quotation
+with no attribution of its own takes that of another in its sentence, of the sentence just
+before it in the paragraph, or, when it opens its paragraph, of the paragraph before (its
+last speaker, else the person its last sentence opens with). None rather than a guess.
 """
 
 from __future__ import annotations
@@ -33,38 +29,53 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from bot.core.answers.people import (
-    VERBS,
-    People,
-    cues,
-    dash_line,
-    post_speaker,
-    pre_speaker,
-    reported,
-)
-from bot.core.answers.sentences import Sentences, Span
+from bot.core.answers import cues
+from bot.core.answers.attribution import Reader, Who
+from bot.core.answers.marks import Mark, find_marks, mask, word_count
+from bot.core.answers.sentences import Span, names_in, split_sentences
+from bot.core.answers.speakers import Cast, classify
 from bot.core.index import ArchiveIndex
 from bot.core.quotations import Kind, Quotation
 
 log = logging.getLogger(__name__)
 
-# A quotation (or a reported statement) has at least this many words (\w+), unless it is a
-# whole utterance directly attributed ("“Never,” he said.").
-MIN_QUOTE_WORDS = 4
-# A sentence read for a reported statement has at least this many words.
-MIN_REPORTED_SENTENCE_WORDS = 6
-_NAMING = re.compile(r"\b(?:titled|entitled|called|named|dubbed|known\s+as|so-called)\s*$")
-_NAMING_ENDS = ("titled", "called", "named", "dubbed", "as")  # how the words above end
-_OPEN, _CLOSE = "“„«", "”»"
-
-
-def _at_least(words: int) -> re.Pattern[str]:
-    """Matches where a text has ``words`` words (``\\w+``) at least."""
-    return re.compile(r"\w+" + r"\W+\w+" * (words - 2) + r"\W+\w")
-
-
-_LONG_QUOTE = _at_least(MIN_QUOTE_WORDS)
-_LONG_SENTENCE = _at_least(MIN_REPORTED_SENTENCE_WORDS)
+MIN_QUOTE_WORDS = 4  # a quotation needing no direct attribution has this many words
+MIN_STATEMENT_WORDS = 4
+_DASH_LINE = re.compile(r"(?:\n|\s)[—―]\s*(?P<who>[^,\n—]{3,60}?)(?:,[^\n]*)?\s*$")
+_DASH_ONLY = re.compile(r"^[—―]\s*(?P<who>[^,\n—]{3,60}?)(?:,.*)?$", re.S)
+_DIRECT = re.compile(rf"[\s,]*(?:(?:he|she|they)\s+(?:{cues.SPEECH})\b|(?:{cues.SPEECH})\s"
+                     rf"|(?:the\s+)?[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*\s+(?:{cues.SPEECH})\b)")
+_PRONOUN_AFTER = re.compile(rf"[\s,]*(?:he|she|they)\s+(?:also\s+)?(?:{cues.SPEECH})\b")
+_ACCORDING_OPEN = re.compile(r"According\s+to\s+(?P<who>[^,]{2,80}),\s*(?P<rest>.+)$", re.S)
+_ACCORDING_END = re.compile(r"^(?P<clause>.+),\s+according\s+to\s+(?P<who>[^,]{2,80}?)\.?$",
+                            re.S)
+_TRAILING = re.compile(
+    rf"^(?P<clause>.+?),\s+(?P<who>(?:he|she|they|the\s+[\w\s]{{1,40}}?|[A-Z][^,]{{0,70}}?))"
+    rf"\s+(?:also\s+|has\s+|have\s+|had\s+)?(?:{cues.REPORTING})"
+    r"(?P<tail>(?:\s+[^,]{0,60})?)\.?$", re.S)
+_TRAILING_VERB = re.compile(
+    rf"^(?P<clause>.+?),\s+(?:{cues.REPORTING})\s+"
+    r"(?P<who>(?:[a-z]+\s+){0,3}[A-Z][\w.’'-]*(?:\s+(?:[A-Z][\w.’'-]*|of|for|and))*)"
+    r"(?:,.*)?\.?$", re.S)
+_DOCUMENT = re.compile(
+    r"\baccording\s+to\s+(?:an?\s+|the\s+|new\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}"
+    r"(?:study|report|survey|figures|data|poll|documents?|analysis|statistics|estimates?"
+    r"|records|research|paper|filing|census|forecast)", re.I)
+_REPORTING_VERB = re.compile(rf"\b(?:{cues.REPORTING})\b")
+_TOLD_OBJECT = re.compile(
+    r"\s+(?:reporters|journalists|the\s+[\w’'-]+(?:\s+[A-Z][\w’'-]+)*|(?:[A-Z][\w’'.-]*\s*){1,4}"
+    r"|him|her|them|us|me)(?=\s)")
+_THAT = re.compile(r"\s*,?\s*that\s+")
+_CLAUSE_START = frozenset(
+    """the a an his her their its it he she they we i there this these those some more most
+    nearly almost about all no none every each extra emergency any our my your one two three
+    four five six seven eight nine ten many few several much other another such""".split())
+# Verbs a clause may follow without "that" ("said the talks had failed").
+_THATLESS = frozenset(
+    """said says told tells added adds saying insisting insisted warned warns wrote writes
+    claimed claims""".split())
+_NOT_CLAUSE = frozenset("and but or so nothing goodbye yes no hello sorry".split())
+_TITLE_WORD = re.compile(r"[A-Z0-9][\w’'-]*|of|the|a|an|and|in|on|at|to|for|who|be|is|with")
 
 
 class QuoteMatch(NamedTuple):
@@ -79,249 +90,298 @@ class QuoteMatch(NamedTuple):
     kind: Kind = "quoted"
 
 
-class _Mark(NamedTuple):
-    start: int  # offset of the opening mark
-    end: int  # offset just after the closing mark (or the paragraph's end)
-    inner: Span
-    long: bool  # whether inner has MIN_QUOTE_WORDS words at least
+class _Statement(NamedTuple):
+    start: int
+    end: int
+    who: Who | None
 
 
-_QUOTE_MARKS = ("’’", "''", '"', "“", "”", "„", "«", "»")
+def _is_title(text: str) -> bool:
+    """A phrase in title case (``The Kid Who Would Be King``): a name, not speech."""
+    words = text.rstrip(".,!?").split()
+    return 1 <= len(words) <= 10 and words[0][:1].isupper() and all(
+        _TITLE_WORD.fullmatch(w.strip("’'")) for w in words) and sum(
+        w[:1].isupper() for w in words) * 2 > len(words)
 
 
-def _marks(text: str) -> list[_Mark]:
-    """Double-quoted spans of a paragraph, paired left to right."""
-    if not ('"' in text or "“" in text or "„" in text or "«" in text):
-        return []  # nothing opens a quotation
-    signs = []  # the quote marks, in order (none overlaps another)
-    for sign in _QUOTE_MARKS:
-        at = text.find(sign) if sign[0] in text else -1
-        while at >= 0:
-            signs.append((at, sign))
-            at = text.find(sign, at + len(sign))
-    signs.sort()
-    found: list[tuple[int, int, int]] = []  # opening mark, closing mark, end
-    open_at = -1
-    for i, sign in signs:
-        if open_at < 0:
-            if sign in _OPEN or (sign == '"' and (
-                i == 0 or text[i - 1].isspace() or text[i - 1] in "([—-"
-            )):
-                open_at = i
-        elif sign not in _OPEN:  # a closing mark, or a straight quote with one open
-            found.append((open_at, i, i + len(sign)))
-            open_at = -1
-    if open_at >= 0:  # never closed: continued in the next paragraph
-        found.append((open_at, len(text), len(text)))
-    marks = []
-    for start, close, end in found:
-        inner = _trim(text, start + 1, close)
-        if inner.text:
-            marks.append(_Mark(start, end, inner, _long(inner.text)))
-    return marks
-
-
-def _trim(text: str, start: int, end: int) -> Span:
-    """``text[start:end]`` without white space around it, nor ``,;:`` at its end."""
-    piece = text[start:end]
-    inner = piece.lstrip()
-    start += len(piece) - len(inner)
-    inner = inner.rstrip()
-    while inner and inner[-1] in ",;:":
-        inner = inner[:-1].rstrip()
-    return Span(inner, start, start + len(inner))
-
-
-def _blank(char: str) -> str:
-    """Letters and digits ``x`` (what the regular expression ``[^\\W_]`` matches), white
-    space kept, anything else a space."""
-    return "x" if char.isalnum() else char if char.isspace() else " "
-
-
-class _BlankTable(dict[int, str]):
-    """``str.translate`` table of :func:`_blank`: filled once for the common scripts (below
-    U+3000), computed (and not stored) for the rest, so it never changes after import."""
-
-    def __missing__(self, code: int) -> str:
-        return _blank(chr(code))
-
-
-_BLANKS = _BlankTable({code: _blank(chr(code)) for code in range(0x3000)})
-
-
-def _mask(text: str, marks: Sequence[_Mark]) -> str:
-    """``text`` with quoted words blanked (same length), so attribution ignores them."""
-    pieces, pos = [], 0
-    for m in marks:
-        pieces += [text[pos:m.inner.start], m.inner.text.translate(_BLANKS)]
-        pos = m.inner.end
-    pieces.append(text[pos:])
-    return "".join(pieces)
-
-
-def _long(text: str) -> bool:
-    """Whether ``text`` has ``MIN_QUOTE_WORDS`` words at least."""
-    return _LONG_QUOTE.search(text) is not None
-
-
-class _Reader:
-    """Reads one article paragraph by paragraph, keeping who was named and who spoke.
-
-    A paragraph with no quotation and no cue of a reported statement (most of them) only
-    names people, which :class:`People` reads when asked; in the others, the sentences with
-    neither are likewise only mentioned.
-    """
+class _Article:
+    """Reads one article paragraph by paragraph."""
 
     def __init__(self, paragraphs: Sequence[str]) -> None:
         self.paragraphs = paragraphs
-        self.people = People()
+        self.cast = Cast(paragraphs)
         self.out: list[Quotation] = []
-        self.carry: str | None = None  # speaker of the last sentence's quotation
-        self.para = 0
-        self.text, self.masked = "", ""
-        self.marks: list[_Mark] = []
-        self.sentences = Sentences("")
-        self.cues: list[int] = []
+        self.last: Who | None = None  # the last speaker of the paragraph before
+        self.quoted_paras: set[int] = set()
 
-    def _add(self, text: str, who: str | None, kind: Kind, para: int, span: tuple[int, int],
+    def _add(self, text: str, who: Who | None, kind: Kind, para: int, span: tuple[int, int],
              context: tuple[int, int]) -> None:
-        self.out.append(Quotation(text, who, kind, 0, para, span[0], span[1], context[0],
-                                  context[1]))
+        self.out.append(Quotation(text, who.name if who else None, kind, 0, para, span[0],
+                                  span[1], context[0], context[1]))
+        self.quoted_paras.add(para)
+        if who is not None:  # the speaker counts after the other names of the sentence
+            self.cast.spoke(para, max(context[1] - 1, span[0]), who.name, who.person)
 
-    def _dash(self, para: int, body: str, who: str) -> None:
-        """``…quotation. —Name, role``; a dash line of its own quotes the paragraph before."""
-        text = self.paragraphs[para]
-        if not body and para > 0:
-            para, text = para - 1, self.paragraphs[para - 1]  # the dash has its own line
-            body = text
-        if _long(body):
+    # -- em-dash lines --------------------------------------------------------------------
+    def _dash(self, para: int, text: str) -> bool:
+        stripped = text.strip()
+        found = _DASH_LINE.search(stripped) or _DASH_ONLY.match(stripped)
+        if found is None:
+            return False
+        name = next(iter(names_in(stripped, found.start("who"), found.end("who"))), None)
+        if name is None or name.start != found.start("who") or not name.person:
+            return False
+        entity = classify(stripped, name)
+        if entity is None:
+            return False
+        who = Who(self.cast.canonical(entity, para) or entity.name, entity.role != "org")
+        body = stripped[:found.start()].strip().strip("\"“”").strip()
+        if not body and para > 0 and para - 1 not in self.quoted_paras:
+            para, text = para - 1, self.paragraphs[para - 1]
+            body = text.strip().strip("\"“”").strip()
+        if word_count(body) >= MIN_QUOTE_WORDS:
             start = text.find(body)
-            span = (start, start + len(body))
-            self._add(body, who, "dash", para, span, span)
-        self.people.set_last(who)
-        self.carry = None
+            self._add(body, who, "quoted", para, (start, start + len(body)),
+                      (start, start + len(body)))
+        self.last = who
+        return True
 
+    # -- a paragraph ----------------------------------------------------------------------
     def paragraph(self, para: int) -> None:
         text = self.paragraphs[para]
-        people = self.people
-        line = dash_line(people, text) if "—" in text or "―" in text else None
-        if line is not None:
-            self._dash(para, *line)
+        if ("—" in text or "―" in text) and self._dash(para, text):
             return
-        marks, found = _marks(text), cues(text)
-        if not marks and not found:  # only names: read when asked
-            people.mentions(text, text, 0, len(text))
-            self.carry = None
+        marks = find_marks(text)
+        if not marks and cues.REPORTED_CUE.search(text) is None:
+            self.last = None if self._names_someone(para) else self.last
             return
-        masked = _mask(text, marks) if marks else text
-        self.para, self.text, self.masked, self.marks, self.cues = para, text, masked, marks, found
-        self.sentences = sentences = Sentences(text)
-        previous = self.carry if marks and marks[0].start == 0 else None
-        done = 0  # where the sentences not mentioned yet start
-        for at in sorted([m.start for m in marks] + found) if found else [m.start for m in marks]:
-            if at < done:
-                continue  # in the sentence just read
-            s = sentences.containing(at)
-            if text[done:s.start].strip():  # sentences with nothing to read but names
-                people.mentions(masked, text, done, s.start)
-                previous = None
-            previous = self._sentence(s, previous)
-            done = s.end
-        if text[done:].strip():
-            people.mentions(masked, text, done, len(text))
-            previous = None
-        self.carry = previous
+        masked = mask(text, marks) if marks else text
+        self.cast.mask(para, masked)
+        reader = Reader(self.cast, para, masked)
+        sentences = split_sentences(text)
+        last: Who | None = None
+        previous: Span | None = None
+        for s in sentences:
+            here = [m for m in marks if s.start <= m.start < s.end]
+            statement = self._reported(reader, s, here)
+            spoke = self._quotations(reader, s, here, marks, statement, last, previous)
+            if statement is not None:
+                spoke = statement.who or spoke
+            if spoke is not None:
+                last = spoke
+            elif here or statement is not None:
+                last = None
+            previous = s
+        self.last = last if last is not None else (
+            None if self._names_someone(para) else self.last)
 
-    def _sentence(self, s: Span, previous: str | None) -> str | None:
-        """Quotations starting in sentence ``s``, or its reported statement; returns the
-        speaker of its last quotation (None when it has none)."""
-        spoke, last = self._quotations(s, previous)
-        said = self._reported(s)
-        spoke = said or spoke
-        self.people.mentions(self.masked, self.text, s.start, s.end, True)
-        if spoke is not None:
-            self.people.spoke(spoke)  # the speaker, not the last name in the sentence
-        return last
+    def _names_someone(self, para: int) -> bool:
+        return any(m.entity.role == "person" for m in self.cast.mentions(para))
 
-    def _attributed(self, s: Span) -> list[tuple[_Mark, int, str | None]]:
-        """The quotations starting in ``s``: each with the end of its context (the end of
-        the sentence it ends in) and its own attribution, if any."""
-        people, masked, marks = self.people, self.masked, self.marks
-        out = []
-        for i, m in enumerate(marks):
-            if not s.start <= m.start < s.end:
-                continue
-            end = s.end if m.end <= s.end else self.sentences.end_after(m.end)
-            stop = end  # the sentence's end, or the next quotation's start if sooner
-            following = next((o for o in marks[i + 1:] if o.start >= m.end), None)
-            if following is not None:
-                stop = min(stop, following.start)
-            out.append((m, end, post_speaker(people, masked, m.end, stop)
-                        or pre_speaker(people, masked, s.start, m.start)))
-        return out
-
-    def _quotations(self, s: Span, previous: str | None) -> tuple[str | None, str | None]:
-        """Record the quotations starting in ``s``: (the first speaker among those kept,
-        the speaker of the last one, kept or not)."""
-        here = self._attributed(s)
-        if not here:
-            return None, None
-        known = next((w for _, _, w in here if w), None)
-        if known is None and here[0][0].start == s.start:
-            known = previous  # "“…,” Lavrov said. “We have warned…”"
-        spoke: str | None = None
-        who: str | None = None
-        for m, end, own in here:
-            who = own or known
-            if self._naming(m) or not (m.long or (who and _direct(self.text, m))):
-                continue
-            self._add(m.inner.text, who, "quoted", self.para, (m.inner.start, m.inner.end),
-                      (s.start, max(s.end, end)))
-            spoke = spoke or who
-        return spoke, who
-
-    def _naming(self, m: _Mark) -> bool:
-        """A title or a name (``a report titled “…”``), not a quotation."""
-        masked = self.masked
-        return masked[max(0, m.start - 20):m.start].rstrip().endswith(_NAMING_ENDS) and (
-            _NAMING.search(masked, max(0, m.start - 20), m.start) is not None)
-
-    def _reported(self, s: Span) -> str | None:
-        """Record the reported statement of ``s`` (a cue in it, no long quotation over it);
-        returns its speaker."""
-        if not any(s.start <= at < s.end for at in self.cues) or any(
-            m.start < s.end and m.end > s.start and m.long for m in self.marks
-        ) or not _LONG_SENTENCE.search(s.text):
+    def _carry(self, reader: Reader, s: Span, previous: Span | None,
+               last: Who | None) -> Who | None:
+        """The speaker of an unattributed quotation opening its sentence."""
+        if previous is not None:
+            return last or reader.opening(previous.start, previous.end)
+        if self.last is not None:
+            return self.last
+        para = reader.para
+        if para == 0:
             return None
-        found = reported(self.people, s.text)
-        if found is None or not found[1] or not _long(found[0]):
+        text = self.paragraphs[para - 1]
+        sentences = split_sentences(text)
+        if not sentences:
             return None
-        statement = found[0].strip().rstrip(".").strip()
-        start = s.start + s.text.find(statement)
-        self._add(statement, found[1], "reported", self.para, (start, start + len(statement)),
-                  (s.start, s.end))
-        return found[1]
+        before = Reader(self.cast, para - 1, text)
+        who = before.opening(sentences[-1].start, sentences[-1].end)
+        return who if who is not None and who.person else None
 
+    def _quotations(self, reader: Reader, s: Span, here: list[Mark], marks: list[Mark],
+                    statement: _Statement | None, last: Who | None,
+                    previous: Span | None) -> Who | None:
+        """Record the quotations starting in ``s``; returns the first speaker found."""
+        masked, text = reader.masked, self.paragraphs[reader.para]
+        found: list[tuple[Mark, Who | None, bool]] = []  # mark, own speaker, attributed
+        for m in here:
+            nxt = next((o.start for o in marks if o.start >= m.end), len(text))
+            stop = min(nxt, max(s.end, m.end))
+            if m.end < s.end or m.closed:
+                stop = min(nxt, self._sentence_end(text, m.end, s))
+            own = reader.after(m.end, stop) or reader.before(s.start, m.start)
+            found.append((m, own, own is not None))
+        known = next((w for _, w, _ in found if w is not None), None)
+        first: Who | None = None
+        for m, own, attributed in found:
+            if self._naming(masked, text, m, attributed):
+                continue
+            inside = statement is not None and statement.start <= m.start < statement.end
+            who = (statement.who if inside and statement else None) or own or known
+            if who is None:
+                who = self._describer(reader, s, m)
+            if who is None and masked[s.start:m.start].strip() == "" and not _PRONOUN_AFTER.match(
+                    masked, m.end):  # "“…,” she said" with no "she" known: nobody
+                who = self._carry(reader, s, previous, last)
+            kind = self._kind(reader, s, m, who, attributed, inside)
+            if kind is None:
+                continue
+            context = (s.start, max(s.end, m.end))
+            self._add(m.inner.text, who, kind, reader.para, (m.inner.start, m.inner.end),
+                      context)
+            first = first or who
+        return first
 
-_POST_DIRECT = re.compile(
-    rf"[\s,]*(?:(?:he|she)\s+(?:{VERBS})\b|(?:{VERBS})\s+[A-Z]"
-    rf"|(?:the\s+)?[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*\s+(?:{VERBS})\b)"
-)
+    @staticmethod
+    def _describer(reader: Reader, s: Span, m: Mark) -> Who | None:
+        """Who describes a quoted phrase: ``X called the cuts “devastating”``."""
+        verbs = list(cues.DESCRIBING.finditer(reader.masked, s.start, m.start))
+        return reader.subject(s.start, verbs[-1].start()) if verbs else None
 
+    @staticmethod
+    def _sentence_end(text: str, at: int, s: Span) -> int:
+        return s.end if at <= s.end else len(text)
 
-def _direct(text: str, m: _Mark) -> bool:
-    """A whole utterance directly attributed: ``“Never,” he said``."""
-    inner = text[m.inner.start:m.end].rstrip("\"”’'»")
-    return inner[-1:] in (",", ".", "!", "?") and _POST_DIRECT.match(text, m.end) is not None
+    def _naming(self, masked: str, text: str, m: Mark, attributed: bool) -> bool:
+        if cues.NAMING.search(masked, max(0, m.start - 40), m.start) is not None:
+            return True
+        return not attributed and _is_title(m.inner.text)
+
+    def _kind(self, reader: Reader, s: Span, m: Mark, who: Who | None, attributed: bool,
+              inside: bool) -> Kind | None:
+        text = self.paragraphs[reader.para]
+        opens = reader.masked[s.start:m.start].strip() == "" or reader.masked[
+            s.start:m.start].rstrip().endswith((":", ","))
+        if inside:
+            return "fragment"
+        if m.words >= MIN_QUOTE_WORDS and (opens or attributed or who is not None):
+            return "quoted"
+        if m.words >= MIN_QUOTE_WORDS:
+            return "fragment" if cues.DESCRIBING.search(reader.masked, s.start, s.end) else (
+                "quoted")
+        inner = text[m.inner.start:m.end].rstrip("\"”’'»")
+        if inner[-1:] in (",", ".", "!", "?") and _DIRECT.match(text, m.end) and who:
+            return "quoted"
+        if who is not None and not opens and cues.DESCRIBING.search(
+                reader.masked, s.start, s.end):
+            return "fragment"
+        return None
+
+    # -- reported statements --------------------------------------------------------------
+    def _reported(self, reader: Reader, s: Span, here: list[Mark]) -> _Statement | None:
+        masked = reader.masked
+        sentence = masked[s.start:s.end]
+        if not cues.REPORTED_CUE.search(sentence):
+            return None
+        long_marks = [m for m in here if m.words >= MIN_QUOTE_WORDS]
+        found = None
+        for read in (self._according_opening, self._verb_clause, self._trailing,
+                     self._according):
+            found = read(reader, s, long_marks)
+            if found is not None and found.who is not None:
+                break
+        if found is None or found.who is None:
+            return None
+        start, end = found.start, found.end
+        while end > start and self.paragraphs[reader.para][end - 1] in ".,;: \n":
+            end -= 1
+        body = self.paragraphs[reader.para][start:end]
+        if word_count(body) < MIN_STATEMENT_WORDS:
+            return None
+        if any(m.start <= start and m.end >= end for m in here):
+            return None  # the whole statement is a quotation
+        self._add(body, found.who, "reported", reader.para, (start, end), (s.start, s.end))
+        return _Statement(start, end, found.who)
+
+    def _according_opening(self, reader: Reader, s: Span,
+                           _: list[Mark]) -> _Statement | None:
+        if not reader.masked.startswith("According", s.start):
+            return None
+        return self._according(reader, s, _)
+
+    def _according(self, reader: Reader, s: Span, _: list[Mark]) -> _Statement | None:
+        sentence = reader.masked[s.start:s.end]
+        if _DOCUMENT.search(sentence):
+            return None  # according to a study, to figures: a document is no speaker
+        opening = _ACCORDING_OPEN.match(sentence)
+        if opening is not None:
+            who = reader.phrase(s.start + opening.start("who"), s.start + opening.end("who"))
+            rest, at = opening.group("rest"), s.start + opening.start("rest")
+            apposition = re.match(r"(?:an?|the)\s[^,]+,\s*(?=\S)", rest)
+            if apposition is not None and rest.count(",") >= 1 and who is not None:
+                at += apposition.end()
+            return _Statement(at, s.end, who)
+        ending = _ACCORDING_END.match(sentence)
+        if ending is not None:
+            who = reader.phrase(s.start + ending.start("who"), s.start + ending.end("who"))
+            return _Statement(s.start, s.start + ending.end("clause"), who)
+        return None
+
+    def _trailing(self, reader: Reader, s: Span, long_marks: list[Mark]) -> _Statement | None:
+        sentence = reader.masked[s.start:s.end]
+        found = _TRAILING.match(sentence) or _TRAILING_VERB.match(sentence)
+        if found is None:
+            return None
+        clause_end = s.start + found.end("clause")
+        if any(m.end >= clause_end - 1 and m.start < clause_end for m in long_marks):
+            return None  # “…,” X said: a quotation's attribution
+        if sentence.lstrip()[:1] in "\"“‘'":
+            return None
+        who_start, who_end = s.start + found.start("who"), s.start + found.end("who")
+        who = reader.pronoun_or_phrase(who_start, who_end, found.group("who"))
+        return _Statement(s.start, clause_end, who)
+
+    @staticmethod
+    def _clause_word(word: str, verb: str) -> bool:
+        """Whether a clause (with no "that") may start with ``word`` after ``verb``."""
+        if not word or verb not in _THATLESS:
+            return False
+        folded = word.casefold()
+        if folded in cues.PREPOSITIONS or folded in _NOT_CLAUSE:
+            return False
+        return folded in _CLAUSE_START or word[0].islower() or not cues.never_speaker(word)
+
+    def _verb_clause(self, reader: Reader, s: Span,
+                     long_marks: list[Mark]) -> _Statement | None:
+        masked = reader.masked
+        for verb in _REPORTING_VERB.finditer(masked, s.start, s.end):
+            if any(m.end <= verb.start() and not masked[m.end:verb.start()].strip(
+                    " ,\n\"”’'") for m in long_marks):
+                continue
+            if any(m.end <= verb.start() and masked[m.end:verb.start()].count(" ") <= 8
+                   and "." not in masked[m.end:verb.start()] for m in long_marks):
+                continue  # “…,” spokesperson X said …: the quotation's own attribution
+            at = verb.end()
+            if verb.group() in ("told", "tells"):
+                obj = _TOLD_OBJECT.match(masked, at, s.end)
+                if obj is None:
+                    continue
+                at = obj.end()
+            when = cues.WHEN.match(masked, at, s.end)
+            at = when.end() if when else at
+            that = _THAT.match(masked, at, s.end)
+            if that is not None:
+                at = that.end()
+            else:
+                if not masked.startswith(" ", at) or masked.startswith(("  ",), at):
+                    continue
+                at += 1
+                word = masked[at:at + 30].split(" ", 1)[0].strip("’'\"“‘")
+                if not self._clause_word(word, verb.group()):
+                    continue
+            if any(m.start <= at + 1 and m.words >= MIN_QUOTE_WORDS for m in long_marks
+                   if m.start >= at - 1):
+                return None  # X said: “…”
+            who = reader.subject(s.start, verb.start())
+            return _Statement(at, s.end, who)
+        return None
 
 
 def extract_article(paragraphs: Sequence[str]) -> list[Quotation]:
     """Every quotation of one article (its paragraphs, in order), in reading order: records
     with ``document`` 0 and paragraph numbers relative to the article."""
-    reader = _Reader(paragraphs)
+    article = _Article(paragraphs)
     for para in range(len(paragraphs)):
-        reader.paragraph(para)
-    return reader.out
+        article.paragraph(para)
+    return article.out
 
 
 def extract_quotes(index: ArchiveIndex) -> list[Quotation]:

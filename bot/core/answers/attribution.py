@@ -1,0 +1,211 @@
+"""Who a quotation or a statement is attributed to, read from the words around it.
+
+All functions read ``masked``: the paragraph with its quotations blanked (so the words of a
+quotation never attribute it), and return a :class:`Who` (a name, a person or not) or None.
+
+* after a quotation: ``, said X`` / ``said Rockets general manager X`` (the person over the
+  organisation and the title), ``, X said`` / ``X told`` / ``spokesperson X said in an
+  email`` (with or without a comma), ``, he added`` / ``, the rookie defenceman said``,
+  ``, according to X``;
+* before it: ``X said: “…”``, ``X said that “…”``, ``X, the doctor…, is more blunt: “…”``
+  (a colon introduction: the sentence's subject), ``His message was simple: “…”``;
+* a subject (:func:`subject`): a pronoun right before the verb, a name right before it, a
+  description (``the minister``), or the sentence's opening name (``Nadia Jamil, principal
+  researcher at …, said``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core.answers import cues
+from bot.core.answers.sentences import names_in
+from bot.core.answers.speakers import Cast, entities
+
+_SKIP = re.compile(r"[\s,;:.!?’'\"”»)\]—–-]*")
+_VERB_FIRST = re.compile(rf"(?:{cues.SPEECH})\s+(?=\S)")
+_SUBJECT_FIRST = re.compile(
+    rf"(?P<subject>(?:[^.;:!?“”\"‘’]|\.(?=\s[A-Z])){{1,90}}?)\s+(?:also\s+|later\s+|then\s+|simply\s+)?"
+    rf"(?:{cues.SPEECH})\b")
+_ACCORDING = re.compile(r"according\s+to\s+")
+_PRONOUN = re.compile(r"(?:(?<=\s)|^)(he|she|they|He|She|They)\s+(?:also\s+|later\s+|then\s+)?$")
+_DESCRIPTION = re.compile(
+    r"(?:^|(?<=\s))(?:the|The)\s+(?P<words>(?:[a-z][\w’'-]*\s+|[A-Z][a-z]+\s+(?=[a-z])){0,3}"
+    r"(?P<noun>[a-z][\w’'-]*))\s*$")
+_OPENING_PRONOUN = re.compile(r"\s*(?:He|She|His|Her|Their|They)\b")
+_OPENING_THE = re.compile(r"\s*[Tt]he\s+(?P<words>(?:[\w’'-]+\s+){0,3}?)(?P<noun>[a-z][\w’'-]*)"
+                          r"(?=\s+(?:[a-z]|issued|said|says))")
+_APPOSED = re.compile(r"\s*(?:His|Her|Their|Its|The|the|his|her|their)\s+(?:[a-z][\w’'-]*\s+){0,2}"
+                      r"[a-z][\w’'-]*,\s+(?P<name>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)+),")
+_CLAUSE_OPENERS = ("Asked ", "After ", "Before ", "When ", "While ", "Speaking ", "In ",
+                   "Later ", "Earlier ", "Still ", "Visibly ", "Pressed ", "However, ",
+                   "Meanwhile, ", "For his part, ", "For her part, ", "For their part, ",
+                   "But ", "And ", "Separately, ", "Instead, ", "Yet ")
+_AUXILIARY = re.compile(r"\s*(?:(?:has|have|had|also|later|then|again|once|previously"
+                        r"|already|repeatedly|recently)\s+)*")
+_LEAD_WORD = re.compile(r"[A-Z][\w.’'-]*|the|[a-z]+[’']s")
+
+
+def _subject_like(text: str) -> bool:
+    """Whether a phrase before a speech verb may be its subject (not "in Idlib but")."""
+    first = text.split()[0] if text.split() else ""
+    return bool(first) and (first[0].isupper() or first in ("he", "she", "they", "the")
+                            or cues.is_title(first))
+_END = re.compile(r"[,.;:!?(]|\s(?:in|on|at|during|after|before|outside|from|with|to|for|by"
+                  r"|while|when|as|who|whose|which)\s")
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    name: str
+    person: bool
+
+
+class Reader:
+    """Attribution in one paragraph of an article."""
+
+    def __init__(self, cast: Cast, para: int, masked: str) -> None:
+        self.cast, self.para, self.masked = cast, para, masked
+
+    # -- a phrase naming the speaker ---------------------------------------------------
+    def phrase(self, start: int, end: int) -> Who | None:
+        """The speaker a short phrase names: a pronoun, a person (over an organisation
+        before it), an organisation, a description."""
+        text = self.masked[start:end].strip()
+        if not text:
+            return None
+        head = text.split()[0]
+        if len(text.split()) == 1 and head.casefold() in ("he", "she", "they"):
+            return self.pronoun(head, start)
+        best: Who | None = None
+        for _, entity in entities(self.masked, start, end):
+            who = self.cast.canonical(entity, self.para)
+            if who is None:
+                continue
+            if entity.role == "person" or (entity.role == "surname" and who != entity.name):
+                best = Who(who, True)
+            elif best is None:  # an organisation, or a surname never introduced
+                best = Who(who, False)
+        if best is not None:
+            return best
+        described = _DESCRIPTION.search(self.masked, start, end)
+        if described is not None:
+            return self.describe(described.group("noun"), start, described.group("words"))
+        return None
+
+    def pronoun(self, word: str, at: int) -> Who | None:
+        word = word.casefold()
+        who = (self.cast.they_person(self.para, at) if word in ("they", "their")
+               else self.cast.last_person(self.para, at))
+        return Who(who, True) if who else None
+
+    def describe(self, noun: str, at: int, words: str = "") -> Who | None:
+        """``the company``: the last organisation; ``the Syrian government`` itself; ``the
+        rookie defenceman``: the last person speaking (else named)."""
+        mods = words.split()
+        if mods and mods[-1] == noun:
+            mods.pop()
+        if mods and mods[0][:1].isupper():  # "the Syrian government", "the UN envoy"
+            return Who(f"{' '.join(mods)} {noun}", False) if noun in cues.ORG_NOUNS else None
+        if noun in cues.ORG_NOUNS:
+            org = self.cast.last_org(self.para, at, noun)
+            return Who(org, False) if org else None
+        if not (cues.is_title(noun) or noun in cues.PERSON_NOUNS):
+            return None  # "the proposal", "the paper": not a speaker
+        who = self.cast.last_person(self.para, at, speakers_first=True)
+        return Who(who, True) if who else None
+
+    # -- after and before a quotation --------------------------------------------------
+    def after(self, start: int, stop: int) -> Who | None:
+        """Attribution right after a closing mark (up to ``stop``)."""
+        masked = self.masked
+        at = _SKIP.match(masked, start, stop)
+        pos = at.end() if at else start
+        verb = _VERB_FIRST.match(masked, pos, stop)
+        if verb is not None:
+            end = _END.search(masked, verb.end(), stop)
+            return self.phrase(verb.end(), end.start() if end else stop)
+        found = _SUBJECT_FIRST.match(masked, pos, stop)
+        if found is not None and len(found.group("subject").split()) <= 8 and _subject_like(
+                found.group("subject")):
+            subject = found.group("subject")
+            who = self.pronoun_or_phrase(found.start("subject"), found.end("subject"), subject)
+            if who is not None:
+                return who
+        according = _ACCORDING.match(masked, pos, stop)
+        if according is not None:
+            end = _END.search(masked, according.end(), stop)
+            return self.phrase(according.end(), end.start() if end else stop)
+        return None
+
+    def pronoun_or_phrase(self, start: int, end: int, text: str) -> Who | None:
+        words = text.split()
+        if words and words[-1].casefold() in ("he", "she", "they") and len(words) <= 2:
+            return self.pronoun(words[-1], start)
+        return self.phrase(start, end)
+
+    def before(self, sentence: int, start: int) -> Who | None:
+        """``X said: “…”``, ``X said that “…”``, a colon introduction."""
+        window = self.masked[sentence:start]
+        stripped = window.rstrip(" \n,")
+        colon = stripped.endswith(":")
+        verbs = list(cues.SPEECH_VERB.finditer(self.masked, sentence, start))
+        if verbs:
+            verb = verbs[-1]
+            between = self.masked[verb.end():start]
+            if colon or len(between.split()) <= 6:
+                return self.subject(sentence, verb.start())
+        if colon:
+            return self.opening(sentence, start)
+        return None
+
+    # -- the subject of a verb ---------------------------------------------------------
+    def subject(self, sentence: int, verb: int) -> Who | None:
+        masked = self.masked
+        before = masked[sentence:verb]
+        pronoun = _PRONOUN.search(before)
+        if pronoun is not None:
+            return self.pronoun(pronoun.group(1), sentence + pronoun.start())
+        names = names_in(masked, sentence, verb)
+        if names:
+            last = names[-1]
+            gap = masked[last.end:verb]
+            lead = masked[max(sentence, last.start - 6):last.start].split()
+            if _AUXILIARY.fullmatch(gap) and not (lead and lead[-1] in cues.PREPOSITIONS):
+                who = self.phrase(last.start, last.end)
+                if who is not None and not who.person:
+                    opening = self.opening(sentence, verb)
+                    if opening is not None and opening.person:
+                        return opening  # "X, spokesperson for the Committee told"
+                if who is not None:
+                    return who
+        described = _DESCRIPTION.search(before)
+        if described is not None:
+            return self.describe(described.group("noun"), sentence + described.start(),
+                                 described.group("words"))
+        return self.opening(sentence, verb)
+
+    def opening(self, sentence: int, end: int) -> Who | None:
+        """The name (or pronoun, or description) a sentence opens with."""
+        masked = self.masked
+        apposed = _APPOSED.match(masked, sentence, end)
+        if apposed is not None:  # "Her opponent, Marta Kowalczyk, said"
+            return self.phrase(apposed.start("name"), apposed.end("name"))
+        pronoun = _OPENING_PRONOUN.match(masked, sentence, end)
+        if pronoun is not None:
+            return self.pronoun(pronoun.group().strip(), sentence)
+        if masked.startswith(_CLAUSE_OPENERS, sentence):
+            comma = masked.find(", ", sentence, end)  # "Asked whether …, the manager …"
+            return self.opening(comma + 2, end) if comma > 0 else None
+        names = entities(masked, sentence, min(end, sentence + 120))
+        if names:
+            first = names[0][0]
+            lead = masked[sentence:first.start].split()
+            if len(lead) <= 5 and all(_LEAD_WORD.fullmatch(w) or cues.is_title(w)
+                                      or w in cues.PERSON_NOUNS for w in lead):
+                return self.phrase(first.start, first.end)
+        the = _OPENING_THE.match(masked, sentence, end)
+        if the is not None:
+            return self.describe(the.group("noun"), sentence, the.group("words"))
+        return None
