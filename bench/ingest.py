@@ -5,10 +5,10 @@ Usage::
     python -m bench ingest                          # 100k-paragraph HTML archive, 10,000-page WARC
     python -m bench ingest --paragraphs 20k --warc-pages 1000   # a quicker run
 
-1. Quality: the 32 pages of ``tests/data/newspages`` through the old hand-written extractor
+1. Quality: the pages of ``tests/data/newspages`` (48) through the old hand-written extractor
    (``bench/legacy_html.py``, the extractor before trafilatura) and the current ingester:
    token F1, empty pages, dates and titles found.
-2. Speed: an HTML archive of pages in the set's 16 layouts, each page three to four of the
+2. Speed: an HTML archive of pages in the set's 24 layouts, each page three to four of the
    set's bodies long (about 20 paragraphs), is generated into ``bench/out/ingest-html``;
    a fresh child process builds its index as start-up does (the runtime's worker processes),
    and reports build time and peak RSS of the whole process tree (sampled every 50 ms).
@@ -276,7 +276,7 @@ def write_results(result: dict[str, Any]) -> None:
     lines = [
         "# Ingestion benchmark", "",
         f"`python -m bench ingest` on {result['machine']}; {result['date']}.", "",
-        "## Quality: the 32-page news set (tests/data/newspages)", "",
+        f"## Quality: the {q['trafilatura']['pages']}-page news set (tests/data/newspages)", "",
         "| extractor | token F1 | precision | recall | empty pages | dates | titles |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]

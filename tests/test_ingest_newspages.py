@@ -1,4 +1,4 @@
-"""The news-page set (tests/data/newspages: 32 pages of our own in 16 CMS layouts, with the
+"""The news-page set (tests/data/newspages: 48 pages of our own in 24 CMS layouts, with the
 text a reader sees as the article) through the HTML ingester: token F1 of the body at least
 0.95 on average, no page empty, a date for at least 95% of pages, and the expected date."""
 
@@ -27,7 +27,7 @@ def scores(tmp_path_factory: pytest.TempPathFactory) -> list:  # type: ignore[ty
 
 def test_the_set_is_large_and_varied() -> None:
     pages = load_pages()
-    assert len(pages) >= 30
+    assert len(pages) >= 48
     assert len({p.layout for p in pages}) >= 15
 
 
@@ -36,7 +36,7 @@ def test_token_f1_no_empty_page_and_dates(scores: list) -> None:  # type: ignore
     assert total["f1"] >= 0.95, total
     assert total["empty"] == 0
     assert total["dates"] >= 0.95
-    worst = min(scores, key=lambda s: s.f1)
+    worst = min(scores, key=lambda s: s.f1)  # an embedded tweet kept: 0.93
     assert worst.f1 >= 0.85, worst
 
 

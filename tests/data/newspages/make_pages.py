@@ -1,13 +1,16 @@
-"""Writes the news-page set: 32 pages in 16 CMS layouts, each with its expected text.
+"""Writes the news-page set: 48 pages in 24 CMS layouts, each with its expected text.
 
 Run ``python tests/data/newspages/make_pages.py`` to regenerate ``page_NN.html`` and
 ``page_NN.json`` (title, date, body paragraphs: the text a reader sees as the article). The
 pages and their text are our own (fictional news, see articles_a.py and articles_b.py);
 the chrome around them imitates common news CMS layouts: WordPress, an ASP.NET ``<form>``
 wrapper, ``<div>`` bodies, teaser walls, deals, newsletter boxes, a live blog, a paywall,
-cookie banners and mega menus, ``<br>``-separated text, tables, lists, and pages encoded in
-windows-1252 and ISO-8859-1. Dates come from ``<time>``, JSON-LD, ``itemprop``, OpenGraph,
-meta names or only the visible byline.
+cookie banners and mega menus, ``<br>``-separated text, tables, lists, pages encoded in
+windows-1252 and ISO-8859-1, subheadings with ad slots and an author bio, related
+``<article>`` cards, inline "Read more" links and an embedded tweet, a comment section, a
+React/Next.js ``<div><span>`` body, a support-us appeal and most-viewed list, a numeric
+byline date, and a photo gallery with captions. Dates come from ``<time>``, JSON-LD,
+``itemprop``, OpenGraph, meta names or only the visible byline.
 """
 
 from __future__ import annotations
@@ -322,15 +325,123 @@ def latin1(a: dict, n: int) -> str:
             f"</body></html>")
 
 
+SUBHEADS = ["What happens next", "The background", "Reaction"]
+BIO = ("{author} is a reporter for {site}. She has covered local government and transport "
+       "for the paper since 2015 and previously worked for regional radio.")
+EPIC = ("Before you move on, we have a small favour to ask. Millions of readers turn to us "
+        "every day for independent journalism, and we rely on their support to keep our "
+        "reporting open to everyone. If you can, please support us today.")
+
+
+def subheads(a: dict, n: int) -> str:
+    body, parts = a["body"], []
+    for i, p in enumerate(body):
+        if i in (2, 4) and i < len(body):
+            parts.append(f"<h2>{SUBHEADS[i // 2 - 1]}</h2>")
+        parts.append(f"<p>{e(p)}</p>")
+        if i == 1:
+            parts.append('<div class="ad-slot"><span>Advertisement</span></div>')
+    bio = BIO.format(author=a["author"], site=a["site"])
+    return (head(a, jsonld(a)) + f"<body>{nav()}<main><article><h1>{e(a['title'])}</h1>"
+            f'<div class="article-body">{"".join(parts)}</div><div class="author-bio">'
+            f"<p>{e(bio)}</p></div></article></main>{footer(a['site'])}</body></html>")
+
+
+def related_articles(a: dict, n: int) -> str:
+    others = [ARTICLES[(n + k * 3) % len(ARTICLES)] for k in (1, 2, 3)]
+    rel = "".join(f'<article class="card"><h3><a href="/s{k}">{e(o["title"])}</a></h3><p>'
+                  f'{e(o["body"][0])}</p></article>' for k, o in enumerate(others))
+    return (head(a, f'<meta property="article:published_time" content="{a["date"]}">')
+            + f'<body>{nav()}<main><article class="story"><h1>{e(a["title"])}</h1><div '
+            f'class="story-body">{ps(a["body"])}</div></article><section class="more-from">'
+            f"<h2>More from {e(a['site'])}</h2>{rel}</section></main>{footer(a['site'])}"
+            "</body></html>")
+
+
+def inline_related(a: dict, n: int) -> str:
+    body = a["body"]
+    tweet = ('<blockquote class="twitter-tweet"><p>Huge news for the town today! Can\'t wait '
+             'to see it.</p>&mdash; Local Resident (@resident) <a href="/t">March 2021</a>'
+             "</blockquote>")
+    link = (f'<p class="related-link"><strong>Read more:</strong> <a href="/r">'
+            f"{e(TEASERS[n % len(TEASERS)])}</a></p>")
+    return (head(a) + f'<body>{nav()}<div class="container"><h1>{e(a["title"])}</h1>'
+            f'<div class="meta">By {e(a["author"])} &middot; <time datetime="{a["date"]}T10:00'
+            f':00Z">{long_date(a["date"])}</time></div><div class="body">{ps(body[:2])}{link}'
+            f"{tweet}{ps(body[2:])}<p class=\"related-link\">RELATED: <a href=\"/r2\">"
+            f"{e(TEASERS[(n + 1) % len(TEASERS)])}</a></p></div></div>{footer(a['site'])}"
+            "</body></html>")
+
+
+def comments(a: dict, n: int) -> str:
+    cs = "".join(f'<div class="comment"><div class="comment-author">reader{k}</div><div '
+                 f'class="comment-body"><p>{e(t)}</p></div></div>' for k, t in enumerate([
+                     "I have lived here for thirty years and this is the best news in ages.",
+                     "The council always finds money for projects like this but never for "
+                     "the schools.",
+                     "Does anyone know whether the footpath will stay open during the works?"]))
+    return (head(a, f'<meta itemprop="datePublished" content="{a["date"]}">') + f"<body>"
+            f'{nav()}<article><h1>{e(a["title"])}</h1><div class="entry">{ps(a["body"])}</div>'
+            f'</article><section id="comments" class="comments-area"><h2>3 comments</h2>{cs}'
+            f"</section>{footer(a['site'])}</body></html>")
+
+
+def nextjs(a: dict, n: int) -> str:
+    paras = "".join(f'<div data-testid="paragraph" class="css-1x2y3z"><span>{e(p)}</span>'
+                    "</div>" for p in a["body"])
+    data = json.dumps({"props": {"pageProps": {"id": n, "slug": "story"}}})
+    return (head(a, jsonld(a)) + f'<body><div id="__next"><div class="css-header">{nav()}'
+            f'</div><div class="css-main"><h1 class="css-headline">{e(a["title"])}</h1>'
+            f'<div class="css-byline">{e(a["author"])}</div><div class="css-body">{paras}</div>'
+            f'</div></div><script id="__NEXT_DATA__" type="application/json">{data}</script>'
+            f"{footer(a['site'])}</body></html>")
+
+
+def guardian(a: dict, n: int) -> str:
+    most = "".join(f"<li><a href='/m{k}'>{e(t)}</a></li>" for k, t in enumerate(TEASERS[:10]))
+    return (head(a, f'<meta property="article:published_time" content="{a["date"]}T07:00:00Z">'
+                 f'<meta property="og:site_name" content="{e(a["site"])}">')
+            + f'<body>{nav()}<main id="maincontent"><h1>{e(a["title"])}</h1><div class="dcr-'
+            f'byline">{e(a["author"])}</div><div class="article-body-commercial-selector">'
+            f'{ps(a["body"])}</div><div class="contributions-epic"><p>{e(EPIC)}</p><a href='
+            f'"/support">Support us</a></div><div class="submeta"><h2>Explore more on these '
+            f'topics</h2><ul><li><a href="/t1">Local government</a></li><li><a href="/t2">'
+            f'Transport</a></li></ul></div></main><aside class="most-viewed"><h2>Most viewed'
+            f"</h2><ol>{most}</ol></aside>{footer(a['site'])}</body></html>")
+
+
+def numeric_byline(a: dict, n: int) -> str:
+    y, m, d = a["date"].split("-")
+    text = "".join(f"<p>{e(p)}</p>" for p in a["body"])
+    return (head(a) + f'<body><table class="layout"><tr><td class="left">{" | ".join(NAV)}'
+            f'</td><td class="main"><h2 class="headline">{e(a["title"])}</h2><p class="by">'
+            f"By {e(a['author'])} | {d}/{m}/{y}</p>{text}</td></tr></table>"
+            f"{footer(a['site'])}</body></html>")
+
+
+def gallery(a: dict, n: int) -> str:
+    body = a["body"]
+    figs = "".join(f'<div class="gallery-item"><img src="/g{k}.jpg"><p class="caption">'
+                   f"Picture {k + 1} of 4: the scene this week. Photo: Agency</p></div>"
+                   for k in range(4))
+    return (head(a, f'<meta name="publish-date" content="{a["date"]}">') + f"<body>{nav()}"
+            f'<article><h1>{e(a["title"])}</h1><div class="gallery">{figs}</div><div class='
+            f'"text">{ps(body)}</div></article>{footer(a["site"])}</body></html>')
+
+
 LAYOUTS: list[tuple[Callable[[dict, int], str], str]] = [
     (wordpress, "utf-8"), (aspnet, "utf-8"), (divbody, "utf-8"), (cnn, "utf-8"),
     (cbs, "utf-8"), (deals, "utf-8"), (newsletter, "utf-8"), (liveblog, "utf-8"),
     (paywall, "utf-8"), (cookies, "utf-8"), (brtext, "utf-8"), (captions, "utf-8"),
     (lists, "utf-8"), (table, "utf-8"), (cp1252, "windows-1252"), (latin1, "iso-8859-1"),
+    (subheads, "utf-8"), (related_articles, "utf-8"), (inline_related, "utf-8"),
+    (comments, "utf-8"), (nextjs, "utf-8"), (guardian, "utf-8"), (numeric_byline, "utf-8"),
+    (gallery, "utf-8"),
 ]
 # Which two articles each layout shows (the list, table and live-blog texts go where they fit).
 PAIRS = [(0, 19), (1, 20), (2, 21), (3, 22), (4, 23), (5, 24), (6, 25), (18, 26),
-         (7, 27), (8, 28), (9, 29), (10, 30), (16, 11), (17, 12), (13, 31), (14, 15)]
+         (7, 27), (8, 28), (9, 29), (10, 30), (16, 11), (17, 12), (13, 31), (14, 15),
+         (2, 21), (5, 26), (0, 30), (6, 24), (9, 19), (12, 28), (3, 25), (10, 31)]
 
 
 def main() -> None:
@@ -346,6 +457,8 @@ def main() -> None:
             a["body"] = body
             page = layout(a, number)
             expected = body[:3] if layout is paywall else body
+            if layout is subheads:
+                expected = [*body[:2], SUBHEADS[0], *body[2:4], SUBHEADS[1], *body[4:]]
             (HERE / f"page_{number:02d}.html").write_bytes(page.encode(encoding))
             record = {"layout": layout.__name__, "encoding": encoding, "title": a["title"],
                       "date": a["date"], "body": expected}
