@@ -50,3 +50,13 @@ def test_the_setting_reaches_the_parser(tmp_path: Path) -> None:
     analysis = Analysis(tmp_path, Tokenizer(settings.tokenizer), day_first=False)
     func, args = analysis.__reduce__()
     assert func(*args).day_first is False  # a worker process gets the same setting
+
+
+def test_a_citation_of_an_undated_article_says_undated() -> None:
+    from bot.app.render import citation_line
+    from bot.core.models import Citation
+
+    assert citation_line(1, Citation("a", "Vote", "Gazette", None, 2)) == (
+        "**[1]** Vote — Gazette, undated, ¶2")
+    assert citation_line(1, Citation("a", "Vote", None, "2021-03-12", 2)) == (
+        "**[1]** Vote — 2021-03-12, ¶2")
