@@ -127,3 +127,23 @@ def test_a_windows_1252_page_is_decoded_as_declared(tmp_path: Path) -> None:
     (article,), _ = parse_file(tmp_path / "p.html", tmp_path)
     assert article.title == "Caf\xe9 vote"
     assert article.paragraphs[1].startswith("\u201cCaf\xe9s shut,\u201d she said.")
+
+
+def test_a_record_the_extractor_fails_on_is_skipped_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.core.ingest import warc
+
+    real = warc.extract_html
+
+    def flaky(text: str, **kwargs: object) -> object:
+        if "Café" in text:
+            raise TypeError("extractor bug")
+        return real(text, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(warc, "extract_html", flaky)
+    (tmp_path / "c.warc").write_bytes(crawl())
+    articles, skipped = parse_file(tmp_path / "c.warc", tmp_path)
+    assert [a.doc_id for a in articles] == ["c#3"]
+    assert ("1 WARC record skipped: could not be parsed (TypeError) (https://ex.com/b)"
+            in [s.reason for s in skipped])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -27,6 +28,8 @@ from bot.core.models import Article, Skipped
 from bot.errors import IngestError
 
 __all__ = ["WarcResult", "parse_warc"]
+
+log = logging.getLogger(__name__)
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _PAGE_RECORDS = (WarcRecordType.response, WarcRecordType.resource)
@@ -131,8 +134,16 @@ def _iterate(stream: BinaryIO, base: str, rel: str, day_first: bool,
                 result.skip("duplicate payload (same digest as an earlier record)", uri)
                 continue
             seen.add(digest)
-            article = _article(record, payload, result, f"{base}#{number}", rel, uri,
-                               day_first)
+            try:
+                article = _article(record, payload, result, f"{base}#{number}", rel, uri,
+                                   day_first)
+            except RecursionError:
+                result.skip("nested too deeply to parse", uri)
+                continue
+            except Exception as exc:  # one record's fault boundary: the file goes on
+                log.exception("%s: record %d (%s) failed", rel, number, uri)
+                result.skip(f"could not be parsed ({type(exc).__name__})", uri)
+                continue
             if article is not None:
                 result.articles.append(article)
                 if on_page is not None:
