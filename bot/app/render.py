@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.core.answers import Answer, CitedSentence, QuoteMatch
+from bot.core.answers import Answer, CitedSentence, QuoteMatch, Span
 from bot.core.models import Citation, SearchHit, SearchResult
 
 # Discord's documented limits.
@@ -227,8 +227,10 @@ def cited_pages(
     *,
     header: str = "",
     budget: int = DESCRIPTION_MAX,
+    bold: Sequence[Span | None] = (),
 ) -> list[str]:
-    """Sentences, each marked ``[n]``, with the page's sources listed below them."""
+    """Sentences, each marked ``[n]``, with the page's sources listed below them; ``bold``:
+    per sentence, the phrase to show in bold (an ask's answer), or None."""
     pages: list[str] = []
     body: list[str] = []
     sources: dict[int, str] = {}
@@ -237,11 +239,13 @@ def cited_pages(
         listed = "\n".join(cites[n] for n in sorted(cites))
         return f"{top}{' '.join(parts)}{SEPARATOR}**Sources**\n{listed}"
 
-    for sentence in sentences:
+    for k, sentence in enumerate(sentences):
         n = numbering.number(sentence.citation)
         marker = f" **[{n}]**"
         cites = sources if n in sources else {**sources, n: citation_line(n, sentence.citation)}
-        text = escape(oneline(sentence.text)) + marker
+        phrase = bold[k] if k < len(bold) else None
+        spans = [(phrase.start, phrase.end)] if phrase is not None else []
+        text = oneline(highlight(sentence.text, spans)) + marker
         top = header if not pages else ""
         if body and len(render([*body, text], cites, top)) > budget:
             pages.append(render(body, sources, top))
@@ -318,7 +322,7 @@ def answer_pages(
     numbering = Numbering()
     pages: list[str] = []
     if answer.found and answer.sentences:
-        pages += cited_pages(answer.sentences, numbering)
+        pages += cited_pages(answer.sentences, numbering, bold=answer.bold)
         header = "**Passages**" + SEPARATOR
     else:
         message = answer.message or "I could not find an answer in the archive."
@@ -348,6 +352,19 @@ def summary_pages(
     return embeds("Summary: " + escape(oneline(title)), pages, footer, url=url)
 
 
+def _quote_item(head: str, who: str, m: QuoteMatch) -> Item:
+    """Only verbatim words go between quotation marks: a reported statement is shown as
+    "X said that …" with a label, a fragment labelled as quoted in reported speech."""
+    words = escape(oneline(m.quote))
+    if m.kind == "reported":
+        return Item(f"{head} · reported, not verbatim", words,
+                    prefix=f"> {who if m.speaker else 'Someone'} said that ", suffix="")
+    if m.kind == "fragment":
+        return Item(f"{head} · phrase quoted in reported speech", words, prefix="> “",
+                    suffix="”")
+    return Item(head, words, prefix="> “", suffix="”")
+
+
 def quote_pages(
     matches: Sequence[QuoteMatch],
     *,
@@ -364,7 +381,7 @@ def quote_pages(
         c = Citation(m.doc_id, m.title, m.source, m.date, m.paragraph)
         who = escape(shorten(oneline(m.speaker), CITATION_PART_MAX)) if m.speaker else "unknown"
         head = f"{citation_line(numbering.number(c), c)} · {who} · {m.match:.0f}% match"
-        items.append(Item(head, escape(oneline(m.quote)), prefix="> “", suffix="”"))
+        items.append(_quote_item(head, who, m))
     footer = _footer(f"{len(matches)} quotes", index_date)
     return embeds(title, item_pages(items, page_size), footer)
 

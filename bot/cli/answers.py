@@ -146,8 +146,20 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _match_json(m: QuoteMatch) -> dict[str, Any]:
-    return {"quote": m.quote, "speaker": m.speaker, "doc_id": m.doc_id, "title": m.title,
+    return {"quote": m.quote, "kind": m.kind, "speaker": m.speaker,
+            "speaker_as_written": m.speaker_as_written, "doc_id": m.doc_id, "title": m.title,
             "source": m.source, "date": m.date, "paragraph": m.paragraph, "match": m.match}
+
+
+def _quote_line(n: int, m: QuoteMatch) -> str:
+    """Only verbatim words go between quotation marks: a reported statement is "X said
+    that …", a fragment is labelled as a phrase quoted in reported speech."""
+    who = m.speaker or "speaker not named"
+    if m.kind == "reported":  # an unquoted statement: not the speaker's exact words
+        return f"[{n}] (reported, not verbatim) {m.speaker or 'Someone'} said that {m.quote}"
+    if m.kind == "fragment":
+        return f"[{n}] “{m.quote}” — {who} (a phrase quoted in reported speech)"
+    return f"[{n}] “{m.quote}” — {who}"
 
 
 def quote_json(result: QuoteResult) -> dict[str, Any]:
@@ -173,10 +185,6 @@ def cmd_quote(args: argparse.Namespace) -> int:
         return 0
     for n, m in enumerate(result.matches, start=1):
         cite = Citation(m.doc_id, m.title, m.source, m.date, m.paragraph)
-        if m.kind == "reported":  # an unquoted statement: not the speaker's exact words
-            line = f"[{n}] {m.speaker} (reported): {m.quote}"
-        else:
-            line = f"[{n}] “{m.quote}” — {m.speaker or 'speaker not named'}"
-        print(wrap(line, indent=""))
+        print(wrap(_quote_line(n, m), indent=""))
         print(f"    {cite.label()}  (match {m.match:.0f}%)")
     return 0

@@ -113,7 +113,8 @@ class Reader:
             return Who(org, False) if org else None
         if not (cues.is_title(noun) or noun in cues.PERSON_NOUNS):
             return None  # "the proposal", "the paper": not a speaker
-        who = self.cast.last_person(self.para, at, speakers_first=True)
+        who = self.cast.described(self.para, at, noun) or self.cast.last_person(
+            self.para, at, speakers_first=True)
         return Who(who, True) if who else None
 
     # -- after and before a quotation --------------------------------------------------

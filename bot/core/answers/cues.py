@@ -22,7 +22,31 @@ SPEECH = (
     "|urged|urges|vowed|vows|promised|promises|predicted|maintained|maintains"
     "|emphasised|emphasized|cautioned|countered|responded|joked|accused|accusing"
 )
-SPEECH_VERB = re.compile(rf"\b(?:{SPEECH})\b")
+
+
+def trie(words: str) -> str:
+    """A regular expression matching any of the ``|``-separated words, written as a trie
+    (``sa(?:id|ys|ying)``): much faster to search for than the plain alternation."""
+    tree: dict[str, dict] = {}  # type: ignore[type-arg]
+    for word in sorted(set(words.split("|"))):
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:  # type: ignore[type-arg]
+        ends = "" in node
+        parts = [re.escape(c) + emit(child) for c, child in sorted(node.items()) if c]
+        if not parts:
+            return ""
+        body = parts[0] if len(parts) == 1 and not ends else "(?:" + "|".join(parts) + ")"
+        return body + ("?" if ends and len(parts) == 1 and len(parts[0]) == 1 else "") if (
+            not ends or (len(parts) == 1 and len(parts[0]) == 1)) else f"(?:{'|'.join(parts)})?"
+
+    return emit(tree)
+
+
+SPEECH_VERB = re.compile(rf"\b{trie(SPEECH)}\b")
 # Verbs that report a statement (a clause follows them): a subset read for reported speech.
 REPORTING = (
     "said|says|told|tells|added|adds|stated|states|warned|warns|argued|argues|explained"
@@ -31,7 +55,17 @@ REPORTING = (
     "|admitted|admits|maintained|maintains|predicted|promised|saying|warning|arguing"
 )
 # A paragraph holding none of these holds no reported statement.
-REPORTED_CUE = re.compile(rf"\b(?:{REPORTING})\b|\b[Aa]ccording to\b")
+REPORTED_CUE = re.compile(rf"\b(?:{trie(REPORTING)}|[Aa]ccording to)\b")
+_CUE_WORDS = frozenset(REPORTING.split("|"))
+_NOT_LETTERS = str.maketrans({c: " " for c in ".,;:!?\"“”‘’()[]—–-"})
+
+
+def may_report(text: str) -> bool:
+    """Whether ``text`` holds a word of :data:`REPORTED_CUE` (a quick test first)."""
+    return "ccording to" in text or not _CUE_WORDS.isdisjoint(
+        text.translate(_NOT_LETTERS).split())
+
+
 # Words that describe a quoted phrase: "called the cuts “devastating”".
 DESCRIBING = re.compile(
     rf"\b(?:{SPEECH}|called|calling|calls|described|describing|describes|branded|termed"

@@ -209,7 +209,7 @@ class QuoteBook:
         speaker = None if code < 0 else self._names.canonical[code]
         return QuoteMatch(q.text, speaker, doc.doc_id, doc.title, doc.source, doc.date,
                           int(self.index.para_num[self._paras[i]]), round(float(score), 1),
-                          q.kind)
+                          q.kind, q.speaker)
 
     def in_docs(self, docs: Collection[int]) -> list[int]:
         """Numbers of the quotations in those articles."""

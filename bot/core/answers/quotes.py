@@ -32,7 +32,7 @@ from typing import NamedTuple
 from bot.core.answers import cues
 from bot.core.answers.attribution import Reader, Who
 from bot.core.answers.marks import Mark, find_marks, mask, word_count
-from bot.core.answers.sentences import Span, names_in, split_sentences
+from bot.core.answers.sentences import Sentences, Span, names_in
 from bot.core.answers.speakers import Cast, classify
 from bot.core.index import ArchiveIndex
 from bot.core.quotations import Kind, Quotation
@@ -74,6 +74,16 @@ _CLAUSE_START = frozenset(
 _THATLESS = frozenset(
     """said says told tells added adds saying insisting insisted warned warns wrote writes
     claimed claims""".split())
+# Words that show a clause has a verb ("said the puck would go"): auxiliaries and common
+# irregular past forms (regular ones end in -ed).
+_FINITE = frozenset(
+    """is are was were be been being has have had will would can could shall should may
+    might must do does did am isn't aren't wasn't weren't won't wouldn't can't couldn't
+    shouldn't don't doesn't didn't hasn't haven't hadn't came went saw took gave made got
+    knew thought felt left lost won ran began became held kept found told said put set cut
+    brought bought built paid sent spent stood understood wrote meant led fell grew rose
+    needs wants plans means seems looks remains goes comes takes makes gets says knows
+    thinks feels""".split())
 _NOT_CLAUSE = frozenset("and but or so nothing goodbye yes no hello sorry".split())
 _TITLE_WORD = re.compile(r"[A-Z0-9][\w’'-]*|of|the|a|an|and|in|on|at|to|for|who|be|is|with")
 
@@ -86,8 +96,9 @@ class QuoteMatch(NamedTuple):
     source: str | None
     date: str | None
     paragraph: int  # 1-based
-    match: float  # 0-100
+    match: float  # 0-100: 100 only for the quotation's words verbatim
     kind: Kind = "quoted"
+    speaker_as_written: str | None = None  # the spelling in this article (merged above)
 
 
 class _Statement(NamedTuple):
@@ -113,6 +124,7 @@ class _Article:
         self.out: list[Quotation] = []
         self.last: Who | None = None  # the last speaker of the paragraph before
         self.quoted_paras: set[int] = set()
+        self._cues: list[re.Match[str]] = []  # the cues of the sentence being read
 
     def _add(self, text: str, who: Who | None, kind: Kind, para: int, span: tuple[int, int],
              context: tuple[int, int]) -> None:
@@ -152,53 +164,62 @@ class _Article:
         if ("—" in text or "―" in text) and self._dash(para, text):
             return
         marks = find_marks(text)
-        if not marks and cues.REPORTED_CUE.search(text) is None:
-            self.last = None if self._names_someone(para) else self.last
-            return
         masked = mask(text, marks) if marks else text
+        found = list(cues.REPORTED_CUE.finditer(masked)) if cues.may_report(masked) else []
+        if not marks and not found:
+            self.last = None
+            return
         self.cast.mask(para, masked)
         reader = Reader(self.cast, para, masked)
-        sentences = split_sentences(text)
+        sentences = Sentences(text)  # only the sentences read are split out
+        at = sorted({m.start for m in marks} | {c.start() for c in found})
         last: Who | None = None
-        previous: Span | None = None
-        for s in sentences:
+        done = 0
+        for pos in at:
+            if pos < done:
+                continue
+            s = sentences.containing(pos)
+            done = s.end
             here = [m for m in marks if s.start <= m.start < s.end]
-            statement = self._reported(reader, s, here)
-            spoke = self._quotations(reader, s, here, marks, statement, last, previous)
+            self._cues = [c for c in found if s.start <= c.start() < s.end]
+            statement = self._reported(reader, s, here) if self._cues else None
+            spoke = self._quotations(reader, s, here, marks, statement, last, sentences)
             if statement is not None:
                 spoke = statement.who or spoke
             if spoke is not None:
                 last = spoke
             elif here or statement is not None:
                 last = None
-            previous = s
-        self.last = last if last is not None else (
-            None if self._names_someone(para) else self.last)
+        self.last = last
 
-    def _names_someone(self, para: int) -> bool:
-        return any(m.entity.role == "person" for m in self.cast.mentions(para))
-
-    def _carry(self, reader: Reader, s: Span, previous: Span | None,
+    def _carry(self, reader: Reader, s: Span, sentences: Sentences,
                last: Who | None) -> Who | None:
-        """The speaker of an unattributed quotation opening its sentence."""
-        if previous is not None:
-            return last or reader.opening(previous.start, previous.end)
+        """The speaker of an unattributed quotation opening its sentence: the last speaker
+        of its paragraph, else the person the sentence before opens with; for the first
+        sentence, those of the paragraph before."""
+        text = self.paragraphs[reader.para]
+        before = len(text[:s.start].rstrip())
+        if before:
+            if last is not None:
+                return last
+            previous = sentences.containing(before - 1)
+            return reader.opening(previous.start, previous.end)
         if self.last is not None:
             return self.last
         para = reader.para
         if para == 0:
             return None
         text = self.paragraphs[para - 1]
-        sentences = split_sentences(text)
-        if not sentences:
+        end = len(text.rstrip())
+        if not end:
             return None
-        before = Reader(self.cast, para - 1, text)
-        who = before.opening(sentences[-1].start, sentences[-1].end)
+        previous = Sentences(text).containing(end - 1)
+        who = Reader(self.cast, para - 1, text).opening(previous.start, previous.end)
         return who if who is not None and who.person else None
 
     def _quotations(self, reader: Reader, s: Span, here: list[Mark], marks: list[Mark],
                     statement: _Statement | None, last: Who | None,
-                    previous: Span | None) -> Who | None:
+                    sentences: Sentences) -> Who | None:
         """Record the quotations starting in ``s``; returns the first speaker found."""
         masked, text = reader.masked, self.paragraphs[reader.para]
         found: list[tuple[Mark, Who | None, bool]] = []  # mark, own speaker, attributed
@@ -220,7 +241,7 @@ class _Article:
                 who = self._describer(reader, s, m)
             if who is None and masked[s.start:m.start].strip() == "" and not _PRONOUN_AFTER.match(
                     masked, m.end):  # "“…,” she said" with no "she" known: nobody
-                who = self._carry(reader, s, previous, last)
+                who = self._carry(reader, s, sentences, last)
             kind = self._kind(reader, s, m, who, attributed, inside)
             if kind is None:
                 continue
@@ -267,10 +288,6 @@ class _Article:
 
     # -- reported statements --------------------------------------------------------------
     def _reported(self, reader: Reader, s: Span, here: list[Mark]) -> _Statement | None:
-        masked = reader.masked
-        sentence = masked[s.start:s.end]
-        if not cues.REPORTED_CUE.search(sentence):
-            return None
         long_marks = [m for m in here if m.words >= MIN_QUOTE_WORDS]
         found = None
         for read in (self._according_opening, self._verb_clause, self._trailing,
@@ -299,7 +316,7 @@ class _Article:
 
     def _according(self, reader: Reader, s: Span, _: list[Mark]) -> _Statement | None:
         sentence = reader.masked[s.start:s.end]
-        if _DOCUMENT.search(sentence):
+        if "ccording to" not in sentence or _DOCUMENT.search(sentence):
             return None  # according to a study, to figures: a document is no speaker
         opening = _ACCORDING_OPEN.match(sentence)
         if opening is not None:
@@ -317,6 +334,9 @@ class _Article:
 
     def _trailing(self, reader: Reader, s: Span, long_marks: list[Mark]) -> _Statement | None:
         sentence = reader.masked[s.start:s.end]
+        comma = sentence.find(", ")
+        if comma < 0 or not any(c.start() - s.start > comma for c in self._cues):
+            return None  # no ", … said" in it
         found = _TRAILING.match(sentence) or _TRAILING_VERB.match(sentence)
         if found is None:
             return None
@@ -342,7 +362,9 @@ class _Article:
     def _verb_clause(self, reader: Reader, s: Span,
                      long_marks: list[Mark]) -> _Statement | None:
         masked = reader.masked
-        for verb in _REPORTING_VERB.finditer(masked, s.start, s.end):
+        for verb in self._cues:
+            if verb.group()[0] in "Aa":
+                continue  # "according to": read by _according
             if any(m.end <= verb.start() and not masked[m.end:verb.start()].strip(
                     " ,\n\"”’'") for m in long_marks):
                 continue
@@ -364,9 +386,13 @@ class _Article:
                 if not masked.startswith(" ", at) or masked.startswith(("  ",), at):
                     continue
                 at += 1
-                word = masked[at:at + 30].split(" ", 1)[0].strip("’'\"“‘")
-                if not self._clause_word(word, verb.group()):
-                    continue
+                head = masked[at:at + 60].split()
+                word = head[0].strip("’'\"“‘") if head else ""
+                if not self._clause_word(word, verb.group()) or (
+                    word.casefold() not in _CLAUSE_START and not word[0].isupper()
+                    and not any(w in _FINITE or w.endswith("ed") for w in head[1:9])
+                ):
+                    continue  # "said costs had risen": a bare noun needs a verb after it
             if any(m.start <= at + 1 and m.words >= MIN_QUOTE_WORDS for m in long_marks
                    if m.start >= at - 1):
                 return None  # X said: “…”

@@ -17,8 +17,11 @@ first name an edit away, or an initial: ``Sergey``/``Sergei Lavrov``).
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from bot.core.answers import cues
@@ -48,41 +51,57 @@ def _strip_roles(words: list[str]) -> list[str]:
     """``Austrian Foreign Minister Anja Reiter`` -> ``Anja Reiter``."""
     last = -1
     for i, w in enumerate(words[:-1]):
-        if cues.is_title(w) or (cues.NATIONALITY.match(w) and cues.is_title(words[i + 1])):
+        if cues.is_title(w) or (i + 2 < len(words) and cues.NATIONALITY.match(w)
+                                and cues.is_title(words[i + 1])):
             last = i
     return words[last + 1:]
 
 
 def classify(text: str, name: Name) -> Entity | None:
     """What a name found in ``text`` is, if it may speak at all."""
-    words = name.text.split()
+    before = text[max(0, name.start - 4):name.start].casefold()
+    return _classify(tuple(name.text.split()), name.person, name.titled,
+                     before.endswith(("the ", "the\n")))
+
+
+@lru_cache(maxsize=1 << 15)
+def _classify(words: tuple[str, ...], person: bool, titled: bool,
+              after_the: bool) -> Entity | None:
+    text = " ".join(words)
     folded = [w.casefold().strip(".,’'") for w in words]
     if any(w in cues.ORG_WORDS for w in folded) or any(
         len(w.rstrip(".")) > 1 and w.isupper() for w in words
     ):
-        return Entity(name.text, "org")
+        return Entity(text, "org")
     if folded[-1] in cues.COUNTRIES or any(
         any(c.isupper() for c in w[1:]) and not w.startswith(("Mc", "Mac", "O’", "O'"))
         and "-" not in w for w in words
     ):
-        return Entity(name.text, "org")  # "Citizenship Canada", "HuffPost"
-    before = text[max(0, name.start - 4):name.start].casefold()
-    if before.endswith(("the ", "the\n")) and len(words) > 1:
-        return Entity(name.text, "org")
-    kept = _strip_roles(words)
+        return Entity(text, "org")  # "Citizenship Canada", "HuffPost"
+    if after_the and len(words) > 1:
+        return Entity(text, "org")
+    kept = _strip_roles(list(words))
     if not kept or all(cues.never_speaker(w) for w in kept):
         return None
     if len(kept) == 1:
         if cues.never_speaker(kept[0]) or len(kept[0]) < 2:
             return None
-        titled = name.titled or len(words) > 1  # "Mr. Obama", "Chancellor Ellery"
+        titled = titled or len(words) > 1  # "Mr. Obama", "Chancellor Ellery"
         return Entity(kept[0], "person" if titled else "surname")
     if folded[0] in cues.PLACE_FIRST or (
-        not name.person and not name.titled and len(kept) == len(words)
+        not person and not titled and len(kept) == len(words)
         and folded[0] not in cues.FIRST_NAMES
     ):
         return Entity(" ".join(kept), "org")
     return Entity(" ".join(kept), "person")
+
+
+def _described_as(after: str, before: str, noun: str) -> bool:
+    """``Name, the (…) noun`` or ``noun Name``."""
+    apposition = re.match(r",\s+(?:the|a|an|his|her|their)\s+(?:[\w’'-]+\s+){0,3}?"
+                          + re.escape(noun) + r"\b", after)
+    return apposition is not None or re.search(
+        r"\b" + re.escape(noun) + r"\s+(?:[A-Z][\w.’'-]*\s+)*$", before) is not None
 
 
 def entities(text: str, start: int, end: int) -> list[tuple[Name, Entity]]:
@@ -131,9 +150,13 @@ class Cast:
         self._masked: dict[int, str] = {}
         self._mentions: dict[int, list[Mention]] = {}
         self._spoken: list[Mention] = []  # speakers attributed, in reading order
-        self._canonical: dict[tuple[int, str], str] = {}
+        # (name, role) -> (paragraphs read, the name it stands for if found by then)
+        self._canonical: dict[tuple[str, str], tuple[int, str | None]] = {}
         self._they: set[str] | None = None
-        self._folds: dict[int, str] = {}
+        self._aliases: list[int] | None = None
+        self._joined: str | None = None  # the paragraphs, "\n\n" between them
+        self._starts: list[int] = []
+        self._lowered = ""
 
     def mask(self, para: int, masked: str) -> None:
         """Paragraph ``para`` as names are read from it (its quotations blanked)."""
@@ -152,60 +175,95 @@ class Cast:
 
     # -- canonical names --------------------------------------------------------------
     def canonical(self, entity: Entity, para: int) -> str | None:
-        """The person (or organisation) ``entity`` named in ``para`` refers to."""
-        key = (para, entity.name)
-        found = self._canonical.get(key)
-        if found is None:
-            found = self._canonical[key] = self._resolve_name(entity, para) or ""
-        return found or None
+        """The person (or organisation) ``entity`` named in ``para`` refers to: the first
+        named so (read up to ``para``: once found it stays), else the name itself."""
+        key = (entity.name, entity.role)
+        scanned, found = self._canonical.get(key, (-1, None))
+        if found is None and scanned < para:
+            found = self._resolve_name(entity, scanned + 1, para)
+            self._canonical[key] = (para, found)
+        return found or entity.name
 
-    def _folded(self, para: int) -> str:
-        found = self._folds.get(para)
-        if found is None:
-            found = self._folds[para] = self.paragraphs[para].casefold()
-        return found
-
-    def _resolve_name(self, entity: Entity, para: int) -> str | None:
+    def _resolve_name(self, entity: Entity, first: int, para: int) -> str | None:
+        """The name ``entity`` stands for, named in paragraphs ``first`` to ``para``."""
         words = entity.name.split()
         if entity.role == "org":
-            return self._org(entity.name, para)
+            return self._org(entity.name, first, para)
+        if len(words) > 1:  # a full name is itself (spellings are merged archive-wide)
+            return entity.name
         keys = surname_keys(words[-1])
-        for p in range(para + 1):
-            text = self._folded(p)
-            if not any(k in text for k in keys):
-                continue
+        for p in self._full_names(keys[-1], first, para):
             for m in self.mentions(p):
                 other = m.entity
                 if other.role != "person":
                     continue
-                theirs = other.name.split()
-                if not set(keys) & set(surname_keys(theirs[-1])):
+                if not set(keys) & set(surname_keys(other.name.split()[-1])):
                     continue
-                if len(words) == 1 or _close(words[0], theirs[0]):
-                    return other.name
+                return other.name
         if len(words) == 1:
-            alias = self._alias(words[0], para)
-            if alias is not None:
-                return alias
-        return entity.name
+            return self._alias(words[0], first, para)
+        return None
 
-    def _org(self, name: str, para: int) -> str:
+    def _full_names(self, surname: str, first: int, para: int) -> list[int]:
+        """The paragraphs ``first`` to ``para`` where a capitalised word comes right before
+        ``surname`` (casefolded, its ``al-`` off): where a full name with it may be."""
+        return self._after_capital(surname, True, first, para)
+
+    def _after_capital(self, word: str, folded: bool, first: int = 0,
+                       para: int | None = None) -> list[int]:
+        """The paragraphs ``first`` to ``para`` (in order, once each) where ``word`` (a
+        whole word, or with ``al-`` before it) follows a capitalised word."""
+        joined = self._joined
+        if joined is None:
+            joined = self._joined = "\n\n".join(self.paragraphs)
+            starts, at = [], 0
+            for text in self.paragraphs:
+                starts.append(at)
+                at += len(text) + 2
+            self._starts = starts
+            lowered = joined.casefold()
+            self._lowered = lowered if len(lowered) == len(joined) else joined
+        haystack = self._lowered if folded else joined
+        found: list[int] = []
+        last = len(self.paragraphs) - 1 if para is None else para
+        stop = self._starts[last] + len(self.paragraphs[last])
+        at = haystack.find(word, self._starts[first], stop)
+        while at >= 0:
+            end = at + len(word)
+            start = at - 3 if haystack[max(0, at - 3):at] in ("al-", "el-") else at
+            if (end == len(haystack) or not haystack[end].isalnum()) and (
+                start == 0 or haystack[start - 1].isspace()
+            ):
+                before = joined[:start].rstrip(" ")
+                head = (before[-40:].split() or [""])[-1]
+                if head[:1].isupper() and "\n" not in joined[len(before):start]:
+                    p = bisect_right(self._starts, at) - 1
+                    if not found or found[-1] != p:
+                        found.append(p)
+            at = haystack.find(word, at + 1, stop)
+        return found
+
+    def _org(self, name: str, first: int, para: int) -> str | None:
         """An organisation named in full before (``US State Department`` for ``State
-        Department``), else ``name``."""
-        for p in range(para + 1):
-            if name not in self.paragraphs[p]:
+        Department``)."""
+        for p in self._after_capital(name, folded=False):
+            if not first <= p <= para:
                 continue
             for m in self.mentions(p):
                 other = m.entity.name
                 if m.entity.role == "org" and other != name and other.endswith(" " + name):
                     return other
-        return name
+        return None
 
-    def _alias(self, word: str, para: int) -> str | None:
+    def _alias(self, word: str, first: int, para: int) -> str | None:
         """``Eduardo Lima, known as Edu``: the person an alias stands for."""
-        for p in range(para + 1):
+        if self._aliases is None:
+            self._aliases = [p for p, text in enumerate(self.paragraphs)
+                             if ("known as" in text or "nicknamed" in text)
+                             and cues.ALIAS.search(text)]
+        for p in self._aliases:
             text = self.paragraphs[p]
-            if word not in text:
+            if not first <= p <= para or word not in text:
                 continue
             for match in cues.ALIAS.finditer(text):
                 if match.group("alias") != word:
@@ -247,6 +305,26 @@ class Cast:
             if best is not None and (m.para, m.at) <= best[:2]:
                 break
         return best[2] if best else None
+
+    def described(self, para: int, at: int, noun: str) -> str | None:
+        """The person a description was given to before (``Tom Ekwe, the veteran
+        goalkeeper``, ``midfielder Eduardo Lima``): the nearest, within a few paragraphs."""
+        for p in range(para, max(-1, para - LOOKBACK - 3), -1):
+            text = self._masked.get(p, self.paragraphs[p])
+            if noun not in text:
+                continue
+            best: str | None = None
+            for m in self.mentions(p):
+                if (p == para and m.at >= at) or m.entity.role == "org":
+                    continue
+                end = m.at + len(m.entity.name)
+                after = text[end:end + 60]
+                before = text[max(0, m.at - 40):m.at]
+                if _described_as(after, before, noun):
+                    best = self.canonical(m.entity, p)
+            if best is not None:
+                return best
+        return None
 
     def last_org(self, para: int, at: int, noun: str = "") -> str | None:
         """The organisation a common noun (``the company``) refers to."""
