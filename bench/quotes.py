@@ -8,7 +8,7 @@ Usage::
 
 Each article of the set is extracted with :func:`bot.core.answers.quotes.extract_article`
 (as a build does), the speakers of the whole set then merged as the archive merges them
-(:func:`bot.core.answers.speakers.merge_speakers`, when present). An extracted quotation
+(:func:`bot.core.answers.variants.merge_speakers`, when present). An extracted quotation
 matches a gold one of the same article and paragraph when their texts overlap (token F1 at
 least :data:`MIN_F1`, or the tokens of the shorter all in the longer) and their kinds are
 compatible (``quoted`` and ``fragment`` both verbatim; ``reported`` only with ``reported``);
@@ -174,7 +174,7 @@ Extract = Callable[[Sequence[str]], list[Any]]
 def _default_extract() -> tuple[Extract, Callable[[list[str]], dict[str, str]] | None]:
     from bot.core.answers.quotes import extract_article
     try:
-        from bot.core.answers.speakers import merge_speakers
+        from bot.core.answers.variants import merge_speakers
     except ImportError:  # before the archive-wide merge existed
         return extract_article, None
     return extract_article, merge_speakers

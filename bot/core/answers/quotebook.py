@@ -16,8 +16,9 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.config import TokenizerSettings
+from bot.core.answers.matching import shown_match
 from bot.core.answers.quotes import QuoteMatch
-from bot.core.answers.speakers import merge_speakers
+from bot.core.answers.variants import merge_speakers
 from bot.core.budget import Budget
 from bot.core.index import ArchiveIndex
 from bot.core.quotations import QuotationTable
@@ -59,37 +60,6 @@ def similarity(query: str, choice: str) -> float:
     if query.count(" ") >= 2:
         score = max(score, 0.95 * float(fuzz.token_set_ratio(query, choice)))
     return score
-
-
-_MARKS = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
-_EDGES = " \t\n\"'.,;:!?…—–-()[]"
-
-
-def verbatim(text: str) -> str:
-    """``text`` as compared for an exact match: quote marks made straight, white space
-    single, case folded, punctuation and marks around it dropped."""
-    return " ".join(text.translate(_MARKS).split()).strip(_EDGES).casefold()
-
-
-def exact(query: str, quote: str) -> bool:
-    """Whether ``query`` is the quotation's words, verbatim (or a verbatim stretch of
-    them, whole words): the only match shown as 100%."""
-    q, words = verbatim(query), verbatim(quote)
-    if not q:
-        return False
-    at = words.find(q)
-    while at >= 0:
-        end = at + len(q)
-        if (at == 0 or not words[at - 1].isalnum()) and (
-                end == len(words) or not words[end].isalnum()):
-            return True
-        at = words.find(q, at + 1)
-    return False
-
-
-def _shown(score: float, query: str, quote: str) -> float:
-    """``score`` as shown: 100 only for an exact verbatim match, else at most 99."""
-    return score if score < 99.5 or exact(query, quote) else 99.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +117,7 @@ class QuoteBook:
     @cached_property
     def _names(self) -> _Speakers:
         """The speakers by name, their spellings merged across the archive
-        (:func:`~bot.core.answers.speakers.merge_speakers`), decoded, folded and indexed by
+        (:func:`~bot.core.answers.variants.merge_speakers`), decoded, folded and indexed by
         word on first use: a speaker lookup or autocomplete, a match, or the snapshot's
         warm-up."""
         names = self.table.speakers()
@@ -274,7 +244,7 @@ class QuoteBook:
             budget.spend(len(words) + len(context))
             score = max(similarity(query, self._normal(words)),
                         CONTEXT_FACTOR * similarity(query, self._normal(context)))
-            score = _shown(score, text, words)
+            score = shown_match(score, text, words)
             if score >= min_match:
                 scored.append((-score, i))
         scored.sort()
