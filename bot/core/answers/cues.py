@@ -10,6 +10,7 @@ organisation (``Foundation``, ``Service``, a ``the`` before it) and what is neve
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # Speech verbs, every form an attribution uses ("said", "says", "saying"...).
 SPEECH = (
@@ -56,14 +57,48 @@ REPORTING = (
 )
 # A paragraph holding none of these holds no reported statement.
 REPORTED_CUE = re.compile(rf"\b(?:{trie(REPORTING)}|[Aa]ccording to)\b")
-_CUE_WORDS = frozenset(REPORTING.split("|"))
-_NOT_LETTERS = str.maketrans({c: " " for c in ".,;:!?\"“”‘’()[]—–-"})
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A reporting verb (or "according to") found in a text, as a match would give it."""
+
+    at: int
+    word: str
+
+    def start(self) -> int:
+        return self.at
+
+    def end(self) -> int:
+        return self.at + len(self.word)
+
+    def group(self) -> str:
+        return self.word
 
 
-def may_report(text: str) -> bool:
-    """Whether ``text`` holds a word of :data:`REPORTED_CUE` (a quick test first)."""
-    return "ccording to" in text or not _CUE_WORDS.isdisjoint(
-        text.translate(_NOT_LETTERS).split())
+_TRAILERS = ("", ".", ",", ";", ":", "!", "?", "\"", "”", "’", "'", ")", ".”", ",”", ".\"")
+# Each verb as a whitespace-separated token may end (punctuation after it), to its verb.
+_TOKENS = {word + end: word for word in REPORTING.split("|") for end in _TRAILERS}
+
+
+def find_cues(text: str) -> list[Cue]:
+    """Every :data:`REPORTED_CUE` of ``text``, in order. The verbs are looked up among the
+    text's tokens first (a set test), then located with ``str.find``: many times faster than
+    the regular expression, which tries every position."""
+    tokens = {_TOKENS[t] for t in text.split() if t in _TOKENS}
+    if "ccording to" in text:
+        tokens.update(w for w in ("according to", "According to") if w in text)
+    if not tokens:
+        return []
+    found: list[Cue] = []
+    for word in sorted(tokens):
+        at = text.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if (at == 0 or not text[at - 1].isalnum()) and (
+                    end == len(text) or not text[end].isalnum()):
+                found.append(Cue(at, word))
+            at = text.find(word, end)
+    found.sort(key=lambda c: c.at)
+    return found
 
 
 # Words that describe a quoted phrase: "called the cuts “devastating”".

@@ -78,7 +78,7 @@ class _Article:
         self.out: list[Quotation] = []
         self.last: Who | None = None  # the last speaker of the paragraph before
         self.quoted_paras: set[int] = set()
-        self._cues: list[re.Match[str]] = []  # the cues of the sentence being read
+        self._cues: list[cues.Cue] = []  # the cues of the sentence being read
         self._statements = StatementFinder()
 
     def _add(self, text: str, who: Who | None, kind: Kind, para: int, span: tuple[int, int],
@@ -120,7 +120,7 @@ class _Article:
             return
         marks = find_marks(text)
         masked = mask(text, marks) if marks else text
-        found = list(cues.REPORTED_CUE.finditer(masked)) if cues.may_report(masked) else []
+        found = cues.find_cues(masked)
         if not marks and not found:
             self.last = None
             return

@@ -52,10 +52,10 @@ _FINITE = frozenset(
     """is are was were be been being has have had will would can could shall should may
     might must do does did am isn't aren't wasn't weren't won't wouldn't can't couldn't
     shouldn't don't doesn't didn't hasn't haven't hadn't came went saw took gave made got
-    knew thought felt left lost won ran began became held kept found told said put set cut
+    knew thought felt left lost won ran began became held kept found put set cut
     brought bought built paid sent spent stood understood wrote meant led fell grew rose
-    needs wants plans means seems looks remains goes comes takes makes gets says knows
-    thinks feels""".split())
+    needs wants plans means seems looks remains goes comes takes makes gets knows thinks
+    feels""".split())
 _NOT_CLAUSE = frozenset("and but or so nothing goodbye yes no hello sorry".split())
 
 
@@ -71,10 +71,10 @@ class StatementFinder:
     """Finds the reported statement of a sentence (one finder per article)."""
 
     def __init__(self) -> None:
-        self._cues: list[re.Match[str]] = []
+        self._cues: list[cues.Cue] = []
 
     def find(self, reader: Reader, text: str, s: Span, here: list[Mark],
-             found_cues: list[re.Match[str]]) -> Statement | None:
+             found_cues: list[cues.Cue]) -> Statement | None:
         """The reported statement of sentence ``s`` of paragraph ``text`` (its quotations
         ``here``, its cues ``found_cues``), if it holds one."""
         self._cues = found_cues
