@@ -60,3 +60,18 @@ def test_a_citation_of_an_undated_article_says_undated() -> None:
         "**[1]** Vote — Gazette, undated, ¶2")
     assert citation_line(1, Citation("a", "Vote", None, "2021-03-12", 2)) == (
         "**[1]** Vote — 2021-03-12, ¶2")
+
+
+def test_metadata_dates_in_the_usual_forms(tmp_path: Path) -> None:
+    from bot.core.ingest import load_metadata
+
+    path = tmp_path / "metadata.yaml"
+    path.write_text('a:\n  date: "May 16, 2018"\nb:\n  date: "03/04/2018"\n'
+                    'c:\n  date: "2019-02-30"\n', encoding="utf-8")
+    meta = load_metadata(path, "metadata.yaml")
+    assert meta.entries["a"]["date"] == "2018-05-16"
+    assert meta.entries["b"]["date"] == "2018-04-03"
+    assert "c" in meta.entries and "date" not in meta.entries["c"]
+    assert [p.line for p in meta.problems] == [6]
+    us = load_metadata(path, "metadata.yaml", day_first=False)
+    assert us.entries["b"]["date"] == "2018-03-04"

@@ -59,14 +59,15 @@ class Metadata:
         return bool(self.entries or self.default)
 
 
-def load_metadata(path: Path, name: str | None = None) -> Metadata:
+def load_metadata(path: Path, name: str | None = None, *, day_first: bool = True) -> Metadata:
     """Read a YAML/JSON file mapping doc_id -> {title, date, source, author, url}.
 
     Never raises for what the file holds: an unreadable or unparseable file is one problem
     (and no metadata); an entry that is not a mapping, an unknown field, a field that is not
     text or a date that is not a date is a problem naming the file, line and key, and only
     that entry or field is left out. ``"*"`` (quoted: a bare ``*`` is YAML for an alias)
-    holds fields for every document; a document's own entry overrides them.
+    holds fields for every document; a document's own entry overrides them. ``day_first``:
+    how a numeric date (03/04/2018) reads.
     """
     where = name or str(path)
     meta = Metadata(where)
@@ -102,7 +103,7 @@ def load_metadata(path: Path, name: str | None = None) -> Metadata:
             problem(f"entry key is {kind_of(key_node) if doc_id is None else 'empty'}, not a "
                     "doc id (entry not applied)", line)
             continue
-        fields = _entry_fields(doc_id, value_node, problem)
+        fields = _entry_fields(doc_id, value_node, problem, day_first)
         if fields is None:
             continue
         if doc_id == "*":
@@ -116,7 +117,8 @@ def load_metadata(path: Path, name: str | None = None) -> Metadata:
     return meta
 
 
-def _entry_fields(doc_id: str, node: yaml.Node, problem: Any) -> dict[str, str | None] | None:
+def _entry_fields(doc_id: str, node: yaml.Node, problem: Any,
+                  day_first: bool = True) -> dict[str, str | None] | None:
     """One entry's valid fields (None when the entry is not a mapping); problems reported."""
     line = line_of(node)
     if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
@@ -141,16 +143,16 @@ def _entry_fields(doc_id: str, node: yaml.Node, problem: Any) -> dict[str, str |
                     "field not applied)", at)
             continue
         try:
-            fields[name] = _checked(name, node_text(value_node))
+            fields[name] = _checked(name, node_text(value_node), day_first)
         except IngestError as exc:
             problem(f"{doc_id}.{name}: {exc.reason} (field not applied)", at)
     return fields
 
 
-def _checked(name: str, value: str | None) -> str | None:
+def _checked(name: str, value: str | None, day_first: bool = True) -> str | None:
     if name != "date" or not value:
         return value or None
-    iso = normalize_date(value)
+    iso = normalize_date(value, day_first=day_first)
     if iso is None:
         raise IngestError(f"unrecognised date {value!r} (use YYYY-MM-DD)")
     return iso
