@@ -69,6 +69,10 @@ def test_list_items_and_table_rows_are_paragraphs() -> None:
     "Updated 15 minutes ago",
     "Sign up for our newsletter and get the top stories in your inbox.",
     "Subscribe now",
+    "Story continues below advertisement",
+    "Advertisement - Continue Reading Below",
+    "Continue reading the main story",
+    "Scroll to continue with content",
 ])
 def test_page_furniture_lines_are_dropped(furniture: str) -> None:
     assert any(p.fullmatch(furniture) for p in FURNITURE_PATTERNS)

@@ -41,6 +41,10 @@ FURNITURE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNOREC
     r"(?:[^|]{1,30}\|){3,}[^|]{0,30}",  # "Home | News | World | ..." menus
     r"(?:image|photo|picture|video)\s*(?:source|credit)?\s*:\s*\S.{0,60}",
     r"(?:advertisement|sponsored|paid content|live|breaking|load more(?: posts)?)",
+    r"(?:advertisement\s*[-–—:]?\s*)?(?:the )?(?:story|article) continues below"
+    r"(?: (?:this )?(?:advertisement|ad))?",  # "Story continues below advertisement"
+    r"(?:advertisement\s*[-–—]\s*)?continue reading(?: the main story| below)?",
+    r"scroll (?:down )?to continue(?: with content)?",
 ))
 _BLOCK_TAGS = frozenset({"p", "head", "item", "quote", "code", "list", "table", "row", "cell",
                          "div", "body", "doc", "main"})
