@@ -32,7 +32,6 @@ import platform
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -112,7 +111,7 @@ def generate_html(paragraphs: int) -> tuple[Path, int]:
         data = _page(n)
         (folder / f"{n // 1000:03d}").mkdir(exist_ok=True)
         (folder / f"{n // 1000:03d}" / f"page-{n:06d}.html").write_bytes(data)
-        total += 19  # about the paragraphs a page holds (the build counts the real number)
+        total += 18  # about the paragraphs a page holds (the build counts the real number)
         n += 1
     marker.write_text(str(n))
     return folder, n
@@ -181,57 +180,74 @@ def generate_warc(pages: int) -> tuple[Path, dict[str, int]]:
 
 
 # ----------------------------------------------------------------------------- measuring
-def _tree_rss_mb() -> float:
-    from bench.engine import tree_rss_mb
+# The build child: only the standard library and ``bot``'s public API, so the same code
+# builds with this tree or with an older one (``--legacy-tree``: the extractor before
+# trafilatura, for a side-by-side build of the same archive).
+_CHILD = r"""
+import hashlib, json, os, resource, shutil, sys, threading, time
+from pathlib import Path
+from bot.config import Settings, with_section
+from bot.runtime.workers import open_archive
 
-    return tree_rss_mb()
+folder, index = Path(sys.argv[1]), Path(sys.argv[2])
+
+def rss_kb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return 0
+    return 0
+
+def tree_kb():
+    parent = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    parent[int(name)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                pass
+    todo, tree = [os.getpid()], [os.getpid()]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parent.items() if pp == p]
+        tree += kids
+        todo += kids
+    return sum(rss_kb(p) for p in tree)
+
+settings = with_section(Settings(), "archive", path=folder, metadata=None)
+settings = with_section(settings, "index", path=index)
+shutil.rmtree(index, ignore_errors=True)
+peak, stop = [0], threading.Event()
+def sample():
+    while not stop.wait(0.05):
+        peak[0] = max(peak[0], tree_kb())
+threading.Thread(target=sample, daemon=True).start()
+started = time.perf_counter()
+archive, report = open_archive(settings)
+seconds = time.perf_counter() - started
+stop.set()
+h = hashlib.sha256()
+for path in sorted(p for p in index.rglob("*.npy")):
+    h.update(path.name.encode()); h.update(path.read_bytes())
+main_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"build_s": round(seconds, 2), "documents": report.documents,
+                  "paragraphs": report.paragraphs, "skipped_lines": len(report.skipped),
+                  "skipped": [str(s) for s in report.skipped][:10],
+                  "peak_rss_tree_mb": round(max(peak[0], main_kb) / 1024, 1),
+                  "peak_rss_main_mb": round(main_kb / 1024, 1),
+                  "index_sha256": h.hexdigest()[:16]}))
+"""
 
 
-def phase_build(folder: str, index: str) -> dict[str, Any]:
-    """Child process: build ``folder``'s index into the empty ``index`` folder."""
-    from bench.engine import bench_settings, peak_rss_mb
-    from bot.config import with_section
-    from bot.runtime.workers import open_archive
-
-    settings = with_section(bench_settings(10_000), "archive", path=Path(folder), metadata=None)
-    settings = with_section(settings, "index", path=Path(index), engine="matrix")
-    shutil.rmtree(index, ignore_errors=True)
-    peak = [0.0]
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.wait(0.05):
-            peak[0] = max(peak[0], _tree_rss_mb())
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    started = time.perf_counter()
-    _archive, report = open_archive(settings)
-    seconds = time.perf_counter() - started
-    stop.set()
-    sampler.join()
-    return {"build_s": round(seconds, 2), "documents": report.documents,
-            "paragraphs": report.paragraphs, "skipped": [str(s) for s in report.skipped][:10],
-            "skipped_lines": len(report.skipped),
-            "peak_rss_tree_mb": round(max(peak[0], peak_rss_mb()), 1),
-            "peak_rss_main_mb": round(peak_rss_mb(), 1),
-            "index_sha256": _index_digest(Path(index))}
-
-
-def _index_digest(folder: Path) -> str:
-    """A digest of the index's arrays and JSON (the build time in the manifest left out)."""
-    h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix == ".npy"):
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def run_child(folder: Path, index: Path) -> dict[str, Any]:
-    code = ("import json,sys; from bench.ingest import phase_build; "
-            f"print(json.dumps(phase_build({str(folder)!r}, {str(index)!r})))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
-                          text=True, check=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+def run_child(folder: Path, index: Path, tree: Path = REPO) -> dict[str, Any]:
+    """Build ``folder`` into ``index`` in a fresh process, with the ``bot`` of ``tree``."""
+    done = subprocess.run([sys.executable, "-c", _CHILD, str(folder), str(index)], cwd=tree,
+                          capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(tree)})
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
@@ -290,7 +306,12 @@ def write_results(result: dict[str, Any]) -> None:
               "| build | seconds | peak RSS, main + workers (MB) | peak RSS main (MB) |",
               "| --- | --- | --- | --- |",
               f"| trafilatura, worker processes | {h['build']['build_s']} | "
-              f"{h['build']['peak_rss_tree_mb']} | {h['build']['peak_rss_main_mb']} |", "",
+              f"{h['build']['peak_rss_tree_mb']} | {h['build']['peak_rss_main_mb']} |",
+              *([f"| old hand-written extractor ({h['legacy_build']['documents']} documents, "
+                 f"{h['legacy_build']['paragraphs']} paragraphs) | "
+                 f"{h['legacy_build']['build_s']} | {h['legacy_build']['peak_rss_tree_mb']} | "
+                 f"{h['legacy_build']['peak_rss_main_mb']} |"] if h["legacy_build"] else []),
+              "",
               f"Two builds give the same index: {h['deterministic']}.", "",
               f"## WARC: {w['counts']['pages']} pages in one .warc.gz", "",
               f"Records besides the pages: {w['counts']}. Skip lines in the report: "
@@ -307,6 +328,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench ingest")
     parser.add_argument("--paragraphs", default="100k", help="HTML archive size (paragraphs)")
     parser.add_argument("--warc-pages", type=int, default=10_000)
+    parser.add_argument("--legacy-tree", type=Path, default=None,
+                        help="a checkout of the tree before trafilatura (git archive 20fa4a6 "
+                             "bot config | tar -x -C DIR): its build of the same HTML archive "
+                             "is put beside ours")
     args = parser.parse_args(argv)
     paragraphs = parse_size(args.paragraphs)
     result: dict[str, Any] = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
@@ -318,7 +343,10 @@ def main(argv: list[str] | None = None) -> int:
     second = run_child(folder, OUT / "ingest-html-index")
     result["html"] = {"pages": pages, "per_page_ms": per_page_ms(folder), "build": first,
                       "deterministic": first["index_sha256"] == second["index_sha256"],
-                      "second_build_s": second["build_s"]}
+                      "second_build_s": second["build_s"],
+                      "legacy_build": (run_child(folder, OUT / "ingest-html-legacy-index",
+                                                 args.legacy_tree)
+                                       if args.legacy_tree else None)}
     print(json.dumps(result["html"]), flush=True)
     warc_folder, counts = generate_warc(args.warc_pages)
     result["warc"] = {"counts": counts,

@@ -1,47 +1,31 @@
-"""Cleaning raw web captures into articles: line classification, paragraphs, article splits.
+"""Cleaning raw web captures and plain-text exports into articles: line classification,
+paragraphs, article splits (HTML goes through trafilatura instead: :mod:`bot.core.htmltext`).
 
-The input is text as users paste it from web pages: site taglines, cross-links, reading-time
-lines, image captions, comment counters, blog footers and sometimes a second article appended
-after the first. :func:`parse_capture` turns it into :class:`Draft` articles. The rules:
+:func:`parse_capture` turns pasted text (taglines, cross-links, reading-time lines, captions,
+comment counters, blog footers, sometimes a second article) into :class:`Draft` articles:
 
-* Each line is classified: boilerplate (dropped), footer marker (ends the current article),
-  date line, ``Source:`` line, byline, image caption, or text.
-* Runs of consecutive text lines become paragraphs. A run is one hard-wrapped paragraph only
-  when it looks wrapped (every line short, non-final lines mostly without final punctuation);
-  otherwise each line is a paragraph. A line starting with a dash (an em-dash quote attribution)
-  or a lowercase continuation of an unfinished line stays with the line before it.
-* The *header* of an article is everything before its first real sentence (final punctuation,
-  at least four words). Header lines are title candidates: a line repeated later wins, else the
-  first one. A standfirst/dek that is a real sentence therefore stays a body paragraph (it is
-  the article's own summary, worth citing); a dek without final punctuation is dropped with the
-  header.
-* In the body, short lines without final punctuation are section subheadings and are dropped,
-  as is any line repeating the title.
-* After a footer marker ("to be continued here", "Read more on this issue:", "Blog at"...) the
-  text only becomes a further article when it has at least two body paragraphs; otherwise it is
-  cross-links and footers and is dropped.
-* Source comes only from explicit signals: a ``Source: X`` line, a known site tagline, or a
-  trailing outlet-name line after the last paragraph.
+* Each line is classified: boilerplate (dropped), footer marker (ends the article), date,
+  ``Source:`` line, byline, caption, bulleted list item (a paragraph, marker dropped) or text.
+* Consecutive text lines are one paragraph only when they look hard-wrapped; a dash-led
+  attribution or a lowercase continuation joins the line before it.
+* The *header* is everything before the first real sentence (final punctuation, four words)
+  or list item; a line repeated later is the title, else the first. A long last header line
+  (eight words or more, not the title) is the lead sentence that lost its full stop and
+  opens the body; a short unpunctuated dek is dropped. A headline may end in ``?``, ``!`` or
+  ``…`` when a date, byline, caption or source line follows it, or when it opens the file.
+* In the body, short unpunctuated lines are subheadings (dropped), as is a title repeat.
+* After a footer marker the text is a further article only with two body paragraphs.
+* The source comes only from a ``Source: X`` line or a known tagline; a trailing outlet-like
+  line ("Middle East Eye", but as often a referee's name) is dropped, never the source.
 
-* A short question/exclamation line directly followed by a date, byline or caption line is a
-  headline even though it ends with punctuation.
-* HTML pages are turned into text blocks first (:mod:`bot.core.htmltext`); the blocks then
-  go through the same rules.
-
-Text is kept verbatim except for whitespace and invisible control characters: runs of spaces,
-tabs and no-break spaces become one space, lines are stripped, and :data:`CONTROL_CHARACTERS`
-are deleted. That deletion happens in :func:`normalize_space`, which every title, source,
-author, URL and paragraph passes through (captures, markdown, HTML, jsonl and the metadata
-file), so nothing the archive holds can reach a Discord message or a terminal as NUL, an
-escape sequence or a bidirectional override. The rule:
-
-* deleted: C0 controls except tab and newline (NUL, ESC, BEL...), DEL, C1 controls
-  (U+0080-U+009F), the bidi embeddings/overrides U+202A-U+202E and isolates U+2066-U+2069;
-* kept: tab and newline (whitespace, normalised as such), the directional *marks*
-  U+200E/U+200F/U+061C (they only set the direction of neighbouring punctuation and cannot
-  reorder a span of text; Arabic and Hebrew text uses them), and the zero-width (non-)joiners
-  U+200C/U+200D (Persian, Urdu and Indic spellings and emoji sequences need them: deleting
-  them changes the word).
+Text is kept verbatim but for whitespace and invisible controls, in :func:`normalize_space`,
+which every title, source, author, URL and paragraph passes through (every format and the
+metadata file), so nothing the archive holds reaches Discord or a terminal as NUL, an escape
+sequence or a bidirectional override. Deleted: C0 controls but tab and newline, DEL, C1
+(U+0080-U+009F), the bidi embeddings/overrides U+202A-U+202E and isolates U+2066-U+2069.
+Kept: the directional *marks* U+200E/U+200F/U+061C (they only orient neighbouring
+punctuation; Arabic and Hebrew text uses them) and the zero-width (non-)joiners
+U+200C/U+200D (Persian, Urdu and Indic spellings and emoji sequences need them).
 """
 
 from __future__ import annotations
