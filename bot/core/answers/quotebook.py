@@ -41,7 +41,7 @@ def normalise_text(text: str) -> str:
     return _NON_WORD.sub(" ", normalize(text)).strip()
 
 
-def similarity(query: str, choice: str) -> float:
+def similarity(query: str, choice: str, cutoff: float = 0.0) -> float:
     """0-100: how well normalised ``query`` recalls normalised ``choice``. The best of
 
     * against a choice at least as long: ``partial_ratio`` (the query against the
@@ -50,15 +50,20 @@ def similarity(query: str, choice: str) -> float:
       some left out);
     * against a shorter choice: ``ratio`` and ``token_sort_ratio`` x 0.95 only, so a
       four-word quotation is not "found" inside a long query.
+
+    A score below ``cutoff`` may come back as 0 (rapidfuzz stops early): the same scores
+    at or above it, sooner.
     """
     if not query or not choice:
         return 0.0
+    scaled = min(cutoff / 0.95, 100.0)
     if len(choice) < len(query):
-        return max(float(fuzz.ratio(query, choice)),
-                   0.95 * float(fuzz.token_sort_ratio(query, choice)))
-    score = float(fuzz.partial_ratio(query, choice))
+        return max(float(fuzz.ratio(query, choice, score_cutoff=cutoff)),
+                   0.95 * float(fuzz.token_sort_ratio(query, choice, score_cutoff=scaled)))
+    score = float(fuzz.partial_ratio(query, choice, score_cutoff=cutoff))
     if query.count(" ") >= 2:
-        score = max(score, 0.95 * float(fuzz.token_set_ratio(query, choice)))
+        score = max(score, 0.95 * float(fuzz.token_set_ratio(query, choice,
+                                                            score_cutoff=scaled)))
     return score
 
 
@@ -242,8 +247,11 @@ class QuoteBook:
         for i in found:
             words, context = self.text(i), self.context(i)
             budget.spend(len(words) + len(context))
-            score = max(similarity(query, self._normal(words)),
-                        CONTEXT_FACTOR * similarity(query, self._normal(context)))
+            score = similarity(query, self._normal(words), min_match)
+            if score < 100.0 * CONTEXT_FACTOR:  # the sentence around could still do better
+                floor = min(max(min_match, score) / CONTEXT_FACTOR, 100.0)
+                score = max(score, CONTEXT_FACTOR * similarity(
+                    query, self._normal(context), floor))
             score = shown_match(score, text, words)
             if score >= min_match:
                 scored.append((-score, i))

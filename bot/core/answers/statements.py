@@ -151,8 +151,8 @@ class StatementFinder:
                      long_marks: list[Mark]) -> Statement | None:
         masked = reader.masked
         for verb in self._cues:
-            if verb.group()[0] in "Aa":
-                continue  # "according to": read by _according
+            if verb.group().endswith("ccording to"):
+                continue  # read by _according
             if any(m.end <= verb.start() and not masked[m.end:verb.start()].strip(
                     " ,\n\"”’'") for m in long_marks):
                 continue
