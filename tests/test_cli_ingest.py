@@ -43,7 +43,14 @@ def cli(tmp_path: Path, archive: Path, capsys: pytest.CaptureFixture[str]) -> Ru
 
 
 def _skipped_lines(out: str) -> list[str]:
-    return [line.strip() for line in out.splitlines() if line.startswith("  ")]
+    """The indented lines under each report's ``skipped:`` header."""
+    lines, inside = [], False
+    for line in out.splitlines():
+        if not line.startswith("  "):
+            inside = line.startswith("skipped:")
+        elif inside:
+            lines.append(line.strip())
+    return lines
 
 
 @pytest.mark.parametrize(
@@ -220,3 +227,20 @@ def test_index_an_archive_with_a_warc_html_and_compressed_files(
     assert next(h for h in hits if h["doc_id"] == "crawl#3")["date"] == "2020-01-02"
     code, out, _ = cli("index")
     assert code == 0 and "(8 unchanged, 0 added, 0 changed, 0 removed)" in out
+
+
+def test_the_report_says_which_encoding_was_assumed(cli: Run, archive: Path) -> None:
+    """A Latin-1 capture is indexed, not skipped, and the report names the encoding assumed
+    once; the saved index keeps the note, so a run that loads it reports it too."""
+    text = ("Café owners protest\n\nMay 16, 2018\n\nThe owners of the café on the "
+            "harbour front said the new rules would force them to close before the summer.\n")
+    (archive / "cafe.txt").write_bytes(text.encode("latin-1"))
+    code, out, _ = cli("index", "--full")
+    assert code == 0
+    notes = [line.strip() for line in out.splitlines() if "not UTF-8" in line]
+    assert notes == ["cafe.txt: not UTF-8: cp1252 assumed (detected; byte 0xe9 at offset 3)"]
+    assert "encodings: 1 files not in UTF-8" in out
+    code, out, _ = cli("search", "café owners harbour", "--json")
+    assert json.loads(out)["results"][0]["doc_id"] == "cafe"
+    code, out, _ = cli("index")
+    assert code == 0 and "cafe.txt: not UTF-8: cp1252 assumed" in out

@@ -8,10 +8,11 @@ import json
 from pathlib import Path
 
 from bot.config import Settings, with_section
-from bot.core.build import Source
+from bot.core.build import Source, build
 from bot.core.build.analyse import Analysis
 from bot.core.ingest import parse_file
 from bot.core.tokenize import Tokenizer
+from tests.conftest import settings_for
 
 CAPTURE = ("Bridge vote\n\n03/04/2018\n\n"
            "The council voted for the new bridge on Thursday evening after a long debate.\n")
@@ -75,3 +76,19 @@ def test_metadata_dates_in_the_usual_forms(tmp_path: Path) -> None:
     assert [p.line for p in meta.problems] == [6]
     us = load_metadata(path, "metadata.yaml", day_first=False)
     assert us.entries["b"]["date"] == "2018-03-04"
+
+
+def test_a_build_reads_numeric_dates_as_the_settings_say(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "a.txt").write_text(CAPTURE, encoding="utf-8")
+    (archive / "b.txt").write_text(CAPTURE.replace("03/04/2018\n\n", ""), encoding="utf-8")
+    (archive / "metadata.yaml").write_text('b:\n  date: "05/06/2019"\n', encoding="utf-8")
+    dates = {}
+    for day_first in (True, False):
+        settings = with_section(settings_for(tmp_path / str(day_first), archive),
+                                "archive", date_day_first=day_first)
+        index, _ = build(settings, Tokenizer(settings.tokenizer))
+        dates[day_first] = [d.date for d in index.docs]
+        assert index.extras["ingest"]["date_day_first"] is day_first
+    assert dates == {True: ["2018-04-03", "2019-06-05"], False: ["2018-03-04", "2019-05-06"]}

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.core.answers import Summary, suggest_documents
 from bot.core.answers import summarize as summarise
+from bot.core.build import open_archive
 from bot.core.models import Filters
 from bot.core.requests import SummaryRequest
 from bot.core.search import FiltersExcludeAllError
 from bot.core.snapshot import Snapshot
 from bot.errors import QueryError, UnknownDocumentError
+from tests.conftest import settings_for
 
 
 def summarize(snapshot: Snapshot, topic: str | None = None, doc_id: str | None = None,
@@ -96,12 +100,28 @@ def test_overview_of_the_archive(seed_snapshot: Snapshot) -> None:
     summary = summarize(seed_snapshot, sentences=6)
     assert summary.topic is None and summary.doc_id is None
     assert len(summary.sentences) == 6
-    assert len({s.citation.doc_id for s in summary.sentences}) == 6  # one per article
+    # the most recent articles: the four dated ones of the six, none undated
+    cited = {s.citation.doc_id for s in summary.sentences}
+    dated = {d.doc_id for d in seed_snapshot.index.docs if d.date}
+    assert cited == dated and len(dated) == 4
     assert_verbatim(seed_snapshot, summary)
     assert positions(seed_snapshot, summary) == sorted(positions(seed_snapshot, summary))
     more = summarize(seed_snapshot, sentences=15)
     assert len(more.sentences) == 15
     assert_verbatim(seed_snapshot, more)
+
+
+def test_an_overview_of_an_undated_archive_still_lists_articles(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for name in ("a", "b"):
+        (archive / f"{name}.md").write_text(
+            f"# Article {name}\n\nThe council met on Thursday to discuss the {name} bridge.\n",
+            encoding="utf-8")
+    snapshot = Snapshot(open_archive(settings_for(tmp_path, archive))[0])
+    summary = summarize(snapshot, sentences=2)
+    assert {s.citation.doc_id for s in summary.sentences} == {"a", "b"}
+    assert {s.citation.date for s in summary.sentences} == {None}
 
 
 def test_overview_prefers_recent_articles_and_honours_filters(seed_snapshot: Snapshot) -> None:

@@ -56,6 +56,7 @@ class ReportPrinter:
 
     def __init__(self) -> None:
         self._listed: set[Skipped] = set()
+        self._noted: set[str] = set()
 
     def __call__(self, report: BuildReport) -> None:
         print(f"documents: {report.documents}")
@@ -74,6 +75,12 @@ class ReportPrinter:
         for skip in new:
             print(f"  {skip}")
         self._listed.update(report.skipped)
+        fresh = [n for n in report.notes if n not in self._noted]
+        if fresh:
+            print(f"encodings: {len(fresh)} files not in UTF-8")
+            for note in fresh:
+                print(f"  {note}")
+        self._noted.update(report.notes)
         if report.split:
             print(f"split: {report.split} over-long paragraphs split (archive.max_paragraph_chars)")
         print(f"time: {report.seconds:.2f} s", flush=True)

@@ -63,6 +63,7 @@ class FileEntry:
     mtime_ns: int
     docs: tuple[str, ...] = ()
     skipped: tuple[Skipped, ...] = ()
+    notes: tuple[str, ...] = ()  # what reading it assumed ("not UTF-8: cp1252 assumed …")
 
 
 @dataclass(frozen=True, slots=True)

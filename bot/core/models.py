@@ -59,7 +59,7 @@ class Citation(NamedTuple):
 
     def label(self) -> str:
         """Human citation line: ``Title — Source, 2018-05-16, ¶3``."""
-        parts = [p for p in (self.source, self.date) if p]
+        parts = [p for p in (self.source, self.date or "undated") if p]
         where = ", ".join([*parts, f"¶{self.paragraph}"])
         return f"{self.title} — {where}"
 

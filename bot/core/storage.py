@@ -139,7 +139,7 @@ def _json_files(index: ArchiveIndex) -> dict[str, bytes]:
     files["files.json"] = json.dumps(
         [
             {**dataclasses.asdict(f), "docs": list(f.docs),
-             "skipped": [dataclasses.asdict(s) for s in f.skipped]}
+             "skipped": [dataclasses.asdict(s) for s in f.skipped], "notes": list(f.notes)}
             for f in index.files
         ],
         ensure_ascii=False,
@@ -370,6 +370,7 @@ def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveInde
         FileEntry(
             path=f["path"], sha256=f["sha256"], size=f["size"], mtime_ns=f["mtime_ns"],
             docs=tuple(f["docs"]), skipped=tuple(Skipped(**s) for s in f["skipped"]),
+            notes=tuple(str(n) for n in f.get("notes", ())),
         )
         for f in json.loads(bytes(blobs["files.json"]))
     ]

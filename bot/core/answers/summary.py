@@ -199,6 +199,9 @@ def _overview(archive: Snapshot, n: int, filters: Filters, budget: Budget) -> li
     mask = archive.doc_mask(filters).tolist()
     docs = [i for i, keep in enumerate(mask) if keep]
     docs.sort(key=lambda i: (archive.index.docs[i].date or "", -i), reverse=True)
+    # "Most recent" means dated: undated articles are left out unless nothing is dated.
+    dated = [i for i in docs if archive.index.docs[i].date]
+    docs = dated or docs
     # The n most recent articles whose text fits the budget together: one huge article
     # is passed over (the next one taken) rather than refusing the whole overview.
     chosen: list[int] = []

@@ -79,13 +79,13 @@ def _analysis(root: Path, settings: TokenizerSettings, cap: int | None,
     return Analysis(root, Tokenizer(settings), cap, day_first=day_first)
 
 
-def _parse(path: Path, root: Path, rel: str,
-           day_first: bool = True) -> tuple[list[Article], list[Skipped]]:
+def _parse(path: Path, root: Path, rel: str, day_first: bool = True,
+           notes: list[str] | None = None) -> tuple[list[Article], list[Skipped]]:
     """The file's articles and skipped lines; a file that cannot be parsed for any reason,
     even a bug of the parser on strange input, is one skip: one malformed file never stops a
     build (the per-file fault boundary)."""
     try:
-        return ingest.parse_file(path, root, day_first=day_first)
+        return ingest.parse_file(path, root, day_first=day_first, notes=notes)
     except IngestError as exc:
         return [], [Skipped(rel, exc.reason, exc.line)]
     except OSError as exc:
@@ -111,7 +111,8 @@ def analyse_file(
     each article (progress inside a large file). Ids are not checked against other files and
     metadata is not applied here (see :mod:`bot.core.build.assemble`)."""
     rel = entry.path
-    parsed, skipped = _parse(root / rel, root, rel, day_first)
+    notes: list[str] = []
+    parsed, skipped = _parse(root / rel, root, rel, day_first, notes)
     articles: list[Article] = []
     split = 0
     for article in parsed:
@@ -128,6 +129,7 @@ def analyse_file(
         if on_article is not None:
             on_article(position + 1, len(articles))
     return ParsedFile(
-        FileEntry(entry.path, entry.sha256, entry.size, entry.mtime_ns, (), tuple(skipped)),
+        FileEntry(entry.path, entry.sha256, entry.size, entry.mtime_ns, (), tuple(skipped),
+                  tuple(notes)),
         tuple(articles), tuple(terms), tuple(quotations), split,
     )

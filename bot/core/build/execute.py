@@ -55,7 +55,8 @@ def reuse(previous: ArchiveIndex, task: FileTask,
     entry = task.entry
     split = previous.extras.get("split", {}).get(entry.path, 0)
     return ParsedFile(
-        FileEntry(entry.path, entry.sha256, entry.size, entry.mtime_ns, old.docs, old.skipped),
+        FileEntry(entry.path, entry.sha256, entry.size, entry.mtime_ns, old.docs, old.skipped,
+                  old.notes),
         tuple(articles), tuple(terms), tuple(mine), split, reused=True,
     )
 

@@ -31,14 +31,16 @@ from bot.errors import IndexFormatError
 log = logging.getLogger(__name__)
 
 # Bumped when ingestion changes what it makes of the same files (v2: control characters
-# and bidi overrides stripped, paragraphs capped), so an index built before is re-parsed.
-INGEST_VERSION = 2
+# and bidi overrides stripped, paragraphs capped; v3: HTML through trafilatura, encodings
+# detected, WARC and .gz read), so an index built before is re-parsed.
+INGEST_VERSION = 3
 
 
 def ingest_params(settings: Settings) -> dict[str, Any]:
     """The ingestion settings an index was built with; a change re-parses every file."""
     return {"version": INGEST_VERSION,
-            "max_paragraph_chars": settings.archive.max_paragraph_chars}
+            "max_paragraph_chars": settings.archive.max_paragraph_chars,
+            "date_day_first": settings.archive.date_day_first}
 
 
 def fingerprint_now(settings: Settings, previous: ArchiveIndex | None = None) -> str:
@@ -67,9 +69,11 @@ def run(
     if planned.full_reason is not None:
         log.info("parsing every file: %s", planned.full_reason)
     meta_file = scanned.metadata
-    metadata = (ingest.load_metadata(meta_file, scanned.metadata_name())
+    metadata = (ingest.load_metadata(meta_file, scanned.metadata_name(),
+                                     day_first=source.date_day_first)
                 if meta_file is not None else ingest.Metadata())
-    analysis = Analysis(source.root, tokenizer, source.max_paragraph_chars)
+    analysis = Analysis(source.root, tokenizer, source.max_paragraph_chars,
+                        day_first=source.date_day_first)
     parsed = execute(planned, analysis, previous if planned.full_reason is None else None,
                      parse_map=host.parse_map, on_done=byte_progress(planned, progress))
     index = assemble(parsed, scanned, metadata, tokenizer, bm25, ingest_params=ingested,

@@ -27,6 +27,7 @@ class BuildReport:
     seconds: float = 0.0
     reparsed: int = 0  # unchanged files parsed again (a full rebuild, or changed settings)
     split: int = 0  # over-long paragraphs split at archive.max_paragraph_chars
+    notes: tuple[str, ...] = ()  # "path: not UTF-8: cp1252 assumed (…)", one per file note
 
     def summary(self) -> str:
         text = (
@@ -55,6 +56,11 @@ def all_skipped(index: ArchiveIndex) -> tuple[Skipped, ...]:
     return tuple(out)
 
 
+def all_notes(index: ArchiveIndex) -> tuple[str, ...]:
+    """What reading the files assumed (an encoding other than UTF-8), ``path: note`` each."""
+    return tuple(f"{f.path}: {note}" for f in index.files for note in f.notes)
+
+
 def split_count(index: ArchiveIndex) -> int:
     """Paragraphs split at the cap when the index was built (kept in ``extras``)."""
     split = index.extras.get("split")
@@ -77,9 +83,11 @@ def built(index: ArchiveIndex, plan: BuildPlan, *, reason: str | None,
         reparsed=plan.count("reparse"),
         seconds=seconds,
         split=split_count(index),
+        notes=all_notes(index),
     )
 
 
 def loaded(index: ArchiveIndex, *, seconds: float) -> BuildReport:
     return BuildReport("loaded", None, len(index.docs), index.n_paragraphs, len(index.files),
-                       all_skipped(index), seconds=seconds, split=split_count(index))
+                       all_skipped(index), seconds=seconds, split=split_count(index),
+                       notes=all_notes(index))

@@ -60,10 +60,13 @@ def _gunzip(data: bytes) -> bytes:
     return out
 
 
-def _text(data: bytes, rel: str, *, html: bool = False) -> str:
+def _text(data: bytes, rel: str, *, html: bool = False,
+          notes: list[str] | None = None) -> str:
     decoded = decode(data, html=html)
     if (note := decoded.note()) is not None:
         log.warning("%s: %s", rel, note)
+        if notes is not None:
+            notes.append(note)
     return decoded.text
 
 
@@ -72,10 +75,12 @@ def _doc_base(rel: str, suffix: str) -> str:
 
 
 def parse_file(
-    path: Path, root: Path, data: bytes | None = None, *, day_first: bool = True
+    path: Path, root: Path, data: bytes | None = None, *, day_first: bool = True,
+    notes: list[str] | None = None,
 ) -> tuple[list[Article], list[Skipped]]:
     """Parse one archive file into articles (and, for jsonl and WARC, the lines and records
-    it had to skip). ``day_first``: how a numeric date (03/04/2018) reads.
+    it had to skip). ``day_first``: how a numeric date (03/04/2018) reads; ``notes``, when
+    given, receives what reading the file assumed (an encoding other than UTF-8), once each.
 
     Paragraphs are not capped here (see :func:`cap_paragraphs`). Raises
     :class:`IngestError` when the whole file is unusable.
@@ -94,12 +99,14 @@ def parse_file(
         data, suffix = _gunzip(data), suffix[: -len(".gz")]
     if suffix == ".warc":
         result = parse_warc(data, base, rel, day_first=day_first)
-        for note in result.notes:
+        for note in dict.fromkeys(result.notes):
             log.warning("%s: %s", rel, note)
+            if notes is not None:
+                notes.append(note)
         if not result.articles and not result.skips:
             raise IngestError("no HTML pages in this web archive")
         return result.articles, result.skipped(rel)
-    text = _text(data, rel, html=suffix in (".html", ".htm"))
+    text = _text(data, rel, html=suffix in (".html", ".htm"), notes=notes)
     if suffix == ".jsonl":
         return _parse_jsonl(text, rel, base, day_first)
     if suffix in (".md", ".markdown"):
