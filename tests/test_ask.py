@@ -1,18 +1,21 @@
 """``ask`` on the seeds: questions of our own, each with the article and sentence expected.
 
-Hit rate on the seeds: 35 of 39 answerable questions give the expected sentence first (all
-35 are asserted below), and 7 of 7 unanswerable ones say "not found". The four that still
-fail, kept out of the asserted set:
+Every question below is answered with the expected sentence among the (at most two)
+sentences of the answer, and every unanswerable one says "not found". Since issue #13 the
+answer may be two sentences in reading order, so the expected sentence is looked for in the
+answer rather than first (the old assertion, "first sentence", encoded the one-sentence
+answers). Four questions kept out of the asserted set, as before:
 
 * "Who is the spokesman of the Red Cross?": the name (Pawel Krzysiek) is in the next
-  paragraph, the sentence naming the Red Cross spokesman does not name him;
+  paragraph; the sentence naming the Red Cross spokesman does not name him;
 * "How many people were killed by air strikes since 20 April?": 168 is in the paragraph
-  after the one naming 20 April, which wins;
-* "What did Obama tell the New York Times?": the quotation says "he told the New York
-  Times"; nothing near it names Obama, so the answer is (honestly) "not found";
+  after the one naming 20 April; the answer is (honestly) "not found", saying the archive
+  mentions air strikes since 20 April but not people killed;
+* "What did Obama tell the New York Times?": answered with the quotation "he told the New
+  York Times" (the name is in an earlier sentence), not asserted because "what did X say"
+  has no single expected sentence;
 * "Where were peace talks held in May 2019?": the date is the article's publication date,
-  not in its text, so the answer (Kazakhstan, in 003) is "not found"; --from/--to do that.
-"""
+  not in its text, so the answer (Kazakhstan, in 003) is "not found"; --from/--to do that."""
 
 from __future__ import annotations
 
@@ -98,8 +101,10 @@ def test_top_sentence_answers(seed_snapshot: Snapshot, question: str, doc_id: st
                               expected: str) -> None:
     answer = ask(seed_snapshot, question)
     assert answer.found, answer.message
-    top = answer.sentences[0]
-    assert expected in top.text
+    # The sentence expected is in the answer (of at most two sentences, in reading order
+    # when they share a paragraph: the name or the number may come first).
+    assert len(answer.sentences) <= 2
+    top = next(s for s in answer.sentences if expected in s.text)
     if doc_id is not None:
         assert top.citation.doc_id == doc_id
     assert answer.message == " ".join(s.text for s in answer.sentences)
@@ -110,7 +115,8 @@ def test_not_found(seed_snapshot: Snapshot, question: str) -> None:
     answer = ask(seed_snapshot, question)
     assert not answer.found
     assert answer.sentences == ()
-    assert answer.message == (
+    # the message may go on to say what the archive does mention nearby
+    assert answer.message.startswith(
         "Not found in the archive (searched 6 articles, dates 2016-02-03 to 2019-05-03)."
     )
     assert answer.searched_articles == 6
@@ -143,7 +149,9 @@ def test_question_words_are_not_search_terms(seed_snapshot: Snapshot) -> None:
     assert set(q.terms) == {"truck", "red", "cross", "send"}
     assert parse_question(seed_snapshot, "When did Russia intervene?").kind == "date"
     assert parse_question(seed_snapshot, "Who chaired the talks?").kind == "person"
-    assert parse_question(seed_snapshot, "Why did the talks fail?").kind == "other"
+    assert parse_question(seed_snapshot, "Why did the talks fail?").kind == "reason"
+    assert parse_question(seed_snapshot, "Where did the talks fail?").kind == "place"
+    assert parse_question(seed_snapshot, "What did the talks achieve?").kind == "other"
     assert parse_question(seed_snapshot, "Who what when how many did").terms == ()
 
 
@@ -185,4 +193,4 @@ def test_min_score_turns_weak_matches_into_not_found(seed_snapshot: Snapshot) ->
 
 
 def test_coverage_threshold_is_sane() -> None:
-    assert 0.3 <= MIN_COVERAGE <= 0.6
+    assert 0.1 <= MIN_COVERAGE <= 0.6

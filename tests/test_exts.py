@@ -17,6 +17,7 @@ from discord import app_commands
 
 from bot.app.client import ArchiveBot
 from bot.app.errors import ChannelDisabled, classify
+from bot.app.paragraph_view import SHOW_TEMPLATE, ShowParagraphButton
 from bot.app.scheduler import RequestExpiredError
 from bot.app.services import Services, is_warm, warm_archive
 from bot.app.views import FeedbackView, Paginator
@@ -235,6 +236,32 @@ async def test_ask_answers_with_feedback_buttons(harness: Harness) -> None:
         assert f"fb:+:{row.request_id}:{USER_ID}" in ids
         assert f"fb:-:{row.request_id}:{USER_ID}" in ids
         stop_views(interaction)
+
+
+async def test_ask_bolds_the_answer_and_shows_the_paragraph(harness: Harness) -> None:
+    async with harness(page_size=25) as (bot, _services):
+        _, answers, _ = cogs(bot)
+        interaction = fake_interaction(bot)
+        await answers.ask.callback(answers, interaction,
+                                   question="How many people did the opposition delegation "
+                                            "comprise?")
+        ((_, kwargs),) = message_calls(interaction)
+        assert "**24 people**" in (kwargs["embed"].description or "")
+        ids = [getattr(i, "custom_id", "") for i in kwargs["view"].children]
+        assert "sp:6:000_92e0ac5bf622c90d" in ids
+        stop_views(interaction)
+        # the click: anyone, privately, the paragraph as the index holds it, escaped
+        click = fake_interaction(bot, user_id=USER_ID + 1)
+        match = re.fullmatch(SHOW_TEMPLATE, "sp:6:000_92e0ac5bf622c90d")
+        assert match is not None
+        button = await ShowParagraphButton.from_custom_id(click, mock.Mock(), match)
+        await button.callback(click)
+        call = click.response.send_message.await_args
+        assert call.kwargs["ephemeral"] is True and no_pings(call.kwargs)
+        assert "Ahmed Tuma" in call.kwargs["embed"].description
+        gone = fake_interaction(bot)
+        await ShowParagraphButton("000_92e0ac5bf622c90d", 99).callback(gone)
+        assert "no longer in the archive" in gone.response.send_message.await_args.args[0]
 
 
 async def test_ask_not_found(harness: Harness) -> None:

@@ -21,7 +21,7 @@ from bot.app.render import (
     limit_problems,
     shorten,
 )
-from bot.core.answers import Answer, CitedSentence, QuoteMatch
+from bot.core.answers import Answer, CitedSentence, QuoteMatch, Span
 from bot.core.models import Citation, SearchHit, SearchResult
 from bot.core.search import Archive
 
@@ -221,6 +221,20 @@ def test_answer_pages_random_never_cut_citations() -> None:
             assert line in text
         for page in pages:
             assert_inert(page.description or "")
+
+
+def test_answer_pages_bold_the_answering_phrase_and_escape_the_rest() -> None:
+    text = "Six *people* @everyone, including three children, were killed."
+    cite = Citation("d", "T", None, None, 3)
+    answer = Answer("How many?", True, (CitedSentence(text, cite),), (), 6, (None, None), text,
+                    0.9, (Span("Six", 0, 3),))
+    (page,) = render.answer_pages(answer)
+    description = page.description or ""
+    assert description.startswith("**Six** \\*people\\*")
+    assert_inert(description.replace("**Six**", "Six").replace(" **[1]**", ""))
+    # a phrase that does not fit the sentence is ignored, not rendered broken
+    odd = answer._replace(bold=(Span("x", 50, 99),))
+    assert "**" not in (render.answer_pages(odd)[0].description or "").split(" **[1]**")[0]
 
 
 def test_answer_pages_not_found_shows_message_and_passages() -> None:

@@ -19,6 +19,7 @@ from bot.app import render
 from bot.app.client import ArchiveBot, ArchiveCog
 from bot.app.errors import tracking
 from bot.app.options import configure_commands
+from bot.app.paragraph_view import ShowParagraphButton, respond_with_paragraph
 from bot.app.services import Request, Services, is_warm
 from bot.app.views import respond
 from bot.core.answers.ask import Answer, ask
@@ -75,10 +76,12 @@ class AnswersCog(ArchiveCog):
             wanted = AskRequest.parse(self.services.settings, question, date_from, date_to,
                                       source)
             ephemeral = await self.defer(interaction)
-            _, pages = await run_ask(self.services, request, wanted)
-            await respond(interaction, pages, request_id=request.request_id,
-                          timeout=self.services.settings.discord.view_timeout_seconds,
-                          ephemeral=ephemeral)
+            answer, pages = await run_ask(self.services, request, wanted)
+            cited = answer.sentences[0].citation if answer.sentences else None
+            await respond_with_paragraph(
+                interaction, pages, cited, request_id=request.request_id,
+                timeout=self.services.settings.discord.view_timeout_seconds,
+                ephemeral=ephemeral)
 
     @app_commands.command(name="summary",
                           description="A cited summary of a topic, an article or the archive")
@@ -174,6 +177,7 @@ class AnswersCog(ArchiveCog):
 
 
 async def setup(bot: ArchiveBot) -> None:
+    bot.add_dynamic_items(ShowParagraphButton)  # the "Show paragraph" button under /ask
     cog = AnswersCog(bot)
     configure_commands(cog, bot.services.settings)
     await bot.add_cog(cog)

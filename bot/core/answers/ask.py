@@ -1,20 +1,18 @@
 """``ask``: an extractive answer, one to three sentences copied verbatim from the archive.
 
 Retrieval is the paragraph search (BM25 over the best ``settings.answers.passages``
-paragraphs); the answer is chosen sentence by sentence. A sentence scores by
+paragraphs). Every sentence of those paragraphs is a candidate with features
+(:mod:`bot.core.answers.candidates`: coverage of the question's terms, in the sentence and
+in its paragraph; proximity; the answer type the question asks for; the question's names,
+with aliases; the paragraph's rank and score), weighed by a small logistic model shipped as
+data (:mod:`bot.core.answers.ranker`). The best sentence answers; a neighbour joins it when
+it carries the missing part (the number, the name behind "he"), or another sentence when it
+scores nearly as well.
 
-* **coverage**: the idf-weighted share of the question's distinct terms it contains (a term
-  the archive never uses still counts in the denominator, so a question about something the
-  archive does not hold cannot be answered by its common words alone);
-* **proximity**: how close together the matched terms sit;
-* **answer type**: a "how many" question prefers a sentence with a number near a matched
-  term, "when" one with a date or year, "who" one with a person's name not already in the
-  question;
-* a little of its paragraph's BM25 score, to break ties between equally good sentences.
-
-When no paragraph matches, the best paragraph scores under ``answers.min_score``, or the best
-sentence covers less than :data:`MIN_COVERAGE` of the question, the answer is "not found"
-rather than a weak guess.
+The answer is "not found" when no paragraph matches, the best scores under
+``answers.min_score``, the best sentence covers less than :data:`MIN_COVERAGE` of the
+question, or the abstention model's confidence is under its threshold; the message then
+says what the archive does mention ("It mentions Astana in 3 articles, but not ...").
 """
 
 from __future__ import annotations
@@ -22,9 +20,14 @@ from __future__ import annotations
 import logging
 import math
 import re
+from itertools import pairwise
 from typing import TYPE_CHECKING, NamedTuple
 
-from bot.core.answers.sentences import CitedSentence, Span, names_in, split_sentences
+from bot.core.answers.aliases import alias_table
+from bot.core.answers.answertype import question_kind, type_match
+from bot.core.answers.candidates import Candidate, Paragraph, candidates, logit
+from bot.core.answers.ranker import Weights, shipped_weights, sigmoid
+from bot.core.answers.sentences import CitedSentence, Span
 from bot.core.budget import Budget
 from bot.core.models import SearchHit
 from bot.core.requests import AskRequest
@@ -34,25 +37,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# The best sentence must hold at least this idf-weighted share of the question's terms.
-MIN_COVERAGE = 0.4
-# Terms of the sentence just before (same paragraph) count this much: "The regime dropped
-# barrel bombs on Sarmin. Six people, including three children, were killed."
+# The best sentence must hold at least this idf-weighted share of the question's terms
+# (in itself or, at half weight, elsewhere in its paragraph).
+MIN_COVERAGE = 0.15
 CONTEXT_WEIGHT = 0.5
-# Further sentences join the answer only when they score this close to the best one.
-FOLLOW_RATIO = 0.9
-MIN_WORDS = 4
+# A question whose terms the archive never uses carry this much of its weight is about
+# something the archive does not hold ("Who won the 2022 world cup?").
+MAX_UNSEEN = 0.34
+# "How many" questions are "not found" when no sentence of the answer holds a number (a
+# date for "when" is left to the ranker: SQuAD's "when" answers are often "after the war").
+STRICT_KINDS = frozenset({"number"})
 
-_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("number", re.compile(
-        r"\bhow\s+(?:many|much|large|big|long|far|old)\b|\b(?:the\s+)?number\s+of\b"
-        r"|\bwhat\s+(?:percentage|percent|proportion|share|toll)\b", re.I)),
-    ("date", re.compile(
-        r"^\W*when\b|\bwhen\s+(?:did|was|were|is|does|do|will|had|has)\b"
-        r"|\b(?:what|which|in\s+what)\s+(?:year|date|day|month)\b|\bsince\s+when\b", re.I)),
-    ("person", re.compile(r"\bwho(?:m|se)?\b|\bwhich\s+(?:person|official|minister|envoy)\b",
-                          re.I)),
-)
 # Phrases that only say what kind of answer is wanted: removed before searching.
 _ASKING = re.compile(
     r"\bhow\s+(?:many|much|large|big|long|far|old)\b|\b(?:the\s+)?number\s+of\b"
@@ -63,27 +58,27 @@ QUESTION_WORDS = frozenset(
     tell me please say says said happen happened happens kind sort anyone someone something
     according archive article articles may might must shall""".split()
 )
-_NUMBER = re.compile(
-    r"\b\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty"
-    r"|fifty|dozens?|hundreds?|thousands?|millions?|billions?)\b", re.I)
 _QWORD = re.compile(r"[\w'’.,-]+")
-_VAGUE = frozenset({"dozen", "dozens", "hundreds", "thousands", "millions", "billions"})
-_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
-_DATE = re.compile(
-    r"\b(?:1[89]|20)\d\d\b|\b(?:january|february|march|april|may|june|july|august|september"
-    r"|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-    r"|yesterday|today|tonight)\b|\blast\s+(?:week|month|year)\b|\b\w+\s+ago\b", re.I)
+_PRONOUN = re.compile(r"^(?:he|she|they|it|his|her|their|its|this|these|those|the\s+group)\b",
+                      re.I)
+_CONTINUES = re.compile(r"^(?:also|in\s+addition|(?:it|they|this|he|she)\s+(?:would|will|could"
+                        r"|should|may|might)?\s*also)\b", re.I)
 
 
 class Question(NamedTuple):
     """A question reduced to what it asks for and what to search."""
 
     text: str
-    kind: str  # "number", "date", "person" or "other"
+    kind: str  # one of bot.core.answers.answertype.KINDS
     search: str  # the words worth searching for
     terms: tuple[str, ...]  # distinct index terms of ``search``
     proper: tuple[str, ...]  # terms of its capitalised words (names)
     dotted: tuple[str, ...]  # acronyms among them spelt with dots ("U.S.")
+    words: tuple[str, ...] = ()  # the words of ``search`` as written
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.proper
 
 
 class Answer(NamedTuple):
@@ -94,30 +89,24 @@ class Answer(NamedTuple):
     searched_articles: int
     date_range: tuple[str | None, str | None]
     message: str
-
-
-class Scored(NamedTuple):
-    score: float
-    coverage: float
-    kind: float  # answer-type match, 0-1
-    span: Span
-    hit: SearchHit
-    terms: frozenset[str]
+    confidence: float = 0.0  # the abstention model's, 0-1 (0 when nothing matched)
+    # Per sentence, the phrase answering the question's kind (offsets in the sentence).
+    bold: tuple[Span | None, ...] = ()
 
 
 def parse_question(archive: Snapshot, text: str) -> Question:
     """Classify ``text`` and strip its question words."""
-    kind = next((name for name, rx in _KINDS if rx.search(text)), "other")
+    kind = question_kind(text)
     stripped = _ASKING.sub(" ", text)
     kept = [(i, w) for i, w in enumerate(_QWORD.findall(stripped))
             if w.strip(".,'’").casefold() not in QUESTION_WORDS]
     search = " ".join(w for _, w in kept)
     terms = tuple(dict.fromkeys(archive.tokenizer(search)))
-    # Capitalised words after the first are names; a sentence must name them to answer.
     capitals = [w for i, w in kept if i > 0 and w[0].isupper()]
     proper = tuple(dict.fromkeys(archive.tokenizer(" ".join(capitals))))
     dotted = tuple(".".join(w) + "." for w in capitals if w.isupper() and 2 <= len(w) <= 3)
-    return Question(text, kind, search, terms, proper, dotted)
+    return Question(text, kind, search, terms, proper, dotted,
+                    tuple(w.strip(".,'’?") for _, w in kept))
 
 
 def idf_of(archive: Snapshot, terms: tuple[str, ...] | list[str]) -> dict[str, float]:
@@ -132,123 +121,69 @@ def idf_of(archive: Snapshot, terms: tuple[str, ...] | list[str]) -> dict[str, f
     return out
 
 
-def _proximity(terms: list[str], wanted: set[str]) -> float:
-    """1.0 when the matched query terms are adjacent, falling as they spread out."""
-    positions = [(i, t) for i, t in enumerate(terms) if t in wanted]
-    distinct = {t for _, t in positions}
-    if len(distinct) < 2:
-        return 0.0
-    best = len(terms)
-    counts: dict[str, int] = {}
-    left = 0
-    for pos, term in positions:
-        counts[term] = counts.get(term, 0) + 1
-        while len(counts) == len(distinct):
-            best = min(best, pos - positions[left][0] + 1)
-            lterm = positions[left][1]
-            counts[lterm] -= 1
-            if not counts[lterm]:
-                del counts[lterm]
-            left += 1
-    return (len(distinct) - 1) / max(best - 1, 1)
+class Ranked(NamedTuple):
+    """A candidate with the ranker's probability."""
+
+    p: float
+    cand: Candidate
 
 
-def _type_match(archive: Snapshot, q: Question, text: str) -> float:
-    if q.kind == "number":
-        anchors = [s for s, _ in archive.tokenizer.spans(text, q.terms)]
-        best = 0.0
-        for m in _NUMBER.finditer(text):
-            word = m.group().casefold()
-            value = 0.3 if _YEAR.fullmatch(word) else 0.6 if word in _VAGUE else 1.0
-            near = any(abs(m.start() - a) <= 40 for a in anchors)
-            best = max(best, value if near else value / 2)
-        return best
-    if q.kind == "date":
-        return 1.0 if _DATE.search(text) else 0.0
-    if q.kind == "person":
-        asked = set(archive.tokenizer(q.text))
-        for name in names_in(text):
-            if name.person and not set(archive.tokenizer(name.text)) <= asked:
-                return 1.0
-        return 0.0
-    return 0.0
+class Choice(NamedTuple):
+    """What :func:`choose` decided: the ranked candidates, the neighbour that completes the
+    best one (if any), the abstention features and confidence, and the paragraphs."""
+
+    q: Question
+    hits: list[SearchHit]
+    ranked: list[Ranked]
+    paragraphs: list[Paragraph]
+    abstain: tuple[float, ...]
+    confidence: float
+    extra: Span | None = None
 
 
-def score_sentences(
-    archive: Snapshot, q: Question, hits: list[SearchHit], budget: Budget | None = None
-) -> list[Scored]:
-    """Every sentence of ``hits`` scored against ``q``, best first (``budget``: checked per
-    sentence; the caller has charged the hits' text)."""
-    budget = budget or Budget.unlimited()
-    weights = idf_of(archive, q.terms)
-    total = sum(weights.values()) or 1.0
-    wanted = set(q.terms)
-    top = max((h.score for h in hits), default=1.0) or 1.0
-    out: list[Scored] = []
-    for hit in hits:
-        before: set[str] = set()
-        previous = ""
-        title = set(archive.tokenizer(hit.title))
-        for span in split_sentences(hit.text):
-            budget.check()
-            terms = archive.tokenizer(span.text)
-            present = wanted.intersection(terms)
-            context, before = before - present, wanted.intersection(terms)
-            text, previous = previous + " " + span.text, span.text
-            if not present or len(span.text.split()) < MIN_WORDS:
-                continue
-            if not _grounded(q, title.union(terms, archive.tokenizer(text)), text):
-                continue
-            coverage = (
-                sum(weights[t] for t in present)
-                + CONTEXT_WEIGHT * sum(weights[t] for t in context)
-            ) / total
-            prox = _proximity(terms, wanted)
-            kind = _type_match(archive, q, span.text)
-            score = coverage * (0.7 + 0.15 * prox + 0.35 * kind) + 0.1 * hit.score / top
-            out.append(Scored(score, coverage, kind, span, hit, frozenset(terms)))
-    out.sort(key=lambda s: -s.score)
-    return out
+def score_sentences(archive: Snapshot, q: Question, hits: list[SearchHit],
+                    budget: Budget | None = None,
+                    weights: Weights | None = None) -> list[Candidate]:
+    """Every candidate sentence of ``hits``, best first (for diagnostics: bench/squad.py)."""
+    return [r.cand for r in _rank(archive, q, hits, budget, weights or shipped_weights())[0]]
 
 
-def _names_match(wanted: str, have: set[str]) -> bool:
-    if wanted in have:
-        return True
-    # "Syria" / "Syrian", "Russia" / "Russian": the adjective names the place too.
-    return len(wanted) >= 4 and any(
-        len(t) >= 4 and abs(len(t) - len(wanted)) <= 2
-        and (t.startswith(wanted) or wanted.startswith(t))
-        for t in have
-    )
+def _rank(archive: Snapshot, q: Question, hits: list[SearchHit], budget: Budget | None,
+          weights: Weights) -> tuple[list[Ranked], list[Paragraph], dict[str, float]]:
+    idf = idf_of(archive, q.terms)
+    cands, paragraphs = candidates(archive, q, hits, alias_table(archive.tokenizer), idf,
+                                   budget)
+    ranked = [Ranked(sigmoid(logit(weights.sentence, c.features)), c) for c in cands]
+    ranked.sort(key=lambda r: (-r.p, r.cand.rank, r.cand.position))
+    return ranked, paragraphs, idf
 
 
-def _grounded(q: Question, have: set[str], text: str) -> bool:
-    """Whether a sentence (with the one before it and the article title) names every name
-    the question uses; "US" also matches "U.S."."""
-    dotted = [d for d in q.dotted if d in text]
-    missing = [p for p in q.proper if not _names_match(p, have)]
-    return len(missing) <= len(dotted) and all(
-        any(p == d.replace(".", "").casefold() for d in dotted) for p in missing
-    )
-
-
-def _pick(scored: list[Scored], limit: int) -> list[Scored]:
-    """The best sentence, and up to ``limit - 1`` more that score nearly as well, hold at
-    least as much of the question and as good an answer type, and repeat none chosen."""
-    best = scored[0]
-    chosen = [best]
-    for cand in scored[1:]:
-        if len(chosen) >= limit or cand.score < FOLLOW_RATIO * best.score:
-            break
-        if cand.coverage < best.coverage or cand.kind < best.kind:
-            continue
-        if all(_jaccard(cand.terms, c.terms) < 0.6 for c in chosen):
-            chosen.append(cand)
-    return chosen
-
-
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / (len(a | b) or 1)
+def choose(archive: Snapshot, q: Question, hits: list[SearchHit],
+           budget: Budget | None = None, weights: Weights | None = None) -> Choice:
+    """Rank the candidates of ``hits`` and work out the confidence that the best answers."""
+    weights = weights or shipped_weights()
+    ranked, paragraphs, idf = _rank(archive, q, hits, budget, weights)
+    if not ranked:
+        return Choice(q, hits, [], paragraphs, (), 0.0)
+    best = ranked[0]
+    f = best.cand.features
+    extra = _neighbour(archive, q, paragraphs, best.cand)
+    second = ranked[1].p if len(ranked) > 1 else 0.0
+    total = sum(idf[t] for t in q.terms) or 1.0
+    tids = archive.index.term_ids(list(q.terms))
+    unseen = sum(idf[t] for t, tid in zip(q.terms, tids, strict=True) if tid < 0) / total
+    cov, ctx, names_s = f[1], f[2], f[7]
+    if extra is not None:  # the answer is the pair: what the two hold together
+        both = best.cand.terms.union(archive.tokenizer(extra.text))
+        gained = sum(idf[t] for t in q.terms if t in both) / total - cov
+        cov, ctx = cov + gained, max(0.0, ctx - gained)
+        if q.names:
+            names_s = max(names_s, sum(n in both for n in q.names) / len(q.names))
+    feats = (1.0, best.p, best.p - second, cov, ctx, names_s, f[8], f[5], f[6],
+             max(0.0, 1.0 - cov - ctx), unseen, math.tanh(best.cand.hit.score / 20),
+             float(len(q.terms) <= 1))
+    confidence = sigmoid(logit(weights.abstain, feats))
+    return Choice(q, hits, ranked, paragraphs, feats, confidence, extra)
 
 
 def not_found_message(count: int, dates: tuple[str | None, str | None]) -> str:
@@ -258,12 +193,107 @@ def not_found_message(count: int, dates: tuple[str | None, str | None]) -> str:
     return f"Not found in the archive (searched {count} {noun}, {span})."
 
 
-def ask(archive: Snapshot, request: AskRequest, budget: Budget | None = None) -> Answer:
+def nearby(archive: Snapshot, choice: Choice) -> str:
+    """What the archive does have near a question it does not answer: "It mentions the
+    Astana talks in 3 articles, but not the first round." ("" when nothing useful)."""
+    q, hits = choice.q, choice.hits
+    if not hits or not q.words:
+        return ""
+    fold = archive.tokenizer
+    have = set(fold(hits[0].title + " " + hits[0].text))
+    found = [w for w in q.words if fold(w) and set(fold(w)) <= have]
+    missing = [w for w in q.words if fold(w) and not set(fold(w)) <= have]
+    if not missing or not (len(found) >= 2 or any(w[:1].isupper() for w in found)):
+        return ""  # nothing, or one common word: no help
+    terms = {t for w in found for t in fold(w)}
+    docs = sorted({h.doc_id for h in hits if terms <= set(fold(h.title + " " + h.text))})
+    noun = "article" if len(docs) == 1 else "articles"
+    return (f" It mentions {' '.join(found)} in {len(docs)} {noun} of the closest "
+            f"passages, but not {' '.join(missing)}.")
+
+
+def _neighbour(archive: Snapshot, q: Question, paragraphs: list[Paragraph],
+               best: Candidate) -> Span | None:
+    """The sentence next to ``best`` that carries what it lacks, if any: the name behind
+    its leading "he", a name of the question it lacks, the number or date it has not (the
+    next sentence first), or the rest of a list it opens."""
+    spans = paragraphs[best.rank].spans
+    before = spans[best.position - 1] if best.position > 0 else None
+    after = spans[best.position + 1] if best.position + 1 < len(spans) else None
+    if before is not None and q.kind == "person" and _PRONOUN.match(best.span.text):
+        return before
+    if before is not None and best.features[7] < 1.0 and q.names:
+        lacking = [n for n in q.names if n not in best.terms]
+        if any(n in archive.tokenizer(before.text) for n in lacking):
+            return before
+    if best.phrase.score < 1.0 and q.kind != "other":
+        for span in (after, before):
+            if span is not None and _typed(archive, q, span.text) > best.phrase.score:
+                return span
+    if after is not None and (best.span.text.rstrip().endswith(":")
+                              or (_CONTINUES.match(after.text)
+                              and not best.terms.isdisjoint(archive.tokenizer(after.text)))):
+        return after  # a list or an argument continues ("It would also require ...")
+    if after is not None and _shares_pair(q, best.terms, archive.tokenizer(after.text)):
+        return after  # the next sentence goes on about the same thing ("Our core interests")
+    if after is not None and q.kind == "number" and best.phrase.score > 0.0:
+        counted = best.span.text[best.phrase.start:best.phrase.end].split()[-1]
+        other = type_match(q.kind, after.text, frozenset(), [], archive.tokenizer)
+        if other.score > 0.0 and after.text[other.start:other.end].endswith(counted):
+            return after  # another estimate of the same count
+    return None
+
+
+def _holds_slot(archive: Snapshot, choice: Choice) -> bool:
+    """Whether the answer holds what a "how many" or "when" question asks for: a number or
+    a date, in the best sentence or the neighbour joining it."""
+    q, best = choice.q, choice.ranked[0].cand
+    if q.kind not in STRICT_KINDS or best.phrase.score > 0.0:
+        return True
+    return choice.extra is not None and _typed(archive, q, choice.extra.text) > 0.0
+
+
+def _shares_pair(q: Question, first: frozenset[str], second: list[str]) -> bool:
+    """Whether two sentences both hold a pair of the question's adjacent terms."""
+    pairs = set(pairwise(second))
+    return any(a in first and b in first and (a, b) in pairs for a, b in pairwise(q.terms))
+
+
+def _typed(archive: Snapshot, q: Question, text: str) -> float:
+    """How well ``text`` holds the answer type (0 under 0.6: too weak to join)."""
+    fold = archive.tokenizer
+    score = type_match(q.kind, text, frozenset(fold(q.text)), [], fold).score
+    return score if score >= 0.6 else 0.0
+
+
+def pick(choice: Choice, limit: int, follow: float) -> list[tuple[Span, SearchHit]]:
+    """The sentences of the answer, in reading order when they share a paragraph."""
+    best = choice.ranked[0].cand
+    chosen = [(best.span, best.hit, best.position)]
+    if choice.extra is not None:
+        spans = choice.paragraphs[best.rank].spans
+        chosen.append((choice.extra, best.hit, spans.index(choice.extra)))
+    elif len(choice.ranked) > 1 and limit > 1:
+        second = choice.ranked[1]
+        c = second.cand
+        if second.p >= follow * choice.ranked[0].p and all(
+                c.span.text != s.text for s, _, _ in chosen):
+            chosen.append((c.span, c.hit, c.position))
+    chosen = chosen[:limit]
+    if all(h is best.hit for _, h, _ in chosen):
+        chosen.sort(key=lambda x: x[2])
+    return [(s, h) for s, h, _ in chosen]
+
+
+def ask(archive: Snapshot, request: AskRequest, budget: Budget | None = None,
+        weights: Weights | None = None) -> Answer:
     """Answer ``request.question`` from the archive, or say plainly that it holds no
     answer. ``budget`` bounds the work (default: ``answers.max_work_*``); over it,
-    :class:`~bot.core.budget.WorkTooLargeError`."""
+    :class:`~bot.core.budget.WorkTooLargeError`. ``weights``: the ranker's (default: the
+    shipped ones)."""
     text, filters = request.question, request.filters
     settings = archive.settings.answers
+    weights = weights or shipped_weights()
     if budget is None:
         budget = Budget.of(settings)
     count, dates = archive.searched(filters)
@@ -272,22 +302,34 @@ def ask(archive: Snapshot, request: AskRequest, budget: Budget | None = None) ->
     best = archive.best(ranked, settings.passages)
     budget.spend_paragraphs(archive.index, (p for p, _ in best))  # before reading them
     hits = [archive.hit(p, s) for p, s in best]
-    scored = score_sentences(archive, q, hits, budget) if hits else []
+    choice = choose(archive, q, hits, budget, weights)
     best_para = hits[0].score if hits else 0.0
+    top = choice.ranked[0].cand if choice.ranked else None
     if (
-        not scored
+        top is None
         or best_para < settings.min_score
-        or scored[0].coverage < MIN_COVERAGE
+        or top.features[1] + CONTEXT_WEIGHT * top.features[2] < MIN_COVERAGE
+        or choice.abstain[10] >= MAX_UNSEEN
+        or not _holds_slot(archive, choice)
+        or choice.confidence < weights.threshold
     ):
-        log.info(
-            "not found: %r (kind %s, terms %s, best paragraph %.2f, best coverage %.2f)",
-            text, q.kind, q.terms, best_para, scored[0].coverage if scored else 0.0,
-        )
-        return Answer(text, False, (), tuple(hits), count, dates,
-                      not_found_message(count, dates))
-    chosen = _pick(scored, settings.max_sentences)
-    sentences = tuple(CitedSentence(s.span.text, s.hit.citation) for s in chosen)
-    log.info("answered %r (kind %s) from %s", text, q.kind,
-             ", ".join(f"{s.hit.doc_id}¶{s.hit.paragraph}" for s in chosen))
+        log.info("not found: %r (kind %s, terms %s, best paragraph %.2f, confidence %.2f)",
+                 text, q.kind, q.terms, best_para, choice.confidence)
+        message = not_found_message(count, dates) + (nearby(archive, choice) if top else "")
+        return Answer(text, False, (), tuple(hits), count, dates, message, choice.confidence)
+    chosen = pick(choice, settings.max_sentences, weights.follow)
+    sentences = tuple(CitedSentence(s.text, h.citation) for s, h in chosen)
+    bold = tuple(_bold(archive, q, s.text) for s, _ in chosen)
+    log.info("answered %r (kind %s, confidence %.2f) from %s", text, q.kind,
+             choice.confidence, ", ".join(f"{h.doc_id}¶{h.paragraph}" for _, h in chosen))
     return Answer(text, True, sentences, tuple(hits), count, dates,
-                  " ".join(s.text for s in sentences))
+                  " ".join(s.text for s in sentences), choice.confidence, bold)
+
+
+def _bold(archive: Snapshot, q: Question, text: str) -> Span | None:
+    fold = archive.tokenizer
+    anchors = [s for s, _ in fold.spans(text, q.terms)] if q.kind == "number" else []
+    phrase = type_match(q.kind, text, frozenset(fold(q.text)), anchors, fold)
+    if phrase.score <= 0.0:
+        return None
+    return Span(text[phrase.start:phrase.end], phrase.start, phrase.end)

@@ -1,0 +1,225 @@
+"""The candidate sentences of an answer and the features the ranker weighs.
+
+Each sentence of the retrieved paragraphs gets a feature vector (:data:`FEATURES`), every
+value in 0–1:
+
+* ``cov``: idf-weighted share of the question's terms in the sentence (terms the archive
+  never uses count in the denominator: a question about something absent cannot be
+  answered by its common words);
+* ``ctx``: the share found only elsewhere in its paragraph or in the article title;
+* ``prox``: how close together the matched terms sit; ``bigram``: share of the question's
+  adjacent term pairs that are adjacent in the sentence too;
+* ``typ``: the answer type (:mod:`bot.core.answers.answertype`) present and new to the
+  question; ``untyped``: the question asks for a type and the sentence has none;
+* ``names_s`` / ``names_c``: share of the question's names (with aliases,
+  :mod:`bot.core.answers.aliases`) in the sentence / its paragraph, title or article;
+* ``rank``: 1 / the paragraph's rank; ``para``: its BM25 score over the best one's;
+* ``best_in_para``: the paragraph's best-covering sentence; ``cov_rel``: coverage over the
+  best coverage of all candidates; ``novel``: share of its terms not in the question;
+  ``length`` and ``first`` (first sentence of its paragraph); ``typ_<kind>``: ``typ`` for
+  a question of that kind only (the model weighs a number for "how many" and a name for
+  "who" differently); ``typ_near``: how close that phrase sits to a question term.
+
+Sums over terms run in the question's term order, never over a set, so the scores are the
+same under every hash seed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from itertools import pairwise
+from typing import TYPE_CHECKING, NamedTuple
+
+from bot.core.answers.aliases import (
+    Alias,
+    Names,
+    competing_country,
+    country_terms,
+    definitions,
+    have_terms,
+)
+from bot.core.answers.answertype import Phrase, type_match
+from bot.core.answers.sentences import Span, split_sentences
+from bot.core.answers.slots import Slots, role_elsewhere, slots_of
+from bot.core.budget import Budget
+from bot.core.models import SearchHit
+
+if TYPE_CHECKING:
+    from bot.core.answers.ask import Question
+    from bot.core.snapshot import Snapshot
+
+FEATURES = ("bias", "cov", "ctx", "prox", "bigram", "typ", "untyped", "names_s", "names_c",
+            "rank", "para", "best_in_para", "cov_rel", "novel", "length", "first",
+            "typ_number", "typ_date", "typ_person", "typ_place", "typ_reason", "typ_near")
+_TYPED = ("number", "date", "person", "place", "reason")
+MIN_WORDS = 4
+
+
+class Candidate(NamedTuple):
+    """One sentence of a retrieved paragraph, with its features and place."""
+
+    span: Span
+    hit: SearchHit
+    rank: int  # the paragraph's rank, 0 first
+    position: int  # the sentence's index in its paragraph
+    features: tuple[float, ...]
+    phrase: Phrase
+    terms: frozenset[str]
+
+
+class Paragraph(NamedTuple):
+    hit: SearchHit
+    spans: tuple[Span, ...]
+
+
+def proximity(terms: list[str], wanted: frozenset[str]) -> float:
+    """1.0 when the matched query terms are adjacent, falling as they spread out."""
+    positions = [(i, t) for i, t in enumerate(terms) if t in wanted]
+    distinct = len({t for _, t in positions})
+    if distinct < 2:
+        return 0.0
+    best = len(terms)
+    counts: dict[str, int] = {}
+    left = 0
+    for pos, term in positions:
+        counts[term] = counts.get(term, 0) + 1
+        while len(counts) == distinct:
+            best = min(best, pos - positions[left][0] + 1)
+            lterm = positions[left][1]
+            counts[lterm] -= 1
+            if not counts[lterm]:
+                del counts[lterm]
+            left += 1
+    return (distinct - 1) / max(best - 1, 1)
+
+
+def _bigrams(q: Question, terms: list[str]) -> float:
+    pairs = list(pairwise(q.terms))
+    if not pairs:
+        return 0.0
+    have = set(pairwise(terms))
+    return sum(p in have for p in pairs) / len(pairs)
+
+
+def _near(fold: Callable[[str], list[str]], text: str, phrase: Phrase, terms: list[str],
+          wanted: frozenset[str]) -> float:
+    """1.0 when the answer phrase sits within three terms of a question term ("Khodr said,
+    reporting from Lebanon's capital"), falling with the distance; 0 without a phrase."""
+    if phrase.score <= 0.0:
+        return 0.0
+    at = len(fold(text[:phrase.start]))
+    width = max(1, len(fold(text[phrase.start:phrase.end])))
+    gaps = [min(abs(i - at), abs(i - (at + width - 1))) for i, t in enumerate(terms)
+            if t in wanted and not at <= i < at + width]
+    if not gaps:
+        return 0.0
+    return min(1.0, 3.0 / max(min(gaps), 1))
+
+
+def _article_names(archive: Snapshot, q: Question, hit: SearchHit,
+                   para_have: set[str]) -> set[str]:
+    """The question's names (exactly) that the article of ``hit`` uses outside the
+    paragraph: "Astana" named two paragraphs earlier still grounds the sentence."""
+    missing = [n for n in q.names if n not in para_have]
+    if not missing:
+        return set()
+    index = archive.index
+    doc = index.docs[index.doc_lookup[hit.doc_id]]
+    ids = index.term_ids(missing)
+    tf = index.tf
+    used = tf.indices[tf.indptr[doc.first]:tf.indptr[doc.first + doc.count]]
+    return {n for n, tid in zip(missing, ids, strict=True)
+            if tid >= 0 and bool((used == tid).any())}
+
+
+class _Context(NamedTuple):
+    """What every sentence of one question is scored against."""
+
+    archive: Snapshot
+    q: Question
+    weights: dict[str, float]
+    total: float
+    wanted: frozenset[str]
+    asked: frozenset[str]
+    top: float
+    table: tuple[Alias, ...]
+    countries: frozenset[str]
+    slots: Slots
+    asked_countries: frozenset[str]
+
+
+_Raw = tuple[Span, SearchHit, int, int, list[float], Phrase, frozenset[str]]
+
+
+def _paragraph(cx: _Context, rank: int, hit: SearchHit, spans: tuple[Span, ...]) -> list[_Raw]:
+    """The candidates of one paragraph (none when the article lacks a name asked)."""
+    q, fold, weights = cx.q, cx.archive.tokenizer, cx.weights
+    toks = [fold(s.text) for s in spans]
+    sets = [frozenset(ts) for ts in toks]
+    para_cov = [sum(weights[t] for t in q.terms if t in ts) for ts in sets]
+    best_para_cov = max(para_cov, default=0.0)
+    if best_para_cov == 0.0:
+        return []
+    defined = definitions(hit.text, fold) if "(" in hit.text else []
+    para_have = have_terms(set(fold(hit.title)).union(*sets), hit.text, fold, cx.table, defined)
+    names = Names.of(q.names, para_have | _article_names(cx.archive, q, hit, para_have))
+    if names.para < 1.0 or not cx.slots.holds_qualifiers(para_have):
+        return []  # the article never names what the question names, nor "first" ...
+    out: list[_Raw] = []
+    for position, (span, terms) in enumerate(zip(spans, toks, strict=True)):
+        tset = sets[position]
+        if not para_cov[position] or len(span.text.split()) < MIN_WORDS \
+                or competing_country(q.names, cx.countries, tset):
+            continue
+        if not cx.slots.holds_role(tset) and not (
+                position and cx.slots.holds_role(sets[position - 1])):
+            continue  # "who leads": no leader named here (nor just before)
+        if role_elsewhere(cx.slots, terms, cx.countries, cx.asked_countries):
+            continue
+        ctx = sum(weights[t] for t in q.terms if t not in tset and t in para_have) / cx.total
+        anchors = [s for s, _ in fold.spans(span.text, q.terms)] if q.kind == "number" else []
+        phrase = type_match(q.kind, span.text, cx.asked, anchors, fold)
+        feats = [1.0, para_cov[position] / cx.total, ctx, proximity(terms, cx.wanted),
+                 _bigrams(q, terms), phrase.score,
+                 float(q.kind != "other" and phrase.score == 0.0),
+                 names.share(tset, span.text, fold, cx.table, defined), names.para,
+                 1.0 / (rank + 1), hit.score / cx.top,
+                 float(para_cov[position] == best_para_cov), 0.0,
+                 sum(t not in cx.wanted for t in tset) / (len(tset) or 1),
+                 min(len(terms), 40) / 40, float(position == 0),
+                 *(phrase.score if q.kind == kind else 0.0 for kind in _TYPED),
+                 _near(fold, span.text, phrase, terms, cx.wanted)]
+        out.append((span, hit, rank, position, feats, phrase, tset))
+    return out
+
+
+def candidates(archive: Snapshot, q: Question, hits: list[SearchHit],
+               table: tuple[Alias, ...], weights: dict[str, float],
+               budget: Budget | None = None) -> tuple[list[Candidate], list[Paragraph]]:
+    """Every sentence of ``hits`` with its features (``weights``: idf per question term;
+    ``budget`` checked per paragraph, each at most ``archive.max_paragraph_chars``)."""
+    budget = budget or Budget.unlimited()
+    fold = archive.tokenizer
+    cx = _Context(archive, q, weights, sum(weights[t] for t in q.terms) or 1.0,
+                  frozenset(q.terms), frozenset(fold(q.text)),
+                  max((h.score for h in hits), default=1.0) or 1.0, table, country_terms(fold),
+                  slots_of(q.terms, q.kind, fold),
+                  frozenset(n for n in q.names if n in country_terms(fold)))
+    raw: list[_Raw] = []
+    paragraphs = []
+    for rank, hit in enumerate(hits):
+        budget.check()
+        spans = tuple(split_sentences(hit.text))
+        paragraphs.append(Paragraph(hit, spans))
+        raw += _paragraph(cx, rank, hit, spans)
+    best_cov = max((r[4][1] for r in raw), default=0.0) or 1.0
+    out = []
+    for span, hit, rank, position, feats, phrase, tset in raw:
+        feats[12] = feats[1] / best_cov
+        out.append(Candidate(span, hit, rank, position, tuple(feats), phrase, tset))
+    return out, paragraphs
+
+
+def logit(weights: tuple[float, ...], features: tuple[float, ...]) -> float:
+    return math.fsum(w * f for w, f in zip(weights, features, strict=True))
