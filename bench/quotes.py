@@ -264,7 +264,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help="write bench/results-quotes.*")
     ap.add_argument("--show", choices=SPLITS, help="list misses, false hits, wrong speakers")
     ap.add_argument("--label", default="", help="a label for this run (in the .json)")
+    ap.add_argument("--speed", action="store_true", help="time extraction (bench/quotes_speed)")
+    ap.add_argument("--against", type=Path, help="with --speed: another tree, side by side")
+    ap.add_argument("--articles", type=int, default=1200, help="with --speed: how many")
     a = ap.parse_args(argv)
+    if a.speed:
+        from bench.quotes_speed import speed
+        return speed(a.against, a.articles)
     try:
         articles = load()
     except (DataError, OSError, yaml.YAMLError, KeyError) as exc:

@@ -77,13 +77,14 @@ class Cue:
 _TRAILERS = ("", ".", ",", ";", ":", "!", "?", "\"", "”", "’", "'", ")", ".”", ",”", ".\"")
 # Each verb as a whitespace-separated token may end (punctuation after it), to its verb.
 _TOKENS = {word + end: word for word in REPORTING.split("|") for end in _TRAILERS}
+_TOKEN_SET = frozenset(_TOKENS)
 
 
 def find_cues(text: str) -> list[Cue]:
     """Every :data:`REPORTED_CUE` of ``text``, in order. The verbs are looked up among the
     text's tokens first (a set test), then located with ``str.find``: many times faster than
     the regular expression, which tries every position."""
-    tokens = {_TOKENS[t] for t in text.split() if t in _TOKENS}
+    tokens = {_TOKENS[t] for t in _TOKEN_SET.intersection(text.split())}
     if "ccording to" in text:
         tokens.update(w for w in ("according to", "According to") if w in text)
     if not tokens:

@@ -69,6 +69,21 @@ def _is_title(text: str) -> bool:
         w[:1].isupper() for w in words) * 2 > len(words)
 
 
+def _own_cues(masked: str, here: Sequence[Mark], found: Sequence[cues.Cue]) -> bool:
+    """Whether every cue of a sentence is the attribution right after one of its long
+    quotations (``“…,” said X``): such a sentence holds no reported statement."""
+    long_ends = [m.end for m in here if m.words >= MIN_QUOTE_WORDS]
+    if not long_ends:
+        return False
+    for c in found:
+        at = c.start()
+        end = max((e for e in long_ends if e <= at), default=-1)
+        gap = masked[end:at] if end >= 0 else "."
+        if "." in gap or gap.count(" ") > 8 or c.word.endswith("ccording to"):
+            return False
+    return True
+
+
 class _Article:
     """Reads one article paragraph by paragraph."""
 
@@ -137,7 +152,8 @@ class _Article:
             done = s.end
             here = [m for m in marks if s.start <= m.start < s.end]
             self._cues = [c for c in found if s.start <= c.start() < s.end]
-            statement = self._reported(reader, s, here) if self._cues else None
+            statement = self._reported(reader, s, here) if self._cues and not _own_cues(
+                masked, here, self._cues) else None
             spoke = self._quotations(reader, s, here, marks, statement, last, sentences)
             if statement is not None:
                 spoke = statement.who or spoke
