@@ -66,10 +66,19 @@ async def test_ask_cites_the_article(fake: FakeDiscord, start_bot: StartBot) -> 
     assert citations(answer)[0] == (IDLIB_US, 5)
     assert {"Previous", "Next", "Helpful", "Not helpful"} <= set(buttons(answer))
 
-    # When the paginator times out it disables paging; feedback stays possible.
+    # When the paginator times out it disables paging; feedback and the paragraph stay.
     await handle.wait_edit(since=answered)
     state = {label: bool(b.get("disabled")) for label, b in buttons(answer).items()}
-    assert state == {"Previous": True, "Next": True, "Helpful": False, "Not helpful": False}
+    assert state == {"Previous": True, "Next": True, "Helpful": False, "Not helpful": False,
+                     "Show paragraph": False}
+
+    # "Show paragraph": the cited paragraph, privately, to whoever clicks.
+    click = await fake.send_component(answer, label="Show paragraph",
+                                      user=factories.user("reader"))
+    data = (await click.wait_response()).json["data"]
+    assert click.response_delay < DEADLINE
+    assert data["flags"] & EPHEMERAL
+    assert "51 of whom are civilians" in data["embeds"][0]["description"]
 
     # Filters reach the core: nothing before 2019 mentions these civilians.
     handle = await fake.send_slash_command("ask", {"question": CIVILIANS, "to": "2018-12-31"})
