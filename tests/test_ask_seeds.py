@@ -120,3 +120,12 @@ def test_seed_question_not_answered(seed_snapshot: Snapshot, question: str) -> N
 
 def test_counts_match_the_docstring() -> None:
     assert (len(ONE), len(TWO), len(NOT_ANSWERED)) == (27, 5, 8)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("How many civilians were killed in the air strikes?", "51 of whom are civilians"),
+    ("Who chaired the opposition delegation in Astana?", "Ahmed Tuma"),
+])
+def test_readme_examples(seed_snapshot: Snapshot, question: str, expected: str) -> None:
+    got = ask(seed_snapshot, question)
+    assert got.found and expected in got.sentences[0].text, got.message
