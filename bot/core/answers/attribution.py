@@ -44,14 +44,23 @@ _CLAUSE_OPENERS = ("Asked ", "After ", "Before ", "When ", "While ", "Speaking "
                    "But ", "And ", "Separately, ", "Instead, ", "Yet ")
 _AUXILIARY = re.compile(r"\s*(?:(?:has|have|had|also|later|then|again|once|previously"
                         r"|already|repeatedly|recently)\s+)*")
+_POSSESSIVE_END = ("s'", "s’", "'s", "’s")  # "tenants' association president"
 _LEAD_WORD = re.compile(r"[A-Z][\w.’'-]*|the|[a-z]+[’']s")
 
 
 def _subject_like(text: str) -> bool:
     """Whether a phrase before a speech verb may be its subject (not "in Idlib but")."""
-    first = text.split()[0] if text.split() else ""
-    return bool(first) and (first[0].isupper() or first in ("he", "she", "they", "the")
-                            or cues.is_title(first))
+    words = text.split()
+    first = words[0] if words else ""
+    if not first:
+        return False
+    if first[0].isupper() or first in ("he", "she", "they", "the") or cues.is_title(first):
+        return True
+    # "association president Jane Roe", "commission chair", "vice-president of the Guild"
+    lead = [w for w in words if not w[:1].isupper()]
+    return len(lead) < len(words) and all(
+        w.endswith(_POSSESSIVE_END) or all(cues.role_word(part) for part in w.split("-"))
+        for w in lead)
 _END = re.compile(r"[,.;:!?(]|\s(?:in|on|at|during|after|before|outside|from|with|to|for|by"
                   r"|while|when|as|who|whose|which)\s")
 

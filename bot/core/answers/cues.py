@@ -152,6 +152,18 @@ TITLES = frozenset(
     researcher economist lawyer attorney incumbent candidate leader founder owner
     superintendent midfielder defender striker goalkeeper forward winger defenceman
     rookie veteran skipper""".split())
+# Occupations stripped from the front of a name like titles ("Historian Owen Tarrant").
+OCCUPATIONS = frozenset(
+    """historian author writer artist singer actor producer critic scientist researcher
+    palaeontologist paleontologist archaeologist architect engineer physician surgeon nurse
+    paramedic teacher farmer activist organiser organizer campaigner businessman businesswoman
+    politician diplomat negotiator economist analyst lawyer barrister solicitor pastor
+    priest rabbi imam chef curator librarian journalist photographer filmmaker novelist
+    poet composer musician designer entrepreneur developer biologist chemist physicist
+    epidemiologist virologist geologist meteorologist climatologist spokesperson
+    vice-president vice-chair co-chair co-founder councilwoman councilman alderman
+    alderwoman trustee tenant resident homeowner landlord volunteer student parent
+    shopkeeper commuter voter fisherman fisher rancher miner""".split())
 # Nationality words before a title ("Austrian Foreign Minister"): ending so, before a title.
 NATIONALITY = re.compile(r"^[A-Z][a-z]+(?:an|ian|ish|ese|ic|i|ch)$")
 # Words that make a capitalised name an organisation (or a place, or a thing).
@@ -169,7 +181,9 @@ ORG_WORDS = frozenset(
     church parish police fire rescue clinic museum library theatre theater cinema opera
     commons senate bureau secretariat cabinet tribunal fc united rovers city rockets
     cougars canucks flames oilers leafs slam cup championship open games olympics
-    festival website online app policy observatory rights watch""".split())
+    festival website online app policy observatory rights watch properties holdings
+    partners developments ventures capital solutions technologies logistics construction
+    realty estates guild""".split())
 # Countries (and the like) ending a name make it an organisation: "Citizenship Canada".
 COUNTRIES = frozenset(
     """canada kenya china india france germany russia britain england wales scotland ireland
@@ -213,3 +227,13 @@ def is_title(word: str) -> bool:
 
 def never_speaker(word: str) -> bool:
     return word.casefold().rstrip(".") in NOT_SPEAKERS
+
+
+_ROLE_JOINS = frozenset("of the for and vice co".split())
+
+
+def role_word(word: str) -> bool:
+    """A lower-case word of a role before a name: ``association``, ``president``, ``of``."""
+    folded = word.casefold().strip(",’'")
+    return (folded in TITLES or folded in PERSON_NOUNS or folded in ORG_NOUNS
+            or folded in ORG_WORDS or folded in _ROLE_JOINS or folded in OCCUPATIONS)

@@ -1,9 +1,9 @@
 """Quotation marks of a paragraph: the spans between them, paired left to right.
 
 Double marks, straight or typographic (``“…”``, ``"…"``, ``„…“``, ``«…»``, ``’’…’’``); in a
-paragraph with none, British single marks (``‘…’``), an apostrophe (``don’t``, ``players’
-union``) not taken for a closing mark. An opening mark never closed runs to the end of its
-paragraph (a quotation continued in the next one).
+paragraph with none, British single marks (``‘…’``, else straight ``'…'``), an apostrophe
+(``don’t``, ``players’ union``) not taken for a closing mark. An opening mark never closed
+runs to the end of its paragraph (a quotation continued in the next one).
 """
 
 from __future__ import annotations
@@ -22,6 +22,11 @@ _SINGLE_OPEN = re.compile(r"(?:^|(?<=[\s(\[—–-]))‘")
 # "players’ union" (an s, a space, a lower-case word) is a plural possessive, not a close.
 _SINGLE_CLOSE = re.compile(r"(?<=[\w.,!?…])’(?=[\s,.;:!?)—–-]|$)")
 _POSSESSIVE = re.compile(r"s’ [a-z]")
+# The same with straight marks ('…,' she said): an opening one before a letter, a closing
+# one never inside a word (don't) nor a plural possessive (players' union).
+_STRAIGHT_OPEN = re.compile(r"(?:^|(?<=[\s(\[—–-]))'(?=[A-Za-z])")
+_STRAIGHT_CLOSE = re.compile(r"(?<=[\w.,!?…])'(?=[\s,.;:!?)—–-]|$)")
+_STRAIGHT_POSSESSIVE = re.compile(r"s' [a-z]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,21 +77,24 @@ def _double(text: str) -> list[tuple[int, int, int]]:
     return found
 
 
-def _single(text: str) -> list[tuple[int, int, int]]:
+def _single(text: str, straight: bool = False) -> list[tuple[int, int, int]]:
+    opener, closer, possessive = ((_STRAIGHT_OPEN, _STRAIGHT_CLOSE, _STRAIGHT_POSSESSIVE)
+                                  if straight else (_SINGLE_OPEN, _SINGLE_CLOSE, _POSSESSIVE))
     found: list[tuple[int, int, int]] = []
     pos = 0
     while True:
-        opening = _SINGLE_OPEN.search(text, pos)
+        opening = opener.search(text, pos)
         if opening is None:
             return found
         start = opening.start()
         close = -1
-        for m in _SINGLE_CLOSE.finditer(text, start + 1):
-            if not _POSSESSIVE.match(text, m.start() - 1):
+        for m in closer.finditer(text, start + 1):
+            if not possessive.match(text, m.start() - 1):
                 close = m.start()
                 break
         if close < 0:
-            found.append((start, len(text), len(text)))
+            if not straight or start == 0:  # straight: only a paragraph's opening runs on
+                found.append((start, len(text), len(text)))
             return found
         found.append((start, close, close + 1))
         pos = close + 1
@@ -98,6 +106,8 @@ def find_marks(text: str) -> list[Mark]:
         found = _double(text)
     elif "‘" in text:
         found = _single(text)
+    elif "'" in text:
+        found = _single(text, straight=True)
     else:
         return []
     marks = []

@@ -111,12 +111,15 @@ class _Article:
         if found is None:
             return False
         name = next(iter(names_in(stripped, found.start("who"), found.end("who"))), None)
-        if name is None or name.start != found.start("who") or not name.person:
+        if name is None or name.start != found.start("who"):
             return False
         entity = classify(stripped, name)
-        if entity is None:
+        if entity is None or (not name.person and entity.role != "surname"):
             return False
-        who = Who(self.cast.canonical(entity, para) or entity.name, entity.role != "org")
+        canonical = self.cast.canonical(entity, para) or entity.name
+        if entity.role == "surname" and canonical == entity.name:
+            return False  # "— Vey, responding …": only a surname named before
+        who = Who(canonical, entity.role != "org")
         body = stripped[:found.start()].strip().strip("\"“”").strip()
         if not body and para > 0 and para - 1 not in self.quoted_paras:
             para, text = para - 1, self.paragraphs[para - 1]

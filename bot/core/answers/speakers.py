@@ -29,6 +29,7 @@ from bot.core.answers.variants import surname_keys
 
 Role = Literal["person", "org", "surname"]
 LOOKBACK = 4  # paragraphs a pronoun reaches back
+_WHICH = re.compile(r",?\s+which\s")  # people take "who"
 _JOINS = frozenset({" of ", " for ", " and ", " of the ", " for the ", " & "})
 
 
@@ -51,8 +52,9 @@ def _strip_roles(words: list[str]) -> list[str]:
     """``Austrian Foreign Minister Anja Reiter`` -> ``Anja Reiter``."""
     last = -1
     for i, w in enumerate(words[:-1]):
-        if cues.is_title(w) or (i + 2 < len(words) and cues.NATIONALITY.match(w)
-                                and cues.is_title(words[i + 1])):
+        if cues.is_title(w) or w.casefold() in cues.OCCUPATIONS or (
+                i + 2 < len(words) and cues.NATIONALITY.match(w)
+                and cues.is_title(words[i + 1])):
             last = i
     return words[last + 1:]
 
@@ -118,6 +120,8 @@ def entities(text: str, start: int, end: int) -> list[tuple[Name, Entity]]:
             first = found.pop()[0]
             name = Name(text[first.start:name.end], first.start, name.end, False, False)
             entity = Entity(name.text, "org")
+        if entity.role != "org" and _WHICH.match(text, name.end):
+            entity = Entity(name.text, "org")  # "Brightline Properties, which owns …"
         found.append((name, entity))
     return found
 
@@ -307,7 +311,9 @@ class Cast:
         return None
 
     def last_org(self, para: int, at: int, noun: str = "") -> str | None:
-        """The organisation a common noun (``the company``) refers to."""
+        """The organisation a common noun (``the company``) refers to: the last one with
+        the noun in its name; else, when the article never described one so in lower case
+        (``the provincial health authority``: unnamed, so nobody), the last one named."""
         fallback: str | None = None
         for p in range(para, -1, -1):
             for m in reversed(self.mentions(p)):
@@ -316,7 +322,25 @@ class Cast:
                 if noun and noun in m.entity.name.casefold():
                     return m.entity.name
                 fallback = fallback or m.entity.name
+        if noun:
+            described = self._described_org(para, at, noun)
+            if described is not None:
+                return described
         return fallback
+
+    def _described_org(self, para: int, at: int, noun: str) -> str | None:
+        """The last ``the (…) noun`` (a modifier at least) in lower case before ``at``:
+        ``the provincial health authority`` -> ``provincial health authority``."""
+        pattern = re.compile(r"\b(?:[Tt]he|[Aa]n?|[Ii]ts)\s+(?P<what>(?:[a-z][\w’'-]*\s+)"
+                             r"{1,3}" + re.escape(noun) + r")\b")
+        for p in range(para, -1, -1):
+            text = self.paragraphs[p][:at] if p == para else self.paragraphs[p]
+            if noun not in text:
+                continue
+            found = [m.group("what") for m in pattern.finditer(text)]
+            if found:
+                return " ".join(found[-1].split())
+        return None
 
     def they_person(self, para: int, at: int) -> str | None:
         """``they``: the nearest person, only if said to use that pronoun."""

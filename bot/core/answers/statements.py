@@ -45,7 +45,9 @@ _CLAUSE_START = frozenset(
 # Verbs a clause may follow without "that" ("said the talks had failed").
 _THATLESS = frozenset(
     """said says told tells added adds saying insisting insisted warned warns wrote writes
-    claimed claims""".split())
+    claimed claims argued argues arguing warning noted notes stressed explained explains
+    stated states acknowledged admitted admits conceded suggested suggests maintained
+    maintains predicted confirmed confirms""".split())
 # Words that show a clause has a verb ("said the puck would go"): auxiliaries and common
 # irregular past forms (regular ones end in -ed).
 _FINITE = frozenset(
