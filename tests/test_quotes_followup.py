@@ -116,3 +116,27 @@ def test_reported_with_adverb_or_without_that(verb: str) -> None:
     paras = ["Councillor Piotr Kaminski voted against the budget.",
              f"Kaminski {verb} the council had not consulted the fire department."]
     assert _found(paras) == [(1, "reported", "Piotr Kaminski")]
+
+
+def test_she_skips_a_man_the_article_calls_he() -> None:
+    paras = ["Grace Mulroney has lived in her flat in the tower for twenty years.",
+             "Building manager Tom Reyes said his crew would start repairs in the spring.",
+             "Brightline Estates, which owns the building, declined to comment.",
+             "\"Nobody has told us when the heating will be fixed,\" she said.",
+             "\"We will be there on Monday,\" he said."]
+    assert _found(paras) == [(1, "reported", "Tom Reyes"), (3, "quoted", "Grace Mulroney"),
+                             (4, "quoted", "Tom Reyes")]
+
+
+def test_gender_from_the_article_only() -> None:
+    from bot.core.answers.gender import gender_of
+    paras = ["Ms. Ada Quill opened the shop in 1998.", "Ben Osei, a father of two, "
+             "joined later.", "Cy Tran said the rent had doubled."]
+    assert [gender_of(paras, n) for n in ("Ada Quill", "Ben Osei", "Cy Tran")] == [
+        "f", "m", None]
+
+
+def test_capitalised_common_noun_opening_is_no_speaker() -> None:
+    paras = ["Sports psychologist Imogen Hale, who has worked with the squad since "
+             "January, said the players' morale had been fragile."]
+    assert _found(paras) == [(0, "reported", "Imogen Hale")]

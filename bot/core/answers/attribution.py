@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from bot.core.answers import cues
 from bot.core.answers.sentences import names_in
-from bot.core.answers.speakers import Cast, entities
+from bot.core.answers.speakers import Cast, Entity, entities
 
 _SKIP = re.compile(r"[\s,;:.!?’'\"”»)\]—–-]*")
 _VERB_FIRST = re.compile(rf"(?:{cues.SPEECH})\s+(?=\S)")
@@ -46,6 +46,16 @@ _AUXILIARY = re.compile(r"\s*(?:(?:has|have|had|also|later|then|again|once|previ
                         r"|already|repeatedly|recently)\s+)*")
 _POSSESSIVE_END = ("s'", "s’", "'s", "’s")  # "tenants' association president"
 _LEAD_WORD = re.compile(r"[A-Z][\w.’'-]*|the|[a-z]+[’']s")
+
+
+def _lead_word(word: str, before: str) -> bool:
+    """A word that may come before a sentence's opening name: ``the``, a title, a role (a
+    preposition only inside a capitalised title: ``Secretary of State``, not ``envoy for``)."""
+    if _LEAD_WORD.fullmatch(word) or cues.is_title(word):
+        return True
+    if word in cues.PREPOSITIONS:
+        return before[:1].isupper()
+    return cues.role_word(word)
 
 
 def _subject_like(text: str) -> bool:
@@ -106,7 +116,8 @@ class Reader:
     def pronoun(self, word: str, at: int) -> Who | None:
         word = word.casefold()
         who = (self.cast.they_person(self.para, at) if word in ("they", "their")
-               else self.cast.last_person(self.para, at))
+               else self.cast.last_person(self.para, at,
+                                          gender="f" if word in ("she", "her") else "m"))
         return Who(who, True) if who else None
 
     def describe(self, noun: str, at: int, words: str = "") -> Who | None:
@@ -196,6 +207,14 @@ class Reader:
                                  described.group("words"))
         return self.opening(sentence, verb)
 
+    def _capitalised_noun(self, end: int, entity: Entity) -> bool:
+        """A single capitalised word named nowhere else, role words after it (``Sports
+        psychologist``, ``Island residents``): a common noun opening its sentence."""
+        if entity.role != "surname" or self.cast.canonical(entity, self.para) != entity.name:
+            return False
+        after = self.masked[end:end + 40].split()
+        return bool(after) and after[0][:1].islower() and cues.role_word(after[0])
+
     def opening(self, sentence: int, end: int) -> Who | None:
         """The name (or pronoun, or description) a sentence opens with."""
         masked = self.masked
@@ -210,10 +229,14 @@ class Reader:
             return self.opening(comma + 2, end) if comma > 0 else None
         names = entities(masked, sentence, min(end, sentence + 120))
         if names:
-            first = names[0][0]
-            lead = masked[sentence:first.start].split()
-            if len(lead) <= 5 and all(_LEAD_WORD.fullmatch(w) or cues.is_title(w)
-                                      or w in cues.PERSON_NOUNS for w in lead):
+            first, entity = names[0]
+            if len(names) > 1 and self._capitalised_noun(first.end, entity):
+                first = names[1][0]  # "Sports psychologist Imogen Hale, …"
+                lead = masked[names[0][0].end:first.start].split()
+            else:
+                lead = masked[sentence:first.start].split()
+            if len(lead) <= 5 and all(_lead_word(w, lead[i - 1] if i else "")
+                                      for i, w in enumerate(lead)):
                 return self.phrase(first.start, first.end)
         the = _OPENING_THE.match(masked, sentence, end)
         if the is not None:

@@ -160,7 +160,8 @@ OCCUPATIONS = frozenset(
     politician diplomat negotiator economist analyst lawyer barrister solicitor pastor
     priest rabbi imam chef curator librarian journalist photographer filmmaker novelist
     poet composer musician designer entrepreneur developer biologist chemist physicist
-    epidemiologist virologist geologist meteorologist climatologist spokesperson
+    psychologist psychiatrist sociologist epidemiologist virologist geologist meteorologist
+    climatologist spokesperson
     vice-president vice-chair co-chair co-founder councilwoman councilman alderman
     alderwoman trustee tenant resident homeowner landlord volunteer student parent
     shopkeeper commuter voter fisherman fisher rancher miner""".split())

@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Literal
 
 from bot.core.answers import cues
+from bot.core.answers.gender import Gender, gender_of
 from bot.core.answers.sentences import Name, names_in
 from bot.core.answers.variants import surname_keys
 
@@ -138,6 +139,7 @@ class Cast:
         self._canonical: dict[tuple[str, str], tuple[int, str | None]] = {}
         self._they: set[str] | None = None
         self._aliases: list[int] | None = None
+        self._genders: dict[str, Gender | None] = {}
         self._joined: str | None = None  # the paragraphs, "\n\n" between them
         self._starts: list[int] = []
         self._lowered = ""
@@ -263,8 +265,19 @@ class Cast:
         if who is not None:
             self._spoken.append(Mention(para, at, Entity(who, "person" if person else "org")))
 
-    def last_person(self, para: int, at: int, *, speakers_first: bool = False) -> str | None:
-        """The nearest person named (or speaking) before ``at`` in ``para``."""
+    def _fits(self, who: str, gender: Gender | None) -> bool:
+        """Whether ``who`` may be the ``he``/``she`` (their gender unknown or the same)."""
+        if gender is None:
+            return True
+        if who not in self._genders:
+            self._genders[who] = gender_of(self.paragraphs, who)
+        known = self._genders[who]
+        return known is None or known == gender
+
+    def last_person(self, para: int, at: int, *, speakers_first: bool = False,
+                    gender: Gender | None = None) -> str | None:
+        """The nearest person named (or speaking) before ``at`` in ``para`` (of
+        ``gender`` when the article tells)."""
         if speakers_first:
             for m in reversed(self._spoken):
                 if m.entity.role == "person" and (m.para, m.at) < (para, at) and (
@@ -276,7 +289,8 @@ class Cast:
                 if (p == para and m.at >= at) or m.entity.role == "org":
                     continue
                 who = self.canonical(m.entity, p)
-                if who is not None and (m.entity.role == "person" or who != m.entity.name):
+                if who is not None and (m.entity.role == "person" or who != m.entity.name) \
+                        and self._fits(who, gender):
                     best = (p, m.at, who)
                     break
             if best is not None:
@@ -284,7 +298,7 @@ class Cast:
         for m in reversed(self._spoken):
             if m.entity.role == "person" and (m.para, m.at) < (para, at) and (
                 best is None or (m.para, m.at) > best[:2]
-            ):
+            ) and self._fits(m.entity.name, gender):
                 return m.entity.name
             if best is not None and (m.para, m.at) <= best[:2]:
                 break
