@@ -17,11 +17,12 @@ Gender = Literal["f", "m"]
 _TITLES: dict[str, Gender] = {
     "ms": "f", "ms.": "f", "mrs": "f", "mrs.": "f", "miss": "f", "dame": "f", "lady": "f",
     "mr": "m", "mr.": "m", "sir": "m", "lord": "m"}
-_NOUNS: dict[str, Gender] = {w: "f" for w in (
-    "woman spokeswoman chairwoman businesswoman councilwoman alderwoman mother wife daughter "
-    "sister grandmother actress congresswoman sportswoman").split()} | {w: "m" for w in (
-    "man spokesman chairman businessman councilman alderman father husband son brother "
-    "grandfather congressman sportsman").split()}
+_FEMALE_NOUNS = ("woman spokeswoman chairwoman businesswoman councilwoman alderwoman mother "
+                 "wife daughter sister grandmother actress congresswoman sportswoman")
+_MALE_NOUNS = ("man spokesman chairman businessman councilman alderman father husband son "
+               "brother grandfather congressman sportsman")
+_NOUNS: dict[str, Gender] = {**{w: "f" for w in _FEMALE_NOUNS.split()},
+                             **{w: "m" for w in _MALE_NOUNS.split()}}
 _PRONOUNS: dict[str, Gender] = {"she": "f", "her": "f", "hers": "f", "herself": "f",
                                 "he": "m", "him": "m", "his": "m", "himself": "m"}
 _WORD = re.compile(r"[A-Za-z][\w.’'-]*|[.!?]")
