@@ -20,9 +20,10 @@ import re
 from dataclasses import dataclass
 
 from bot.core.answers import cues
-from bot.core.answers.sentences import names_in
-from bot.core.answers.speakers import Cast, Entity, entities
+from bot.core.answers.sentences import Name, first_name, names_in
+from bot.core.answers.speakers import Cast, Entity, classify, entities
 
+_PLAIN_PHRASE = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+){1,2}")
 _SKIP = re.compile(r"[\s,;:.!?’'\"”»)\]—–-]*")
 _VERB_FIRST = re.compile(rf"(?:{cues.SPEECH})\s+(?=\S)")
 _SUBJECT_FIRST = re.compile(
@@ -98,7 +99,7 @@ class Reader:
         if len(text.split()) == 1 and head.casefold() in ("he", "she", "they"):
             return self.pronoun(head, start)
         best: Who | None = None
-        for _, entity in entities(self.masked, start, end):
+        for _, entity in self._entities(start, end, text):
             who = self.cast.canonical(entity, self.para)
             if who is None:
                 continue
@@ -112,6 +113,17 @@ class Reader:
         if described is not None:
             return self.describe(described.group("noun"), start, described.group("words"))
         return None
+
+    def _entities(self, start: int, end: int, text: str) -> list[tuple[Name, Entity]]:
+        """:func:`entities` of a phrase; a phrase that is one plain name (``Tyto Roe``, the
+        usual ``said X``) read with :func:`first_name` alone (the same name, found faster)."""
+        if _PLAIN_PHRASE.fullmatch(text):
+            at = self.masked.index(text, start)
+            name = first_name(self.masked, at, at + len(text))
+            if name is not None and name.end == at + len(text):
+                entity = classify(self.masked, name)
+                return [] if entity is None else [(name, entity)]
+        return entities(self.masked, start, end)
 
     def pronoun(self, word: str, at: int) -> Who | None:
         word = word.casefold()

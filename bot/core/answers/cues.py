@@ -134,7 +134,9 @@ NOT_SPEAKERS = frozenset(
     (WEEKDAYS + " " + MONTHS + " today yesterday tomorrow asked speaking meanwhile however "
      "earlier later separately instead still but and the a an this that these those it "
      "there here its we i you our my your one some many more most about nearly almost only "
-     "over under several").split())
+     "over under several through to of in on at for with from by as if when while after "
+     "before because although though since until unless whether what which who whose "
+     "where why how all both each every no not yes so then thus also even just").split())
 # Role words: stripped from the front of a person's name ("Chancellor Margaret Ellery").
 TITLES = frozenset(
     """mr mr. mrs mrs. ms ms. dr dr. prof prof. sir dame lord lady sgt sgt. cpl cpl. lt lt.

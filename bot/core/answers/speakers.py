@@ -72,12 +72,12 @@ def _classify(words: tuple[str, ...], person: bool, titled: bool,
               after_the: bool) -> Entity | None:
     text = " ".join(words)
     folded = [w.casefold().strip(".,’'") for w in words]
-    if any(w in cues.ORG_WORDS for w in folded) or any(
+    if not cues.ORG_WORDS.isdisjoint(folded) or any(
         len(w.rstrip(".")) > 1 and w.isupper() for w in words
     ):
         return Entity(text, "org")
     if folded[-1] in cues.COUNTRIES or any(
-        any(c.isupper() for c in w[1:]) and not w.startswith(("Mc", "Mac", "O’", "O'"))
+        w[1:].lower() != w[1:] and not w.startswith(("Mc", "Mac", "O’", "O'"))
         and "-" not in w for w in words
     ):
         return Entity(text, "org")  # "Citizenship Canada", "HuffPost"
