@@ -20,8 +20,9 @@ import re
 from dataclasses import dataclass
 
 from bot.core.answers import cues
+from bot.core.answers.entities import Entity, classify, entities
 from bot.core.answers.sentences import Name, first_name, names_in
-from bot.core.answers.speakers import Cast, Entity, classify, entities
+from bot.core.answers.speakers import Cast
 
 _PLAIN_PHRASE = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+){1,2}")
 _SKIP = re.compile(r"[\s,;:.!?’'\"”»)\]—–-]*")

@@ -31,9 +31,10 @@ from typing import NamedTuple
 
 from bot.core.answers import cues
 from bot.core.answers.attribution import Reader, Who
+from bot.core.answers.entities import classify
 from bot.core.answers.marks import Mark, find_marks, mask, word_count
 from bot.core.answers.sentences import Sentences, Span, names_in
-from bot.core.answers.speakers import Cast, classify
+from bot.core.answers.speakers import Cast
 from bot.core.answers.statements import MIN_QUOTE_WORDS, Statement, StatementFinder
 from bot.core.index import ArchiveIndex
 from bot.core.quotations import Kind, Quotation

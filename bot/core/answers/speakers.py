@@ -20,26 +20,13 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Literal
 
 from bot.core.answers import cues
+from bot.core.answers.entities import Entity, entities
 from bot.core.answers.gender import Gender, gender_of
-from bot.core.answers.sentences import Name, names_in
 from bot.core.answers.variants import surname_keys
 
-Role = Literal["person", "org", "surname"]
 LOOKBACK = 4  # paragraphs a pronoun reaches back
-_WHICH = re.compile(r",?\s+which\s")  # people take "who"
-_JOINS = frozenset({" of ", " for ", " and ", " of the ", " for the ", " & "})
-
-
-@dataclass(frozen=True, slots=True)
-class Entity:
-    """A name as a speaker: who (``name``, cleaned) and what it is."""
-
-    name: str
-    role: Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,82 +36,12 @@ class Mention:
     entity: Entity
 
 
-def _strip_roles(words: list[str]) -> list[str]:
-    """``Austrian Foreign Minister Anja Reiter`` -> ``Anja Reiter``."""
-    last = -1
-    for i, w in enumerate(words[:-1]):
-        if cues.is_title(w) or w.casefold() in cues.OCCUPATIONS or (
-                i + 2 < len(words) and cues.NATIONALITY.match(w)
-                and cues.is_title(words[i + 1])):
-            last = i
-    return words[last + 1:]
-
-
-def classify(text: str, name: Name) -> Entity | None:
-    """What a name found in ``text`` is, if it may speak at all."""
-    before = text[max(0, name.start - 4):name.start].casefold()
-    return _classify(tuple(name.text.split()), name.person, name.titled,
-                     before.endswith(("the ", "the\n")))
-
-
-@lru_cache(maxsize=1 << 15)
-def _classify(words: tuple[str, ...], person: bool, titled: bool,
-              after_the: bool) -> Entity | None:
-    text = " ".join(words)
-    folded = [w.casefold().strip(".,’'") for w in words]
-    if not cues.ORG_WORDS.isdisjoint(folded) or any(
-        len(w.rstrip(".")) > 1 and w.isupper() for w in words
-    ):
-        return Entity(text, "org")
-    if folded[-1] in cues.COUNTRIES or any(
-        w[1:].lower() != w[1:] and not w.startswith(("Mc", "Mac", "O’", "O'"))
-        and "-" not in w for w in words
-    ):
-        return Entity(text, "org")  # "Citizenship Canada", "HuffPost"
-    if after_the and len(words) > 1:
-        return Entity(text, "org")
-    kept = _strip_roles(list(words))
-    if not kept or all(cues.never_speaker(w) for w in kept):
-        return None
-    if len(kept) == 1:
-        if cues.never_speaker(kept[0]) or len(kept[0]) < 2:
-            return None
-        titled = titled or len(words) > 1  # "Mr. Obama", "Chancellor Ellery"
-        return Entity(kept[0], "person" if titled else "surname")
-    if folded[0] in cues.PLACE_FIRST or (
-        not person and not titled and len(kept) == len(words)
-        and folded[0] not in cues.FIRST_NAMES
-    ):
-        return Entity(" ".join(kept), "org")
-    return Entity(" ".join(kept), "person")
-
-
 def _described_as(after: str, before: str, noun: str) -> bool:
     """``Name, the (…) noun`` or ``noun Name``."""
     apposition = re.match(r",\s+(?:the|a|an|his|her|their)\s+(?:[\w’'-]+\s+){0,3}?"
                           + re.escape(noun) + r"\b", after)
     return apposition is not None or re.search(
         r"\b" + re.escape(noun) + r"\s+(?:[A-Z][\w.’'-]*\s+)*$", before) is not None
-
-
-def entities(text: str, start: int, end: int) -> list[tuple[Name, Entity]]:
-    """The names in ``text[start:end]`` that may speak, each with what it is, in order; an
-    organisation's ``of``/``for``/``and`` parts joined (``Diocese of St. Albert``)."""
-    found: list[tuple[Name, Entity]] = []
-    for name in names_in(text, start, end):
-        entity = classify(text, name)
-        if entity is None:
-            continue
-        if found and (found[-1][1].role == "org" or (
-                entity.role == "org" and found[-1][1].role != "person")) and text[
-                found[-1][0].end:name.start] in _JOINS:
-            first = found.pop()[0]
-            name = Name(text[first.start:name.end], first.start, name.end, False, False)
-            entity = Entity(name.text, "org")
-        if entity.role != "org" and _WHICH.match(text, name.end):
-            entity = Entity(name.text, "org")  # "Brightline Properties, which owns …"
-        found.append((name, entity))
-    return found
 
 
 class Cast:
