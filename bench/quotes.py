@@ -267,10 +267,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--speed", action="store_true", help="time extraction (bench/quotes_speed)")
     ap.add_argument("--against", type=Path, help="with --speed: another tree, side by side")
     ap.add_argument("--articles", type=int, default=1200, help="with --speed: how many")
+    ap.add_argument("--rounds", type=int, default=2, help="with --speed: best of")
     a = ap.parse_args(argv)
     if a.speed:
         from bench.quotes_speed import speed
-        return speed(a.against, a.articles)
+        return speed(a.against, a.articles, a.rounds, write=a.write)
     try:
         articles = load()
     except (DataError, OSError, yaml.YAMLError, KeyError) as exc:

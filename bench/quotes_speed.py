@@ -49,7 +49,7 @@ def _run(tree: Path, archive: Path, articles: int) -> dict[str, float]:
 
 
 def speed(against: Path | None, articles: int = 1200, rounds: int = 2,
-          archive: Path = ARCHIVE) -> int:
+          archive: Path = ARCHIVE, write: bool = False) -> int:
     if not archive.exists():
         print(f"bench quotes: {archive} missing (python -m bench generate --paragraphs "
               "100000)", file=sys.stderr)
@@ -60,16 +60,22 @@ def speed(against: Path | None, articles: int = 1200, rounds: int = 2,
             print(f"bench quotes: {against} holds no bot/ package", file=sys.stderr)
             return 2
         trees = {f"{against}": against, **trees}
-    best: dict[str, dict[str, float]] = {}
-    for _ in range(rounds):
+    runs: dict[str, list[dict[str, float]]] = {label: [] for label in trees}
+    for _ in range(rounds):  # alternately, so that a busy machine slows both alike
         for label, tree in trees.items():
-            got = _run(tree, archive, articles)
-            if label not in best or got["us"] < best[label]["us"]:
-                best[label] = got
-    print(f"{articles} articles of {archive.parent.name}, best of {rounds} rounds "
-          "(CPU µs per paragraph)")
-    print("| tree | paragraphs | quotations | µs/paragraph |\n|---|---|---|---|")
-    for label, got in best.items():
-        print(f"| {label} | {got['paragraphs']:.0f} | {got['quotations']:.0f} | "
-              f"{got['us']:.1f} |")
+            runs[label].append(_run(tree, archive, articles))
+    lines = [f"{articles} articles of {archive.parent.name}, {rounds} rounds each, "
+             "alternating (CPU µs per paragraph: the best round, and the median)", "",
+             "| tree | paragraphs | quotations | µs/paragraph best | median |",
+             "|---|---|---|---|---|"]
+    for label, got in runs.items():
+        us = sorted(g["us"] for g in got)
+        lines.append(f"| {label} | {got[0]['paragraphs']:.0f} | {got[0]['quotations']:.0f} | "
+                     f"{us[0]:.1f} | {us[len(us) // 2]:.1f} |")
+    print("\n".join(lines))
+    if write:
+        (ROOT / "results-quotes-speed.md").write_text(
+            "# Quotation extraction speed\n\nProduced by `python -m bench quotes --speed "
+            "--against DIR --rounds N --write` (see bench/quotes_speed.py).\n\n"
+            + "\n".join(lines) + "\n", encoding="utf-8")
     return 0
