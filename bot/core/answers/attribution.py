@@ -5,7 +5,9 @@ quotation never attribute it), and return a :class:`Who` (a name, a person or no
 
 * after a quotation: ``, said X`` / ``said Rockets general manager X`` (the person over the
   organisation and the title), ``, X said`` / ``X told`` / ``spokesperson X said in an
-  email`` (with or without a comma), ``, he added`` / ``, the rookie defenceman said``,
+  email`` (with or without a comma; a lower-case role before the name: ``association
+  president X said``, ``commission chair X said``), ``, he added`` / ``, the rookie
+  defenceman said`` (``he``/``she``: a person of that gender when the article tells),
   ``, according to X``;
 * before it: ``X said: “…”``, ``X said that “…”``, ``X, the doctor…, is more blunt: “…”``
   (a colon introduction: the sentence's subject), ``His message was simple: “…”``;

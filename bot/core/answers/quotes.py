@@ -5,7 +5,8 @@ Kinds (see :mod:`bot.core.quotations`):
 * ``quoted``: words between quotation marks (:mod:`bot.core.answers.marks`) that a speaker
   says: four words at least, or a whole utterance directly attributed (“Never,” he said.);
   a line with an em-dash attribution (``…delusional. —Mohammed Alloush, HNC negotiator``)
-  is quoted too: the words are the speaker's, verbatim;
+  is quoted too: the words are the speaker's, verbatim (``"…" — Roe, responding …``: a
+  surname of a person named before);
 * ``reported``: an unquoted statement attributed to a speaker: ``X said (on Monday)
   (that) …``, ``X told reporters (that) …``, ``…, X said.``, ``…, said X.``, ``According to
   X, …``, ``…, saying …``; never shown between quotation marks;
