@@ -19,6 +19,7 @@ from bot.config import TokenizerSettings
 from bot.core.answers.matching import shown_match
 from bot.core.answers.quotes import QuoteMatch
 from bot.core.answers.variants import merge_speakers
+from bot.core.bm25 import MatrixScorer, top_k
 from bot.core.budget import Budget
 from bot.core.index import ArchiveIndex
 from bot.core.quotations import QuotationTable
@@ -94,6 +95,7 @@ class QuoteBook:
     """
 
     CANDIDATE_PARAGRAPHS = 200
+    CANDIDATE_TERMS = 8  # the rarest distinct query terms that pick candidate paragraphs
     FULL_SCAN = 5_000
 
     def __init__(self, table: QuotationTable, index: ArchiveIndex) -> None:
@@ -111,6 +113,10 @@ class QuoteBook:
         self._order = np.argsort(paras, kind="stable")
         self._sorted_paras = paras[self._order]
         self._quoted_paras = np.unique(paras)
+        # The score matrix cut to the paragraphs that hold a quotation, scored as a search
+        # is (only the postings of the query's terms are read).
+        self._scorer = MatrixScorer(index.scores[:, self._quoted_paras].tocsr())
+        self._postings = self._scorer.indptr[1:] - self._scorer.indptr[:-1]
         self._norm: dict[str, str] = {}
         self._all: tuple[list[str], list[str]] | None = None
         codes = np.asarray(table.speaker, dtype=np.int64)
@@ -203,14 +209,21 @@ class QuoteBook:
         ids = [t for t in self.index.term_ids(self.tokenizer(text)) if t >= 0]
         if not ids or not len(self._quoted_paras):
             return set()
-        scores = np.asarray(self.index.scores[ids].sum(axis=0)).ravel()[self._quoted_paras]
-        k = min(self.CANDIDATE_PARAGRAPHS, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        out: set[int] = set()
-        for para in self._quoted_paras[top[scores[top] > 0]].tolist():
-            lo, hi = np.searchsorted(self._sorted_paras, [para, para + 1])
-            out.update(self._order[lo:hi].tolist())
-        return out
+        if len(set(ids)) > self.CANDIDATE_TERMS:
+            # a quotation is found by its rarest words: the common ones' long postings
+            # would cost most of the time and pick out nothing
+            df = self._postings
+            rare = sorted(set(ids), key=lambda t: (int(df[t]), t))[:self.CANDIDATE_TERMS]
+            ids = [t for t in ids if t in rare]
+        columns, scores = self._scorer.score(ids)
+        hit = scores > 0
+        columns, scores = columns[hit], scores[hit]
+        best = self._quoted_paras[columns[top_k(columns, scores, self.CANDIDATE_PARAGRAPHS)]]
+        lo = np.searchsorted(self._sorted_paras, best, side="left")
+        counts = np.searchsorted(self._sorted_paras, best, side="right") - lo
+        # every position lo[j] .. lo[j] + counts[j] - 1, without a Python loop
+        starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+        return set(self._order[starts + np.arange(int(counts.sum()))].tolist())
 
     def _full_scan(self, query: str, limit: int, min_match: float) -> set[int]:
         if self._all is None:
@@ -244,14 +257,15 @@ class QuoteBook:
         if within is not None:
             found &= set(within)
         scored = []
+        starts, ends = self.table.context_start, self.table.context_end
         for i in found:
-            words, context = self.text(i), self.context(i)
-            budget.spend(len(words) + len(context))
+            words = self.text(i)
+            budget.spend(len(words) + int(ends[i]) - int(starts[i]))
             score = similarity(query, self._normal(words), min_match)
             if score < 100.0 * CONTEXT_FACTOR:  # the sentence around could still do better
                 floor = min(max(min_match, score) / CONTEXT_FACTOR, 100.0)
                 score = max(score, CONTEXT_FACTOR * similarity(
-                    query, self._normal(context), floor))
+                    query, self._normal(self.context(i)), floor))
             score = shown_match(score, text, words)
             if score >= min_match:
                 scored.append((-score, i))
