@@ -2,10 +2,13 @@
 
 Usage::
 
-    python -m bench squad                          # whole set -> bench/results-squad.{md,json}
-    python -m bench squad --split test             # only the held-out articles (no files)
-    python -m bench squad --data ../shared/data/squad-v2-dev --no-write
-    python -m bench squad --train                  # fit the ranker (bench/squad_train.py)
+    python -m bench squad --data DIR               # whole set -> bench/results-squad.{md,json}
+    python -m bench squad --data DIR --split test  # only the held-out articles (no files)
+    python -m bench squad --data DIR --no-write    # print only
+    python -m bench squad --data DIR --train       # fit the ranker (bench/squad_train.py)
+
+``DIR`` is the squad-v2-dev folder (``questions.jsonl`` and ``archive/``), or set
+``$SQUAD_V2_DEV`` to it. The data is not part of the repository.
 
 The data (see its README) is indexed into a temporary folder with the library's own build
 (:func:`bot.core.build.open_archive`), then every question goes through the CLI's path:
@@ -32,6 +35,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import re
 import statistics
 import string
@@ -45,7 +49,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent
 REPO = ROOT.parent
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "squad-v2-dev"
+DATA_ENV = "SQUAD_V2_DEV"  # where the data is when --data is not given
 # The whole set before issue #13 (commit 7f3fd3f: hand-set weights, the name filter).
 BEFORE = {"answerable_contains_gold": 74.4, "first_sentence_contains_gold": 71.3,
           "cites_gold": 81.4, "false_not_found": 7.9, "unanswerable_not_found": 15.4,
@@ -293,8 +297,8 @@ def table(results: dict[str, dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench squad", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                    help="the squad-v2-dev folder (default ../shared/data/squad-v2-dev)")
+    ap.add_argument("--data", type=Path, default=os.environ.get(DATA_ENV),
+                    help=f"the squad-v2-dev folder (default ${DATA_ENV})")
     ap.add_argument("--split", choices=("all", "train", "test"), default="all")
     ap.add_argument("--no-write", action="store_true",
                     help="print only (with --split all, results and the curve are written)")
@@ -302,6 +306,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--train", action="store_true",
                     help="train the ranker on the train articles (bench/squad_train.py)")
     args = ap.parse_args(argv)
+    if args.data is None:
+        print(f"bench squad: give --data DIR (the squad-v2-dev folder) or set ${DATA_ENV}",
+              file=sys.stderr)
+        return 2
     if not (args.data / "questions.jsonl").is_file():
         print(f"no questions.jsonl in {args.data}", file=sys.stderr)
         return 2
