@@ -49,6 +49,7 @@ _CLAUSE_OPENERS = ("Asked ", "After ", "Before ", "When ", "While ", "Speaking "
 _AUXILIARY = re.compile(r"\s*(?:(?:has|have|had|also|later|then|again|once|previously"
                         r"|already|repeatedly|recently)\s+)*")
 _POSSESSIVE_END = ("s'", "s’", "'s", "’s")  # "tenants' association president"
+_JOIN_ENDS = (" of ", " for ", " and ", " of the ", " for the ", " & ")
 _LEAD_WORD = re.compile(r"[A-Z][\w.’'-]*|the|[a-z]+[’']s")
 
 
@@ -72,8 +73,29 @@ def _subject_like(text: str) -> bool:
         return True
     # "association president Jane Roe", "commission chair", "vice-president of the Guild"
     lead = [w for w in words if not w[:1].isupper()]
-    return len(lead) < len(words) and all(
+    if len(lead) < len(words) and all(
         w.endswith(_POSSESSIVE_END) or all(cues.role_word(part) for part in w.split("-"))
+        for w in lead):
+        return True
+    # "river warden Tomas Brill": a few plain lower-case words, then a name of two words or
+    # more (no preposition, conjunction or pronoun among them: not "in Idlib but Jane Roe")
+    head = words[:len(lead)]
+    return head == lead and 1 <= len(lead) <= 3 and len(words) - len(lead) >= 2 and all(
+        _PLAIN_LOWER.fullmatch(w) and w not in cues.PREPOSITIONS and not cues.never_speaker(w)
+        for w in lead)
+
+
+_PLAIN_LOWER = re.compile(r"[a-z]+(?:-[a-z]+)*")
+# What may follow a surname opening its sentence ("Kersh told", "Kersh has"): a verb.
+_VERB_AFTER_SURNAME = re.compile(
+    rf"(?:{cues.SPEECH}|has|had|have|is|was|also|later|then|again|once|still|would|will"
+    r"|could|did|does|declined|refused|agreed|[a-z]+ed)")
+
+
+def _role_lead(lead: list[str]) -> bool:
+    """A few plain lower-case words ending with a role (``village councillor``)."""
+    return 1 <= len(lead) <= 3 and cues.role_word(lead[-1]) and all(
+        _PLAIN_LOWER.fullmatch(w) and w not in cues.PREPOSITIONS and not cues.never_speaker(w)
         for w in lead)
 _END = re.compile(r"[,.;:!?(]|\s(?:in|on|at|during|after|before|outside|from|with|to|for|by"
                   r"|while|when|as|who|whose|which)\s")
@@ -205,7 +227,7 @@ class Reader:
             return self.pronoun(pronoun.group(1), sentence + pronoun.start())
         names = names_in(masked, sentence, verb)
         if names:
-            last = names[-1]
+            last = self._whole(sentence, names[-1])
             gap = masked[last.end:verb]
             lead = masked[max(sentence, last.start - 6):last.start].split()
             if _AUXILIARY.fullmatch(gap) and not (lead and lead[-1] in cues.PREPOSITIONS):
@@ -222,13 +244,28 @@ class Reader:
                                  described.group("words"))
         return self.opening(sentence, verb)
 
-    def _capitalised_noun(self, end: int, entity: Entity) -> bool:
+    def _whole(self, sentence: int, last: Name) -> Name:
+        """``last`` or, when it ends an organisation's name joined by ``of``/``and``/``for``
+        (``Association of Rural Vets and Technicians``), that whole name."""
+        if not self.masked[max(sentence, last.start - 9):last.start].endswith(_JOIN_ENDS):
+            return last
+        for name, entity in entities(self.masked, sentence, last.end):
+            if name.end == last.end and entity.role == "org":
+                return name
+        return last
+
+    def _capitalised_noun(self, end: int, entity: Entity, opens: bool = False) -> bool:
         """A single capitalised word named nowhere else, role words after it (``Sports
-        psychologist``, ``Island residents``): a common noun opening its sentence."""
+        psychologist``, ``Island residents``), or opening its sentence before any lower-case
+        word but a verb (``Downstream residents were``, ``Upriver village councillor``): a
+        common noun (or an adverb), not a surname."""
         if entity.role != "surname" or self.cast.canonical(entity, self.para) != entity.name:
             return False
         after = self.masked[end:end + 40].split()
-        return bool(after) and after[0][:1].islower() and cues.role_word(after[0])
+        if not after or not after[0][:1].islower():
+            return False
+        return cues.role_word(after[0]) or (opens and _PLAIN_LOWER.fullmatch(after[0]) is not None
+                                            and not _VERB_AFTER_SURNAME.match(after[0]))
 
     def opening(self, sentence: int, end: int) -> Who | None:
         """The name (or pronoun, or description) a sentence opens with."""
@@ -245,9 +282,14 @@ class Reader:
         names = entities(masked, sentence, min(end, sentence + 120))
         if names:
             first, entity = names[0]
-            if len(names) > 1 and self._capitalised_noun(first.end, entity):
+            opens = not masked[sentence:first.start].strip()
+            if self._capitalised_noun(first.end, entity, opens):
+                if len(names) == 1:
+                    return None  # "Downstream residents were not reassured."
                 first = names[1][0]  # "Sports psychologist Imogen Hale, …"
                 lead = masked[names[0][0].end:first.start].split()
+                if _role_lead(lead):  # "Downstream village councillor Jane Roe"
+                    return self.phrase(first.start, first.end)
             else:
                 lead = masked[sentence:first.start].split()
             if len(lead) <= 5 and all(_lead_word(w, lead[i - 1] if i else "")
