@@ -54,3 +54,64 @@ def test_a_sentence_opening_with_a_common_noun_gives_no_speaker() -> None:
              "Downstream residents were not reassured. \"They said the same thing last "
              "spring.\""]
     assert _speakers(paras, 1) == [None]
+
+
+def test_she_is_the_woman_the_article_says_is_one_over_a_nearer_unknown() -> None:
+    paras = ["Nadia Kersh opened her bakery on Grove Street in 2019.",
+             "Council planner Robin Allard said the street would be closed until March.",
+             "\"We will lose half our customers over the winter,\" she said."]
+    assert _speakers(paras, 2) == ["Nadia Kersh"]
+
+
+def test_she_skips_a_person_whose_gender_the_article_leaves_open() -> None:
+    paras = ["Greta Holm won her third regional title at the Vale Open on Sunday.",
+             "\"I was nervous all week,\" the 24-year-old said.",
+             "Holm's coach Robin Allard praised his pupil and her patience at the net.",
+             "The Vale Open returns to Milbury next spring.",
+             "\"Next year I want the national title,\" she said."]
+    assert _speakers(paras, 4) == ["Greta Holm"]
+
+
+def test_two_speakers_of_unknown_gender_as_near_give_no_speaker() -> None:
+    paras = ["The Hollins Road bus depot will close in June.",
+             "\"Nobody has told the drivers where they will work,\" union rep Sam Keller said.",
+             "Depot manager Robin Allard said the routes would move to the Eastgate site.",
+             "Eastgate Transit, which runs the buses, did not comment.",
+             "\"We will not accept it without a fight,\" she said."]
+    assert _speakers(paras, 4) == [None]
+
+
+def test_she_with_one_person_of_unknown_gender_before_is_that_person() -> None:
+    paras = ["Sam Kersh has run the shop on Grove Street since 2019.",
+             "\"We will lose half our customers over the winter,\" she said."]
+    assert _speakers(paras, 1) == ["Sam Kersh"]
+
+
+def test_he_with_only_a_woman_named_gives_no_speaker() -> None:
+    paras = ["Mayor Alva Storm, a mother of two, opened the new library on Monday.",
+             "\"It took us eleven years to get here,\" he said."]
+    assert _speakers(paras, 1) == [None]
+
+
+def test_a_person_introduced_then_quoted_over_an_earlier_speaker() -> None:
+    paras = ["Works on the Ardley water plant start in May.",
+             "Engineer Robin Allard argued the repairs could not wait until the autumn.",
+             "Baker Lydia Okonjo runs a shop next to the plant.",
+             "Ardley Utilities, which runs the plant, declined to comment.",
+             "\"If the water stops, I close,\" she said."]
+    assert _speakers(paras, 4) == ["Lydia Okonjo"]
+
+
+def test_no_carry_from_a_reported_statement_about_someone_else() -> None:
+    paras = ["Ellen Marr scored twice for the Westgate Hawks on Saturday.",
+             "Doctors cleared Marr to play only on Thursday. Hawks coach Robin Allard told "
+             "reporters the club would manage her minutes.",
+             "\u201cI feel fine. I want to play every game.\u201d"]
+    assert _speakers(paras, 2) == [None]
+
+
+def test_a_quotation_after_a_reported_statement_is_the_same_speaker() -> None:
+    paras = ["The Westgate Hawks lost 3-0 at home on Saturday.",
+             "Hawks coach Robin Allard told reporters the team had been tired.",
+             "\u201cWe played three games in six days. That is too many.\u201d"]
+    assert _speakers(paras, 2) == ["Robin Allard"]

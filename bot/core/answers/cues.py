@@ -166,7 +166,10 @@ OCCUPATIONS = frozenset(
     climatologist spokesperson
     vice-president vice-chair co-chair co-founder councilwoman councilman alderman
     alderwoman trustee tenant resident homeowner landlord volunteer student parent
-    shopkeeper commuter voter fisherman fisher rancher miner""".split())
+    shopkeeper commuter voter fisherman fisher rancher miner baker butcher grocer carpenter
+    plumber electrician mechanic firefighter cleaner porter caretaker midwife pharmacist
+    dentist vet veterinarian accountant banker broker publican brewer winemaker gardener
+    beekeeper shepherd warden ranger skipper fisherwoman""".split())
 # Nationality words before a title ("Austrian Foreign Minister"): ending so, before a title.
 NATIONALITY = re.compile(r"^[A-Z][a-z]+(?:an|ian|ish|ese|ic|i|ch)$")
 # Words that make a capitalised name an organisation (or a place, or a thing).

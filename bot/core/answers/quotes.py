@@ -94,6 +94,7 @@ class _Article:
         self.cast = Cast(paragraphs)
         self.out: list[Quotation] = []
         self.last: Who | None = None  # the last speaker of the paragraph before
+        self.last_reported = False  # ... of a reported statement
         self.quoted_paras: set[int] = set()
         self._cues: list[cues.Cue] = []  # the cues of the sentence being read
         self._statements = StatementFinder()
@@ -142,13 +143,14 @@ class _Article:
         masked = mask(text, marks) if marks else text
         found = cues.find_cues(masked)
         if not marks and not found:
-            self.last = None
+            self.last, self.last_reported = None, False
             return
         self.cast.mask(para, masked)
         reader = Reader(self.cast, para, masked)
         sentences = Sentences(text)  # only the sentences read are split out
         at = sorted({m.start for m in marks} | {c.start() for c in found})
         last: Who | None = None
+        reported = False
         done = 0
         for pos in at:
             if pos < done:
@@ -163,10 +165,10 @@ class _Article:
             if statement is not None:
                 spoke = statement.who or spoke
             if spoke is not None:
-                last = spoke
+                last, reported = spoke, statement is not None and statement.who is spoke
             elif here or statement is not None:
                 last = None
-        self.last = last
+        self.last, self.last_reported = last, reported
 
     def _carry(self, reader: Reader, s: Span, sentences: Sentences,
                last: Who | None) -> Who | None:
@@ -180,9 +182,11 @@ class _Article:
                 return last
             previous = sentences.containing(before - 1)
             return reader.opening(previous.start, previous.end)
-        if self.last is not None:
-            return self.last
         para = reader.para
+        if self.last is not None:
+            if self.last_reported and self._others(para - 1, self.last.name):
+                return None  # "X told reporters the club would rest her": whose words?
+            return self.last
         if para == 0:
             return None
         text = self.paragraphs[para - 1]
@@ -192,6 +196,15 @@ class _Article:
         previous = Sentences(text).containing(end - 1)
         who = Reader(self.cast, para - 1, text).opening(previous.start, previous.end)
         return who if who is not None and who.person else None
+
+    def _others(self, para: int, who: str) -> bool:
+        """Whether paragraph ``para`` names a person other than ``who``."""
+        for m in self.cast.mentions(para):
+            if m.entity.role != "org":
+                other = self.cast.canonical(m.entity, para)
+                if other != who and (m.entity.role == "person" or other != m.entity.name):
+                    return True
+        return False
 
     def _quotations(self, reader: Reader, s: Span, here: list[Mark], marks: list[Mark],
                     statement: Statement | None, last: Who | None,

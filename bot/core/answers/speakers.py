@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.core.answers import cues
 from bot.core.answers.entities import Entity, entities
 from bot.core.answers.gender import Gender, gender_of
+from bot.core.answers.references import Candidate, choose
 from bot.core.answers.variants import surname_keys
 
 LOOKBACK = 4  # paragraphs a pronoun reaches back
@@ -191,10 +192,40 @@ class Cast:
         known = self._genders[who]
         return known is None or known == gender
 
+    def _gender(self, who: str) -> Gender | None:
+        if who not in self._genders:
+            self._genders[who] = gender_of(self.paragraphs, who)
+        return self._genders[who]
+
+    def people_before(self, para: int, at: int) -> Iterator[Candidate]:
+        """The people named or speaking before ``at`` in ``para`` and the :data:`LOOKBACK`
+        paragraphs before it, nearest first (a person once per mention)."""
+        spoken = sorted((m for m in self._spoken if m.entity.role == "person"
+                         and para - LOOKBACK <= m.para and (m.para, m.at) < (para, at)),
+                        key=lambda m: (m.para, m.at), reverse=True)
+        speakers = {m.entity.name for m in spoken}
+        i = 0
+        for p in range(para, max(-1, para - LOOKBACK - 1), -1):
+            for m in reversed(self.mentions(p)):
+                if (p == para and m.at >= at) or m.entity.role == "org":
+                    continue
+                who = self.canonical(m.entity, p)
+                if who is None or (m.entity.role != "person" and who == m.entity.name):
+                    continue
+                while i < len(spoken) and (spoken[i].para, spoken[i].at) > (p, m.at):
+                    yield Candidate(spoken[i].para, spoken[i].at, spoken[i].entity.name, True)
+                    i += 1
+                yield Candidate(p, m.at, who, who in speakers)
+        for m in spoken[i:]:
+            yield Candidate(m.para, m.at, m.entity.name, True)
+
     def last_person(self, para: int, at: int, *, speakers_first: bool = False,
                     gender: Gender | None = None) -> str | None:
-        """The nearest person named (or speaking) before ``at`` in ``para`` (of
-        ``gender`` when the article tells)."""
+        """The nearest person named (or speaking) before ``at`` in ``para``; for a pronoun
+        of ``gender``, as :func:`bot.core.answers.references.choose` picks (None when two
+        are as likely)."""
+        if gender is not None:
+            return choose(self.people_before(para, at), self._gender, gender, para)
         if speakers_first:
             for m in reversed(self._spoken):
                 if m.entity.role == "person" and (m.para, m.at) < (para, at) and (
