@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.competitors import COMPETITOR_PHASES
 from bench.generate import OUT, Params, archive_dir, generate, parse_size, vocabulary
 
 ROOT = Path(__file__).resolve().parent
@@ -602,7 +603,8 @@ def log(msg: str) -> None:
 
 
 def run_size(paragraphs: int, *, rank_bm25_max: int, n_queries: int,
-             reference: dict[str, Any] | None = None) -> dict[str, Any]:
+             reference: dict[str, Any] | None = None, competitors: bool = False,
+             rounds: int = 3) -> dict[str, Any]:
     """Everything for one archive size, each measured phase in its own process."""
     p = Params(paragraphs)
     log(f"{paragraphs}: generating archive (reused when current)")
@@ -635,6 +637,11 @@ def run_size(paragraphs: int, *, rank_bm25_max: int, n_queries: int,
     result["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     if not with_rank:
         result["rank_bm25_note"] = skipped_note(paragraphs, reference)
+    if competitors:
+        from bench.competitors_bench import run_competitors
+
+        result["competitors"] = run_competitors(paragraphs, n_queries=n_queries, rounds=rounds,
+                                                ours=result)
     return result
 
 
@@ -810,6 +817,11 @@ def write_results(results: list[dict[str, Any]], info: dict[str, Any]) -> None:
               if r.get("quote_note")]
     if notes:
         lines += ["Notes:", "", *notes, ""]
+    from bench.competitors import chart, section
+
+    png = ROOT / "engine-scaling.png"
+    drawn = chart(results, png)
+    lines += section(results, png.name if drawn else None)
     rows = targets(results)
     if rows:
         lines += ["## Targets", "", "| target | goal | measured | met |", "|---|---|---:|---|"]
@@ -887,11 +899,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rank-bm25-max", type=parse_size, default=RANK_BM25_MAX,
                     help="largest size compared with rank-bm25 (default 100k)")
     ap.add_argument("--profile", choices=("build", "load", "query", "quotes", "ask"))
-    ap.add_argument("--phase", choices=("build", "serve"), help=argparse.SUPPRESS)
+    ap.add_argument("--competitors", action=argparse.BooleanOptionalAction, default=None,
+                    help="also measure tantivy and bm25s side by side (default: when the "
+                         "bench extra is installed, pip install -e '.[bench]')")
+    ap.add_argument("--competitors-only", action="store_true",
+                    help="reuse our saved index; measure the competitors only (one size)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="interleaved query rounds of the side-by-side comparison")
+    ap.add_argument("--phase", choices=("build", "serve", *COMPETITOR_PHASES),
+                    help=argparse.SUPPRESS)
+    ap.add_argument("--engine", help=argparse.SUPPRESS)
     ap.add_argument("--no-rank-bm25", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.phase:
-        if args.phase == "build":
+        if args.phase in COMPETITOR_PHASES:
+            from bench.competitors_bench import competitor_phase
+
+            out = competitor_phase(args)
+        elif args.phase == "build":
             out = phase_build(args.paragraphs)
         else:
             out = phase_serve(args.paragraphs, rank_bm25=not args.no_rank_bm25,
@@ -903,13 +928,26 @@ def main(argv: list[str] | None = None) -> int:
             ap.error("--profile needs --paragraphs")
         profile(args.paragraphs, args.profile)
         return 0
+    from bench.competitors_bench import print_side_by_side, run_competitors, want_competitors
+
+    competitors = want_competitors(args.competitors)
+    if args.competitors_only:
+        if args.all or not args.paragraphs:
+            ap.error("--competitors-only needs --paragraphs (one size), not --all")
+        if not competitors:
+            ap.error("--competitors-only needs the bench extra (pip install -e '.[bench]')")
+        r = {"paragraphs": args.paragraphs, "competitors": run_competitors(
+            args.paragraphs, n_queries=args.queries, rounds=args.rounds)}
+        print_side_by_side(r)
+        print(json.dumps(r) if args.json else json.dumps(r, indent=2))
+        return 0
     if args.all:
         info = machine()
         results: list[dict[str, Any]] = []
         reference = None
         for n in SIZES:
             r = run_size(n, rank_bm25_max=args.rank_bm25_max, n_queries=args.queries,
-                         reference=reference)
+                         reference=reference, competitors=competitors, rounds=args.rounds)
             if r.get("rank_bm25_query_ms"):
                 reference = r
             results.append(r)
@@ -929,7 +967,8 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError, KeyError):
             reference = None
     r = run_size(args.paragraphs, rank_bm25_max=args.rank_bm25_max, n_queries=args.queries,
-                 reference=reference)
+                 reference=reference, competitors=competitors, rounds=args.rounds)
+    print_side_by_side(r)
     if args.json:
         print(json.dumps(r))
     else:

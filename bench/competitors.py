@@ -1,0 +1,339 @@
+"""Other BM25 engines beside ours in the engine bench (issue #15): tantivy and bm25s.
+
+Both are fed *our* tokens: every paragraph of our saved index, tokenized once by our
+:class:`~bot.core.tokenize.Tokenizer` (the bench settings), written one paragraph a line as
+space-joined terms (``bench/out/tokens-N.txt``), so the three engines index the same terms
+and answer the same query terms. Their BM25 variants differ from ours (rank-bm25's
+``BM25Okapi``): tantivy is Lucene's BM25 (k1 = 1.2, b = 0.75, idf ``ln(1 + (N-n+.5)/(n+.5))``,
+1-byte field norms), bm25s runs ``method="robertson"`` with our k1/b (the same idf as
+``BM25Okapi`` without its epsilon floor). Their top-10 agreement with ours is reported, not
+asserted.
+
+- tantivy (tantivy-py): one ``body`` text field, whitespace tokenizer, term frequencies
+  without positions, no stored text (our index stores the paragraphs' text: compare disk
+  with that in mind), paragraph number as a fast u64 field; a query is a ``Should`` boolean
+  of term queries, ``searcher.search(query, 10, count=True)`` (an exhaustive count, like
+  ours), then the 10 paragraph numbers from the fast field. Writer: 2 threads.
+- bm25s: ``BM25.index((token ids, vocabulary))`` (its ids form: no second tokenizer pass),
+  saved with ``save`` and loaded with ``BM25.load(mmap=True)``; ``retrieve([tokens], k=10)``.
+
+``python -m bench.competitors --engine tantivy --paragraphs 10k "query words"`` answers one
+query from the shell (the one-shot measurement: a fresh process that loads and answers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from bench.generate import OUT, parse_size
+
+ENGINES = ("tantivy", "bm25s")
+ALL = ("ours", *ENGINES)
+COMPETITOR_PHASES = ("competitor-tokens", "competitor-build", "competitor-load",
+                     "competitor-compare")
+MIXES = ("short", "natural")
+# Metrics compared side by side: (key, label); ratios are ours / theirs.
+METRICS: tuple[tuple[str, str], ...] = (
+    ("natural_p50_ms", "natural question p50 (ms)"),
+    ("natural_p99_ms", "natural question p99 (ms)"),
+    ("short_p50_ms", "short query p50 (ms)"),
+    ("short_p99_ms", "short query p99 (ms)"),
+    ("build_s", "build (s)"),
+    ("build_peak_rss_mb", "peak RSS during build (MB)"),
+    ("disk_mb", "index on disk (MB)"),
+    ("load_s", "load (s)"),
+    ("serve_rss_mb", "RSS while serving search (MB)"),
+    ("oneshot_s", "one-shot search from the shell (s)"),
+)
+INSTALL_HINT = "pip install -e '.[bench]'"
+WRITER_THREADS = 2
+WRITER_HEAP = 256_000_000  # bytes, split between the writer threads
+BM25S_METHOD = "robertson"
+
+
+def missing() -> list[str]:
+    """The competitor packages that are not installed (empty: the bench extra is there)."""
+    return [name for name in ENGINES if importlib.util.find_spec(name) is None]
+
+
+def engine_dir(engine: str, paragraphs: int) -> Path:
+    return OUT / f"{engine}-{paragraphs}"
+
+
+def tokens_path(paragraphs: int) -> Path:
+    return OUT / f"tokens-{paragraphs}.txt"
+
+
+def read_docs(path: Path) -> Iterator[str]:
+    """The space-joined terms of each paragraph, in paragraph order (an empty line: none)."""
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            yield line.rstrip("\n")
+
+
+@dataclass(frozen=True)
+class Hits:
+    """One answer: paragraph numbers, best first, and how many paragraphs matched (None
+    when the engine does not count them)."""
+
+    ids: list[int]
+    total: int | None
+
+
+class Engine(Protocol):
+    name: str
+
+    def search(self, terms: Sequence[str], k: int) -> Hits: ...
+
+
+class TantivyEngine:
+    name = "tantivy"
+    BODY = "body"
+    PARA = "para"
+    TOKENIZER = "ours"
+
+    def __init__(self, index: Any) -> None:
+        import tantivy
+
+        self._tantivy = tantivy
+        index.reload()
+        self.schema = index.schema
+        self.searcher = index.searcher()
+
+    @classmethod
+    def _schema(cls) -> Any:
+        import tantivy
+
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field(cls.BODY, stored=False, tokenizer_name=cls.TOKENIZER,
+                               index_option="freq")
+        builder.add_unsigned_field(cls.PARA, fast=True)
+        return builder.build()
+
+    @classmethod
+    def build(cls, docs: Iterable[str], folder: Path, *, threads: int = WRITER_THREADS,
+              heap: int = WRITER_HEAP) -> int:
+        """Index ``docs`` (space-joined terms, one per paragraph) into ``folder``."""
+        import tantivy
+
+        folder.mkdir(parents=True, exist_ok=True)
+        index = tantivy.Index(cls._schema(), path=str(folder), reuse=False)
+        index.register_tokenizer(
+            cls.TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+        writer = index.writer(heap_size=heap, num_threads=threads)
+        n = 0
+        for n, text in enumerate(docs, 1):
+            doc = tantivy.Document()
+            doc.add_text(cls.BODY, text)
+            doc.add_unsigned(cls.PARA, n - 1)
+            writer.add_document(doc)
+        writer.commit()
+        writer.wait_merging_threads()
+        return n
+
+    @classmethod
+    def load(cls, folder: Path) -> TantivyEngine:
+        import tantivy
+
+        return cls(tantivy.Index.open(str(folder)))
+
+    def search(self, terms: Sequence[str], k: int) -> Hits:
+        if not terms:
+            return Hits([], 0)
+        t = self._tantivy
+        query = t.Query.boolean_query([
+            (t.Occur.Should, t.Query.term_query(self.schema, self.BODY, term, "freq"))
+            for term in terms
+        ])
+        result = self.searcher.search(query, k, count=True)
+        addresses = [address for _, address in result.hits]
+        ids = self.searcher.fast_field_values(self.PARA, addresses) if addresses else []
+        return Hits([int(i) for i in ids], int(result.count))
+
+
+class Bm25sEngine:
+    name = "bm25s"
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    @staticmethod
+    def build(docs: Iterable[str], folder: Path, *, k1: float = 1.5, b: float = 0.75) -> int:
+        import bm25s  # type: ignore[import-untyped]
+
+        vocab: dict[str, int] = {}
+        ids = [[vocab.setdefault(t, len(vocab)) for t in text.split()] for text in docs]
+        model = bm25s.BM25(method=BM25S_METHOD, k1=k1, b=b)
+        model.index((ids, vocab), show_progress=False)
+        folder.mkdir(parents=True, exist_ok=True)
+        model.save(str(folder), show_progress=False)
+        return len(ids)
+
+    @classmethod
+    def load(cls, folder: Path) -> Bm25sEngine:
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder), mmap=True, show_progress=False))
+
+    def search(self, terms: Sequence[str], k: int) -> Hits:
+        known = [t for t in terms if t in self.model.vocab_dict]
+        if not known:
+            return Hits([], None)
+        docs, scores = self.model.retrieve([known], k=k, show_progress=False, n_threads=0)
+        return Hits([int(d) for d, s in zip(docs[0], scores[0], strict=True) if s > 0], None)
+
+
+def build_engine(name: str, docs: Iterable[str], folder: Path, *, k1: float, b: float) -> int:
+    if name == "tantivy":
+        return TantivyEngine.build(docs, folder)
+    if name == "bm25s":
+        return Bm25sEngine.build(docs, folder, k1=k1, b=b)
+    raise ValueError(f"unknown engine {name!r} (one of {', '.join(ENGINES)})")
+
+
+def load_engine(name: str, folder: Path) -> Engine:
+    if name == "tantivy":
+        return TantivyEngine.load(folder)
+    if name == "bm25s":
+        return Bm25sEngine.load(folder)
+    raise ValueError(f"unknown engine {name!r} (one of {', '.join(ENGINES)})")
+
+
+def overlap(ours: Sequence[int], theirs: Sequence[int]) -> float:
+    """Shared share of two top-k lists (1.0 when both are empty)."""
+    if not ours and not theirs:
+        return 1.0
+    return len(set(ours) & set(theirs)) / max(len(ours), len(theirs))
+
+
+def dir_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+
+
+def main(argv: list[str] | None = None) -> int:
+    """One-shot search from the shell: load one competitor's saved index, answer, print."""
+    ap = argparse.ArgumentParser(prog="python -m bench.competitors",
+                                 description="one query through tantivy or bm25s")
+    ap.add_argument("--engine", choices=ENGINES, required=True)
+    ap.add_argument("--paragraphs", type=parse_size, required=True)
+    ap.add_argument("--limit", type=int, default=10)
+    ap.add_argument("query")
+    args = ap.parse_args(argv)
+    from bench.engine import bench_settings
+    from bot.core.tokenize import Tokenizer
+
+    folder = engine_dir(args.engine, args.paragraphs)
+    if not folder.exists():
+        print(f"no {args.engine} index at {folder}: run python -m bench engine first",
+              file=sys.stderr)
+        return 1
+    tokenizer = Tokenizer(bench_settings(args.paragraphs).tokenizer)
+    hits = load_engine(args.engine, folder).search(tokenizer(args.query), args.limit)
+    print(json.dumps({"ids": hits.ids, "total": hits.total}))
+    return 0
+
+
+# ---------------------------------------------------------------------------------- report
+def _cell(value: Any, fmt: str = "{:.2f}") -> str:
+    return "n/a" if value is None else fmt.format(value)
+
+
+def section(results: list[dict[str, Any]], chart: str | None) -> list[str]:
+    """The results.md section: one side-by-side table per size measured with competitors."""
+    measured = [r for r in results if r.get("competitors")]
+    if not measured:
+        return []
+    lines = [
+        "## Beside tantivy and bm25s (issue #15)",
+        "",
+        "The same tokens for all three engines (our tokenizer, once per paragraph; the "
+        "other two index those tokens). Query latencies from one process holding the three "
+        "engines, answering each query in turn in a rotating order (`rounds` times); ours is "
+        "`Archive.search(q, limit=10)` end to end with the hits' text, theirs our tokenizer "
+        "+ their top-10 paragraph numbers (tantivy: `searcher.search(q, 10, count=True)`, an "
+        "exhaustive count like ours; bm25s: `retrieve(k=10)`, method robertson, our k1/b). "
+        "Build: ours from the raw files (scan, parse, tokenize, matrices, save), theirs from "
+        "our tokens file (tokenizing it is the `tokenize` line, not in their build). Load and "
+        "RSS while serving search: a fresh process per engine that loads, then answers every "
+        "query once. One-shot: a fresh shell process that loads and answers one query "
+        "(`archive-bot search --json` / `python -m bench.competitors`), median of 5. tantivy "
+        "stores no text (ours does: the hits' paragraphs), bm25s neither. Ratios are ours / "
+        "theirs (below 1: ours is smaller or faster). BM25 variants differ (tantivy k1 = 1.2 "
+        "and Lucene's idf; rank-bm25's epsilon idf floor for ours), so top-10 overlap is "
+        "reported, not expected to be 100%.",
+        "",
+    ]
+    if chart:
+        lines += [f"![query p50 against corpus size]({chart})", ""]
+    for r in measured:
+        c = r["competitors"]
+        e, q = c["engines"], c["ratios"]
+        lines += [
+            f"### {r['paragraphs']:,} paragraphs",
+            "",
+            f"tokenize once for them: {c['tokens']['tokenize_s']:.1f} s "
+            f"({c['tokens']['tokens_mb']:.0f} MB of tokens); {c['rounds']} rounds; one-shot "
+            f"query {c['oneshot_query']!r}",
+            "",
+            "| metric | ours | tantivy | bm25s | ours / tantivy | ours / bm25s |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for key, label in METRICS:
+            lines.append(f"| {label} | " + " | ".join(_cell(e[n].get(key)) for n in ALL)
+                         + " | " + " | ".join(_cell(q[n][key], "{:.2f}x") for n in ENGINES)
+                         + " |")
+        for mix in MIXES:
+            lines.append(f"| {mix} p50 / p95 / p99 (ms) | " + " | ".join(
+                "{p50:.2f} / {p95:.2f} / {p99:.2f}".format(**e[n][f"{mix}_ms"]) for n in ALL)
+                + " | | |")
+        a = c["agreement"]
+        for mix in MIXES:
+            lines.append(
+                f"| {mix}: top-10 overlap with ours / same best paragraph | — | "
+                + " | ".join(f"{a[n][mix]['top10_overlap']:.1%} / {a[n][mix]['same_top1']:.1%}"
+                             for n in ENGINES) + " | | |")
+        lines.append("| same match count as ours (short / natural) | — | " + " | ".join(
+            " / ".join(_cell(a[n][m]["same_count"], "{:.1%}") for m in MIXES)
+            for n in ENGINES) + " | | |")
+        lines.append("")
+    return lines
+
+
+def chart(results: list[dict[str, Any]], path: Path) -> bool:
+    """Log-log PNG of query p50 (both mixes) against corpus size for the three engines."""
+    measured = [r for r in results if r.get("competitors")]
+    if not measured:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [r["paragraphs"] for r in measured]
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
+    for name, color in zip(ALL, ("tab:blue", "tab:orange", "tab:green"), strict=True):
+        for mix, style in zip(MIXES, ("-", "--"), strict=True):
+            ys = [r["competitors"]["engines"][name][f"{mix}_p50_ms"] for r in measured]
+            ax.plot(sizes, ys, style, color=color, marker="o", label=f"{name}, {mix}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("paragraphs")
+    ax.set_ylabel("query p50 (ms)")
+    ax.set_title("Query time against corpus size (short: 1-5 words, natural: questions)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return True
+
+
+if __name__ == "__main__":
+    sys.exit(main())
