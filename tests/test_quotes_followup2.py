@@ -115,3 +115,45 @@ def test_a_quotation_after_a_reported_statement_is_the_same_speaker() -> None:
              "Hawks coach Robin Allard told reporters the team had been tired.",
              "\u201cWe played three games in six days. That is too many.\u201d"]
     assert _speakers(paras, 2) == ["Robin Allard"]
+
+
+@pytest.mark.parametrize("attribution", ["said the 31-year-old midfielder", "said the veteran",
+                                         "the 31-year-old told reporters"])
+def test_a_description_is_the_person_named_before_never_the_club(attribution: str) -> None:
+    paras = ["Club captain Jana Roux scored twice as the Eastport Wanderers beat Harlow Town "
+             "on Sunday. \"We never stopped believing we could turn it around,\" "
+             f"{attribution}."]
+    assert _speakers(paras, 0) == ["Jana Roux"]
+
+
+def test_a_description_with_no_person_before_gives_no_speaker() -> None:
+    paras = ["The Eastport Wanderers beat Harlow Town 2-0 at Mill Park on Sunday.",
+             "\"We never stopped believing we could turn it around,\" said the 31-year-old "
+             "midfielder."]
+    assert _speakers(paras, 1) == [None]
+
+
+def test_a_gendered_description_skips_a_person_of_the_other_gender() -> None:
+    paras = ["Mr Tobias Wren, the ward's councillor, chaired the meeting on Monday.",
+             "Resident Ines Faro asked about the bins. \"We have waited since May for an "
+             "answer,\" said the mother of three."]
+    assert _speakers(paras, 1) == ["Ines Faro"]
+
+
+def test_the_club_among_several_organisations_gives_no_speaker() -> None:
+    paras = ["The Eastport Wanderers, promoted in May, beat the Harlow Rovers at Mill Park.",
+             "\"We never stopped believing,\" said the club."]
+    assert _speakers(paras, 1) == [None]
+
+
+def test_the_company_is_never_a_place() -> None:
+    paras = ["Harbourline Ferries cancelled all sailings between Port Ellis and Craig "
+             "Island on Tuesday.",
+             "A replacement vessel could be chartered within two weeks, the company said."]
+    assert _speakers(paras, 1) == ["Harbourline Ferries"]
+
+
+def test_the_company_with_one_organisation_named_is_it() -> None:
+    paras = ["Tessaly Mining suspended work at its copper mine on Wednesday.",
+             "The crack in the dam was found during a routine inspection, the company said."]
+    assert _speakers(paras, 1) == ["Tessaly Mining"]

@@ -35,8 +35,9 @@ _SUBJECT_FIRST = re.compile(
 _ACCORDING = re.compile(r"according\s+to\s+")
 _PRONOUN = re.compile(r"(?:(?<=\s)|^)(he|she|they|He|She|They)\s+(?:also\s+|later\s+|then\s+)?$")
 _DESCRIPTION = re.compile(
-    r"(?:^|(?<=\s))(?:the|The)\s+(?P<words>(?:[a-z][\w’'-]*\s+|[A-Z][a-z]+\s+(?=[a-z])){0,3}"
-    r"(?P<noun>[a-z][\w’'-]*))\s*$")
+    r"(?:^|(?<=\s))(?:the|The)\s+(?P<words>(?:(?!of\s)[a-z0-9][\w’'-]*\s+|[A-Z][a-z]+\s+(?=[a-z])){0,3}"
+    r"(?P<noun>[a-z0-9][\w’'-]*))(?:\s+of\s+[a-z0-9][\w’'-]*)?\s*$")  # "mother of three"
+_AGE = re.compile(r"\d+-year-old")  # "the 58-year-old said": a person
 _OPENING_PRONOUN = re.compile(r"\s*(?:He|She|His|Her|Their|They)\b")
 _OPENING_THE = re.compile(r"\s*[Tt]he\s+(?P<words>(?:[\w’'-]+\s+){0,3}?)(?P<noun>[a-z][\w’'-]*)"
                           r"(?=\s+(?:[a-z]|issued|said|says))")
@@ -168,10 +169,9 @@ class Reader:
         if noun in cues.ORG_NOUNS:
             org = self.cast.last_org(self.para, at, noun)
             return Who(org, False) if org else None
-        if not (cues.is_title(noun) or noun in cues.PERSON_NOUNS):
+        if not (cues.is_title(noun) or noun in cues.PERSON_NOUNS or _AGE.fullmatch(noun)):
             return None  # "the proposal", "the paper": not a speaker
-        who = self.cast.described(self.para, at, noun) or self.cast.last_person(
-            self.para, at, speakers_first=True)
+        who = self.cast.description(self.para, at, noun)
         return Who(who, True) if who else None
 
     # -- after and before a quotation --------------------------------------------------
@@ -259,6 +259,9 @@ class Reader:
         psychologist``, ``Island residents``), or opening its sentence before any lower-case
         word but a verb (``Downstream residents were``, ``Upriver village councillor``): a
         common noun (or an adverb), not a surname."""
+        if entity.role == "org" and " " not in entity.name:  # "Club captain Jana Roux"
+            after = self.masked[end:end + 40].split()
+            return bool(after) and after[0][:1].islower() and cues.role_word(after[0])
         if entity.role != "surname" or self.cast.canonical(entity, self.para) != entity.name:
             return False
         after = self.masked[end:end + 40].split()

@@ -189,7 +189,8 @@ ORG_WORDS = frozenset(
     cougars canucks flames oilers leafs slam cup championship open games olympics
     festival website online app policy observatory rights watch properties holdings
     partners developments ventures capital solutions technologies logistics construction
-    realty estates guild""".split())
+    realty estates guild town athletic wanderers albion mining ferries transit utilities
+    shipping railways motors pharmaceuticals telecom insurance brewery""".split())
 # Countries (and the like) ending a name make it an organisation: "Citizenship Canada".
 COUNTRIES = frozenset(
     """canada kenya china india france germany russia britain england wales scotland ireland

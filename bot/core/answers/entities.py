@@ -31,6 +31,19 @@ class Entity:
     role: Role
 
 
+_PLACE_ENDS = frozenset(
+    """street road avenue boulevard square bridge province city county district region
+    valley mountains river lake sea ocean gulf park town island islands bay harbour
+    harbor coast""".split())
+
+
+def is_place(name: str) -> bool:
+    """Whether an organisation-like name is a place (``Port Ellis and Craig Island``,
+    ``Mill Park``): never a speaker for ``the company``."""
+    words = name.casefold().split()
+    return bool(words) and (words[0] in cues.PLACE_FIRST or words[-1] in _PLACE_ENDS)
+
+
 def _strip_roles(words: list[str]) -> list[str]:
     """``Austrian Foreign Minister Anja Reiter`` -> ``Anja Reiter``."""
     last = -1

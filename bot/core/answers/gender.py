@@ -29,6 +29,11 @@ _WORD = re.compile(r"[A-Za-z][\w.’'-]*|[.!?]")
 _APPOSED = re.compile(r",\s+(?:the|a|an|his|her)\s+(?:[\w’'-]+\s+){0,3}?(?P<noun>[a-z]+)\b")
 
 
+def noun_gender(noun: str) -> Gender | None:
+    """The gender a noun gives (``spokeswoman``: ``f``), if any."""
+    return _NOUNS.get(noun.casefold())
+
+
 def gender_of(paragraphs: Sequence[str], name: str) -> Gender | None:
     """``f``, ``m`` or None for the person ``name`` (their surname searched for)."""
     surname = name.split()[-1]

@@ -46,7 +46,11 @@ _DASH_LINE = re.compile(r"(?:\n|\s)[—―]\s*(?P<who>[^,\n—]{3,60}?)(?:,[^\n]
 _DASH_ONLY = re.compile(r"^[—―]\s*(?P<who>[^,\n—]{3,60}?)(?:,.*)?$", re.S)
 _DIRECT = re.compile(rf"[\s,]*(?:(?:he|she|they)\s+(?:{cues.SPEECH})\b|(?:{cues.SPEECH})\s"
                      rf"|(?:the\s+)?[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*\s+(?:{cues.SPEECH})\b)")
-_PRONOUN_AFTER = re.compile(rf"[\s,]*(?:he|she|they)\s+(?:also\s+)?(?:{cues.SPEECH})\b")
+# An attribution of its own after a quotation (``, she said``, ``, said the veteran``, ``, the
+# 58-year-old told reporters``): when it names nobody known, the quotation is nobody's.
+_PRONOUN_AFTER = re.compile(
+    rf"[\s,]*(?:(?:he|she|they)\s+(?:also\s+)?(?:{cues.SPEECH})\b|(?:{cues.SPEECH})\s+the\s"
+    rf"|the\s+(?:[\w’'-]+\s+){{0,3}}?(?:{cues.SPEECH})\b)")
 _TITLE_WORD = re.compile(r"[A-Z0-9][\w’'-]*|of|the|a|an|and|in|on|at|to|for|who|be|is|with")
 
 

@@ -27,9 +27,10 @@ class Candidate:
 
 
 def choose(candidates: Iterable[Candidate], gender_of: Callable[[str], Gender | None],
-           gender: Gender, para: int) -> str | None:
-    """The person ``candidates`` (nearest first) a pronoun of ``gender`` in paragraph
-    ``para`` refers to."""
+           gender: Gender | None, para: int) -> str | None:
+    """The person ``candidates`` (nearest first) a pronoun (or a description) of ``gender``
+    in paragraph ``para`` refers to; with no gender, the nearest unless another is as
+    likely."""
     first: Candidate | None = None
     seen: set[str] = set()
     remaining = iter(candidates)
@@ -37,10 +38,10 @@ def choose(candidates: Iterable[Candidate], gender_of: Callable[[str], Gender | 
         if c.name in seen:
             continue
         seen.add(c.name)
-        known = gender_of(c.name)
-        if known == gender:
-            return c.name
+        known = gender_of(c.name) if gender is not None else None
         if known is not None:
+            if known == gender:
+                return c.name
             continue
         if first is None:
             first = c
@@ -60,8 +61,11 @@ def _as_likely(first: Candidate, second: Candidate, para: int) -> bool:
 
 
 def _known_further(rest: Iterator[Candidate], seen: set[str],
-                   gender_of: Callable[[str], Gender | None], gender: Gender) -> str | None:
+                   gender_of: Callable[[str], Gender | None],
+                   gender: Gender | None) -> str | None:
     """Two people of unknown gender as near: only one of ``gender`` further back decides."""
+    if gender is None:
+        return None
     for c in rest:
         if c.name not in seen:
             seen.add(c.name)

@@ -22,8 +22,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.core.answers import cues
-from bot.core.answers.entities import Entity, entities
-from bot.core.answers.gender import Gender, gender_of
+from bot.core.answers.entities import Entity, entities, is_place
+from bot.core.answers.gender import Gender, gender_of, noun_gender
 from bot.core.answers.references import Candidate, choose
 from bot.core.answers.variants import surname_keys
 
@@ -187,9 +187,7 @@ class Cast:
         """Whether ``who`` may be the ``he``/``she`` (their gender unknown or the same)."""
         if gender is None:
             return True
-        if who not in self._genders:
-            self._genders[who] = gender_of(self.paragraphs, who)
-        known = self._genders[who]
+        known = self._gender(who)
         return known is None or known == gender
 
     def _gender(self, who: str) -> Gender | None:
@@ -219,18 +217,12 @@ class Cast:
         for m in spoken[i:]:
             yield Candidate(m.para, m.at, m.entity.name, True)
 
-    def last_person(self, para: int, at: int, *, speakers_first: bool = False,
-                    gender: Gender | None = None) -> str | None:
+    def last_person(self, para: int, at: int, *, gender: Gender | None = None) -> str | None:
         """The nearest person named (or speaking) before ``at`` in ``para``; for a pronoun
         of ``gender``, as :func:`bot.core.answers.references.choose` picks (None when two
         are as likely)."""
         if gender is not None:
             return choose(self.people_before(para, at), self._gender, gender, para)
-        if speakers_first:
-            for m in reversed(self._spoken):
-                if m.entity.role == "person" and (m.para, m.at) < (para, at) and (
-                        para - m.para <= LOOKBACK + 2):
-                    return m.entity.name
         best: tuple[int, int, str] | None = None
         for p in range(para, max(-1, para - LOOKBACK - 1), -1):
             for m in reversed(self.mentions(p)):
@@ -251,6 +243,22 @@ class Cast:
             if best is not None and (m.para, m.at) <= best[:2]:
                 break
         return best[2] if best else None
+
+    def description(self, para: int, at: int, noun: str) -> str | None:
+        """The person ``the (31-year-old) midfielder`` means: the one described so before,
+        else the nearest person (of the noun's gender: ``the spokeswoman``), unless another
+        is as likely (:func:`bot.core.answers.references.choose`); never an organisation."""
+        gender = noun_gender(noun)
+        return self.described(para, at, noun) or self._last_speaker(para, at, gender) or choose(
+            self.people_before(para, at), self._gender, gender, para)
+
+    def _last_speaker(self, para: int, at: int, gender: Gender | None) -> str | None:
+        """The last person who spoke before ``at`` (a few paragraphs back at most)."""
+        for m in reversed(self._spoken):
+            if m.entity.role == "person" and (m.para, m.at) < (para, at) and (
+                    para - m.para <= LOOKBACK + 2) and self._fits(m.entity.name, gender):
+                return m.entity.name
+        return None
 
     def described(self, para: int, at: int, noun: str) -> str | None:
         """The person a description was given to before (``Tom Ekwe, the veteran
@@ -275,20 +283,22 @@ class Cast:
     def last_org(self, para: int, at: int, noun: str = "") -> str | None:
         """The organisation a common noun (``the company``) refers to: the last one with
         the noun in its name; else, when the article never described one so in lower case
-        (``the provincial health authority``: unnamed, so nobody), the last one named."""
-        fallback: str | None = None
+        (``the provincial health authority``: unnamed, so nobody), the only one named, places
+        aside (two or more: which one is a guess, so none)."""
+        named: list[str] = []
         for p in range(para, -1, -1):
             for m in reversed(self.mentions(p)):
                 if (p == para and m.at >= at) or m.entity.role != "org":
                     continue
                 if noun and noun in m.entity.name.casefold():
                     return m.entity.name
-                fallback = fallback or m.entity.name
+                if m.entity.name not in named and not is_place(m.entity.name):
+                    named.append(m.entity.name)
         if noun:
             described = self._described_org(para, at, noun)
             if described is not None:
                 return described
-        return fallback
+        return named[0] if len(named) == 1 else None
 
     def _described_org(self, para: int, at: int, noun: str) -> str | None:
         """The last ``the (…) noun`` (a modifier at least) in lower case before ``at``:
