@@ -18,7 +18,8 @@ asserted.
   saved with ``save`` and loaded with ``BM25.load(mmap=True)``; ``retrieve([tokens], k=10)``.
 
 ``python -m bench.competitors --engine tantivy --paragraphs 10k "query words"`` answers one
-query from the shell (the one-shot measurement: a fresh process that loads and answers).
+query from the shell (the one-shot measurement: a fresh process that loads and answers; it
+imports our tokenizer and the engine, nothing of the bench or of our index).
 """
 
 from __future__ import annotations
@@ -224,9 +225,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engine", choices=ENGINES, required=True)
     ap.add_argument("--paragraphs", type=parse_size, required=True)
     ap.add_argument("--limit", type=int, default=10)
+    ap.add_argument("--tokenizer", type=json.loads, default={}, metavar="JSON",
+                    help='our tokenizer settings, e.g. {"stopwords": true, "stemming": true}')
     ap.add_argument("query")
     args = ap.parse_args(argv)
-    from bench.engine import bench_settings
+    from bot.config import TokenizerSettings
     from bot.core.tokenize import Tokenizer
 
     folder = engine_dir(args.engine, args.paragraphs)
@@ -234,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no {args.engine} index at {folder}: run python -m bench engine first",
               file=sys.stderr)
         return 1
-    tokenizer = Tokenizer(bench_settings(args.paragraphs).tokenizer)
+    tokenizer = Tokenizer(TokenizerSettings(**args.tokenizer))
     hits = load_engine(args.engine, folder).search(tokenizer(args.query), args.limit)
     print(json.dumps({"ids": hits.ids, "total": hits.total}))
     return 0
@@ -280,7 +283,8 @@ def section(results: list[dict[str, Any]], chart: str | None) -> list[str]:
             "",
             f"tokenize once for them: {c['tokens']['tokenize_s']:.1f} s "
             f"({c['tokens']['tokens_mb']:.0f} MB of tokens); {c['rounds']} rounds; one-shot "
-            f"query {c['oneshot_query']!r}",
+            f"query {c['oneshot_query']!r} (a bare `python -c` start-up takes "
+            f"{_cell(c.get('oneshot_python_startup_s'))} s)",
             "",
             "| metric | ours | tantivy | bm25s | ours / tantivy | ours / bm25s |",
             "|---|---:|---:|---:|---:|---:|",

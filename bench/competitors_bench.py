@@ -248,10 +248,14 @@ def oneshot_commands(paragraphs: int, query: str) -> dict[str, list[str]]:
     bot_cli = Path(sys.executable).with_name("archive-bot")
     ours = [str(bot_cli), "search", "--archive", str(archive_dir(paragraphs)),
             "--index", str(index_dir(paragraphs)), "--limit", str(TOP), "--json", query]
+    tokenizer = json.dumps(bench_settings(paragraphs).tokenizer.model_dump())
     theirs = {name: [sys.executable, "-m", "bench.competitors", "--engine", name,
-                     "--paragraphs", str(paragraphs), "--limit", str(TOP), query]
+                     "--paragraphs", str(paragraphs), "--limit", str(TOP),
+                     "--tokenizer", tokenizer, query]
               for name in ENGINES}
-    return {"ours": ours, **theirs}
+    # The interpreter's own start-up, for scale (not an engine: no ratio).
+    python = [sys.executable, "-c", "print('{}')"]
+    return {"ours": ours, **theirs, "python": python}
 
 
 def oneshot(paragraphs: int, query: str, runs: int = ONESHOT_RUNS) -> dict[str, float]:
@@ -261,8 +265,9 @@ def oneshot(paragraphs: int, query: str, runs: int = ONESHOT_RUNS) -> dict[str, 
            "ARCHIVE_BOT_QUERYLOG__PATH": str(OUT / "querylog.sqlite3")}
     cmds = oneshot_commands(paragraphs, query)
     took: dict[str, list[float]] = {name: [] for name in cmds}
+    names = [*ALL, "python"]
     for run in range(runs + 1):
-        for name in [*ALL[run % 3 :], *ALL[: run % 3]]:
+        for name in names[run % 4 :] + names[: run % 4]:
             t0 = time.perf_counter()
             proc = subprocess.run(cmds[name], cwd=REPO, env=env, capture_output=True,
                                   text=True, check=False)
@@ -307,6 +312,7 @@ def run_competitors(paragraphs: int, *, n_queries: int, rounds: int = ROUNDS,
                                   f"{mix}_p99_ms": d["p99"]})
         engines[name]["oneshot_s"] = shots[name]
     return {
+        "oneshot_python_startup_s": shots["python"],
         "tokens": {k: tokens[k] for k in ("tokenize_s", "tokens_mb", "reused")},
         "rounds": rounds,
         "oneshot_query": first,
