@@ -170,7 +170,14 @@ class Bm25sEngine:
         import bm25s  # type: ignore[import-untyped]
 
         vocab: dict[str, int] = {}
-        ids = [[vocab.setdefault(t, len(vocab)) for t in text.split()] for text in docs]
+        known = vocab.__getitem__
+        ids: list[list[int]] = []
+        for text in docs:  # term ids in first-seen order (bm25s's ids form), as ours does
+            terms = text.split()
+            try:
+                ids.append(list(map(known, terms)))  # every term seen before: no Python loop
+            except KeyError:
+                ids.append([vocab.setdefault(t, len(vocab)) for t in terms])
         model = bm25s.BM25(method=BM25S_METHOD, k1=k1, b=b)
         model.index((ids, vocab), show_progress=False)
         folder.mkdir(parents=True, exist_ok=True)
