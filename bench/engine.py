@@ -5,6 +5,12 @@ Usage::
     python -m bench engine --paragraphs 100k --json     # one size, one JSON object on stdout
     python -m bench engine --all                        # 10k, 100k, 1M -> bench/results.{md,json}
     python -m bench engine --paragraphs 1M --profile build|load|query   # cProfile a phase
+    python -m bench engine --paragraphs 100k --competitors-only  # tantivy, bm25s beside ours
+
+With the ``bench`` extra installed (``pip install -e '.[bench]'``) every run also measures
+tantivy and bm25s side by side (``--no-competitors`` skips them): see
+:mod:`bench.competitors_bench`; ``--all`` adds their section to results.md and draws
+bench/engine-scaling.png.
 
 For each size the synthetic archive is generated (or reused, see :mod:`bench.generate`), then
 
