@@ -6,6 +6,9 @@ Usage::
     python -m bench quotes --write      # ... and bench/results-quotes.{md,json}
     python -m bench quotes --show test  # every miss and every wrong speaker of a split
 
+The splits are the ``split`` values found in the files (``tune``, ``test``, then any others
+sorted by name), and ``all``.
+
 Each article of the set is extracted with :func:`bot.core.answers.quotes.extract_article`
 (as a build does), the speakers of the whole set then merged as the archive merges them
 (:func:`bot.core.answers.variants.merge_speakers`, when present). An extracted quotation
@@ -34,7 +37,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent
 DATA = ROOT.parent / "tests" / "data" / "quotes"
 MIN_F1 = 0.6
-SPLITS = ("tune", "test", "fresh", "fresh2", "all")
+FIRST_SPLITS = ("tune", "test")  # shown first; any other split found follows, sorted
 TARGETS = {"precision": 0.90, "recall_quoted": 0.95, "recall_all": 0.75,
            "speaker_right": 0.90, "speaker_none": 0.10, "speaker_wrong": 0.05}
 _MARK = re.compile(r"\[\[(\d+) |\]\]")
@@ -171,6 +174,14 @@ class Tally:
 Extract = Callable[[Sequence[str]], list[Any]]
 
 
+def splits(articles: Sequence[Article]) -> list[str]:
+    """The splits of ``articles`` in a stable order (tune, test, the others sorted), and
+    ``all``."""
+    found = {a.split for a in articles}
+    return [s for s in FIRST_SPLITS if s in found] + sorted(found - set(FIRST_SPLITS)) + [
+        "all"]
+
+
 def _default_extract() -> tuple[Extract, Callable[[list[str]], dict[str, str]] | None]:
     from bot.core.answers.quotes import extract_article
     try:
@@ -189,7 +200,7 @@ def evaluate(articles: Sequence[Article], extract: Extract | None = None,
     canonical: dict[str, str] = {}
     if merge is not None:
         canonical = merge(sorted({q.speaker for qs in found.values() for q in qs if q.speaker}))
-    tallies = {s: Tally() for s in SPLITS}
+    tallies = {s: Tally() for s in splits(articles)}
     for a in articles:
         for split in (a.split, "all"):
             _score(a, found[a.name], canonical, tallies[split])
@@ -240,21 +251,27 @@ def _score(a: Article, found: list[Any], canonical: dict[str, str], t: Tally) ->
             t.false.append(f"{a.name} p{q.paragraph} {q.kind} ({q.speaker}): {q.text[:70]}")
 
 
+def _percent(key: str) -> Callable[[dict[str, Any]], str]:
+    return lambda f: f"{100 * f[key]:.1f}%"
+
+
 def _table(by: dict[str, dict[str, Any]]) -> list[str]:
-    rows = [("gold / extracted", lambda f: "{} / {}".format(*f["articles_gold_found"]))]
+    names = list(by)
+    rows: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
+        ("gold / extracted", lambda f: "{} / {}".format(*f["articles_gold_found"]))]
     for key in ("precision", "recall_quoted", "recall_reported", "recall_fragment",
                 "recall_all", "speaker_right", "speaker_none", "speaker_wrong", "kind_right"):
-        rows.append((key.replace("_", " "), lambda f, k=key: f"{100 * f[k]:.1f}%"))
+        rows.append((key.replace("_", " "), _percent(key)))
     rows.append(("reported shown verbatim", lambda f: str(f["reported_shown_verbatim"])))
-    lines = ["| figure | " + " | ".join(SPLITS) + " | target |",
-             "|---|" + "---|" * (len(SPLITS) + 1)]
+    lines = ["| figure | " + " | ".join(names) + " | target |",
+             "|---|" + "---|" * (len(names) + 1)]
     for label, fmt in rows:
         key = label.replace(" ", "_")
         target = TARGETS.get(key)
         shown = "" if target is None else (
             f"≤ {100 * target:.0f}%" if key in ("speaker_none", "speaker_wrong")
             else f"≥ {100 * target:.0f}%")
-        lines.append(f"| {label} | " + " | ".join(fmt(by[s]) for s in SPLITS) + f" | {shown} |")
+        lines.append(f"| {label} | " + " | ".join(fmt(by[s]) for s in names) + f" | {shown} |")
     return lines
 
 
@@ -262,7 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench quotes", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--write", action="store_true", help="write bench/results-quotes.*")
-    ap.add_argument("--show", choices=SPLITS, help="list misses, false hits, wrong speakers")
+    ap.add_argument("--show", metavar="SPLIT",
+                    help="list a split's misses, false hits and wrong speakers")
     ap.add_argument("--label", default="", help="a label for this run (in the .json)")
     ap.add_argument("--speed", action="store_true", help="time extraction (bench/quotes_speed)")
     ap.add_argument("--against", type=Path, help="with --speed: another tree, side by side")
@@ -277,13 +295,16 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, OSError, yaml.YAMLError, KeyError) as exc:
         print(f"bench quotes: {exc}", file=sys.stderr)
         return 2
+    names = splits(articles)
+    if a.show is not None and a.show not in names:
+        print(f"bench quotes: no split {a.show!r} (the splits: {', '.join(names)})",
+              file=sys.stderr)
+        return 2
     tallies = evaluate(articles)
-    by = {s: tallies[s].figures() for s in SPLITS}
-    counts = {s: sum(a.split == s for a in articles) for s in SPLITS[:-1]}
-    head = (f"{len(articles)} articles ({counts['tune']} tune, {counts['test']} test, "
-            f"{counts['fresh']} fresh and {counts['fresh2']} fresh2: written after the rules, "
-            "never tuned on), "
-            f"{sum(len(a.gold) for a in articles)} gold quotations")
+    by = {s: tallies[s].figures() for s in names}
+    counts = ", ".join(f"{sum(a.split == s for a in articles)} {s}" for s in names[:-1])
+    head = (f"{len(articles)} articles ({counts}; tests/data/quotes/README.md says which "
+            f"were never tuned on), {sum(len(a.gold) for a in articles)} gold quotations")
     lines = _table(by)
     print(head)
     print("\n".join(lines))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.quotes import DataError, evaluate, load, overlap
+from bench.quotes import DataError, evaluate, load, overlap, splits
 from bot.core.answers.quotes import extract_article
 
 
@@ -99,3 +99,16 @@ def found(*paragraphs: str) -> list[tuple[str, str | None, str]]:
 def test_failure_kinds_of_the_issue(paragraphs: tuple[str, ...],
                                     expected: list[tuple[str, str | None, str]]) -> None:
     assert found(*paragraphs) == expected
+
+
+def test_splits_are_read_from_the_files_in_a_stable_order(tmp_path: Path) -> None:
+    for name, split in (("x1", "zeta"), ("x2", "test"), ("x3", "alpha"), ("x4", "tune")):
+        (tmp_path / f"{name}.yaml").write_text(
+            f"split: {split}\nquotes:\n  1: [quoted, Ana Dias]\nparagraphs:\n"
+            "- '“[[1 We are reviewing every contract this week]],” Ana Dias said.'\n",
+            encoding="utf-8")
+    articles = load(tmp_path)
+    assert splits(articles) == ["tune", "test", "alpha", "zeta", "all"]
+    tallies = evaluate(articles)
+    assert sorted(tallies) == sorted(splits(articles))
+    assert tallies["alpha"].figures()["speaker_right"] == 1.0

@@ -157,3 +157,34 @@ def test_the_company_with_one_organisation_named_is_it() -> None:
     paras = ["Tessaly Mining suspended work at its copper mine on Wednesday.",
              "The crack in the dam was found during a routine inspection, the company said."]
     assert _speakers(paras, 1) == ["Tessaly Mining"]
+
+
+def test_she_added_after_another_speaker_much_nearer_gives_no_speaker() -> None:
+    paras = ["Nadia Kersh has run the bakery on Grove Street for years, and she opens at six.",
+             "\"Half the street has closed since the roadworks began,\" she said.",
+             "The works are due to finish in April.",
+             "Highways officer Robin Allard said the contractor had been asked to hurry.",
+             "Ardley Paving, which holds the contract, did not comment.",
+             "\"Nobody wants the road shut a day longer than it has to be,\" she added."]
+    assert _speakers(paras, 5) == [None]
+
+
+def test_gender_read_past_a_place_after_the_name() -> None:
+    paras = ["Nadia Kersh has run the bakery behind Grove Street for years, and she opens "
+             "at six.",
+             "Highways officer Robin Allard said the works would finish in April.",
+             "\"We will lose half our customers over the winter,\" she said."]
+    assert _speakers(paras, 2) == ["Nadia Kersh"]
+
+
+def test_an_occupation_as_a_description_is_a_person() -> None:
+    paras = ["Nadia Kersh has run the bakery on Grove Street since 2019.",
+             "\"Half the street has closed since the roadworks began,\" the baker said."]
+    assert _speakers(paras, 1) == ["Nadia Kersh"]
+
+
+def test_the_company_is_the_one_business_among_several_organisations() -> None:
+    paras = ["The Guild of Canal Boatmen said Marrow Canal Holdings owned the locks at "
+             "Lowick Wharf.",
+             "The gates would be repaired in September at the earliest, the company said."]
+    assert _speakers(paras, 1) == ["Marrow Canal Holdings"]

@@ -169,7 +169,8 @@ class Reader:
         if noun in cues.ORG_NOUNS:
             org = self.cast.last_org(self.para, at, noun)
             return Who(org, False) if org else None
-        if not (cues.is_title(noun) or noun in cues.PERSON_NOUNS or _AGE.fullmatch(noun)):
+        if not (cues.is_title(noun) or noun in cues.PERSON_NOUNS or noun in cues.OCCUPATIONS
+                or _AGE.fullmatch(noun)):
             return None  # "the proposal", "the paper": not a speaker
         who = self.cast.description(self.para, at, noun)
         return Who(who, True) if who else None

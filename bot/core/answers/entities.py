@@ -34,7 +34,13 @@ class Entity:
 _PLACE_ENDS = frozenset(
     """street road avenue boulevard square bridge province city county district region
     valley mountains river lake sea ocean gulf park town island islands bay harbour
-    harbor coast""".split())
+    harbor coast canal wharf basin quay""".split())
+# Words that make an organisation a business (what "the company" or "the firm" may be).
+BUSINESS_WORDS = frozenset(
+    """company corporation corp inc ltd llc plc holdings partners developments ventures
+    capital solutions technologies logistics construction realty estates properties
+    industries systems software energy foods media airlines airways mining ferries transit
+    utilities shipping railways motors pharmaceuticals telecom insurance brewery group""".split())
 
 
 def is_place(name: str) -> bool:
@@ -42,6 +48,11 @@ def is_place(name: str) -> bool:
     ``Mill Park``): never a speaker for ``the company``."""
     words = name.casefold().split()
     return bool(words) and (words[0] in cues.PLACE_FIRST or words[-1] in _PLACE_ENDS)
+
+
+def is_business(name: str) -> bool:
+    """Whether an organisation's name ends with a business word (``Marrow Canal Holdings``)."""
+    return name.casefold().rsplit(" ", 1)[-1].strip(".,") in BUSINESS_WORDS
 
 
 def _strip_roles(words: list[str]) -> list[str]:

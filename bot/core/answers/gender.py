@@ -3,8 +3,9 @@
 Evidence, read from the article's own text only (no list of first names): a title right
 before the name (``Ms. Roe``, ``Mr Roe``, ``Dame``, ``Sir``), a gendered role before it or in
 apposition (``spokeswoman Jane Roe``, ``Jane Roe, a mother of three``), and the first
-personal pronoun after the name in its sentence or the next when no other name comes
-between (``Jane Roe has lived in her flat``). Conflicting or no evidence: unknown.
+personal pronoun after the name in its sentence or the next when no other name (a place
+after ``at``/``behind``… aside) comes between (``Jane Roe has lived in her flat``).
+Conflicting or no evidence: unknown.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ _NOUNS: dict[str, Gender] = {**{w: "f" for w in _FEMALE_NOUNS.split()},
                              **{w: "m" for w in _MALE_NOUNS.split()}}
 _PRONOUNS: dict[str, Gender] = {"she": "f", "her": "f", "hers": "f", "herself": "f",
                                 "he": "m", "him": "m", "his": "m", "himself": "m"}
+# Before a capitalised word, these make it a place (``behind Fenwick Road``), not a person.
+PLACE_PREPOSITIONS = frozenset(
+    "at in on near behind from across outside inside along into around beyond between "
+    "towards toward through under over off".split())
 _WORD = re.compile(r"[A-Za-z][\w.’'-]*|[.!?]")
 _APPOSED = re.compile(r",\s+(?:the|a|an|his|her)\s+(?:[\w’'-]+\s+){0,3}?(?P<noun>[a-z]+)\b")
 
@@ -64,6 +69,7 @@ def _evidence(text: str, start: int, end: int) -> list[Gender]:
     if apposed is not None and apposed.group("noun") in _NOUNS:
         out.append(_NOUNS[apposed.group("noun")])
     stops = 0
+    place = False  # the word before was a place's ("behind Fenwick Road")
     for word in _WORD.findall(text[end:end + 300]):
         if word in ".!?":
             stops += 1
@@ -73,6 +79,8 @@ def _evidence(text: str, start: int, end: int) -> list[Gender]:
         if word.casefold() in _PRONOUNS:
             out.append(_PRONOUNS[word.casefold()])
             break
-        if word[:1].isupper() and not (stops == 1 and word in ("The", "A", "An", "It")):
-            break  # another name (or a place) comes first: no evidence
+        upper = word[:1].isupper()
+        if upper and not place and not (stops == 1 and word in ("The", "A", "An", "It")):
+            break  # another name comes first: no evidence
+        place = word in PLACE_PREPOSITIONS or (place and upper)
     return out

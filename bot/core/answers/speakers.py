@@ -22,12 +22,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.core.answers import cues
-from bot.core.answers.entities import Entity, entities, is_place
-from bot.core.answers.gender import Gender, gender_of, noun_gender
+from bot.core.answers.entities import Entity, entities, is_business, is_place
+from bot.core.answers.gender import PLACE_PREPOSITIONS, Gender, gender_of, noun_gender
 from bot.core.answers.references import Candidate, choose
 from bot.core.answers.variants import surname_keys
 
 LOOKBACK = 4  # paragraphs a pronoun reaches back
+_BUSINESS_NOUNS = frozenset({"company", "firm"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,12 @@ def _described_as(after: str, before: str, noun: str) -> bool:
                           + re.escape(noun) + r"\b", after)
     return apposition is not None or re.search(
         r"\b" + re.escape(noun) + r"\s+(?:[A-Z][\w.’'-]*\s+)*$", before) is not None
+
+
+def _after_place_word(text: str, at: int) -> bool:
+    """Whether the name at ``at`` follows ``at``/``in``/``near``…: a place, not a person."""
+    before = text[max(0, at - 10):at].split()
+    return bool(before) and before[-1] in PLACE_PREPOSITIONS
 
 
 class Cast:
@@ -204,8 +211,10 @@ class Cast:
         speakers = {m.entity.name for m in spoken}
         i = 0
         for p in range(para, max(-1, para - LOOKBACK - 1), -1):
+            text = self._masked.get(p, self.paragraphs[p])
             for m in reversed(self.mentions(p)):
-                if (p == para and m.at >= at) or m.entity.role == "org":
+                if (p == para and m.at >= at) or m.entity.role == "org" or _after_place_word(
+                        text, m.at):
                     continue
                 who = self.canonical(m.entity, p)
                 if who is None or (m.entity.role != "person" and who == m.entity.name):
@@ -246,18 +255,30 @@ class Cast:
 
     def description(self, para: int, at: int, noun: str) -> str | None:
         """The person ``the (31-year-old) midfielder`` means: the one described so before,
-        else the nearest person (of the noun's gender: ``the spokeswoman``), unless another
-        is as likely (:func:`bot.core.answers.references.choose`); never an organisation."""
+        else the last speaker (unless another person was named since in this paragraph:
+        none), else the nearest person (of the noun's gender: ``the spokeswoman``) unless
+        another is as likely (:func:`bot.core.answers.references.choose`); never an
+        organisation or a place."""
         gender = noun_gender(noun)
-        return self.described(para, at, noun) or self._last_speaker(para, at, gender) or choose(
-            self.people_before(para, at), self._gender, gender, para)
+        found = self.described(para, at, noun)
+        if found is not None:
+            return found
+        speaker = self._last_speaker(para, at, gender)
+        if speaker is None:
+            return choose(self.people_before(para, at), self._gender, gender, para)
+        for c in self.people_before(para, at):
+            if (c.para, c.at) <= (speaker.para, speaker.at) or c.para < para:
+                return speaker.entity.name
+            if c.name != speaker.entity.name:
+                return None  # another person named since, in this paragraph: which one?
+        return speaker.entity.name
 
-    def _last_speaker(self, para: int, at: int, gender: Gender | None) -> str | None:
+    def _last_speaker(self, para: int, at: int, gender: Gender | None) -> Mention | None:
         """The last person who spoke before ``at`` (a few paragraphs back at most)."""
         for m in reversed(self._spoken):
             if m.entity.role == "person" and (m.para, m.at) < (para, at) and (
                     para - m.para <= LOOKBACK + 2) and self._fits(m.entity.name, gender):
-                return m.entity.name
+                return m
         return None
 
     def described(self, para: int, at: int, noun: str) -> str | None:
@@ -284,7 +305,8 @@ class Cast:
         """The organisation a common noun (``the company``) refers to: the last one with
         the noun in its name; else, when the article never described one so in lower case
         (``the provincial health authority``: unnamed, so nobody), the only one named, places
-        aside (two or more: which one is a guess, so none)."""
+        aside (``the company``: the only business among several; two or more: which one is a
+        guess, so none)."""
         named: list[str] = []
         for p in range(para, -1, -1):
             for m in reversed(self.mentions(p)):
@@ -298,6 +320,8 @@ class Cast:
             described = self._described_org(para, at, noun)
             if described is not None:
                 return described
+        if len(named) > 1 and noun in _BUSINESS_NOUNS:  # "the company": a business
+            named = [n for n in named if is_business(n)]
         return named[0] if len(named) == 1 else None
 
     def _described_org(self, para: int, at: int, noun: str) -> str | None:
