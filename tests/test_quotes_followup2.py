@@ -188,3 +188,14 @@ def test_the_company_is_the_one_business_among_several_organisations() -> None:
              "Lowick Wharf.",
              "The gates would be repaired in September at the earliest, the company said."]
     assert _speakers(paras, 1) == ["Marrow Canal Holdings"]
+
+
+def test_a_description_after_another_person_named_is_nobody_unless_in_its_sentence() -> None:
+    speaker = ["Hawks coach Robin Allard named an unchanged side on Friday.",
+               "\"We trust the players who got us here,\" Allard said."]
+    named_before = [*speaker, "His assistant, Sam Keller, watched training on Thursday. "
+                    "\"The squad is fit and hungry,\" the veteran said."]
+    same_sentence = [*speaker, "Asked whether Sam Keller would stay, the veteran smiled. "
+                     "\"He is going nowhere this season.\""]
+    assert _speakers(named_before, 2) == [None]
+    assert _speakers(same_sentence, 2) == ["Robin Allard"]

@@ -29,6 +29,7 @@ from bot.core.answers.variants import surname_keys
 
 LOOKBACK = 4  # paragraphs a pronoun reaches back
 _BUSINESS_NOUNS = frozenset({"company", "firm"})
+_SENTENCE_END = re.compile(r"[.!?][\"”’']?\s+(?=[A-Z“\"‘'])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,10 +256,10 @@ class Cast:
 
     def description(self, para: int, at: int, noun: str) -> str | None:
         """The person ``the (31-year-old) midfielder`` means: the one described so before,
-        else the last speaker (unless another person was named since in this paragraph:
-        none), else the nearest person (of the noun's gender: ``the spokeswoman``) unless
-        another is as likely (:func:`bot.core.answers.references.choose`); never an
-        organisation or a place."""
+        else the last speaker (unless another person was named since, in a sentence of this
+        paragraph before the description's: none), else the nearest person (of the noun's
+        gender: ``the spokeswoman``) unless another is as likely
+        (:func:`bot.core.answers.references.choose`); never an organisation or a place."""
         gender = noun_gender(noun)
         found = self.described(para, at, noun)
         if found is not None:
@@ -266,7 +267,10 @@ class Cast:
         speaker = self._last_speaker(para, at, gender)
         if speaker is None:
             return choose(self.people_before(para, at), self._gender, gender, para)
-        for c in self.people_before(para, at):
+        text = self._masked.get(para, self.paragraphs[para])
+        starts = [m.end() for m in _SENTENCE_END.finditer(text, 0, at)]
+        sentence = starts[-1] if starts else 0  # the description's own sentence
+        for c in self.people_before(para, sentence):
             if (c.para, c.at) <= (speaker.para, speaker.at) or c.para < para:
                 return speaker.entity.name
             if c.name != speaker.entity.name:
