@@ -22,6 +22,9 @@ def _speakers(paragraphs: list[str], para: int) -> list[str | None]:
      "Union of Hospital Cleaners and Porters"),
     ("The Society for the Protection of Upland Meadows said the survey had been delayed.",
      "Society for the Protection of Upland Meadows"),
+    ("Friends of the Marshes said the plan would harm the estuary.", "Friends of the Marshes"),
+    ("The Department of Ferries and Harbours said the quay would reopen in May.",
+     "Department of Ferries and Harbours"),
 ])
 def test_an_organisation_joined_by_of_and_for_is_kept_whole(sentence: str, name: str) -> None:
     assert _speakers([sentence], 0) == [name]
@@ -47,6 +50,11 @@ def test_lower_case_words_before_the_name_after_a_quotation(attribution: str,
              "Lakeside residents were not reassured. \"They said the same thing last spring,"
              f"\" {attribution}."]
     assert _speakers(paras, 1) == [name]
+
+
+@pytest.mark.parametrize("adverb", ["Overnight", "Nearby", "Upstream"])
+def test_an_adverb_and_a_comma_before_a_plain_subject_is_no_speaker(adverb: str) -> None:
+    assert extract_article([f"{adverb}, fire crews said the blaze had been contained."]) == []
 
 
 def test_a_sentence_opening_with_a_common_noun_gives_no_speaker() -> None:

@@ -93,6 +93,10 @@ _VERB_AFTER_SURNAME = re.compile(
     r"|could|did|does|declined|refused|agreed|[a-z]+ed)")
 
 
+# Words that may open an apposition after a surname ("Kersh, who …", "Kersh, the owner").
+_APPOSITION_HEADS = frozenset("who whose the a an his her their its".split())
+
+
 def _role_lead(lead: list[str]) -> bool:
     """A few plain lower-case words ending with a role (``village councillor``)."""
     return 1 <= len(lead) <= 3 and cues.role_word(lead[-1]) and all(
@@ -258,18 +262,22 @@ class Reader:
     def _capitalised_noun(self, end: int, entity: Entity, opens: bool = False) -> bool:
         """A single capitalised word named nowhere else, role words after it (``Sports
         psychologist``, ``Island residents``), or opening its sentence before any lower-case
-        word but a verb (``Downstream residents were``, ``Upriver village councillor``): a
-        common noun (or an adverb), not a surname."""
+        word but a verb (``Downstream residents were``, ``Upriver village councillor``) or a
+        comma and a plain word (``Overnight, fire crews``): a common noun (or an adverb), not
+        a surname."""
         if entity.role == "org" and " " not in entity.name:  # "Club captain Jana Roux"
             after = self.masked[end:end + 40].split()
             return bool(after) and after[0][:1].islower() and cues.role_word(after[0])
         if entity.role != "surname" or self.cast.canonical(entity, self.para) != entity.name:
             return False
         after = self.masked[end:end + 40].split()
+        if opens and len(after) > 1 and after[0] == "," and _PLAIN_LOWER.fullmatch(after[1]) \
+                and after[1] not in _APPOSITION_HEADS:
+            return True  # "Overnight, fire crews said": an adverb
         if not after or not after[0][:1].islower():
             return False
         return cues.role_word(after[0]) or (opens and _PLAIN_LOWER.fullmatch(after[0]) is not None
-                                            and not _VERB_AFTER_SURNAME.match(after[0]))
+                                            and not _VERB_AFTER_SURNAME.fullmatch(after[0]))
 
     def opening(self, sentence: int, end: int) -> Who | None:
         """The name (or pronoun, or description) a sentence opens with."""

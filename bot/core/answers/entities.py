@@ -21,6 +21,7 @@ from bot.core.answers.sentences import Name, names_in
 Role = Literal["person", "org", "surname"]
 _WHICH = re.compile(r",?\s+which\s")  # people take "who"
 _JOINS = frozenset({" of ", " for ", " and ", " of the ", " for the ", " & "})
+_OF = frozenset({" of ", " of the "})  # "Friends of the Earth": a name, not a surname
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +114,10 @@ def entities(text: str, start: int, end: int) -> list[tuple[Name, Entity]]:
         entity = classify(text, name)
         if entity is None:
             continue
+        between = text[found[-1][0].end:name.start] if found else ""
         if found and (found[-1][1].role == "org" or (
-                entity.role == "org" and found[-1][1].role != "person")) and text[
-                found[-1][0].end:name.start] in _JOINS:
+                entity.role == "org" and found[-1][1].role != "person") or (
+                found[-1][1].role == "surname" and between in _OF)) and between in _JOINS:
             first = found.pop()[0]
             name = Name(text[first.start:name.end], first.start, name.end, False, False)
             entity = Entity(name.text, "org")
