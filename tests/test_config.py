@@ -52,7 +52,7 @@ def test_relative_paths_resolve_against_the_file(tmp_path: Path) -> None:
         ("bm25:\n  k1: fast\n", "bm25.k1: expected a number, got 'fast'"),
         ("limits:\n  max_results: 2.5\n", "limits.max_results: expected a whole number"),
         ("tokenizer:\n  stemming: yes please\n", "tokenizer.stemming: expected true or false"),
-        ("index:\n  engine: lucene\n", "index.engine: expected one of 'matrix', 'rank_bm25'"),
+        ("index:\n  engine: lucene\n", "index.engine: expected one of 'postings', 'matrix', 'rank_bm25'"),
         ("discord:\n  guild_ids: [1, x]\n", "discord.guild_ids[1]: expected a whole number"),
         ("bm25: 3\n", "bm25: expected a mapping"),
         ("bm25:\n  b: 1.5\n", "bm25.b: must be between 0 and 1"),

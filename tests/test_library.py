@@ -62,7 +62,7 @@ def test_corrupt_index_is_reported_and_rebuilt(settings: Settings, caplog) -> No
     open_archive(settings)
     gen = current_generation(settings.index.path)
     assert gen is not None
-    (gen / "sc_data.npy").write_bytes(b"garbage")
+    (gen / "post_docs.npy").write_bytes(b"garbage")
     archive, report = open_archive(settings)
     assert report.action == "rebuilt" and "corrupt" in (report.reason or "")
     assert "index unusable, rebuilding" in caplog.text

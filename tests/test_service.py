@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.core.models import SearchResult
 from bot.core.requests import SearchRequest
 from bot.core.snapshot import Snapshot
-from bot.core.storage import load_index
+from bot.core.storage import current_generation, load_index
 from bot.errors import ReindexInProgressError
 from bot.runtime import service as service_module
 from bot.runtime.service import ArchiveService
@@ -216,3 +216,35 @@ def test_stop_reindexing_kills_the_child_and_refuses_more(settings: Settings) ->
     assert service.current is before and not service.status().running
     with pytest.raises(service_module.ReindexCancelledError, match="shutting down"):
         service.reindex()
+
+
+def test_fast_start_then_background_check_rebuilds_a_corrupt_index(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Start-up maps the saved files unread; :meth:`verify` finds the flipped byte, says so
+    and rebuilds in full, the old index serving until the swap."""
+    ArchiveService.open(settings)  # builds and saves
+    gen = current_generation(settings.index.path)
+    assert gen is not None
+    texts = gen / "texts.bin"
+    data = bytearray(texts.read_bytes())
+    data[10] ^= 0x20
+    texts.write_bytes(bytes(data))
+
+    service, report = ArchiveService.open(settings)
+    assert report.action == "loaded"  # the corruption is not seen by the fast start
+    first = service.current
+    assert service.verify() is False
+    assert "index corrupt, rebuilding it in full" in caplog.text
+    assert "texts.bin: corrupt" in caplog.text
+    assert service.current is not first
+    assert current_generation(settings.index.path) != gen
+    assert service.verify() is True  # the rebuilt one is sound (built in memory)
+    reloaded = load_index(settings.index.path)  # and what was saved verifies in full
+    assert reloaded is not None and reloaded.saved is not None and reloaded.saved.verified
+
+
+def test_verify_passes_a_sound_index(svc: ArchiveService) -> None:
+    before = svc.current
+    assert svc.verify() is True
+    assert svc.current is before

@@ -21,6 +21,7 @@ from bot.core.storage import (
     load_index,
     read_manifest,
     save_index,
+    verify_index,
 )
 from bot.core.tokenize import Tokenizer
 from bot.errors import IndexFormatError
@@ -123,10 +124,12 @@ def test_crash_before_pointer_keeps_old_index(tmp_path: Path, monkeypatch) -> No
 
 def test_truncated_array_is_detected(tmp_path: Path) -> None:
     gen = save_index(small_index(), tmp_path)
-    target = gen / "sc_data.npy"
+    target = gen / "post_tf.npy"
     target.write_bytes(target.read_bytes()[:-8])
-    with pytest.raises(IndexFormatError, match=r"sc_data\.npy: corrupt"):
+    with pytest.raises(IndexFormatError, match=r"post_tf\.npy: corrupt"):
         load_index(tmp_path)
+    with pytest.raises(IndexFormatError, match=r"post_tf\.npy: corrupt"):
+        load_index(tmp_path, verify=False)  # the size is checked even on a fast start
 
 
 def test_flipped_byte_is_detected(tmp_path: Path) -> None:
@@ -137,6 +140,48 @@ def test_flipped_byte_is_detected(tmp_path: Path) -> None:
     target.write_bytes(bytes(data))
     with pytest.raises(IndexFormatError, match="corrupt"):
         load_index(tmp_path)
+
+
+def test_fast_load_defers_the_checksum_to_verify_index(tmp_path: Path) -> None:
+    """A fast start maps the files unread; the flipped byte is found by the later check."""
+    gen = save_index(small_index(), tmp_path)
+    target = gen / "texts.bin"
+    data = bytearray(target.read_bytes())
+    data[3] ^= 0xFF
+    target.write_bytes(bytes(data))
+    index = load_index(tmp_path, verify=False)
+    assert index is not None and index.saved is not None and not index.saved.verified
+    with pytest.raises(IndexFormatError, match=r"texts\.bin: corrupt"):
+        verify_index(index)
+
+
+def test_verify_index_passes_a_sound_index_once(tmp_path: Path) -> None:
+    save_index(small_index(), tmp_path)
+    index = load_index(tmp_path, verify=False)
+    assert index is not None
+    assert verify_index(index) is True
+    assert index.saved is not None and index.saved.verified
+    assert verify_index(index) is False  # nothing left to check
+    assert verify_index(small_index()) is False  # built in memory: no files
+
+
+def test_corrupt_postings_give_an_error_not_a_crash(tmp_path: Path) -> None:
+    """Before the background check has run, a paragraph id out of range in the postings
+    (same size, so the fast load accepts it) raises ValueError in the kernel or numpy."""
+    from bot.core.postings import PostingsScorer
+
+    gen = save_index(small_index(), tmp_path)
+    target = gen / "post_docs.npy"
+    raw = bytearray(target.read_bytes())
+    raw[-4:] = (10**6).to_bytes(4, "little")
+    target.write_bytes(bytes(raw))
+    index = load_index(tmp_path, verify=False)
+    assert index is not None
+    last_term = int(np.searchsorted(index.postings.indptr, index.postings.nnz - 1, "right")) - 1
+    for kernel in (None, False):
+        scorer = PostingsScorer(index.postings, index.doc_len, BM25Settings(), kernel=kernel)
+        with pytest.raises((ValueError, IndexError)):
+            scorer.top([last_term], 3)
 
 
 def test_foreign_manifest_is_detected(tmp_path: Path) -> None:
@@ -166,8 +211,7 @@ def _snapshot(index: ArchiveIndex) -> dict[str, object]:
         "texts": [index.text(i) for i in range(index.n_paragraphs)],
         "arrays": [np.array(a).tobytes() for a in (
             index.para_doc, index.para_num, index.text_offsets, index.doc_len,
-            index.tf.indptr, index.tf.indices, index.tf.data,
-            index.scores.indptr, index.scores.indices, index.scores.data,
+            index.postings.indptr, index.postings.docs, index.postings.tf,
         )],
         "dense": index.scores.toarray().tobytes(),
     }
@@ -211,8 +255,8 @@ def test_save_writes_what_np_save_writes(tmp_path: Path) -> None:
     index = small_index()
     gen = save_index(index, tmp_path)
     buf = io.BytesIO()
-    np.save(buf, index.scores.data, allow_pickle=False)
-    assert (gen / "sc_data.npy").read_bytes() == buf.getvalue()
+    np.save(buf, index.postings.tf, allow_pickle=False)
+    assert (gen / "post_tf.npy").read_bytes() == buf.getvalue()
     assert (gen / "texts.bin").read_bytes() == bytes(index.text_blob)
 
 

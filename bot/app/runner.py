@@ -82,6 +82,15 @@ async def close_services(services: Services) -> None:
         services.executor.shutdown(wait=False, cancel_futures=True)
 
 
+def start_verification(services: Services) -> threading.Thread:
+    """Check the index files' SHA-256 in the background (the start was fast: mapped, not
+    read); a corrupt index is rebuilt while the old one serves."""
+    thread = threading.Thread(target=services.archive.verify, name="archive-verify",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
 def start_reindex_watch(services: Services) -> threading.Event | None:
     """Reindex when the archive changes, every ``index.reindex_interval_minutes``."""
     minutes = services.settings.index.reindex_interval_minutes
@@ -241,6 +250,7 @@ async def serve(services: Services, token: str) -> int:
     installed = install_signal_handlers(bot, shutdown)
     prune = asyncio.create_task(services.querylog.run_daily_prune(), name="querylog-prune")
     watch = start_reindex_watch(services)
+    start_verification(services)
     try:
         await shutdown.connect(bot.start(token))
     except (discord.LoginFailure, discord.ConnectionClosed, discord.GatewayNotFound,

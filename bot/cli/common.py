@@ -114,13 +114,18 @@ class ProgressDisplay:
 
 
 def load_archive(
-    args: argparse.Namespace, *, rebuild: bool = False, full: bool = False
+    args: argparse.Namespace, *, rebuild: bool = False, full: bool = False,
+    verify: bool = False,
 ) -> tuple[Archive, BuildReport]:
+    """The archive's index, built or updated as needed. A one-shot command starts fast
+    (``verify=False``: the files' checksums are left to ``index --verify``; reads are
+    bounds-checked)."""
     settings = settings_from(args)
     require_archive_folder(settings)
     display = ProgressDisplay(getattr(args, "stderr_console", None))
     try:
-        return open_archive(settings, progress=display, rebuild=rebuild, full=full)
+        return open_archive(settings, progress=display, rebuild=rebuild, full=full,
+                            verify=verify)
     finally:
         display.close()
 

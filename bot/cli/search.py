@@ -24,6 +24,9 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("index", parents=[parent], help="build or update the index",
                        description="Build the paragraph index (incremental unless --full).")
     p.add_argument("--full", action="store_true", help="re-parse every file")
+    p.add_argument("--verify", action="store_true",
+                   help="check every saved file's SHA-256 instead of rebuilding; a corrupt "
+                        "index is reported and rebuilt")
     p.add_argument("--watch", type=float, nargs="?", const=10.0, default=None, metavar="SECONDS",
                    help="keep running and reindex when the archive changes (check every "
                         "SECONDS, default 10)")
@@ -39,6 +42,8 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    if args.verify:
+        return _verify(args)
     archive, report = load_archive(args, rebuild=True, full=args.full)
     reporter = ReportPrinter()
     reporter(report)
@@ -47,6 +52,19 @@ def cmd_index(args: argparse.Namespace) -> int:
         print(f"watching {archive.settings.archive.path} every {args.watch:g} s (Ctrl-C stops)",
               flush=True)
         service.watch(args.watch, threading.Event(), on_report=reporter)
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    """``index --verify``: a verifying load; a corrupt or stale index is rebuilt."""
+    archive, report = load_archive(args, verify=True)
+    saved = archive.index.saved
+    if report.action == "loaded" and saved is not None:
+        print(f"verified: {len(saved.checks)} files of {saved.folder.name} match the "
+              "manifest's SHA-256")
+        return 0
+    print(f"rebuilt: {report.reason}")
+    ReportPrinter()(report)
     return 0
 
 

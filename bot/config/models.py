@@ -44,7 +44,8 @@ class ArchiveSettings(_Section):
 
 class IndexSettings(_Section):
     path: ConfigPath = Path("data/index")
-    engine: Literal["matrix", "rank_bm25"] = "matrix"
+    # "matrix": the former name of the postings engine, still accepted.
+    engine: Literal["postings", "matrix", "rank_bm25"] = "postings"
     # Minutes between scheduled background reindexes; 0 turns the schedule off.
     reindex_interval_minutes: float = Field(default=0.0, ge=0)
 

@@ -1,9 +1,9 @@
 """The paragraph index: one BM25 document per body paragraph, plus what citations need.
 
 An :class:`ArchiveIndex` is immutable once built: arrays for paragraphs (owning article,
-1-based number, text offsets, token counts), the vocabulary, the tf matrix kept for
-incremental reindexing and the reference engine, and the precomputed BM25 matrix. Readers on
-any thread can share it; a reindex builds a new one and swaps the reference.
+1-based number, text offsets, token counts), the vocabulary and the term-major postings with
+exact term frequencies (:class:`~bot.core.postings.Postings`), which queries score from.
+Readers on any thread can share it; a reindex builds a new one and swaps the reference.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +27,7 @@ from scipy import sparse
 from bot.config import BM25Settings
 from bot.core.bm25 import bm25_matrix, tf_matrix
 from bot.core.models import Article, Skipped
+from bot.core.postings import Postings
 from bot.core.quotations import EMPTY as EMPTY_QUOTATIONS
 from bot.core.quotations import Quotation, QuotationTable
 from bot.core.tokenize import Tokenizer
@@ -90,6 +93,16 @@ def fingerprint(files: Iterable[FileEntry], metadata_sha256: str | None) -> str:
     return h.hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class SavedFiles:
+    """Where a loaded index's files are and the size and SHA-256 the manifest gives each:
+    what :func:`bot.core.storage.verify_index` checks after a fast start."""
+
+    folder: Path
+    checks: dict[str, dict[str, Any]]
+    verified: bool
+
+
 @dataclass(eq=False)
 class ArchiveIndex:
     docs: list[DocMeta]
@@ -98,9 +111,8 @@ class ArchiveIndex:
     text_blob: TextBlob
     text_offsets: npt.NDArray[np.int64]
     vocab: list[str]
-    tf: sparse.csr_matrix
+    postings: Postings
     doc_len: npt.NDArray[np.int64]
-    scores: sparse.csr_matrix
     files: list[FileEntry]
     params: dict[str, Any]
     fingerprint: str
@@ -109,6 +121,7 @@ class ArchiveIndex:
     extras: dict[str, Any] = field(default_factory=dict)
     # Every article's quotations, ``document`` the article's position in ``docs``.
     quotations: QuotationTable = EMPTY_QUOTATIONS
+    saved: SavedFiles | None = None  # set when loaded from disk
     doc_lookup: dict[str, int] = field(init=False)
     term_lookup: dict[str, int] = field(init=False)
 
@@ -119,6 +132,25 @@ class ArchiveIndex:
     @property
     def n_paragraphs(self) -> int:
         return len(self.para_doc)
+
+    @cached_property
+    def tf(self) -> sparse.csr_matrix:
+        """The paragraph-by-term count matrix, built from the postings on first use (the
+        reference engine and incremental reindexing need it; queries do not)."""
+        return self.postings.paragraph_major()
+
+    @cached_property
+    def scores(self) -> sparse.csr_matrix:
+        """The term-by-paragraph BM25 contribution matrix (float64), computed on first use
+        from the exact counts, bit-identical to what queries sum."""
+        return bm25_matrix(self.tf, self.doc_len, self._bm25_settings())
+
+    def _bm25_settings(self) -> BM25Settings:
+        return BM25Settings(**self.params["bm25"])
+
+    def uses_term(self, term: int, first: int, count: int) -> bool:
+        """Whether any of the paragraphs ``first .. first + count - 1`` uses ``term``."""
+        return self.postings.uses(term, first, count)
 
     @property
     def skipped(self) -> list[Skipped]:
@@ -212,7 +244,8 @@ class IndexBuilder:
         tf = tf_matrix(np.frombuffer(self.flat, dtype=np.int32), doc_len, len(self.vocab))
         self.flat = array("i")  # free the ids unless the tf matrix still views them
         tf, vocab = _drop_unused_terms(tf, list(self.vocab))
-        scores = bm25_matrix(tf, doc_len, self.params)
+        postings = Postings.from_tf(tf)
+        del tf
         index = ArchiveIndex(
             docs=self.docs,
             para_doc=np.frombuffer(self.para_doc, dtype=np.int32).copy(),
@@ -220,9 +253,8 @@ class IndexBuilder:
             text_blob=self.blob,  # no copy: slicing a bytearray gives bytes-like too
             text_offsets=np.frombuffer(self.offsets, dtype=np.int64).copy(),
             vocab=vocab,
-            tf=tf,
+            postings=postings,
             doc_len=doc_len,
-            scores=scores,
             files=self.files,
             params=index_params(self.tokenizer, self.params),
             fingerprint=fingerprint(self.files, metadata_sha256),
@@ -274,10 +306,11 @@ def _drop_unused_terms(
 
 def paragraph_terms(index: ArchiveIndex, para: int) -> list[str]:
     """A paragraph's tokens (as a bag: order is not kept) from the tf matrix."""
-    start, end = int(index.tf.indptr[para]), int(index.tf.indptr[para + 1])
+    tf = index.tf
+    start, end = int(tf.indptr[para]), int(tf.indptr[para + 1])
     out: list[str] = []
     for term, count in zip(
-        index.tf.indices[start:end].tolist(), index.tf.data[start:end].tolist(), strict=True
+        tf.indices[start:end].tolist(), tf.data[start:end].tolist(), strict=True
     ):
         out.extend([index.vocab[term]] * count)
     return out

@@ -15,9 +15,10 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.config import Settings
-from bot.core.bm25 import IntArray, MatrixScorer, RankBM25Scorer, Scorer, top_k
+from bot.core.bm25 import IntArray, RankBM25Scorer, Scorer, top_k
 from bot.core.index import ArchiveIndex
 from bot.core.models import Filters, SearchHit, SearchResult
+from bot.core.postings import PostingsScorer
 from bot.core.requests import SearchRequest
 from bot.core.tokenize import Tokenizer
 from bot.errors import QueryError
@@ -45,10 +46,12 @@ class Archive:
         self.settings = settings
         self.tokenizer = tokenizer
         self.scorer: Scorer
+        self.postings_scorer: PostingsScorer | None = None
         if settings.index.engine == "rank_bm25":
             self.scorer = RankBM25Scorer(index.tf, index.doc_len, index.vocab, settings.bm25)
         else:
-            self.scorer = MatrixScorer(index.scores)
+            self.scorer = self.postings_scorer = PostingsScorer(
+                index.postings, index.doc_len, settings.bm25)
         ordinals = np.array(
             [date.fromisoformat(d.date).toordinal() if d.date else -1 for d in index.docs],
             dtype=np.int64,
@@ -111,6 +114,19 @@ class Archive:
             paragraphs, scores = paragraphs[keep], scores[keep]
         return Ranked(terms, paragraphs, scores, len(paragraphs))
 
+    def top(self, text: str, k: int, filters: Filters = Filters()
+            ) -> tuple[tuple[str, ...], list[tuple[int, float]], int]:
+        """The ``k`` best (paragraph, score) pairs for ``text`` and how many paragraphs
+        match: :meth:`rank` then :meth:`best` in one pass when the engine can."""
+        if self.postings_scorer is None:
+            ranked = self.rank(text, filters)
+            return ranked.terms, self.best(ranked, k), ranked.total
+        terms = tuple(self.tokenizer(text))
+        found = self.postings_scorer.top(self.index.term_ids(terms), k, self._mask(filters))
+        pairs = [(int(p), float(s)) for p, s in
+                 zip(found.paragraphs.tolist(), found.scores.tolist(), strict=True)]
+        return terms, pairs, found.total
+
     def best(self, ranked: Ranked, k: int) -> list[tuple[int, float]]:
         """The ``k`` best (paragraph, score) pairs, ties to the earlier paragraph."""
         pos = top_k(ranked.paragraphs, ranked.scores, k)
@@ -131,7 +147,7 @@ class Archive:
             request = replace(SearchRequest.parse(self.settings, request, limit),
                               filters=filters)
         started = time.perf_counter()
-        ranked = self.rank(request.query, request.filters)
-        hits = tuple(self.hit(p, s) for p, s in self.best(ranked, request.limit))
+        terms, best, total = self.top(request.query, request.limit, request.filters)
+        hits = tuple(self.hit(p, s) for p, s in best)
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(request.query, ranked.terms, ranked.total, took, hits)
+        return SearchResult(request.query, terms, total, took, hits)

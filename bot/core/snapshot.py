@@ -82,7 +82,7 @@ class Snapshot:
         """Smoothed idf per vocabulary term: ``ln(1 + (N - df + .5) / (df + .5))``."""
         index = self.index
         n = index.n_paragraphs
-        df = np.bincount(index.tf.indices, minlength=len(index.vocab)).astype(np.float64)
+        df = index.postings.df().astype(np.float64)
         idf: npt.NDArray[np.float64] = np.log1p((n - df + 0.5) / (df + 0.5))
         return idf
 

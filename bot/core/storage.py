@@ -8,8 +8,13 @@ An index folder holds generations and a pointer::
 A save writes a complete new generation in a temporary folder, fsyncs it, renames it into
 place and only then replaces ``CURRENT`` (``os.replace`` is atomic), so a crash at any point
 leaves the previous index intact. The manifest records the format version, parameters, the
-archive fingerprint, counts, build time and each file's size and SHA-256; a load checks them
-all, so a truncated, corrupt or foreign file is reported as :class:`IndexFormatError`.
+archive fingerprint, counts, build time and each file's size and SHA-256. A load checks every
+file's size and the arrays' shapes at once (a truncated or foreign file is an
+:class:`IndexFormatError`); the SHA-256 of every byte is checked by a verifying load
+(``verify=True``, the default: reindexing reuses what it reads) or, after a fast start that
+maps the files without reading them, by :func:`verify_index` (the bot runs it in the
+background; ``archive-bot index --verify``). Reads through the postings are bounds-checked,
+so a corrupt file gives an error, never a crash, before the check has run.
 
 The quotation table is saved as one ``.npy`` per column (:meth:`QuotationTable.arrays`) and
 loaded memory-mapped, like the other arrays: no JSON rows to decode at start-up.
@@ -41,10 +46,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 
-from bot.core.index import ArchiveIndex, DocMeta, FileEntry, TextBlob
+from bot.core.index import ArchiveIndex, DocMeta, FileEntry, SavedFiles, TextBlob
 from bot.core.models import Skipped
+from bot.core.postings import Postings
 from bot.core.quotations import COLUMNS as QUOTATION_COLUMNS
 from bot.core.quotations import QuotationTable, QuotationTableError
 from bot.errors import IndexFormatError
@@ -52,11 +57,13 @@ from bot.errors import IndexFormatError
 log = logging.getLogger(__name__)
 
 FORMAT = "archive-bot-index"
-VERSION = 3  # v2: quotations as a table of columns; v3: kinds quoted|reported|fragment (no dash)
+# v2: quotations as a table of columns; v3: kinds quoted|reported|fragment (no dash);
+# v4: term-major postings with exact uint16 counts, no tf or float score matrix.
+VERSION = 4
 POINTER = "CURRENT"
 ARRAYS = (
     "para_doc", "para_num", "text_offsets", "doc_len",
-    "tf_indptr", "tf_indices", "tf_data", "sc_indptr", "sc_indices", "sc_data",
+    "post_indptr", "post_docs", "post_tf",
     *(f"quotations.{c}" for c in QUOTATION_COLUMNS),
 )
 # Opens the index folder's lock, held while a generation is saved: the runtime's is an
@@ -119,12 +126,9 @@ def _arrays(index: ArchiveIndex) -> dict[str, np.ndarray[Any, Any]]:
         "para_num": index.para_num,
         "text_offsets": index.text_offsets,
         "doc_len": index.doc_len,
-        "tf_indptr": index.tf.indptr,
-        "tf_indices": index.tf.indices,
-        "tf_data": index.tf.data,
-        "sc_indptr": index.scores.indptr,
-        "sc_indices": index.scores.indices,
-        "sc_data": index.scores.data,
+        "post_indptr": index.postings.indptr,
+        "post_docs": index.postings.docs,
+        "post_tf": index.postings.tf,
         **{f"quotations.{c}": a for c, a in index.quotations.arrays().items()},
     }
 
@@ -288,13 +292,15 @@ def read_manifest(gen: Path) -> dict[str, Any]:
     return manifest
 
 
-def _map_verified(path: Path, expected: dict[str, Any]) -> TextBlob:
-    """Memory-map a file and check its size and SHA-256 against the manifest.
+def _map(path: Path, expected: dict[str, Any], verify: bool) -> TextBlob:
+    """Memory-map a file and check its size (and with ``verify`` its SHA-256) against the
+    manifest.
 
     Mapping instead of reading means no private copy of the index: the arrays and texts are
-    served from the page cache. A later save deletes this generation's folder, but an
-    unlinked file stays readable through an existing mapping (POSIX), so an index still
-    serving keeps working. hashlib releases the GIL, so files can be checked in parallel.
+    served from the page cache, and only the pages a query touches are read. A later save
+    deletes this generation's folder, but an unlinked file stays readable through an
+    existing mapping (POSIX), so an index still serving keeps working. hashlib releases the
+    GIL, so files can be checked in parallel.
     """
     data: TextBlob = b""
     _regular_file(path, "index file")
@@ -304,15 +310,37 @@ def _map_verified(path: Path, expected: dict[str, Any]) -> TextBlob:
                 data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     except OSError as exc:
         raise IndexFormatError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    if len(data) != expected.get("size"):
+        raise IndexFormatError(f"{path}: corrupt (size differs from the manifest)")
+    if verify:
+        _check_sha256(path, data, expected)
+    return data
+
+
+def _check_sha256(path: Path, data: TextBlob, expected: dict[str, Any]) -> None:
     if isinstance(data, mmap.mmap):
         data.madvise(mmap.MADV_SEQUENTIAL)  # hashing reads it front to back once
-    if len(data) != expected.get("size") or hashlib.sha256(data).hexdigest() != expected.get(
-        "sha256"
-    ):
-        raise IndexFormatError(f"{path}: corrupt (size or checksum differs from the manifest)")
+    if hashlib.sha256(data).hexdigest() != expected.get("sha256"):
+        raise IndexFormatError(f"{path}: corrupt (checksum differs from the manifest)")
     if isinstance(data, mmap.mmap):
         data.madvise(mmap.MADV_NORMAL)  # from now on random access: paragraphs, postings
-    return data
+
+
+def verify_index(index: ArchiveIndex, *, map_files: FileMap = map) -> bool:
+    """Check the SHA-256 of every file of a fast-loaded index; raise
+    :class:`IndexFormatError` naming the first corrupt one. False when there is nothing to
+    check (built in memory, already verified, or its generation replaced meanwhile)."""
+    saved = index.saved
+    if saved is None or saved.verified or not saved.folder.is_dir():
+        return False
+
+    def check(name: str) -> TextBlob:
+        return _map(saved.folder / name, saved.checks[name], verify=True)
+
+    for _ in map_files(check, sorted(saved.checks)):
+        pass
+    index.saved = dataclasses.replace(saved, verified=True)
+    return True
 
 
 def _npy_view(data: TextBlob) -> np.ndarray[Any, Any]:
@@ -333,12 +361,16 @@ _FILES = (*(f"{a}.npy" for a in ARRAYS), "texts.bin", "vocab.json", "docs.json",
           "extras.json")
 
 
-def load_index(folder: Path, *, map_files: FileMap = map) -> ArchiveIndex | None:
-    """Load the current generation, checking every file; None when there is none.
+def load_index(folder: Path, *, map_files: FileMap = map,
+               verify: bool = True) -> ArchiveIndex | None:
+    """Load the current generation; None when there is none.
 
-    Files are memory-mapped and their checksums computed by ``map_files`` (serial by default;
-    hashlib releases the GIL, so the runtime's thread map checks them in parallel); the
-    arrays and the text blob of the returned index are views of those mappings (read-only).
+    Files are memory-mapped; their sizes and the arrays' shapes are always checked, and with
+    ``verify`` their checksums, computed by ``map_files`` (serial by default; hashlib
+    releases the GIL, so the runtime's thread map checks them in parallel). Without it the
+    load reads only what the manifest, vocabulary and document table need, and
+    :func:`verify_index` checks the rest later. The arrays and the text blob of the returned
+    index are views of those mappings (read-only).
     """
     gen = current_generation(folder)
     if gen is None:
@@ -350,10 +382,12 @@ def load_index(folder: Path, *, map_files: FileMap = map) -> ArchiveIndex | None
     for name in _FILES:
         if name not in checks:
             raise IndexFormatError(f"{gen}: manifest does not list {name}")
-    mapped = map_files(lambda name: _map_verified(gen / name, checks[name]), _FILES)
+    mapped = map_files(lambda name: _map(gen / name, checks[name], verify), _FILES)
     blobs = dict(zip(_FILES, mapped, strict=True))
     try:
-        return _decode(manifest, blobs)
+        index = _decode(manifest, blobs)
+        index.saved = SavedFiles(gen, {n: checks[n] for n in _FILES}, verified=verify)
+        return index
     except QuotationTableError as exc:
         raise IndexFormatError(f"{gen}: inconsistent quotations ({exc})") from exc
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
@@ -375,14 +409,7 @@ def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveInde
         for f in json.loads(bytes(blobs["files.json"]))
     ]
     n_par, n_terms = len(arrays["para_doc"]), len(vocab)
-    tf = sparse.csr_matrix(
-        (arrays["tf_data"], arrays["tf_indices"], arrays["tf_indptr"]), shape=(n_par, n_terms)
-    )
-    scores = sparse.csr_matrix(
-        (arrays["sc_data"], arrays["sc_indices"], arrays["sc_indptr"]), shape=(n_terms, n_par)
-    )
-    tf.check_format(full_check=False)
-    scores.check_format(full_check=False)
+    postings = _postings(arrays, n_par, n_terms)
     documents = arrays["quotations.document"]
     if len(documents) and (int(documents.min()) < 0 or int(documents.max()) >= len(docs)):
         raise ValueError("a quotation names an article the index does not hold")
@@ -398,9 +425,8 @@ def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveInde
         text_blob=blobs["texts.bin"],
         text_offsets=arrays["text_offsets"],
         vocab=vocab,
-        tf=tf,
+        postings=postings,
         doc_len=arrays["doc_len"],
-        scores=scores,
         files=files,
         params=manifest["params"],
         fingerprint=manifest["fingerprint"],
@@ -410,3 +436,18 @@ def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveInde
         quotations=QuotationTable.from_arrays(
             {c: arrays[f"quotations.{c}"] for c in QUOTATION_COLUMNS}),
     )
+
+
+def _postings(arrays: dict[str, np.ndarray[Any, Any]], n_par: int, n_terms: int) -> Postings:
+    """The postings arrays, their types and shapes checked (O(terms), not O(postings))."""
+    indptr, docs, tf = arrays["post_indptr"], arrays["post_docs"], arrays["post_tf"]
+    if (indptr.dtype != np.int64 or docs.dtype != np.int32 or tf.dtype != np.uint16
+            or indptr.ndim != 1 or docs.ndim != 1 or tf.ndim != 1):
+        raise ValueError("postings arrays of the wrong type")
+    if len(indptr) != n_terms + 1 or len(docs) != len(tf) or (
+        n_terms and (int(indptr[0]) != 0 or int(indptr[-1]) != len(docs))
+    ) or bool((np.diff(indptr) < 0).any()):
+        raise ValueError("postings offsets disagree with the arrays")
+    if len(arrays["doc_len"]) != n_par:
+        raise ValueError("paragraph lengths disagree with the paragraphs")
+    return Postings(indptr, docs, tf, n_par)

@@ -31,10 +31,11 @@ from bot.core.build import BuildReport, build, fingerprint_now
 from bot.core.index import Progress
 from bot.core.search import Archive
 from bot.core.snapshot import Snapshot
+from bot.core.storage import verify_index
 from bot.core.tokenize import Tokenizer
 from bot.errors import ArchiveBotError, IndexFormatError, ReindexInProgressError
 from bot.runtime.lifeline import die_with_parent
-from bot.runtime.workers import HOST, load_index, open_archive, save_index
+from bot.runtime.workers import HOST, load_index, open_archive, save_index, thread_map
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +92,25 @@ class ArchiveService:
     def open(
         cls, settings: Settings, progress: Progress | None = None, *, isolate: bool = False
     ) -> tuple[ArchiveService, BuildReport]:
-        archive, report = open_archive(settings, progress=progress)
+        """Load (or build) the index with a fast start: its files' checksums are left to
+        :meth:`verify`, which the bot runs in the background once it serves."""
+        archive, report = open_archive(settings, progress=progress, verify=False)
         return cls(settings, archive, isolate=isolate), report
+
+    def verify(self) -> bool:
+        """Check the SHA-256 of the serving index's files (blocking: run it in a thread).
+        A corrupt file is logged and the index rebuilt in full, the old one serving
+        meanwhile. True when the index was sound (or had nothing to check)."""
+        try:
+            verify_index(self._snapshot.index, map_files=thread_map)
+            return True
+        except IndexFormatError as exc:
+            log.error("index corrupt, rebuilding it in full: %s", exc)
+        try:
+            self.reindex(full=True)
+        except ReindexInProgressError:
+            log.info("a reindex is already running; it replaces the corrupt index")
+        return False
 
     @property
     def current(self) -> Snapshot:

@@ -108,10 +108,11 @@ def open_archive(
     progress: Progress | None = None,
     rebuild: bool = False,
     full: bool = False,
+    verify: bool = True,
 ) -> tuple[Archive, BuildReport]:
     """:func:`bot.core.build.open_archive` with the runtime's workers (:data:`HOST`)."""
     return build.open_archive(settings, progress=progress, rebuild=rebuild, full=full,
-                              host=HOST)
+                              host=HOST, verify=verify)
 
 
 def load_index(folder: Path) -> ArchiveIndex | None:

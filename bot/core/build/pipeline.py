@@ -24,7 +24,7 @@ from bot.core.build.report import BuildReport
 from bot.core.build.scan import Source, scan
 from bot.core.index import ArchiveIndex, Progress, index_params
 from bot.core.search import Archive
-from bot.core.storage import load_index, save_index
+from bot.core.storage import load_index, save_index, verify_index
 from bot.core.tokenize import Tokenizer
 from bot.errors import IndexFormatError
 
@@ -119,15 +119,21 @@ def open_archive(
     rebuild: bool = False,
     full: bool = False,
     host: Host = SERIAL,
+    verify: bool = True,
 ) -> tuple[Archive, BuildReport]:
-    """Load the saved index if it still matches the archive, else build and save one."""
+    """Load the saved index if it still matches the archive, else build and save one.
+
+    ``verify=False`` is the fast start: the saved files are mapped, their sizes and shapes
+    checked, and their checksums left to :func:`bot.core.storage.verify_index` (the bot runs
+    it in the background). An index that is stale is always verified before a rebuild
+    reuses any of it."""
     tokenizer = Tokenizer(settings.tokenizer)
     started = time.perf_counter()
     folder = settings.index.path
     previous: ArchiveIndex | None = None
     reason: str | None = None
     try:
-        previous = load_index(folder, map_files=host.verify_map)
+        previous = load_index(folder, map_files=host.verify_map, verify=verify)
     except IndexFormatError as exc:
         log.warning("index unusable, rebuilding: %s", exc)
         reason = str(exc)
@@ -136,6 +142,12 @@ def open_archive(
         if reason is None:
             report = reports.loaded(previous, seconds=time.perf_counter() - started)
             return Archive(previous, settings, tokenizer), report
+    if previous is not None:
+        try:  # what a rebuild reuses must be sound
+            verify_index(previous, map_files=host.verify_map)
+        except IndexFormatError as exc:
+            log.warning("index unusable, rebuilding: %s", exc)
+            previous, reason = None, str(exc)
     index, report = build(settings, tokenizer, previous, full=full, progress=progress,
                           reason=reason or ("requested" if rebuild else None), host=host)
     if progress is not None:

@@ -1,0 +1,247 @@
+"""Term-major postings with exact integer term frequencies, scored at query time.
+
+The index stores, for every term, the paragraphs that use it (ascending) and how often
+(``uint16``), plus every paragraph's token count. A query's BM25 scores are computed from
+those exact integers with the very operations rank-bm25's formula uses
+(``idf * (tf * (k1 + 1)) / (tf + k1 * (1 - b + b * len / avgdl))``, summed in query-term
+order), so no float matrix is stored and the scores are bit-identical to the precomputed
+matrix earlier versions kept (:func:`bot.core.bm25.bm25_matrix`).
+
+Two implementations of the same algorithm: the compiled kernel ``bot.core._postings`` (one
+pass over the postings into a reusable accumulator, then a k-heap; built by pip from
+``_postings.c`` when a C compiler is present) and numpy (always there, and the reference the
+kernel is tested against). ``kernel=None`` picks the compiled one when it is importable.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from bot.config import BM25Settings
+from bot.core.bm25 import FloatArray, IntArray, idf_vector, query_weights, top_k
+
+TF_MAX = np.iinfo(np.uint16).max
+
+
+def compiled_kernel() -> ModuleType | None:
+    """The compiled kernel, or None when the package was installed without a C compiler."""
+    try:
+        return importlib.import_module("bot.core._postings")
+    except ImportError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Postings:
+    """Every term's paragraphs (ascending, int32) and counts (uint16), term-major CSR."""
+
+    indptr: npt.NDArray[np.int64]
+    docs: npt.NDArray[np.int32]
+    tf: npt.NDArray[np.uint16]
+    n_docs: int
+
+    @property
+    def n_terms(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
+    def nnz(self) -> int:
+        return len(self.docs)
+
+    def df(self) -> npt.NDArray[np.int64]:
+        """Paragraphs per term."""
+        return np.diff(self.indptr)
+
+    @classmethod
+    def from_tf(cls, tf: sparse.csr_matrix) -> Postings:
+        """From a paragraph-by-term count matrix."""
+        if tf.nnz and int(tf.data.max()) > TF_MAX:
+            raise ValueError(f"a term occurs more than {TF_MAX} times in one paragraph")
+        counts: sparse.csr_matrix = tf.T.tocsr()
+        counts.sort_indices()
+        return cls(
+            np.asarray(counts.indptr, dtype=np.int64),
+            np.asarray(counts.indices, dtype=np.int32),
+            np.asarray(counts.data, dtype=np.uint16),
+            int(tf.shape[0]),
+        )
+
+    def paragraph_major(self) -> sparse.csr_matrix:
+        """The paragraph-by-term count matrix (int32), indices sorted."""
+        term_major = sparse.csr_matrix(
+            (self.tf.astype(np.int32), self.docs, self.indptr), shape=(self.n_terms, self.n_docs)
+        )
+        out: sparse.csr_matrix = term_major.T.tocsr()
+        out.sort_indices()
+        return out
+
+    def uses(self, term: int, first: int, count: int) -> bool:
+        """Whether any paragraph in ``[first, first + count)`` uses ``term``."""
+        if term < 0 or term >= self.n_terms or count <= 0:
+            return False
+        docs = self.docs[int(self.indptr[term]) : int(self.indptr[term + 1])]
+        at = int(np.searchsorted(docs, first))
+        return at < len(docs) and int(docs[at]) < first + count
+
+    def restrict(self, paragraphs: npt.NDArray[np.int64]) -> Postings:
+        """The postings of ``paragraphs`` only (ascending), renumbered 0..len-1 in that
+        order: the quote book scores its quoted paragraphs alone this way."""
+        keep = np.zeros(self.n_docs, dtype=bool)
+        keep[paragraphs] = True
+        new_id = np.cumsum(keep, dtype=np.int64) - 1
+        kept = keep[self.docs]
+        running = np.zeros(self.nnz + 1, dtype=np.int64)
+        np.cumsum(kept, out=running[1:])
+        indptr = running[self.indptr]
+        return Postings(
+            indptr, new_id[self.docs[kept]].astype(np.int32), self.tf[kept], len(paragraphs)
+        )
+
+
+def length_norm(doc_len: npt.NDArray[np.int64], params: BM25Settings) -> FloatArray:
+    """``k1 * (1 - b + b * len / avgdl)`` per paragraph, as :func:`bm25_matrix` has it."""
+    n_docs = len(doc_len)
+    avgdl = float(doc_len.sum()) / n_docs if n_docs else 0.0
+    k1, b = params.k1, params.b
+    if not avgdl:
+        return np.full(n_docs, k1 * (1 - b))
+    norm: FloatArray = k1 * (1 - b + b * doc_len.astype(np.float64) / avgdl)
+    return norm
+
+
+@dataclass(frozen=True, slots=True)
+class Top:
+    """The best paragraphs of one query: best first, ties to the earlier paragraph."""
+
+    paragraphs: IntArray
+    scores: FloatArray
+    total: int  # paragraphs matching any query term (and the mask)
+
+
+class _Scratch:
+    """One caller's accumulator: a score per paragraph (kept at zero between queries) and
+    the list of paragraphs the current query reached."""
+
+    __slots__ = ("acc", "touched")
+
+    def __init__(self, n_docs: int) -> None:
+        self.acc = np.zeros(n_docs, dtype=np.float64)
+        self.touched = np.empty(n_docs, dtype=np.int32)
+
+
+class PostingsScorer:
+    """BM25Okapi from exact postings; :class:`bot.core.bm25.Scorer` plus :meth:`top`."""
+
+    name = "postings"
+
+    def __init__(self, postings: Postings, doc_len: npt.NDArray[np.int64],
+                 params: BM25Settings, *, kernel: ModuleType | bool | None = None) -> None:
+        self.postings = postings
+        self.idf = idf_vector(postings.df(), postings.n_docs, params.epsilon)
+        self.norm = length_norm(doc_len, params)
+        self.k1p1 = params.k1 + 1
+        self.kernel: ModuleType | None = (
+            compiled_kernel() if kernel is None or kernel is True else kernel or None
+        )
+        # Accumulators free for the next query; a thread takes one (list.pop and append
+        # are atomic), so concurrent queries never share one.
+        self._free: list[_Scratch] = []
+
+    def subset(self, paragraphs: npt.NDArray[np.int64]) -> PostingsScorer:
+        """A scorer over ``paragraphs`` only (ascending; results numbered by position in
+        it) that scores with this archive's idf and lengths: the same scores as here."""
+        sub = object.__new__(PostingsScorer)
+        sub.postings = self.postings.restrict(paragraphs)
+        sub.idf = self.idf
+        sub.norm = self.norm[paragraphs]
+        sub.k1p1 = self.k1p1
+        sub.kernel = self.kernel
+        sub._free = []
+        return sub
+
+    # ------------------------------------------------------------------ compiled
+    def _run(self, term_ids: Sequence[int]) -> tuple[_Scratch, int]:
+        ids, weights = query_weights(term_ids)
+        scratch = self._free.pop() if self._free else _Scratch(self.postings.n_docs)
+        p = self.postings
+        n = self.kernel.accumulate(  # type: ignore[union-attr]
+            p.indptr, p.docs, p.tf, self.idf, self.norm, self.k1p1, ids, weights,
+            scratch.acc, scratch.touched,
+        )
+        return scratch, int(n)
+
+    def top(self, term_ids: Sequence[int], k: int,
+            mask: npt.NDArray[np.bool_] | None = None) -> Top:
+        """The ``k`` best paragraphs passing ``mask`` and how many pass in all."""
+        if self.kernel is None:
+            return self._top_numpy(term_ids, k, mask)
+        scratch, n = self._run(term_ids)
+        out_docs = np.empty(max(k, 0), dtype=np.int32)
+        out_scores = np.empty(max(k, 0), dtype=np.float64)
+        try:
+            filled, total = self.kernel.top_k(
+                scratch.acc, scratch.touched, n, None if mask is None else mask.view(np.uint8),
+                out_docs, out_scores,
+            )
+        finally:
+            self._free.append(scratch)
+        return Top(out_docs[:filled].astype(np.int64), out_scores[:filled], int(total))
+
+    def score(self, term_ids: Sequence[int]) -> tuple[IntArray, FloatArray]:
+        """Every matched paragraph (ascending) and its score."""
+        if self.kernel is None:
+            return self._score_numpy(term_ids)
+        scratch, n = self._run(term_ids)
+        try:
+            paras = np.sort(scratch.touched[:n]).astype(np.int64)
+            scores = scratch.acc[paras] + 0.0  # -0.0 marks a reached paragraph summing to 0
+            scratch.acc[paras] = 0.0
+        finally:
+            self._free.append(scratch)
+        return paras, scores
+
+    # ------------------------------------------------------------------ numpy
+    def _contributions(self, term: int) -> tuple[npt.NDArray[np.int32], FloatArray]:
+        p = self.postings
+        lo, hi = int(p.indptr[term]), int(p.indptr[term + 1])
+        docs = p.docs[lo:hi]
+        q = p.tf[lo:hi].astype(np.float64)
+        denom = q + self.norm[docs]
+        q *= self.k1p1
+        q /= denom
+        return docs, self.idf[term] * q
+
+    def _score_numpy(self, term_ids: Sequence[int]) -> tuple[IntArray, FloatArray]:
+        ids, weights = query_weights(term_ids)
+        parts = [self._contributions(int(t)) for t in ids]
+        pairs = [(d, v * w) for (d, v), w in zip(parts, weights, strict=True) if len(d)]
+        if not pairs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        idx = np.concatenate([d for d, _ in pairs])
+        vals = np.concatenate([v for _, v in pairs])
+        uniq, inverse = np.unique(idx, return_inverse=True)
+        summed: FloatArray = np.bincount(inverse, weights=vals).astype(np.float64, copy=False)
+        return uniq.astype(np.int64), summed
+
+    def _top_numpy(self, term_ids: Sequence[int], k: int,
+                   mask: npt.NDArray[np.bool_] | None) -> Top:
+        paras, scores = self._score_numpy(term_ids)
+        if mask is not None and len(paras):
+            keep = mask[paras]
+            paras, scores = paras[keep], scores[keep]
+        pos = top_k(paras, scores, k)
+        return Top(paras[pos], scores[pos], len(paras))
+
+
+def kernel_info(scorer: Any) -> str:
+    """Which implementation a scorer runs, for status lines."""
+    kernel = getattr(scorer, "kernel", None)
+    return "compiled" if kernel is not None else "numpy"

@@ -1,0 +1,153 @@
+"""The postings engine: compiled kernel and numpy give the same bits as the score matrix.
+
+The score matrix (:func:`bot.core.bm25.bm25_matrix`, what earlier versions stored) is the
+reference here; its own parity with rank-bm25 is tests/test_bm25_parity.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from bot.config import BM25Settings
+from bot.core.bm25 import MatrixScorer, bm25_matrix, top_k
+from bot.core.postings import Postings, PostingsScorer, compiled_kernel
+
+KERNELS = [
+    pytest.param(False, id="numpy"),
+    pytest.param(
+        True, id="compiled",
+        marks=pytest.mark.skipif(compiled_kernel() is None,
+                                 reason="the C kernel is not built (no compiler at install)"),
+    ),
+]
+
+
+def random_tf(seed: int, n_docs: int = 400, vocab: int = 60) -> sparse.csr_matrix:
+    """Zipf-ish counts: some terms in most paragraphs (negative idf), some in one."""
+    rng = np.random.default_rng(seed)
+    rows, cols = [], []
+    for d in range(n_docs):
+        n = int(rng.integers(0, 12))  # some paragraphs are empty
+        terms = np.minimum(rng.zipf(1.3, n) - 1, vocab - 1)
+        rows += [d] * n
+        cols += terms.tolist()
+    data = np.ones(len(rows), dtype=np.int32)
+    tf = sparse.csr_matrix((data, (rows, cols)), shape=(n_docs, vocab))
+    tf.sum_duplicates()
+    tf.sort_indices()
+    return tf
+
+
+def doc_len_of(tf: sparse.csr_matrix) -> np.ndarray:
+    return np.asarray(tf.sum(axis=1)).ravel().astype(np.int64)
+
+
+def queries(seed: int, vocab: int, n: int = 60) -> list[list[int]]:
+    rng = np.random.default_rng(seed + 1)
+    out = [[0], [vocab - 1], [0, 0, 3], [-1], [], [-1, 2, 2, 5]]
+    out += [rng.integers(-1, vocab, int(rng.integers(1, 9))).tolist() for _ in range(n)]
+    return out
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_scores_are_bit_identical_to_the_score_matrix(kernel: bool, seed: int) -> None:
+    tf = random_tf(seed)
+    params = BM25Settings()
+    lengths = doc_len_of(tf)
+    reference = MatrixScorer(bm25_matrix(tf, lengths, params))
+    scorer = PostingsScorer(Postings.from_tf(tf), lengths, params, kernel=kernel)
+    for q in queries(seed, tf.shape[1]):
+        want_p, want_s = reference.score(q)
+        got_p, got_s = scorer.score(q)
+        np.testing.assert_array_equal(got_p, want_p)
+        np.testing.assert_array_equal(got_s, want_s)  # exact, not approximately
+        top = scorer.top(q, 10)
+        pos = top_k(want_p, want_s, 10)
+        np.testing.assert_array_equal(top.paragraphs, want_p[pos])
+        np.testing.assert_array_equal(top.scores, want_s[pos])
+        assert top.total == len(want_p)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_top_honours_the_mask_and_breaks_ties_to_the_earlier_paragraph(kernel: bool) -> None:
+    # Eight identical paragraphs: every score ties, so the order is by paragraph number.
+    tf = sparse.csr_matrix(np.tile([[2, 1, 0]], (8, 1)).astype(np.int32))
+    scorer = PostingsScorer(Postings.from_tf(tf), doc_len_of(tf), BM25Settings(), kernel=kernel)
+    assert scorer.top([0, 1], 3).paragraphs.tolist() == [0, 1, 2]
+    mask = np.array([False, True, False, True, True, False, False, True])
+    found = scorer.top([0, 1], 3, mask)
+    assert found.paragraphs.tolist() == [1, 3, 4] and found.total == 4
+    assert scorer.top([0], 0).total == 8  # k = 0 still counts
+    assert scorer.top([2], 5).total == 0  # a term no paragraph uses
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_a_paragraph_whose_terms_sum_to_zero_still_matches(kernel: bool) -> None:
+    """epsilon = 0 floors negative idf at exactly 0: such a paragraph is matched with score
+    0 (as rank-bm25 has it), and the accumulator is clean for the next query."""
+    tf = sparse.csr_matrix(np.array([[1, 0], [1, 0], [1, 1]], dtype=np.int32))
+    params = BM25Settings(epsilon=0.0)
+    scorer = PostingsScorer(Postings.from_tf(tf), doc_len_of(tf), params, kernel=kernel)
+    paras, scores = scorer.score([0])
+    assert paras.tolist() == [0, 1, 2] and scores.tolist() == [0.0, 0.0, 0.0]
+    assert not np.signbit(scores).any()  # no -0.0 leaks out
+    assert scorer.top([0], 2).total == 3
+    paras, scores = scorer.score([1])  # nothing left over from the last query
+    assert paras.tolist() == [2] and scores[0] > 0
+
+
+def test_compiled_kernel_rejects_bad_arrays() -> None:
+    kernel = compiled_kernel()
+    if kernel is None:
+        pytest.skip("the C kernel is not built (no compiler at install)")
+    tf = random_tf(4)
+    scorer = PostingsScorer(Postings.from_tf(tf), doc_len_of(tf), BM25Settings(), kernel=True)
+    with pytest.raises(ValueError, match="out of range"):
+        scorer.top([tf.shape[1] + 5], 3)  # a term id past the vocabulary
+    p = scorer.postings
+    acc = np.zeros(p.n_docs)
+    touched = np.empty(p.n_docs, dtype=np.int32)
+    with pytest.raises(ValueError, match="lengths disagree"):
+        kernel.accumulate(p.indptr, p.docs, p.tf, scorer.idf, scorer.norm[:-1], 2.5,
+                          np.array([0]), np.array([1.0]), acc, touched)
+    with pytest.raises(TypeError, match="expected items"):
+        kernel.accumulate(p.indptr, p.docs.astype(np.int64), p.tf, scorer.idf, scorer.norm,
+                          2.5, np.array([0]), np.array([1.0]), acc, touched)
+
+
+def test_round_trip_restrict_and_uses() -> None:
+    tf = random_tf(5)
+    p = Postings.from_tf(tf)
+    assert (p.paragraph_major() != tf).nnz == 0
+    keep = np.array([3, 10, 11, 200, 399])
+    sub = p.restrict(keep)
+    assert (sub.paragraph_major() != tf[keep]).nnz == 0
+    for term in range(tf.shape[1]):
+        column = tf[:, term].toarray().ravel()
+        for first, count in ((0, 400), (10, 5), (390, 10), (50, 0)):
+            assert p.uses(term, first, count) == bool(column[first:first + count].any())
+    assert not p.uses(-1, 0, 400) and not p.uses(tf.shape[1], 0, 400)
+
+
+def test_subset_scores_with_the_whole_archive_statistics() -> None:
+    tf = random_tf(6)
+    params = BM25Settings()
+    lengths = doc_len_of(tf)
+    whole = PostingsScorer(Postings.from_tf(tf), lengths, params, kernel=False)
+    keep = np.arange(0, 400, 7)
+    sub = whole.subset(keep)
+    for q in queries(6, tf.shape[1], 20):
+        paras, scores = whole.score(q)
+        inside = np.isin(paras, keep)
+        got_p, got_s = sub.score(q)
+        np.testing.assert_array_equal(keep[got_p], paras[inside])
+        np.testing.assert_array_equal(got_s, scores[inside])
+
+
+def test_counts_over_the_uint16_range_are_refused() -> None:
+    tf = sparse.csr_matrix(np.array([[70_000]], dtype=np.int32))
+    with pytest.raises(ValueError, match="more than 65535"):
+        Postings.from_tf(tf)
