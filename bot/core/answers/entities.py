@@ -56,6 +56,15 @@ def is_business(name: str) -> bool:
     return name.casefold().rsplit(" ", 1)[-1].strip(".,") in BUSINESS_WORDS
 
 
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A name of an article that may speak: where (paragraph, offset) and what it is."""
+
+    para: int
+    at: int
+    entity: Entity
+
+
 def _strip_roles(words: list[str]) -> list[str]:
     """``Austrian Foreign Minister Anja Reiter`` -> ``Anja Reiter``."""
     last = -1

@@ -6,10 +6,14 @@ its roles (``Chancellor Margaret Ellery`` -> ``Margaret Ellery``); an organisati
 with an organisation word (``Kenya Red Cross``, ``BC Wildfire Service``) or after ``the``;
 dates and places never speak. A surname alone, a titled surname (``Ms Ellery``), a close
 spelling of a first name or an alias (``Eduardo Lima, known as Edu``) is the person first
-named so in the article. ``he``/``she`` and descriptions (``the rookie defenceman``) mean the
-nearest person (a description, the last *speaker* first), never an organisation; ``they``
-only a person said to use that pronoun; ``the company`` the last organisation it names.
-Unsure means no speaker.
+named so in the article. ``he``/``she`` mean the nearest person the article gives that
+gender, else the nearest of unknown gender unless another is as likely
+(:mod:`bot.core.answers.references`); a description (``the rookie defenceman``, ``the
+31-year-old``) the person described so, else the last *speaker* (unless someone else was
+named since), else the nearest person; never an organisation, nor a name after ``at``/``in``
+(a place); ``they`` only a person said to use that pronoun; ``the company`` the organisation
+with that noun in its name, else the only one named (places aside; a business among
+several). Unsure means no speaker.
 
 Across the archive, :func:`bot.core.answers.variants.merge_speakers` merges spellings.
 """
@@ -19,24 +23,16 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from bot.core.answers import cues
-from bot.core.answers.entities import Entity, entities, is_business, is_place
+from bot.core.answers.entities import Entity, Mention, entities
 from bot.core.answers.gender import PLACE_PREPOSITIONS, Gender, gender_of, noun_gender
+from bot.core.answers.organisations import last_org
 from bot.core.answers.references import Candidate, choose
 from bot.core.answers.variants import surname_keys
 
 LOOKBACK = 4  # paragraphs a pronoun reaches back
-_BUSINESS_NOUNS = frozenset({"company", "firm"})
 _SENTENCE_END = re.compile(r"[.!?][\"”’']?\s+(?=[A-Z“\"‘'])")
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    para: int
-    at: int
-    entity: Entity
 
 
 def _described_as(after: str, before: str, noun: str) -> bool:
@@ -306,41 +302,9 @@ class Cast:
         return None
 
     def last_org(self, para: int, at: int, noun: str = "") -> str | None:
-        """The organisation a common noun (``the company``) refers to: the last one with
-        the noun in its name; else, when the article never described one so in lower case
-        (``the provincial health authority``: unnamed, so nobody), the only one named, places
-        aside (``the company``: the only business among several; two or more: which one is a
-        guess, so none)."""
-        named: list[str] = []
-        for p in range(para, -1, -1):
-            for m in reversed(self.mentions(p)):
-                if (p == para and m.at >= at) or m.entity.role != "org":
-                    continue
-                if noun and noun in m.entity.name.casefold():
-                    return m.entity.name
-                if m.entity.name not in named and not is_place(m.entity.name):
-                    named.append(m.entity.name)
-        if noun:
-            described = self._described_org(para, at, noun)
-            if described is not None:
-                return described
-        if len(named) > 1 and noun in _BUSINESS_NOUNS:  # "the company": a business
-            named = [n for n in named if is_business(n)]
-        return named[0] if len(named) == 1 else None
-
-    def _described_org(self, para: int, at: int, noun: str) -> str | None:
-        """The last ``the (…) noun`` (a modifier at least) in lower case before ``at``:
-        ``the provincial health authority`` -> ``provincial health authority``."""
-        pattern = re.compile(r"\b(?:[Tt]he|[Aa]n?|[Ii]ts)\s+(?P<what>(?:[a-z][\w’'-]*\s+)"
-                             r"{1,3}" + re.escape(noun) + r")\b")
-        for p in range(para, -1, -1):
-            text = self.paragraphs[p][:at] if p == para else self.paragraphs[p]
-            if noun not in text:
-                continue
-            found = [m.group("what") for m in pattern.finditer(text)]
-            if found:
-                return " ".join(found[-1].split())
-        return None
+        """The organisation a common noun (``the company``) refers to
+        (:func:`bot.core.answers.organisations.last_org`)."""
+        return last_org(self.mentions, self.paragraphs, para, at, noun)
 
     def they_person(self, para: int, at: int) -> str | None:
         """``they``: the nearest person, only if said to use that pronoun."""
