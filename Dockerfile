@@ -18,8 +18,16 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && rm /tmp/requirements.txt
 
 # Then the code: the README's install command, with the dependencies already in place.
+# A C compiler only for this step: it builds the BM25 kernel (bot/core/_postings.c) and is
+# removed again (without one the install would fall back to numpy scoring, slower).
+COPY setup.py ./
 COPY bot ./bot
-RUN pip install --no-deps .
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && pip install --no-deps . \
+    && python -c "import bot.core._postings" \
+    && apt-get purge -y gcc libc6-dev && apt-get autoremove -y \
+    && rm -rf /var/lib/apt/lists/*
 
 # Defaults baked in; docker-compose.yml mounts the real archive and config over them.
 # config.yaml's relative paths resolve against /app/config: archive /app/seeds,
