@@ -20,7 +20,10 @@ Speakers come from :mod:`bot.core.answers.attribution` (the words around a quota
 :mod:`bot.core.answers.speakers` (who a name, pronoun or description means). A quotation
 with no attribution of its own takes that of another in its sentence, of the sentence just
 before it in the paragraph, or, when it opens its paragraph, of the paragraph before (its
-last speaker, else the person its last sentence opens with). None rather than a guess.
+last speaker, unless that was a reported statement's and the paragraph names someone else;
+else the person its last sentence opens with). A quotation with an attribution of its own
+that names nobody known (``, said the veteran`` with no person before) takes none. None
+rather than a guess.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ _DIRECT = re.compile(rf"[\s,]*(?:(?:he|she|they)\s+(?:{cues.SPEECH})\b|(?:{cues.
                      rf"|(?:the\s+)?[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*\s+(?:{cues.SPEECH})\b)")
 # An attribution of its own after a quotation (``, she said``, ``, said the veteran``, ``, the
 # 58-year-old told reporters``): when it names nobody known, the quotation is nobody's.
-_PRONOUN_AFTER = re.compile(
+_OWN_ATTRIBUTION = re.compile(
     rf"[\s,]*(?:(?:he|she|they)\s+(?:also\s+)?(?:{cues.SPEECH})\b|(?:{cues.SPEECH})\s+the\s"
     rf"|the\s+(?:[\w’'-]+\s+){{0,3}}?(?:{cues.SPEECH})\b)")
 _TITLE_WORD = re.compile(r"[A-Z0-9][\w’'-]*|of|the|a|an|and|in|on|at|to|for|who|be|is|with")
@@ -232,8 +235,9 @@ class _Article:
             who = (statement.who if inside and statement else None) or own or known
             if who is None:
                 who = self._describer(reader, s, m)
-            if who is None and masked[s.start:m.start].strip() == "" and not _PRONOUN_AFTER.match(
-                    masked, m.end):  # "“…,” she said" with no "she" known: nobody
+            # "“…,” she said" with no "she" known: nobody
+            if who is None and masked[s.start:m.start].strip() == "" and (
+                    not _OWN_ATTRIBUTION.match(masked, m.end)):
                 who = self._carry(reader, s, sentences, last)
             kind = self._kind(reader, s, m, who, attributed, inside)
             if kind is None:
