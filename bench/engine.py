@@ -159,7 +159,7 @@ BUILD_STAGES: tuple[Stage, ...] = (
     Stage("index_terms", "bot.core.index", "IndexBuilder.add", "term ids, text buffer"),
     Stage("tf_matrix", "bot.core.index", "tf_matrix", "tf matrix"),
     Stage("tf_matrix", "bot.core.index", "_drop_unused_terms"),
-    Stage("bm25_matrix", "bot.core.index", "bm25_matrix", "bm25 matrix"),
+    Stage("postings", "bot.core.index", "Postings.from_tf", "term-major postings"),
     Stage("assemble", "bot.core.index", "IndexBuilder.finish", "assemble the index"),
     Stage("save", "bot.core.build.pipeline", "save_index", "save (serialise, sha256, fsync)"),
 )
@@ -174,7 +174,7 @@ LOAD_STAGES: tuple[Stage, ...] = (
 # Wrapped functions called from other threads: their time overlaps the main thread's
 # stages (here, inside ``read_verify``), so it is reported beside them, never summed.
 LOAD_THREAD_STAGES: tuple[Stage, ...] = (
-    Stage("map_verify_threads", "bot.core.storage", "_map_verified",
+    Stage("map_verify_threads", "bot.core.storage", "_map",
           "map + sha256, summed over the threads"),
 )
 # Allowed rounding error when checking that the stages fit in the measured total.
@@ -332,7 +332,7 @@ def make_queries(index: Any, tokenizer: Any, n: int = N_QUERIES, seed: int = QUE
     """``n`` search queries of 1-5 words, deterministic for a given index."""
     p = Params(index.n_paragraphs)
     v = vocabulary(p.seed, p.vocab_size, p.zipf_s)
-    df = np.diff(index.scores.indptr)  # term-major BM25 matrix: postings per term = df
+    df = index.postings.df()  # paragraphs per term
     pool: dict[int, str] = {}  # term id -> one surface word (first in generator order)
     for word in [*v.pseudo, *(s.lower() for s in v.last_names.tolist())]:
         terms = tokenizer(word)
@@ -435,7 +435,7 @@ def phase_build(paragraphs: int) -> dict[str, Any]:
         "articles": len(index.docs),
         "indexed_paragraphs": index.n_paragraphs,
         "terms": len(index.vocab),
-        "postings": int(index.scores.nnz),
+        "postings": int(index.postings.nnz),
     }
 
 
