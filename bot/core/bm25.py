@@ -16,13 +16,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from bot.config import BM25Settings
+
+if TYPE_CHECKING:  # scipy (0.2 s to import) is imported where a matrix is built
+    from scipy import sparse
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -33,6 +35,8 @@ def tf_matrix(
 ) -> sparse.csr_matrix:
     """Paragraph-by-term count matrix from every paragraph's term ids back to back in one
     flat array (``cols``) and each paragraph's token count (``lengths``)."""
+    from scipy import sparse
+
     indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
     data = np.ones(len(cols), dtype=np.int32)
@@ -66,6 +70,8 @@ def bm25_matrix(
     so peak memory is one output array plus small temporaries. The arithmetic per entry is
     the same as the paragraph-major formula, so the values are bit-identical.
     """
+    from scipy import sparse
+
     n_docs, vocab = tf.shape
     df = np.bincount(tf.indices, minlength=vocab).astype(np.int64)
     idf = idf_vector(df, n_docs, params.epsilon)

@@ -19,10 +19,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-import trafilatura
-from htmldate import find_date
-from trafilatura.settings import set_date_params, use_config
-
 from bot.core.cleaning import Kind, classify, ends_sentence, normalize_space
 
 __all__ = ["FURNITURE_PATTERNS", "HtmlPage", "extract_html"]
@@ -81,10 +77,16 @@ class _Block:
     tag: str  # the element it comes from: p, head, item, row...
 
 
+# trafilatura (with lxml, htmldate, courlan) takes a quarter of a second to import: it is
+# imported where a page is read, so commands that only query the index never pay for it.
+
+
 @lru_cache(maxsize=1)
 def _config() -> Any:
     """trafilatura's settings, read once per process (reading them cost 1.5 ms a page);
     never changed after this function returns them."""
+    from trafilatura.settings import use_config
+
     config = use_config()
     # Small pages are articles too: without this, a page under 250 characters of text is
     # handed to the fallback extractors, which keep everything.
@@ -175,6 +177,9 @@ def extract_html(text: str, *, url: str | None = None, day_first: bool = True) -
     """Title, body paragraphs and metadata of an HTML page (see the module docstring;
     ``day_first``: how a numeric date line of the text reads). Deterministic: the same page
     gives the same paragraphs."""
+    import trafilatura
+    from trafilatura.settings import set_date_params
+
     if not _DOCUMENT.search(text[:4096]):
         text = f"<html><body>{text}</body></html>"  # a fragment: lxml wants a document
     # htmldate without its "extensive" text search, which takes a copyright line's year
@@ -207,6 +212,9 @@ def _canonical(text: str) -> str | None:
 def _text_date(text: str) -> str | None:
     """htmldate's extensive search (dates in the page's text), except the copyright-year
     guess it falls back on: a 1 January of a year the page has a copyright line for."""
+    from htmldate import find_date
+    from trafilatura.settings import set_date_params
+
     found = find_date(text, **set_date_params(extensive=True))
     if not isinstance(found, str):
         return None

@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from bot.config import BM25Settings
 from bot.core.bm25 import bm25_matrix, tf_matrix
@@ -31,6 +30,9 @@ from bot.core.postings import Postings
 from bot.core.quotations import EMPTY as EMPTY_QUOTATIONS
 from bot.core.quotations import Quotation, QuotationTable
 from bot.core.tokenize import Tokenizer
+
+if TYPE_CHECKING:  # scipy (0.2 s to import) is imported where a matrix is built
+    from scipy import sparse
 
 log = logging.getLogger(__name__)
 
@@ -143,9 +145,10 @@ class ArchiveIndex:
     def scores(self) -> sparse.csr_matrix:
         """The term-by-paragraph BM25 contribution matrix (float64), computed on first use
         from the exact counts, bit-identical to what queries sum."""
-        return bm25_matrix(self.tf, self.doc_len, self._bm25_settings())
+        return bm25_matrix(self.tf, self.doc_len, self.bm25_settings())
 
-    def _bm25_settings(self) -> BM25Settings:
+    def bm25_settings(self) -> BM25Settings:
+        """The BM25 parameters the index was built (and is scored) with."""
         return BM25Settings(**self.params["bm25"])
 
     def uses_term(self, term: int, first: int, count: int) -> bool:
@@ -292,6 +295,8 @@ def _drop_unused_terms(
     tf: sparse.csr_matrix, vocab: list[str]
 ) -> tuple[sparse.csr_matrix, list[str]]:
     """Keep only terms some paragraph uses: BM25's average idf is over the corpus vocabulary."""
+    from scipy import sparse
+
     df = np.bincount(tf.indices, minlength=len(vocab))
     used = df > 0
     if used.all():

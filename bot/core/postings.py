@@ -19,14 +19,16 @@ import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from bot.config import BM25Settings
 from bot.core.bm25 import FloatArray, IntArray, idf_vector, query_weights, top_k
+
+if TYPE_CHECKING:  # scipy (0.2 s to import) is imported where a matrix is built
+    from scipy import sparse
 
 TF_MAX = np.iinfo(np.uint16).max
 
@@ -76,6 +78,8 @@ class Postings:
 
     def paragraph_major(self) -> sparse.csr_matrix:
         """The paragraph-by-term count matrix (int32), indices sorted."""
+        from scipy import sparse
+
         term_major = sparse.csr_matrix(
             (self.tf.astype(np.int32), self.docs, self.indptr), shape=(self.n_terms, self.n_docs)
         )

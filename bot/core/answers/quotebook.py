@@ -19,9 +19,10 @@ from bot.config import TokenizerSettings
 from bot.core.answers.matching import shown_match
 from bot.core.answers.quotes import QuoteMatch
 from bot.core.answers.variants import merge_speakers
-from bot.core.bm25 import MatrixScorer, top_k
+from bot.core.bm25 import top_k
 from bot.core.budget import Budget
 from bot.core.index import ArchiveIndex
+from bot.core.postings import PostingsScorer
 from bot.core.quotations import QuotationTable
 from bot.core.requests import QuoteRequest
 from bot.core.tokenize import Tokenizer, normalize
@@ -113,10 +114,11 @@ class QuoteBook:
         self._order = np.argsort(paras, kind="stable")
         self._sorted_paras = paras[self._order]
         self._quoted_paras = np.unique(paras)
-        # The score matrix cut to the paragraphs that hold a quotation, scored as a search
-        # is (only the postings of the query's terms are read).
-        self._scorer = MatrixScorer(index.scores[:, self._quoted_paras].tocsr())
-        self._postings = self._scorer.indptr[1:] - self._scorer.indptr[:-1]
+        # The postings cut to the paragraphs that hold a quotation, scored as a search is
+        # (the whole archive's idf and lengths; only the query's terms' postings are read).
+        whole = PostingsScorer(index.postings, index.doc_len, index.bm25_settings())
+        self._scorer = whole.subset(self._quoted_paras)
+        self._postings = self._scorer.postings.df()
         self._norm: dict[str, str] = {}
         self._all: tuple[list[str], list[str]] | None = None
         codes = np.asarray(table.speaker, dtype=np.int64)

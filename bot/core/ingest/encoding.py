@@ -10,8 +10,6 @@ import codecs
 import re
 from dataclasses import dataclass
 
-from charset_normalizer import from_bytes
-
 from bot.errors import IngestError
 
 __all__ = ["Decoded", "decode"]
@@ -60,6 +58,8 @@ _WESTERN = frozenset({"cp1250", "cp1252", "latin_1", "iso8859_15", "iso8859_2", 
 
 
 def _detected(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes  # imported when a file is not UTF-8
+
     best = from_bytes(data[: 1 << 20]).best()
     if best is None:
         return None

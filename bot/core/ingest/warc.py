@@ -19,8 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from fastwarc.warc import ArchiveIterator, WarcRecordType
-
 from bot.core.cleaning import normalize_space
 from bot.core.htmltext import extract_html
 from bot.core.ingest.encoding import decode
@@ -32,7 +30,6 @@ __all__ = ["WarcResult", "parse_warc"]
 log = logging.getLogger(__name__)
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-_PAGE_RECORDS = (WarcRecordType.response, WarcRecordType.resource)
 _EXAMPLES = 3  # URIs named per skip reason
 
 
@@ -67,7 +64,9 @@ def _digest(record: Any, payload: bytes) -> str:
 
 
 def _why_not_a_page(record: Any) -> str | None:
-    if record.record_type not in _PAGE_RECORDS:
+    from fastwarc.warc import WarcRecordType
+
+    if record.record_type not in (WarcRecordType.response, WarcRecordType.resource):
         return f"{record.record_type} record, not a page"
     if record.record_type == WarcRecordType.response:
         if not record.is_http:
@@ -86,6 +85,8 @@ def _why_not_a_page(record: Any) -> str | None:
 
 
 def _text(record: Any, payload: bytes, result: WarcResult, uri: str) -> str:
+    from fastwarc.warc import WarcRecordType
+
     charset = record.http_charset if record.record_type == WarcRecordType.response else None
     if charset:
         try:
@@ -122,6 +123,8 @@ def _iterate(stream: BinaryIO, base: str, rel: str, day_first: bool,
     seen: set[str] = set()
     number = 0
     try:
+        from fastwarc.warc import ArchiveIterator  # imported when a web archive is read
+
         for number, record in enumerate(ArchiveIterator(stream, parse_http=True), start=1):
             uri = normalize_space(str(record.headers.get("WARC-Target-URI") or ""))
             reason = _why_not_a_page(record)
