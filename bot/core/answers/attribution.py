@@ -268,16 +268,20 @@ class Reader:
         if entity.role == "org" and " " not in entity.name:  # "Club captain Jana Roux"
             after = self.masked[end:end + 40].split()
             return bool(after) and after[0][:1].islower() and cues.role_word(after[0])
-        if entity.role != "surname" or self.cast.canonical(entity, self.para) != entity.name:
+        if entity.role != "surname":
             return False
         after = self.masked[end:end + 40].split()
         if opens and len(after) > 1 and after[0] == "," and _PLAIN_LOWER.fullmatch(after[1]) \
                 and after[1] not in _APPOSITION_HEADS:
-            return True  # "Overnight, fire crews said": an adverb
-        if not after or not after[0][:1].islower():
+            common = True  # "Overnight, fire crews said": an adverb
+        elif not after or not after[0][:1].islower():
             return False
-        return cues.role_word(after[0]) or (opens and _PLAIN_LOWER.fullmatch(after[0]) is not None
-                                            and not _VERB_AFTER_SURNAME.fullmatch(after[0]))
+        else:
+            common = cues.role_word(after[0]) or (
+                opens and _PLAIN_LOWER.fullmatch(after[0]) is not None
+                and not _VERB_AFTER_SURNAME.fullmatch(after[0]))
+        # the article's names read last: only when the words around say "common noun"
+        return common and self.cast.canonical(entity, self.para) == entity.name
 
     def opening(self, sentence: int, end: int) -> Who | None:
         """The name (or pronoun, or description) a sentence opens with."""

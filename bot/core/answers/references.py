@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from bot.core.answers.gender import Gender
 
+MAX_PEOPLE = 6  # the different people a reference is weighed against, nearest first
+
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
@@ -39,6 +41,8 @@ def choose(candidates: Iterable[Candidate], gender_of: Callable[[str], Gender | 
     for c in remaining:
         if c.name in seen:
             continue
+        if len(seen) == MAX_PEOPLE:
+            break  # further back than anyone a pronoun means
         seen.add(c.name)
         known = gender_of(c.name) if gender is not None else None
         if known is not None:
