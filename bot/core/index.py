@@ -15,7 +15,7 @@ import time
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,10 @@ import numpy.typing as npt
 
 from bot.config import BM25Settings
 from bot.core.bm25 import bm25_matrix, tf_matrix
+from bot.core.doctable import DocMeta, DocTable
+
+__all__ = ["ArchiveIndex", "DocMeta", "FileEntry", "IndexBuilder", "ParsedFile", "SavedFiles",
+           "build_index", "fingerprint", "index_params", "paragraph_terms"]
 from bot.core.models import Article, Skipped
 from bot.core.postings import Postings
 from bot.core.quotations import EMPTY as EMPTY_QUOTATIONS
@@ -41,21 +45,6 @@ Progress = Callable[[str, int, int], None]
 # All paragraph texts, UTF-8, back to back: bytes when built, a read-only memory map when
 # loaded from disk (slicing either gives bytes).
 TextBlob = bytes | bytearray | mmap.mmap
-
-
-@dataclass(frozen=True, slots=True)
-class DocMeta:
-    """An article's citation fields and where its paragraphs sit in the index."""
-
-    doc_id: str
-    title: str
-    date: str | None
-    source: str | None
-    author: str | None
-    url: str | None
-    path: str
-    first: int  # index of its first paragraph
-    count: int  # number of body paragraphs
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +96,7 @@ class SavedFiles:
 
 @dataclass(eq=False)
 class ArchiveIndex:
-    docs: list[DocMeta]
+    docs: DocTable
     para_doc: npt.NDArray[np.int32]
     para_num: npt.NDArray[np.int32]
     text_blob: TextBlob
@@ -124,12 +113,15 @@ class ArchiveIndex:
     # Every article's quotations, ``document`` the article's position in ``docs``.
     quotations: QuotationTable = EMPTY_QUOTATIONS
     saved: SavedFiles | None = None  # set when loaded from disk
-    doc_lookup: dict[str, int] = field(init=False)
     term_lookup: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.doc_lookup = {d.doc_id: i for i, d in enumerate(self.docs)}
         self.term_lookup = {t: i for i, t in enumerate(self.vocab)}
+
+    @property
+    def doc_lookup(self) -> dict[str, int]:
+        """doc_id -> position in :attr:`docs` (built on first use)."""
+        return self.docs.lookup
 
     @property
     def n_paragraphs(self) -> int:
@@ -175,8 +167,11 @@ class ArchiveIndex:
         return [lookup.get(t, -1) for t in terms]
 
     def date_range(self) -> tuple[str | None, str | None]:
-        dates = sorted(d.date for d in self.docs if d.date)
-        return (dates[0], dates[-1]) if dates else (None, None)
+        days = self.docs.dates[self.docs.dates >= 0]
+        if not len(days):
+            return None, None
+        first, last = int(days.min()), int(days.max())
+        return date.fromordinal(first).isoformat(), date.fromordinal(last).isoformat()
 
 
 class IndexBuilder:
@@ -250,7 +245,7 @@ class IndexBuilder:
         postings = Postings.from_tf(tf)
         del tf
         index = ArchiveIndex(
-            docs=self.docs,
+            docs=DocTable(self.docs),
             para_doc=np.frombuffer(self.para_doc, dtype=np.int32).copy(),
             para_num=np.frombuffer(self.para_num, dtype=np.int32).copy(),
             text_blob=self.blob,  # no copy: slicing a bytearray gives bytes-like too

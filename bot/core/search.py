@@ -52,11 +52,7 @@ class Archive:
         else:
             self.scorer = self.postings_scorer = PostingsScorer(
                 index.postings, index.doc_len, settings.bm25)
-        ordinals = np.array(
-            [date.fromisoformat(d.date).toordinal() if d.date else -1 for d in index.docs],
-            dtype=np.int64,
-        )
-        self._doc_dates = ordinals
+        self._doc_dates = index.docs.dates  # day numbers, -1 when undated
         self._mask = lru_cache(maxsize=64)(self._compute_mask)
 
     # ------------------------------------------------------------------ filters

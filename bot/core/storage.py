@@ -47,7 +47,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.core.index import ArchiveIndex, DocMeta, FileEntry, SavedFiles, TextBlob
+from bot.core.doctable import DocTable
+from bot.core.index import ArchiveIndex, FileEntry, SavedFiles, TextBlob
 from bot.core.models import Skipped
 from bot.core.postings import Postings
 from bot.core.quotations import COLUMNS as QUOTATION_COLUMNS
@@ -62,7 +63,7 @@ FORMAT = "archive-bot-index"
 VERSION = 4
 POINTER = "CURRENT"
 ARRAYS = (
-    "para_doc", "para_num", "text_offsets", "doc_len",
+    "para_doc", "para_num", "text_offsets", "doc_len", "doc_offsets", "doc_dates",
     "post_indptr", "post_docs", "post_tf",
     *(f"quotations.{c}" for c in QUOTATION_COLUMNS),
 )
@@ -120,8 +121,10 @@ def _write_hashed(path: Path, array: np.ndarray[Any, Any] | None = None,
     return {"size": out.size, "sha256": out.sha.hexdigest()}
 
 
-def _arrays(index: ArchiveIndex) -> dict[str, np.ndarray[Any, Any]]:
+def _arrays(index: ArchiveIndex, doc_lines: bytes) -> dict[str, np.ndarray[Any, Any]]:
     return {
+        "doc_offsets": index.docs.line_offsets(doc_lines),
+        "doc_dates": index.docs.dates,
         "para_doc": index.para_doc,
         "para_num": index.para_num,
         "text_offsets": index.text_offsets,
@@ -137,9 +140,7 @@ def _json_files(index: ArchiveIndex) -> dict[str, bytes]:
     """The JSON members of a generation (small next to the arrays)."""
     files: dict[str, bytes] = {}
     files["vocab.json"] = json.dumps(index.vocab, ensure_ascii=False).encode()
-    files["docs.json"] = json.dumps(
-        [dataclasses.asdict(d) for d in index.docs], ensure_ascii=False
-    ).encode()
+    files["doc_ids.json"] = json.dumps(index.docs.ids, ensure_ascii=False).encode()
     files["files.json"] = json.dumps(
         [
             {**dataclasses.asdict(f), "docs": list(f.docs),
@@ -171,7 +172,9 @@ def save_index(index: ArchiveIndex, folder: Path, *, lock: FolderLock = no_lock)
             # Each file is hashed as it is written, one at a time: no in-memory copy of the
             # whole payload and no second pass over the bytes.
             checks: dict[str, dict[str, Any]] = {}
-            for key, array in _arrays(index).items():
+            doc_lines = index.docs.lines()
+            checks["docs.jsonl"] = _write_hashed(tmp / "docs.jsonl", data=doc_lines)
+            for key, array in _arrays(index, doc_lines).items():
                 checks[f"{key}.npy"] = _write_hashed(tmp / f"{key}.npy", array)
             checks["texts.bin"] = _write_hashed(tmp / "texts.bin", data=index.text_blob)
             for filename, data in _json_files(index).items():
@@ -357,8 +360,8 @@ def _npy_view(data: TextBlob) -> np.ndarray[Any, Any]:
     return np.frombuffer(data, dtype=dtype, count=count, offset=header.tell()).reshape(shape)
 
 
-_FILES = (*(f"{a}.npy" for a in ARRAYS), "texts.bin", "vocab.json", "docs.json", "files.json",
-          "extras.json")
+_FILES = (*(f"{a}.npy" for a in ARRAYS), "texts.bin", "vocab.json", "docs.jsonl",
+          "doc_ids.json", "files.json", "extras.json")
 
 
 def load_index(folder: Path, *, map_files: FileMap = map,
@@ -399,7 +402,11 @@ def load_index(folder: Path, *, map_files: FileMap = map,
 def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveIndex:
     arrays = {name: _npy_view(blobs[f"{name}.npy"]) for name in ARRAYS}
     vocab = json.loads(bytes(blobs["vocab.json"]))
-    docs = [DocMeta(**d) for d in json.loads(bytes(blobs["docs.json"]))]
+    ids = json.loads(bytes(blobs["doc_ids.json"]))
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise ValueError("doc_ids.json is not a list of ids")
+    docs = DocTable(blob=blobs["docs.jsonl"], offsets=arrays["doc_offsets"], ids=ids,
+                    dates=arrays["doc_dates"])
     files = [
         FileEntry(
             path=f["path"], sha256=f["sha256"], size=f["size"], mtime_ns=f["mtime_ns"],

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from rapidfuzz import fuzz, process
@@ -275,7 +276,7 @@ def suggest_documents(archive: Snapshot, text: str, limit: int = 25) -> list[tup
     """(doc_id, title) pairs for autocomplete: substring matches on id or title first, then
     fuzzy ones (the best-aligned stretch of ``doc_id title``, rapidfuzz ``partial_ratio``);
     the most recent articles when ``text`` is empty."""
-    docs: list[DocMeta] = archive.index.docs
+    docs: Sequence[DocMeta] = archive.index.docs
     wanted = " ".join(text.split()).casefold()
     if not wanted:
         recent = sorted(range(len(docs)), key=lambda i: (docs[i].date or "", -i), reverse=True)
