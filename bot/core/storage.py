@@ -59,8 +59,9 @@ log = logging.getLogger(__name__)
 
 FORMAT = "archive-bot-index"
 # v2: quotations as a table of columns; v3: kinds quoted|reported|fragment (no dash);
-# v4: term-major postings with exact uint16 counts, no tf or float score matrix.
-VERSION = 4
+# v4: term-major postings with exact uint16 counts, no tf or float score matrix;
+# v5: the document table as JSON lines with offsets, ids and day numbers.
+VERSION = 5
 POINTER = "CURRENT"
 ARRAYS = (
     "para_doc", "para_num", "text_offsets", "doc_len", "doc_offsets", "doc_dates",
