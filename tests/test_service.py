@@ -226,7 +226,7 @@ def test_fast_start_then_background_check_rebuilds_a_corrupt_index(
     ArchiveService.open(settings)  # builds and saves
     gen = current_generation(settings.index.path)
     assert gen is not None
-    texts = gen / "texts.bin"
+    texts = gen / "texts.zst"
     data = bytearray(texts.read_bytes())
     data[10] ^= 0x20
     texts.write_bytes(bytes(data))
@@ -236,7 +236,7 @@ def test_fast_start_then_background_check_rebuilds_a_corrupt_index(
     first = service.current
     assert service.verify() is False
     assert "index corrupt, rebuilding it in full" in caplog.text
-    assert "texts.bin: corrupt" in caplog.text
+    assert "texts.zst: corrupt" in caplog.text
     assert service.current is not first
     assert current_generation(settings.index.path) != gen
     assert service.verify() is True  # the rebuilt one is sound (built in memory)

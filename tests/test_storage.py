@@ -134,7 +134,7 @@ def test_truncated_array_is_detected(tmp_path: Path) -> None:
 
 def test_flipped_byte_is_detected(tmp_path: Path) -> None:
     gen = save_index(small_index(), tmp_path)
-    target = gen / "texts.bin"
+    target = gen / "texts.zst"
     data = bytearray(target.read_bytes())
     data[3] ^= 0xFF
     target.write_bytes(bytes(data))
@@ -145,13 +145,13 @@ def test_flipped_byte_is_detected(tmp_path: Path) -> None:
 def test_fast_load_defers_the_checksum_to_verify_index(tmp_path: Path) -> None:
     """A fast start maps the files unread; the flipped byte is found by the later check."""
     gen = save_index(small_index(), tmp_path)
-    target = gen / "texts.bin"
+    target = gen / "texts.zst"
     data = bytearray(target.read_bytes())
     data[3] ^= 0xFF
     target.write_bytes(bytes(data))
     index = load_index(tmp_path, verify=False)
     assert index is not None and index.saved is not None and not index.saved.verified
-    with pytest.raises(IndexFormatError, match=r"texts\.bin: corrupt"):
+    with pytest.raises(IndexFormatError, match=r"texts\.zst: corrupt"):
         verify_index(index)
 
 
@@ -257,7 +257,30 @@ def test_save_writes_what_np_save_writes(tmp_path: Path) -> None:
     buf = io.BytesIO()
     np.save(buf, index.postings.tf, allow_pickle=False)
     assert (gen / "post_tf.npy").read_bytes() == buf.getvalue()
-    assert (gen / "texts.bin").read_bytes() == bytes(index.text_blob)
+    loaded = load_index(tmp_path)
+    assert loaded is not None
+    assert [loaded.text(i) for i in range(index.n_paragraphs)] == [
+        index.text(i) for i in range(index.n_paragraphs)]
+
+
+def test_texts_are_saved_in_zstd_blocks_and_read_back_exactly(tmp_path: Path) -> None:
+    """Enough text to train a dictionary and fill several blocks (one partly), including
+    multi-byte characters on both sides of a block boundary."""
+    paragraphs = tuple(f"Paragraph {i}: the council met on {i % 28 + 1} March — “budget "
+                       f"talks” resumed, {'é' * (i % 7)} item {i * 7919 % 1000}." for i in
+                       range(1, 2000))
+    article = Article("big", "Big", paragraphs, "big.txt")
+    index = build_index([ParsedFile(FileEntry("big.txt", "h", 1, 1, ("big",)), (article,))],
+                        Tokenizer(TokenizerSettings()), BM25Settings())
+    gen = save_index(index, tmp_path)
+    raw = sum(len(p.encode()) for p in paragraphs)
+    assert (gen / "texts.zst").stat().st_size < raw / 3
+    assert (gen / "texts.dict").stat().st_size > 0  # a dictionary was trained
+    loaded = load_index(tmp_path)
+    assert loaded is not None
+    assert [loaded.text(i) for i in range(len(paragraphs))] == list(paragraphs)
+    again = save_index(loaded, tmp_path / "again")  # blocks copied, byte for byte
+    assert (again / "texts.zst").read_bytes() == (gen / "texts.zst").read_bytes()
 
 
 DEEP_JSON = "[" * 100_000 + "]" * 100_000

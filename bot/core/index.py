@@ -33,6 +33,7 @@ from bot.core.models import Article, Skipped
 from bot.core.postings import Postings
 from bot.core.quotations import EMPTY as EMPTY_QUOTATIONS
 from bot.core.quotations import Quotation, QuotationTable
+from bot.core.texts import BlockTexts
 from bot.core.tokenize import Tokenizer
 
 if TYPE_CHECKING:  # scipy (0.2 s to import) is imported where a matrix is built
@@ -99,7 +100,7 @@ class ArchiveIndex:
     docs: DocTable
     para_doc: npt.NDArray[np.int32]
     para_num: npt.NDArray[np.int32]
-    text_blob: TextBlob
+    text_blob: TextBlob | BlockTexts  # a buffer when built, zstd blocks when loaded
     text_offsets: npt.NDArray[np.int64]
     vocab: list[str]
     postings: Postings
@@ -152,6 +153,8 @@ class ArchiveIndex:
         return [s for f in self.files for s in f.skipped]
 
     def text(self, para: int) -> str:
+        if isinstance(self.text_blob, BlockTexts):
+            return self.text_blob.text(para)
         start, end = int(self.text_offsets[para]), int(self.text_offsets[para + 1])
         return self.text_blob[start:end].decode("utf-8")
 

@@ -53,6 +53,7 @@ from bot.core.models import Skipped
 from bot.core.postings import Postings
 from bot.core.quotations import COLUMNS as QUOTATION_COLUMNS
 from bot.core.quotations import QuotationTable, QuotationTableError
+from bot.core.texts import BlockTexts, Compressed, train
 from bot.errors import IndexFormatError
 
 log = logging.getLogger(__name__)
@@ -60,11 +61,12 @@ log = logging.getLogger(__name__)
 FORMAT = "archive-bot-index"
 # v2: quotations as a table of columns; v3: kinds quoted|reported|fragment (no dash);
 # v4: term-major postings with exact uint16 counts, no tf or float score matrix;
-# v5: the document table as JSON lines with offsets, ids and day numbers.
+# v5: the document table as JSON lines with offsets, ids and day numbers; texts in zstd
+# blocks with a trained dictionary.
 VERSION = 5
 POINTER = "CURRENT"
 ARRAYS = (
-    "para_doc", "para_num", "text_offsets", "doc_len", "doc_offsets", "doc_dates",
+    "para_doc", "para_num", "text_offsets", "text_blocks", "doc_len", "doc_offsets", "doc_dates",
     "post_indptr", "post_docs", "post_tf",
     *(f"quotations.{c}" for c in QUOTATION_COLUMNS),
 )
@@ -108,8 +110,9 @@ class _HashingWriter:
 
 
 def _write_hashed(path: Path, array: np.ndarray[Any, Any] | None = None,
-                  data: TextBlob = b"") -> dict[str, Any]:
-    """Write ``array`` as .npy (else the raw ``data``) and fsync; return size and SHA-256."""
+                  data: TextBlob = b"", chunks: Iterable[bytes] = ()) -> dict[str, Any]:
+    """Write ``array`` as .npy (else the raw ``data``, then ``chunks``) and fsync; return
+    size and SHA-256."""
     with path.open("wb") as fh:
         out = _HashingWriter(fh)
         if array is not None:
@@ -117,13 +120,35 @@ def _write_hashed(path: Path, array: np.ndarray[Any, Any] | None = None,
             np.lib.format.write_array(out, np.ascontiguousarray(array), allow_pickle=False)
         else:
             out.write(data)
+            for chunk in chunks:
+                out.write(chunk)
         fh.flush()
         os.fsync(fh.fileno())
     return {"size": out.size, "sha256": out.sha.hexdigest()}
 
 
-def _arrays(index: ArchiveIndex, doc_lines: bytes) -> dict[str, np.ndarray[Any, Any]]:
+def _write_texts(index: ArchiveIndex, tmp: Path) -> tuple[dict[str, dict[str, Any]],
+                                                         np.ndarray[Any, Any]]:
+    """texts.zst and texts.dict (see :mod:`bot.core.texts`), and the block offsets: a
+    loaded index's blocks are copied as they are, a built one's compressed."""
+    checks: dict[str, dict[str, Any]] = {}
+    texts = index.text_blob
+    if isinstance(texts, BlockTexts):
+        checks["texts.zst"] = _write_hashed(tmp / "texts.zst", data=texts.data)
+        dictionary, blocks = texts.dictionary, texts.blocks
+    else:
+        dictionary = train(texts, index.text_offsets)
+        compressed = Compressed(texts, index.text_offsets, dictionary)
+        checks["texts.zst"] = _write_hashed(tmp / "texts.zst", chunks=compressed.blocks())
+        blocks = compressed.block_offsets()
+    checks["texts.dict"] = _write_hashed(tmp / "texts.dict", data=dictionary)
+    return checks, blocks
+
+
+def _arrays(index: ArchiveIndex, doc_lines: bytes,
+            text_blocks: np.ndarray[Any, Any]) -> dict[str, np.ndarray[Any, Any]]:
     return {
+        "text_blocks": text_blocks,
         "doc_offsets": index.docs.line_offsets(doc_lines),
         "doc_dates": index.docs.dates,
         "para_doc": index.para_doc,
@@ -175,9 +200,10 @@ def save_index(index: ArchiveIndex, folder: Path, *, lock: FolderLock = no_lock)
             checks: dict[str, dict[str, Any]] = {}
             doc_lines = index.docs.lines()
             checks["docs.jsonl"] = _write_hashed(tmp / "docs.jsonl", data=doc_lines)
-            for key, array in _arrays(index, doc_lines).items():
+            text_checks, text_blocks = _write_texts(index, tmp)
+            checks.update(text_checks)
+            for key, array in _arrays(index, doc_lines, text_blocks).items():
                 checks[f"{key}.npy"] = _write_hashed(tmp / f"{key}.npy", array)
-            checks["texts.bin"] = _write_hashed(tmp / "texts.bin", data=index.text_blob)
             for filename, data in _json_files(index).items():
                 checks[filename] = _write_hashed(tmp / filename, data=data)
             manifest = {
@@ -361,7 +387,7 @@ def _npy_view(data: TextBlob) -> np.ndarray[Any, Any]:
     return np.frombuffer(data, dtype=dtype, count=count, offset=header.tell()).reshape(shape)
 
 
-_FILES = (*(f"{a}.npy" for a in ARRAYS), "texts.bin", "vocab.json", "docs.jsonl",
+_FILES = (*(f"{a}.npy" for a in ARRAYS), "texts.zst", "texts.dict", "vocab.json", "docs.jsonl",
           "doc_ids.json", "files.json", "extras.json")
 
 
@@ -430,7 +456,8 @@ def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveInde
         docs=docs,
         para_doc=arrays["para_doc"],
         para_num=arrays["para_num"],
-        text_blob=blobs["texts.bin"],
+        text_blob=BlockTexts(blobs["texts.zst"], arrays["text_blocks"], arrays["text_offsets"],
+                             bytes(blobs["texts.dict"])),
         text_offsets=arrays["text_offsets"],
         vocab=vocab,
         postings=postings,
