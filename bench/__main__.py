@@ -1,4 +1,4 @@
-"""``python -m bench generate|engine|bot|squad|quotes ...``."""
+"""``python -m bench generate|engine|kernel|bot|squad|quotes ...``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if not args or args[0] not in ("generate", "engine", "bot", "squad", "quotes", "ingest"):
-        print("usage: python -m bench {generate,engine,bot,squad,quotes,ingest} [options]  "
-              "(--help for each)", file=sys.stderr)
+    commands = ("generate", "engine", "kernel", "bot", "squad", "quotes", "ingest")
+    if not args or args[0] not in commands:
+        print(f"usage: python -m bench {{{','.join(commands)}}} [options]  (--help for each)",
+              file=sys.stderr)
         return 2
     if args[0] == "generate":
         from bench.generate import main as run
@@ -19,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
         from bench.quotes import main as run
     elif args[0] == "ingest":
         from bench.ingest import main as run
+    elif args[0] == "kernel":
+        from bench.kernel import main as run
     elif args[0] == "squad":
         from bench.squad import main as run
     else:
