@@ -304,6 +304,11 @@ def section(results: list[dict[str, Any]], chart: str | None) -> list[str]:
             lines.append(f"| {mix} p50 / p95 / p99 (ms) | " + " | ".join(
                 "{p50:.2f} / {p95:.2f} / {p99:.2f}".format(**e[n][f"{mix}_ms"]) for n in ALL)
                 + " | | |")
+        ranked = e["ours"].get("ranked_ms")
+        if ranked:
+            lines.append("| ours without the hits' text (rank + top 10), p50 short / natural "
+                         "(ms) | " + " / ".join(f"{ranked[m]['p50']:.2f}" for m in MIXES)
+                         + " | | | | |")
         a = c["agreement"]
         for mix in MIXES:
             lines.append(
