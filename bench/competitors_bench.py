@@ -51,7 +51,6 @@ from bench.competitors import (
     missing,
     overlap,
     read_docs,
-    section,
     tokens_path,
 )
 from bench.engine import (
@@ -64,6 +63,7 @@ from bench.engine import (
     child,
     index_dir,
     log,
+    machine,
     make_queries,
     make_questions,
     pct,
@@ -290,6 +290,9 @@ def run_competitors(paragraphs: int, *, n_queries: int, rounds: int = ROUNDS,
                     ours: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every competitor step for one size; ``ours`` carries our build figures (build_s,
     peak_rss_mb, index_mb) when the engine bench measured them in this run."""
+    info = machine()
+    measured = {"date": info["date"], "commit": info["commit"],
+                "loadavg_at_start": info["loadavg_at_start"]}
     size = ["--paragraphs", str(paragraphs)]
     log(f"{paragraphs}: competitors: our tokens of every paragraph (reused when current)")
     tokens = child(["--phase", "competitor-tokens", *size, "--queries", str(n_queries)])
@@ -317,7 +320,9 @@ def run_competitors(paragraphs: int, *, n_queries: int, rounds: int = ROUNDS,
                                   f"{mix}_p99_ms": d["p99"]})
         engines[name]["oneshot_s"] = shots[name]
     engines["ours"]["ranked_ms"] = {mix: compared["ms"][RANKED][mix] for mix in MIXES}
+    measured["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     return {
+        "measured": measured,
         "oneshot_python_startup_s": shots["python"],
         "tokens": {k: tokens[k] for k in ("tokenize_s", "tokens_mb", "reused")},
         "rounds": rounds,
@@ -360,10 +365,3 @@ def want_competitors(flag: bool | None) -> bool:
         log(f"competitors: skipped, {', '.join(gone)} not installed ({INSTALL_HINT})")
         return False
     return True
-
-
-def print_side_by_side(result: dict[str, Any]) -> None:
-    """The competitor table of one size on stderr (stdout stays one JSON object)."""
-    lines = section([result], None)
-    for line in lines[next(i for i, x in enumerate(lines) if x.startswith("### ")) :]:
-        print(line, file=sys.stderr)

@@ -752,7 +752,8 @@ def write_results(results: list[dict[str, Any]], info: dict[str, Any]) -> None:
         return f"| {name} | " + " | ".join(fn(r) for r in cols) + " |"
 
     def stage(key: str, name: str) -> Callable[[dict[str, Any]], str]:
-        return lambda r: f"{r[key][name]:.2f}"
+        # "—": a row measured before this stage was in the table (an older results.json)
+        return lambda r: "—" if name not in r[key] else f"{r[key][name]:.2f}"
 
     def stage_rows(key: str, stages: tuple[Stage, ...]) -> list[str]:
         """One row per stage label (in table order), then ``other``: they sum to the total."""
@@ -823,7 +824,7 @@ def write_results(results: list[dict[str, Any]], info: dict[str, Any]) -> None:
               if r.get("quote_note")]
     if notes:
         lines += ["Notes:", "", *notes, ""]
-    from bench.competitors import chart, section
+    from bench.competitors_report import chart, section
 
     png = ROOT / "engine-scaling.png"
     drawn = chart(results, png)
@@ -912,6 +913,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="reuse our saved index; measure the competitors only (one size)")
     ap.add_argument("--rounds", type=int, default=3,
                     help="interleaved query rounds of the side-by-side comparison")
+    ap.add_argument("--write", action="store_true",
+                    help="with --competitors-only: put the result into bench/results.json "
+                         "(that size's row) and regenerate results.md and the chart")
     ap.add_argument("--phase", choices=("build", "serve", *COMPETITOR_PHASES),
                     help=argparse.SUPPRESS)
     ap.add_argument("--engine", help=argparse.SUPPRESS)
@@ -934,7 +938,8 @@ def main(argv: list[str] | None = None) -> int:
             ap.error("--profile needs --paragraphs")
         profile(args.paragraphs, args.profile)
         return 0
-    from bench.competitors_bench import print_side_by_side, run_competitors, want_competitors
+    from bench.competitors_bench import run_competitors, want_competitors
+    from bench.competitors_report import merge_competitors, print_side_by_side
 
     competitors = want_competitors(args.competitors)
     if args.competitors_only:
@@ -946,6 +951,8 @@ def main(argv: list[str] | None = None) -> int:
             args.paragraphs, n_queries=args.queries, rounds=args.rounds)}
         print_side_by_side(r)
         print(json.dumps(r) if args.json else json.dumps(r, indent=2))
+        if args.write:
+            merge_competitors(r)
         return 0
     if args.all:
         info = machine()
