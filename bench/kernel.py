@@ -59,7 +59,6 @@ def _top(found: Any) -> tuple[list[int], list[float], int]:
 def run(index_path: Path, paragraphs: int, rounds: int) -> dict[str, Any]:
     from bot.core.storage import load_index
     from bot.core.tokenize import Tokenizer
-
     from bot.errors import IndexFormatError
 
     try:

@@ -39,7 +39,9 @@ accumulate(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "y*y*y*y*y*dy*y*w*w*", &indptr, &docs, &tf, &idf, &norm,
                           &k1p1, &terms, &weights, &acc, &touched))
         return NULL;
-    if (check(&indptr, 8, "indptr") || check(&docs, 4, "docs") || check(&tf, 2, "tf") ||
+    if (tf.itemsize != 1 && check(&tf, 2, "tf"))
+        goto done;
+    if (check(&indptr, 8, "indptr") || check(&docs, 4, "docs") ||
         check(&idf, 8, "idf") || check(&norm, 8, "norm") || check(&terms, 8, "terms") ||
         check(&weights, 8, "weights") || check(&acc, 8, "acc") || check(&touched, 4, "touched"))
         goto done;
@@ -47,13 +49,15 @@ accumulate(PyObject *self, PyObject *args)
         const int64_t *ip = indptr.buf;
         const int32_t *dp = docs.buf;
         const uint16_t *tp = tf.buf;
+        const uint8_t *tp8 = tf.buf;
+        int narrow = tf.itemsize == 1;
         const double *idfp = idf.buf, *np_ = norm.buf, *wp = weights.buf;
         const int64_t *qp = terms.buf;
         double *ap = acc.buf;
         int32_t *up = touched.buf;
         Py_ssize_t n_terms = idf.len / 8, n_docs = norm.len / 8, nnz = docs.len / 4;
         Py_ssize_t m = terms.len / 8, n_touched = 0, bad = 0;
-        if (indptr.len / 8 != n_terms + 1 || tf.len / 2 != nnz || weights.len / 8 != m ||
+        if (indptr.len / 8 != n_terms + 1 || tf.len / tf.itemsize != nnz || weights.len / 8 != m ||
             acc.len / 8 != n_docs || touched.len / 4 != n_docs) {
             PyErr_SetString(PyExc_ValueError, "postings: array lengths disagree");
             goto done;
@@ -68,7 +72,7 @@ accumulate(PyObject *self, PyObject *args)
             for (int64_t j = lo; j < hi; j++) {
                 int32_t d = dp[j];
                 if (d < 0 || d >= n_docs) { bad = 1; break; }
-                double q = (double)tp[j];
+                double q = narrow ? (double)tp8[j] : (double)tp[j];
                 double v = it * ((q * k1p1) / (q + np_[d]));
                 if (ap[d] == 0.0) {
                     /* a zero sum can be a first visit or a repeat whose terms summed to

@@ -169,7 +169,8 @@ class RankBM25Scorer:
     ) -> None:
         from rank_bm25 import BM25Okapi
 
-        self._vocab = vocab
+        self._vocab = list(vocab)  # decoded once (a Vocabulary decodes on every access)
+        vocab = self._vocab
         self._tf_terms = tf.T.tocsr()  # term-major counts: which paragraphs hold a term
         corpus = _corpus_from_tf(tf, doc_len, vocab)
         self.model = BM25Okapi(corpus, k1=params.k1, b=params.b, epsilon=params.epsilon)

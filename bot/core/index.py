@@ -35,6 +35,7 @@ from bot.core.quotations import EMPTY as EMPTY_QUOTATIONS
 from bot.core.quotations import Quotation, QuotationTable
 from bot.core.texts import BlockTexts
 from bot.core.tokenize import Tokenizer
+from bot.core.vocab import Vocabulary
 
 if TYPE_CHECKING:  # scipy (0.2 s to import) is imported where a matrix is built
     from scipy import sparse
@@ -102,7 +103,7 @@ class ArchiveIndex:
     para_num: npt.NDArray[np.int32]
     text_blob: TextBlob | BlockTexts  # a buffer when built, zstd blocks when loaded
     text_offsets: npt.NDArray[np.int64]
-    vocab: list[str]
+    vocab: Vocabulary
     postings: Postings
     doc_len: npt.NDArray[np.int64]
     files: list[FileEntry]
@@ -114,10 +115,11 @@ class ArchiveIndex:
     # Every article's quotations, ``document`` the article's position in ``docs``.
     quotations: QuotationTable = EMPTY_QUOTATIONS
     saved: SavedFiles | None = None  # set when loaded from disk
-    term_lookup: dict[str, int] = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.term_lookup = {t: i for i, t in enumerate(self.vocab)}
+    @property
+    def term_lookup(self) -> dict[str, int]:
+        """term -> id as a dictionary (built on first use; :meth:`term_ids` does not)."""
+        return self.vocab.lookup
 
     @property
     def doc_lookup(self) -> dict[str, int]:
@@ -166,8 +168,7 @@ class ArchiveIndex:
 
     def term_ids(self, terms: Sequence[str]) -> list[int]:
         """Term ids for query terms (-1 for a term the archive never uses)."""
-        lookup = self.term_lookup
-        return [lookup.get(t, -1) for t in terms]
+        return self.vocab.ids(terms)
 
     def date_range(self) -> tuple[str | None, str | None]:
         days = self.docs.dates[self.docs.dates >= 0]
@@ -244,7 +245,8 @@ class IndexBuilder:
         doc_len = np.frombuffer(self.lengths, dtype=np.int64).copy()
         tf = tf_matrix(np.frombuffer(self.flat, dtype=np.int32), doc_len, len(self.vocab))
         self.flat = array("i")  # free the ids unless the tf matrix still views them
-        tf, vocab = _drop_unused_terms(tf, list(self.vocab))
+        tf, used_terms = _drop_unused_terms(tf, list(self.vocab))
+        tf, vocab = _sorted_vocabulary(tf, used_terms)
         postings = Postings.from_tf(tf)
         del tf
         index = ArchiveIndex(
@@ -307,15 +309,29 @@ def _drop_unused_terms(
     return tf, [t for t, u in zip(vocab, used, strict=True) if u]
 
 
+def _sorted_vocabulary(
+    tf: sparse.csr_matrix, terms: list[str]
+) -> tuple[sparse.csr_matrix, Vocabulary]:
+    """Renumber the terms in the vocabulary's sorted order (a term's id is its position)."""
+    from scipy import sparse
+
+    vocabulary, new_id = Vocabulary.build(terms)
+    tf = sparse.csr_matrix(
+        (tf.data, new_id[tf.indices].astype(np.int32), tf.indptr), shape=tf.shape
+    )
+    tf.sort_indices()
+    return tf, vocabulary
+
+
 def paragraph_terms(index: ArchiveIndex, para: int) -> list[str]:
     """A paragraph's tokens (as a bag: order is not kept) from the tf matrix."""
-    tf = index.tf
+    tf, terms = index.tf, index.vocab.terms
     start, end = int(tf.indptr[para]), int(tf.indptr[para + 1])
     out: list[str] = []
     for term, count in zip(
         tf.indices[start:end].tolist(), tf.data[start:end].tolist(), strict=True
     ):
-        out.extend([index.vocab[term]] * count)
+        out.extend([terms[term]] * count)
     return out
 
 

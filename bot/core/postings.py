@@ -1,11 +1,11 @@
 """Term-major postings with exact integer term frequencies, scored at query time.
 
 The index stores, for every term, the paragraphs that use it (ascending) and how often
-(``uint16``), plus every paragraph's token count. A query's BM25 scores are computed from
-those exact integers with the very operations rank-bm25's formula uses
-(``idf * (tf * (k1 + 1)) / (tf + k1 * (1 - b + b * len / avgdl))``, summed in query-term
-order), so no float matrix is stored and the scores are bit-identical to the precomputed
-matrix earlier versions kept (:func:`bot.core.bm25.bm25_matrix`).
+(``uint8``, or ``uint16`` when a count exceeds 255), plus every paragraph's token count.
+A query's BM25 scores are computed from those exact integers with the very operations
+rank-bm25's formula uses (``idf * (tf * (k1 + 1)) / (tf + k1 * (1 - b + b * len / avgdl))``,
+summed in query-term order), so no float matrix is stored and the scores are bit-identical
+to the precomputed matrix earlier versions kept (:func:`bot.core.bm25.bm25_matrix`).
 
 Two implementations of the same algorithm: the compiled kernel ``bot.core._postings`` (one
 pass over the postings into a reusable accumulator, then a k-heap; built by pip from
@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # scipy (0.2 s to import) is imported where a matrix is built
     from scipy import sparse
 
 TF_MAX = np.iinfo(np.uint16).max
+Counts = npt.NDArray[np.uint8] | npt.NDArray[np.uint16]
 
 
 def compiled_kernel() -> ModuleType | None:
@@ -43,11 +44,13 @@ def compiled_kernel() -> ModuleType | None:
 
 @dataclass(frozen=True, slots=True)
 class Postings:
-    """Every term's paragraphs (ascending, int32) and counts (uint16), term-major CSR."""
+    """Every term's paragraphs (ascending, int32) and counts, term-major CSR. The counts are
+    uint8 when no term occurs more than 255 times in a paragraph (every archive we have
+    seen), else uint16."""
 
     indptr: npt.NDArray[np.int64]
     docs: npt.NDArray[np.int32]
-    tf: npt.NDArray[np.uint16]
+    tf: Counts
     n_docs: int
 
     @property
@@ -72,7 +75,7 @@ class Postings:
         return cls(
             np.asarray(counts.indptr, dtype=np.int64),
             np.asarray(counts.indices, dtype=np.int32),
-            np.asarray(counts.data, dtype=np.uint16),
+            _narrowest(counts.data),
             int(tf.shape[0]),
         )
 
@@ -108,6 +111,12 @@ class Postings:
         return Postings(
             indptr, new_id[self.docs[kept]].astype(np.int32), self.tf[kept], len(paragraphs)
         )
+
+
+def _narrowest(counts: npt.NDArray[np.int32]) -> Counts:
+    if int(counts.max(initial=0)) <= np.iinfo(np.uint8).max:
+        return counts.astype(np.uint8)
+    return counts.astype(np.uint16)
 
 
 def length_norm(doc_len: npt.NDArray[np.int64], params: BM25Settings) -> FloatArray:

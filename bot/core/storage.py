@@ -54,19 +54,21 @@ from bot.core.postings import Postings
 from bot.core.quotations import COLUMNS as QUOTATION_COLUMNS
 from bot.core.quotations import QuotationTable, QuotationTableError
 from bot.core.texts import BlockTexts, Compressed, train
+from bot.core.vocab import Vocabulary
 from bot.errors import IndexFormatError
 
 log = logging.getLogger(__name__)
 
 FORMAT = "archive-bot-index"
 # v2: quotations as a table of columns; v3: kinds quoted|reported|fragment (no dash);
-# v4: term-major postings with exact uint16 counts, no tf or float score matrix;
+# v4: term-major postings with exact uint8/uint16 counts, no tf or float score matrix;
 # v5: the document table as JSON lines with offsets, ids and day numbers; texts in zstd
-# blocks with a trained dictionary.
+# blocks with a trained dictionary; the vocabulary sorted, memory-mapped.
 VERSION = 5
 POINTER = "CURRENT"
 ARRAYS = (
-    "para_doc", "para_num", "text_offsets", "text_blocks", "doc_len", "doc_offsets", "doc_dates",
+    "vocab", "para_doc", "para_num", "text_offsets", "text_blocks", "doc_len", "doc_offsets",
+    "doc_dates",
     "post_indptr", "post_docs", "post_tf",
     *(f"quotations.{c}" for c in QUOTATION_COLUMNS),
 )
@@ -149,6 +151,7 @@ def _arrays(index: ArchiveIndex, doc_lines: bytes,
             text_blocks: np.ndarray[Any, Any]) -> dict[str, np.ndarray[Any, Any]]:
     return {
         "text_blocks": text_blocks,
+        "vocab": index.vocab.short,
         "doc_offsets": index.docs.line_offsets(doc_lines),
         "doc_dates": index.docs.dates,
         "para_doc": index.para_doc,
@@ -165,7 +168,7 @@ def _arrays(index: ArchiveIndex, doc_lines: bytes,
 def _json_files(index: ArchiveIndex) -> dict[str, bytes]:
     """The JSON members of a generation (small next to the arrays)."""
     files: dict[str, bytes] = {}
-    files["vocab.json"] = json.dumps(index.vocab, ensure_ascii=False).encode()
+    files["vocab_long.json"] = index.vocab.long_json()
     files["doc_ids.json"] = json.dumps(index.docs.ids, ensure_ascii=False).encode()
     files["files.json"] = json.dumps(
         [
@@ -387,7 +390,8 @@ def _npy_view(data: TextBlob) -> np.ndarray[Any, Any]:
     return np.frombuffer(data, dtype=dtype, count=count, offset=header.tell()).reshape(shape)
 
 
-_FILES = (*(f"{a}.npy" for a in ARRAYS), "texts.zst", "texts.dict", "vocab.json", "docs.jsonl",
+_FILES = (*(f"{a}.npy" for a in ARRAYS), "texts.zst", "texts.dict", "vocab_long.json",
+          "docs.jsonl",
           "doc_ids.json", "files.json", "extras.json")
 
 
@@ -428,7 +432,10 @@ def load_index(folder: Path, *, map_files: FileMap = map,
 
 def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveIndex:
     arrays = {name: _npy_view(blobs[f"{name}.npy"]) for name in ARRAYS}
-    vocab = json.loads(bytes(blobs["vocab.json"]))
+    long_terms = json.loads(bytes(blobs["vocab_long.json"]))
+    if not isinstance(long_terms, list) or not all(isinstance(t, str) for t in long_terms):
+        raise ValueError("vocab_long.json is not a list of terms")
+    vocab = Vocabulary(arrays["vocab"], long_terms)
     ids = json.loads(bytes(blobs["doc_ids.json"]))
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise ValueError("doc_ids.json is not a list of ids")
@@ -476,7 +483,8 @@ def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveInde
 def _postings(arrays: dict[str, np.ndarray[Any, Any]], n_par: int, n_terms: int) -> Postings:
     """The postings arrays, their types and shapes checked (O(terms), not O(postings))."""
     indptr, docs, tf = arrays["post_indptr"], arrays["post_docs"], arrays["post_tf"]
-    if (indptr.dtype != np.int64 or docs.dtype != np.int32 or tf.dtype != np.uint16
+    if (indptr.dtype != np.int64 or docs.dtype != np.int32
+            or tf.dtype not in (np.uint8, np.uint16)
             or indptr.ndim != 1 or docs.ndim != 1 or tf.ndim != 1):
         raise ValueError("postings arrays of the wrong type")
     if len(indptr) != n_terms + 1 or len(docs) != len(tf) or (
