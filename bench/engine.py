@@ -337,7 +337,7 @@ def make_queries(index: Any, tokenizer: Any, n: int = N_QUERIES, seed: int = QUE
     for word in [*v.pseudo, *(s.lower() for s in v.last_names.tolist())]:
         terms = tokenizer(word)
         if len(terms) == 1:
-            tid = index.term_lookup.get(terms[0], -1)
+            tid = index.vocab.get(terms[0], -1)
             if tid >= 0 and tid not in pool:
                 pool[tid] = word
     ids = np.fromiter(pool, dtype=np.int64, count=len(pool))
