@@ -15,6 +15,35 @@ def test_index_reports_counts(run) -> None:
     assert "paragraphs: " in out and "time: " in out
 
 
+def test_index_says_when_the_compiled_kernel_is_missing(run, monkeypatch) -> None:
+    from bot.core import postings
+
+    code, out, _ = run("index")
+    assert code == 0 and "scoring: numpy" not in out
+    monkeypatch.setattr(postings, "compiled_kernel", lambda: None)
+    code, out, _ = run("index")
+    assert code == 0 and "scoring: numpy (the compiled kernel was not built" in out
+    code, out, _ = run("search", "Lavrov Idlib", "--json")  # the numpy engine answers too
+    assert code == 0 and json.loads(out)["total"] > 0
+
+
+def test_index_verify_checks_and_rebuilds_a_corrupt_index(run, tmp_path) -> None:
+    from bot.core.storage import current_generation
+
+    run("index")
+    code, out, _ = run("index", "--verify")
+    assert code == 0 and "verified: " in out and "match the manifest's SHA-256" in out
+    gen = current_generation(tmp_path / "ix")
+    assert gen is not None
+    target = gen / "post_docs.npy"
+    data = bytearray(target.read_bytes())
+    data[-1] ^= 0x01
+    target.write_bytes(bytes(data))
+    code, out, _ = run("index", "--verify")
+    assert code == 0 and "rebuilt: " in out and "post_docs.npy: corrupt" in out
+    assert current_generation(tmp_path / "ix") != gen
+
+
 def test_search_json_contract(run) -> None:
     code, out, _ = run("search", "Lavrov Idlib terrorists", "--json", "--limit", "3")
     assert code == 0

@@ -47,6 +47,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     archive, report = load_archive(args, rebuild=True, full=args.full)
     reporter = ReportPrinter()
     reporter(report)
+    if archive.postings_scorer is not None and archive.postings_scorer.kernel is None:
+        print("scoring: numpy (the compiled kernel was not built: reinstall with a C compiler "
+              "for faster queries)")
     if args.watch is not None:
         service = ArchiveService(archive.settings, archive)
         print(f"watching {archive.settings.archive.path} every {args.watch:g} s (Ctrl-C stops)",

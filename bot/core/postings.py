@@ -19,7 +19,7 @@ import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -252,9 +252,3 @@ class PostingsScorer:
             paras, scores = paras[keep], scores[keep]
         pos = top_k(paras, scores, k)
         return Top(paras[pos], scores[pos], len(paras))
-
-
-def kernel_info(scorer: Any) -> str:
-    """Which implementation a scorer runs, for status lines."""
-    kernel = getattr(scorer, "kernel", None)
-    return "compiled" if kernel is not None else "numpy"
