@@ -64,6 +64,11 @@ class Snapshot:
     def best(self, ranked: Ranked, k: int) -> list[tuple[int, float]]:
         return self.retrieval.best(ranked, k)
 
+    def top(self, text: str, k: int, filters: Filters = Filters()
+            ) -> tuple[tuple[str, ...], list[tuple[int, float]], int]:
+        """The ``k`` best (paragraph, score) pairs and the match count, in one pass."""
+        return self.retrieval.top(text, k, filters)
+
     def hit(self, para: int, score: float) -> SearchHit:
         return self.retrieval.hit(para, score)
 
