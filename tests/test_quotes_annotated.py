@@ -112,3 +112,9 @@ def test_splits_are_read_from_the_files_in_a_stable_order(tmp_path: Path) -> Non
     tallies = evaluate(articles)
     assert sorted(tallies) == sorted(splits(articles))
     assert tallies["alpha"].figures()["speaker_right"] == 1.0
+
+
+def test_show_an_unknown_split_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.quotes import main
+    assert main(["--show", "no-such-split"]) == 2
+    assert "no split 'no-such-split'" in capsys.readouterr().err
