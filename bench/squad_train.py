@@ -1,17 +1,30 @@
-"""Train the ``/ask`` ranker on the SQuAD v2.0 dev ``train`` articles (even positions).
+"""Train the ``/ask`` ranker on SQuAD v2.0 dev, cross-fitted by article.
 
-    python -m bench squad --train        # writes bot/core/answers/ask_weights.json
+    python -m bench squad --data DIR --train   # -> bot/core/answers/ask_weights.json
+                                               #    and bench/squad-folds.json
+
+The 35 articles fall in :data:`FOLDS` folds by their position in the archive (position
+mod 5). For each fold a model is trained on the other four folds' articles only; ``python -m
+bench squad`` scores every question with the model of its article's fold (one that never
+saw the article): the whole-set figures are held-out figures. The shipped model
+(``ask_weights.json``) is trained the same way on all articles.
+
+A model is three steps, each on its training articles only:
 
 1. the sentence model: logistic regression (Newton's method, L2) over every candidate
-   sentence of every answerable train question, label "the sentence holds a gold answer";
-2. the abstention model: logistic regression over one row per train question (the best
-   candidate's features, the margin to the second, the share of terms the paragraph lacks,
-   ...), label "answerable and the best sentence holds a gold answer";
-3. ``follow`` (second sentence) and ``threshold`` (not found) picked on the train articles:
-   the most answers right with at most 1.5 sentences on average and false "not found" at
-   most 4.5%.
+   sentence of every answerable question, label "the sentence holds a gold answer";
+2. the abstention model: logistic regression over one row per question (the best
+   candidate's features, its margin, what the paragraph and article lack, ...), label
+   "answerable and the best sentence holds a gold answer";
+3. ``follow`` (second sentence): the most answers right with at most :data:`MAX_SENTENCES`
+   sentences per answer on average; ``threshold`` (not found): the highest that keeps false
+   "not found" at most :data:`MAX_FALSE_NOT_FOUND` % of the answerable questions.
 
-Nothing from the ``test`` articles is used; ``python -m bench squad`` then reports both.
+The shipped threshold is picked the same way on the cross-fitted outcomes (each question
+under its fold's model), not on the model's own training questions.
+
+Features are computed once per question (the product's own ``prepare``); only the weights
+change between folds, so the whole run takes a few minutes.
 """
 
 from __future__ import annotations
@@ -20,129 +33,263 @@ import importlib
 import json
 import sys
 import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bench.squad import REPO, contains, load, open_squad
+from bench.squad_fit import boost, calibrate, fit, fit_listwise
+from bench.squad_report import ROOT
 
 WEIGHTS = REPO / "bot" / "core" / "answers" / "ask_weights.json"
-L2 = 1.0
+FOLDS_FILE = ROOT / "squad-folds.json"
+FOLDS = 5
 MAX_FALSE_NOT_FOUND = 4.5
-MAX_SENTENCES = 1.5
+MAX_SENTENCES = 1.55
+FOLLOWS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = L2, rounds: int = 30) -> np.ndarray:
-    """Logistic regression weights by Newton's method (the bias, column 0, unpenalised)."""
-    w = np.zeros(x.shape[1])
-    penalty = np.full(x.shape[1], l2)
-    penalty[0] = 0.0
-    for _ in range(rounds):
-        p = 1.0 / (1.0 + np.exp(-(x @ w)))
-        grad = x.T @ (p - y) + penalty * w
-        hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-9)
-        step = np.linalg.solve(hess, grad)
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return w
+def fold_of(ids: list[str]) -> dict[str, int]:
+    """Each article's fold: its position in the archive mod :data:`FOLDS`."""
+    return {doc: i % FOLDS for i, doc in enumerate(ids)}
+
+
+@dataclass
+class Item:
+    """One question with its passages and candidates (computed once)."""
+
+    data: dict[str, Any]
+    fold: int
+    request: Any
+    q: Any
+    hits: list[Any]
+    prepared: Any
+
+    @property
+    def answerable(self) -> bool:
+        return not self.data["is_impossible"]
+
+
+@dataclass
+class Outcome:
+    """A question's answer with no threshold (``found``: an answer was given at all)."""
+
+    answerable: bool
+    found: bool
+    correct: bool
+    sentences: int
+    confidence: float
+
+    def at(self, threshold: float) -> Outcome:
+        """The outcome under ``threshold``."""
+        if self.confidence >= threshold:
+            return self
+        return Outcome(self.answerable, False, False, 0, self.confidence)
 
 
 def _block(names: tuple[str, ...], w: np.ndarray) -> dict[str, Any]:
     return {"features": list(names), "weights": [round(float(v), 5) for v in w]}
 
 
-def train(data: Path) -> int:
-    ask_mod = importlib.import_module("bot.core.answers.ask")
-    from bot.core.answers.candidates import FEATURES
-    from bot.core.answers.ranker import ABSTAIN, Weights, shipped_weights
-    from bot.core.requests import AskRequest
-    from bot.core.snapshot import Snapshot
+class Trainer:
+    """The three steps over the questions of some folds."""
 
-    questions, split = load(data)
-    train_qs = [q for q in questions if split[q["doc_id"]] == "train"]
-    with tempfile.TemporaryDirectory(prefix="squad-train-") as tmp:
-        snapshot = Snapshot(open_squad(data, Path(tmp)))
-        passages = snapshot.settings.answers.passages
-        prepared = []
-        for item in train_qs:
-            request = AskRequest.parse(snapshot.settings, item["question"])
-            q = ask_mod.parse_question(snapshot, request.question)
-            best = snapshot.best(snapshot.rank(q.search), passages)
-            hits = [snapshot.hit(p, s) for p, s in best]
-            prepared.append((item, request, q, hits))
-        # 1. the sentence model
-        rows, labels = [], []
-        for item, _, q, hits in prepared:
-            if item["is_impossible"] or not hits:
+    def __init__(self, snapshot: Any, items: list[Item]) -> None:
+        self.snapshot = snapshot
+        self.items = items
+        self.ask = importlib.import_module("bot.core.answers.ask")
+        ranker = importlib.import_module("bot.core.answers.ranker")
+        self.Weights, self.sigmoid = ranker.Weights, ranker.sigmoid
+        self.n_abstain = len(ranker.ABSTAIN)
+
+    def sentence_model(self, train: list[Item]) -> np.ndarray:
+        rows, labels, groups = [], [], []
+        for n, it in enumerate(train):
+            if not it.answerable:
                 continue
-            for c in ask_mod.score_sentences(snapshot, q, hits):
+            for c in it.prepared.cands:
                 rows.append(c.features)
-                labels.append(float(contains(c.span.text, item["answers"])))
-        sentence = fit(np.array(rows), np.array(labels))
-        print(f"sentence model: {len(rows)} candidates, {int(sum(labels))} positive",
-              file=sys.stderr)
-        base = shipped_weights()
-        weights = Weights(tuple(float(v) for v in sentence), base.abstain, 0.0, 1.1)
-        # 2. the abstention model
+                labels.append(float(contains(c.span.text, it.data["answers"])))
+                groups.append(n)
+        x, y = np.array(rows), np.array(labels)
+        return calibrate(x, y, fit_listwise(x, y, np.array(groups)))
+
+    def choices(self, weights: Any, items: list[Item]) -> list[Any]:
+        return [self.ask.choose(self.snapshot, it.q, it.hits, None, weights, it.prepared)
+                for it in items]
+
+    def abstain_model(self, train: list[Item], choices: list[Any]) -> np.ndarray:
         rows, labels = [], []
-        for item, _, q, hits in prepared:
-            choice = ask_mod.choose(snapshot, q, hits, None, weights)
+        for it, choice in zip(train, choices, strict=True):
             if not choice.ranked:
                 continue
             rows.append(choice.abstain)
-            good = not item["is_impossible"] and contains(choice.ranked[0].cand.span.text,
-                                                          item["answers"])
-            labels.append(float(good))
-        abstain = fit(np.array(rows), np.array(labels))
-        print(f"abstention model: {len(rows)} questions", file=sys.stderr)
-        # 3. follow and threshold, on the train articles
-        best_pick: tuple[float, float, float] | None = None
-        for follow in (0.3, 0.4, 0.5):
-            trial = Weights(weights.sentence, tuple(float(v) for v in abstain), 0.0, follow)
-            outcomes = []
-            for item, request, _, _ in prepared:
-                answer = ask_mod.ask(snapshot, request, None, trial)
-                ok = answer.found and contains(answer.message, item["answers"])
-                outcomes.append((item["is_impossible"], answer.found, ok,
-                                 len(answer.sentences), answer.confidence))
-            found = [o for o in outcomes if not o[0] and o[1]]
-            mean = sum(o[3] for o in found) / max(len(found), 1)
-            threshold, right = pick_threshold(outcomes)
-            print(f"follow {follow}: {mean:.2f} sentences, threshold {threshold:.3f}, "
-                  f"{right} right", file=sys.stderr)
-            if mean <= MAX_SENTENCES and (best_pick is None or right > best_pick[2]):
-                best_pick = (follow, threshold, right)
-    if best_pick is None:
-        print("no follow ratio keeps the sentences per answer low enough", file=sys.stderr)
-        return 1
-    follow, threshold, _ = best_pick
-    payload = {
-        "note": "trained by python -m bench squad --train (bench/squad_train.py) on the "
-                "SQuAD v2.0 dev articles at even positions; see bench/results-squad.md",
-        "sentence": _block(FEATURES, sentence), "abstain": _block(ABSTAIN, abstain),
-        "threshold": round(threshold, 4), "follow": follow,
-    }
-    WEIGHTS.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {WEIGHTS}: follow {follow}, threshold {threshold:.4f}", file=sys.stderr)
+            labels.append(float(it.answerable and contains(choice.ranked[0].cand.span.text,
+                                                           it.data["answers"])))
+        return fit(np.array(rows), np.array(labels))
+
+    def outcomes(self, weights: Any, items: list[Item], choices: list[Any]) -> list[Outcome]:
+        """Each question's answer under ``weights`` but with no threshold."""
+        weights = replace(weights, threshold=0.0)
+        out = []
+        for it, choice in zip(items, choices, strict=True):
+            if choice.ranked:
+                choice = choice._replace(confidence=weights.confidence(choice.abstain))
+            answer = self.ask.respond(self.snapshot, it.request, choice, weights)
+            out.append(Outcome(it.answerable, answer.found,
+                               answer.found and contains(answer.message, it.data["answers"]),
+                               len(answer.sentences), answer.confidence))
+        return out
+
+    def model(self, train: list[Item], trees: bool = False) -> Any:
+        """The weights trained on ``train`` (follow and threshold picked on it too; with
+        ``trees``, the abstention model is gradient-boosted trees and the threshold is
+        picked on their out-of-fold confidences, by article, within ``train``)."""
+        sentence = self.sentence_model(train)
+        first = self.Weights(tuple(sentence.tolist()), (0.0,) * self.n_abstain, 0.0, 1.1)
+        choices = self.choices(first, train)
+        abstain = self.abstain_model(train, choices)
+        best: tuple[int, Any, list[Outcome]] | None = None
+        for follow in FOLLOWS:
+            trial = self.Weights(first.sentence, tuple(abstain.tolist()), 0.0, follow)
+            outs = self.outcomes(trial, train, choices)
+            found = [o for o in outs if o.answerable and o.found]
+            mean = sum(o.sentences for o in found) / max(len(found), 1)
+            right = sum(o.correct for o in outs)
+            if mean <= MAX_SENTENCES and (best is None or right > best[0]):
+                best = (right, trial, outs)
+        if best is None:
+            raise SystemExit("no follow ratio keeps the sentences per answer low enough")
+        _, trial, outs = best
+        if not trees:
+            return replace(trial, threshold=pick_threshold(outs))
+        forest, oof = boost(train, choices)
+        outs = [replace(o, confidence=c) for o, c in zip(outs, oof, strict=True)]
+        return replace(trial, threshold=pick_threshold(outs), abstain_trees=forest)
+
+
+def pick_threshold(outs: list[Outcome]) -> float:
+    """The highest threshold keeping false "not found" under :data:`MAX_FALSE_NOT_FOUND`
+    (it says "not found" to the most unanswerable questions within that bound)."""
+    n_answerable = max(sum(o.answerable for o in outs), 1)
+    base = sum(o.answerable and not o.found for o in outs)
+    budget = MAX_FALSE_NOT_FOUND / 100 * n_answerable - base
+    kept = sorted(o.confidence for o in outs if o.answerable and o.found)
+    if budget < 1 or not kept:
+        return 0.0
+    return float(kept[int(budget) - 1]) + 1e-6 if int(budget) <= len(kept) else 1.0
+
+
+def payload(w: Any, note: str) -> dict[str, Any]:
+    from bot.core.answers.candidates import FEATURES
+    from bot.core.answers.ranker import ABSTAIN
+
+    out = {"note": note, "sentence": _block(FEATURES, np.array(w.sentence)),
+           "abstain": _block(ABSTAIN, np.array(w.abstain)),
+           "threshold": round(w.threshold, 6), "follow": w.follow}
+    if w.abstain_trees is not None:
+        f = w.abstain_trees
+        out["abstain_trees"] = {"init": f.init, "rate": f.rate, "trees": [
+            {"feature": list(t.feature), "threshold": list(t.threshold),
+             "left": list(t.left), "right": list(t.right),
+             "value": list(t.value)} for t in f.trees]}
+    return out
+
+
+def summary(outs: list[Outcome]) -> str:
+    ans = [o for o in outs if o.answerable]
+    una = [o for o in outs if not o.answerable]
+    found = [o for o in ans if o.found]
+    return (f"answerable {100 * sum(o.correct for o in ans) / len(ans):.1f}%, false not "
+            f"found {100 * sum(not o.found for o in ans) / len(ans):.1f}%, unanswerable not "
+            f"found {100 * sum(not o.found for o in una) / max(len(una), 1):.1f}%, "
+            f"{sum(o.sentences for o in found) / max(len(found), 1):.2f} sentences")
+
+
+def prepare(snapshot: Any, questions: list[dict[str, Any]], folds: dict[str, int]) -> list[Item]:
+    from bot.core.requests import AskRequest
+
+    ask_mod = importlib.import_module("bot.core.answers.ask")
+    passages = snapshot.settings.answers.passages
+    items = []
+    for n, data in enumerate(questions):
+        if n % 2000 == 0:
+            print(f"  features {n}/{len(questions)}", file=sys.stderr)
+        request = AskRequest.parse(snapshot.settings, data["question"])
+        q = ask_mod.parse_question(snapshot, request.question)
+        best = snapshot.best(snapshot.rank(q.search, request.filters), passages)
+        hits = [snapshot.hit(p, s) for p, s in best]
+        items.append(Item(data, folds[data["doc_id"]], request, q, hits,
+                          ask_mod.prepare(snapshot, q, hits)))
+    return items
+
+
+def crossfit(trainer: Trainer, items: list[Item], trees: bool) -> tuple[list[Any],
+                                                                          list[Outcome]]:
+    """A model per fold (trained on the other folds) and each question's outcome under the
+    model of its own fold (no threshold), in the order of ``items``."""
+    models, held_out = [], [Outcome(False, False, False, 0, 0.0)] * len(items)
+    for k in range(FOLDS):
+        w = trainer.model([it for it in items if it.fold != k], trees)
+        at = [i for i, it in enumerate(items) if it.fold == k]
+        test = [items[i] for i in at]
+        outs = trainer.outcomes(w, test, trainer.choices(w, test))
+        print(f"fold {k}: follow {w.follow}, threshold {w.threshold:.4f}: "
+              f"{summary([o.at(w.threshold) for o in outs])}", file=sys.stderr)
+        models.append(w)
+        for i, o in zip(at, outs, strict=True):
+            held_out[i] = o
+    own = [o.at(models[it.fold].threshold) for it, o in zip(items, held_out, strict=True)]
+    print(f"cross-fitted ({'trees' if trees else 'logistic'}), fold thresholds: "
+          f"{summary(own)}", file=sys.stderr)
+    return models, held_out
+
+
+def train(data: Path, with_trees: bool = False) -> int:
+    """Cross-fit, then train the shipped model; ``with_trees``: also cross-fit the
+    gradient-boosted abstention model and ship it if it abstains more (at the same bound
+    on false "not found")."""
+    from bot.core.snapshot import Snapshot
+
+    questions, _ = load(data)
+    ids = [json.loads(line)["id"] for line in
+           (data / "archive" / "squad_v2_dev.jsonl").read_text(encoding="utf-8").splitlines()
+           if line]
+    folds = fold_of(ids)
+    with tempfile.TemporaryDirectory(prefix="squad-train-") as tmp:
+        snapshot = Snapshot(open_squad(data, Path(tmp)))
+        items = prepare(snapshot, questions, folds)
+        trainer = Trainer(snapshot, items)
+        runs = {trees: crossfit(trainer, items, trees) for trees in (False, True)
+                if trees in (False, with_trees)}
+        for trees, (_, held_out) in runs.items():
+            t = pick_threshold(held_out)
+            print(f"{'trees' if trees else 'logistic'}, one threshold {t:.4f} on the "
+                  f"cross-fitted outcomes: {summary([o.at(t) for o in held_out])}",
+                  file=sys.stderr)
+        trees = with_trees and abstained(runs[True][1]) > abstained(runs[False][1])
+        models, held_out = runs[trees]
+        threshold = pick_threshold(held_out)
+        shipped = replace(trainer.model(items, trees), threshold=threshold)
+        outs = trainer.outcomes(shipped, items, trainer.choices(shipped, items))
+        print(f"shipped ({'trees' if trees else 'logistic'}, in sample): "
+              f"{summary([o.at(threshold) for o in outs])}", file=sys.stderr)
+    note = ("trained by python -m bench squad --train (bench/squad_train.py) on all 35 "
+            "SQuAD v2.0 dev articles; threshold from the cross-fitted outcomes; see "
+            "bench/results-squad.md")
+    WEIGHTS.write_text(json.dumps(payload(shipped, note), indent=1) + "\n", encoding="utf-8")
+    FOLDS_FILE.write_text(json.dumps({
+        "note": "fold k's model never saw the articles of fold k (bench/squad_train.py)",
+        "fold_of": folds,
+        "models": [payload(w, f"trained on the folds other than {k}")
+                   for k, w in enumerate(models)]}) + "\n", encoding="utf-8")
+    print(f"wrote {WEIGHTS} and {FOLDS_FILE}", file=sys.stderr)
     return 0
 
 
-def pick_threshold(outcomes: list[tuple[bool, bool, bool, int, float]]) -> tuple[float, int]:
-    """The threshold with the most questions right (answerable answered with gold,
-    unanswerable not found) keeping false "not found" under :data:`MAX_FALSE_NOT_FOUND`."""
-    impossible = np.array([o[0] for o in outcomes])
-    found = np.array([o[1] for o in outcomes])
-    ok = np.array([o[2] for o in outcomes])
-    conf = np.array([o[4] for o in outcomes])
-    n_answerable = max(int((~impossible).sum()), 1)
-    best = (0.0, -1)
-    for t in np.unique(np.quantile(conf[found], np.linspace(0, 0.8, 161))) if found.any() else []:
-        kept = found & (conf >= t)
-        if 100.0 * float((~kept & ~impossible).sum()) / n_answerable > MAX_FALSE_NOT_FOUND:
-            break
-        right = int((ok & kept & ~impossible).sum() + (~kept & impossible).sum())
-        if right > best[1]:
-            best = (float(t), right)
-    return best
+def abstained(outs: list[Outcome]) -> float:
+    """Unanswerable questions "not found" under the threshold :func:`pick_threshold` picks."""
+    t = pick_threshold(outs)
+    return sum(not o.answerable and not o.at(t).found for o in outs) / max(len(outs), 1)

@@ -23,7 +23,8 @@ import pytest
 
 from bot.config import with_section
 from bot.core.answers import ask as answer
-from bot.core.answers.ask import MIN_COVERAGE, Answer, parse_question
+from bot.core.answers.abstain import MIN_COVERAGE
+from bot.core.answers.ask import Answer, parse_question
 from bot.core.models import Filters
 from bot.core.requests import AskRequest
 from bot.core.search import FiltersExcludeAllError

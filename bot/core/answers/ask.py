@@ -2,17 +2,20 @@
 
 Retrieval is the paragraph search (BM25 over the best ``settings.answers.passages``
 paragraphs). Every sentence of those paragraphs is a candidate with features
-(:mod:`bot.core.answers.candidates`: coverage of the question's terms, in the sentence and
-in its paragraph; proximity; the answer type the question asks for; the question's names,
-with aliases; the paragraph's rank and score), weighed by a small logistic model shipped as
-data (:mod:`bot.core.answers.ranker`). The best sentence answers; a neighbour joins it when
-it carries the missing part (the number, the name behind "he"), or another sentence when it
-scores nearly as well.
+(:mod:`bot.core.answers.candidates`: coverage of the question's terms, in the sentence, its
+neighbours and its paragraph; proximity and order; the answer type the question asks for;
+the question's names, with aliases; the paragraph's rank and score), weighed by a small
+listwise-trained logistic model shipped as data (:mod:`bot.core.answers.ranker`). The best
+sentence answers; a neighbour joins it when it carries the missing part (the number, the
+name behind "he"), or another sentence when it scores nearly as well.
 
 The answer is "not found" when no paragraph matches, the best scores under
-``answers.min_score``, the best sentence covers less than :data:`MIN_COVERAGE` of the
-question, or the abstention model's confidence is under its threshold; the message then
-says what the archive does mention ("It mentions Astana in 3 articles, but not ...").
+``answers.min_score``, :data:`MAX_UNSEEN` of the question's weight is in terms the archive
+never uses, or the abstention model's confidence
+(:mod:`bot.core.answers.abstain`: the ranker's best probability and margin, what the
+sentence, paragraph and article lack of the question, the slot asked for) is under its
+threshold; the message then says what the archive does mention ("It mentions Astana in 3
+articles, but not ...").
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import re
 from itertools import pairwise
 from typing import TYPE_CHECKING, NamedTuple
 
+from bot.core.answers.abstain import ABSTAIN, abstain_features
 from bot.core.answers.aliases import alias_table
 from bot.core.answers.answertype import question_kind, type_match
 from bot.core.answers.candidates import Candidate, Paragraph, candidates, logit
@@ -37,16 +41,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# The best sentence must hold at least this idf-weighted share of the question's terms
-# (in itself or, at half weight, elsewhere in its paragraph).
-MIN_COVERAGE = 0.15
-CONTEXT_WEIGHT = 0.5
 # A question whose terms the archive never uses carry this much of its weight is about
-# something the archive does not hold ("Who won the 2022 world cup?").
+# something the archive does not hold ("Who won the 2022 world cup?"): "not found" whatever
+# the model says (SQuAD's questions are written about the archive, so it cannot learn this).
 MAX_UNSEEN = 0.34
-# "How many" questions are "not found" when no sentence of the answer holds a number (a
-# date for "when" is left to the ranker: SQuAD's "when" answers are often "after the war").
+# "How many" questions whose answer holds no number get the abstention feature ``no_slot``
+# (a date for "when" is left to the ranker: SQuAD's "when" answers are often "after the war").
 STRICT_KINDS = frozenset({"number"})
+UNSEEN = ABSTAIN.index("unseen")
 
 # Phrases that only say what kind of answer is wanted: removed before searching.
 _ASKING = re.compile(
@@ -141,48 +143,52 @@ class Choice(NamedTuple):
     extra: Span | None = None
 
 
+class Prepared(NamedTuple):
+    """The candidates of one question's passages with their features (no weights yet)."""
+
+    cands: list[Candidate]
+    paragraphs: list[Paragraph]
+    idf: dict[str, float]
+
+
+def prepare(archive: Snapshot, q: Question, hits: list[SearchHit],
+            budget: Budget | None = None) -> Prepared:
+    """Every candidate sentence of ``hits`` with its features (what the weights weigh)."""
+    idf = idf_of(archive, q.terms)
+    cands, paragraphs = candidates(archive, q, hits, alias_table(archive.tokenizer), idf,
+                                   budget)
+    return Prepared(cands, paragraphs, idf)
+
+
 def score_sentences(archive: Snapshot, q: Question, hits: list[SearchHit],
                     budget: Budget | None = None,
                     weights: Weights | None = None) -> list[Candidate]:
     """Every candidate sentence of ``hits``, best first (for diagnostics: bench/squad.py)."""
-    return [r.cand for r in _rank(archive, q, hits, budget, weights or shipped_weights())[0]]
+    prepared = prepare(archive, q, hits, budget)
+    return [r.cand for r in _rank(prepared, weights or shipped_weights())]
 
 
-def _rank(archive: Snapshot, q: Question, hits: list[SearchHit], budget: Budget | None,
-          weights: Weights) -> tuple[list[Ranked], list[Paragraph], dict[str, float]]:
-    idf = idf_of(archive, q.terms)
-    cands, paragraphs = candidates(archive, q, hits, alias_table(archive.tokenizer), idf,
-                                   budget)
-    ranked = [Ranked(sigmoid(logit(weights.sentence, c.features)), c) for c in cands]
+def _rank(prepared: Prepared, weights: Weights) -> list[Ranked]:
+    ranked = [Ranked(sigmoid(logit(weights.sentence, c.features)), c) for c in prepared.cands]
     ranked.sort(key=lambda r: (-r.p, r.cand.rank, r.cand.position))
-    return ranked, paragraphs, idf
+    return ranked
 
 
 def choose(archive: Snapshot, q: Question, hits: list[SearchHit],
-           budget: Budget | None = None, weights: Weights | None = None) -> Choice:
-    """Rank the candidates of ``hits`` and work out the confidence that the best answers."""
+           budget: Budget | None = None, weights: Weights | None = None,
+           prepared: Prepared | None = None) -> Choice:
+    """Rank the candidates of ``hits`` and work out the confidence that the best answers
+    (``prepared``: the candidates when already computed, as training does)."""
     weights = weights or shipped_weights()
-    ranked, paragraphs, idf = _rank(archive, q, hits, budget, weights)
+    if prepared is None:
+        prepared = prepare(archive, q, hits, budget)
+    ranked, paragraphs, idf = _rank(prepared, weights), prepared.paragraphs, prepared.idf
     if not ranked:
         return Choice(q, hits, [], paragraphs, (), 0.0)
-    best = ranked[0]
-    f = best.cand.features
-    extra = _neighbour(archive, q, paragraphs, best.cand)
-    second = ranked[1].p if len(ranked) > 1 else 0.0
-    total = sum(idf[t] for t in q.terms) or 1.0
-    tids = archive.index.term_ids(list(q.terms))
-    unseen = sum(idf[t] for t, tid in zip(q.terms, tids, strict=True) if tid < 0) / total
-    cov, ctx, names_s = f[1], f[2], f[7]
-    if extra is not None:  # the answer is the pair: what the two hold together
-        both = best.cand.terms.union(archive.tokenizer(extra.text))
-        gained = sum(idf[t] for t in q.terms if t in both) / total - cov
-        cov, ctx = cov + gained, max(0.0, ctx - gained)
-        if q.names:
-            names_s = max(names_s, sum(n in both for n in q.names) / len(q.names))
-    feats = (1.0, best.p, best.p - second, cov, ctx, names_s, f[8], f[5], f[6],
-             max(0.0, 1.0 - cov - ctx), unseen, math.tanh(best.cand.hit.score / 20),
-             float(len(q.terms) <= 1))
-    confidence = sigmoid(logit(weights.abstain, feats))
+    extra = _neighbour(archive, q, paragraphs, ranked[0].cand)
+    feats = abstain_features(archive, q, ranked, extra, idf,
+                             _holds_slot(archive, q, ranked[0].cand, extra))
+    confidence = weights.confidence(feats)
     return Choice(q, hits, ranked, paragraphs, feats, confidence, extra)
 
 
@@ -244,13 +250,12 @@ def _neighbour(archive: Snapshot, q: Question, paragraphs: list[Paragraph],
     return None
 
 
-def _holds_slot(archive: Snapshot, choice: Choice) -> bool:
-    """Whether the answer holds what a "how many" or "when" question asks for: a number or
-    a date, in the best sentence or the neighbour joining it."""
-    q, best = choice.q, choice.ranked[0].cand
+def _holds_slot(archive: Snapshot, q: Question, best: Candidate, extra: Span | None) -> bool:
+    """Whether the answer holds what a "how many" question asks for (a number), in the
+    best sentence or the neighbour ``extra`` joining it."""
     if q.kind not in STRICT_KINDS or best.phrase.score > 0.0:
         return True
-    return choice.extra is not None and _typed(archive, q, choice.extra.text) > 0.0
+    return extra is not None and _typed(archive, q, extra.text) > 0.0
 
 
 def _shares_pair(q: Question, first: frozenset[str], second: list[str]) -> bool:
@@ -296,23 +301,25 @@ def ask(archive: Snapshot, request: AskRequest, budget: Budget | None = None,
     weights = weights or shipped_weights()
     if budget is None:
         budget = Budget.of(settings)
-    count, dates = archive.searched(filters)
     q = parse_question(archive, text)
     ranked = archive.rank(q.search, filters)
     best = archive.best(ranked, settings.passages)
     budget.spend_paragraphs(archive.index, (p for p, _ in best))  # before reading them
     hits = [archive.hit(p, s) for p, s in best]
-    choice = choose(archive, q, hits, budget, weights)
+    return respond(archive, request, choose(archive, q, hits, budget, weights), weights)
+
+
+def respond(archive: Snapshot, request: AskRequest, choice: Choice,
+            weights: Weights) -> Answer:
+    """The answer of ``choice`` (found when it clears the threshold), as :func:`ask`
+    gives it."""
+    text, q, hits = request.question, choice.q, choice.hits
+    settings = archive.settings.answers
+    count, dates = archive.searched(request.filters)
     best_para = hits[0].score if hits else 0.0
     top = choice.ranked[0].cand if choice.ranked else None
-    if (
-        top is None
-        or best_para < settings.min_score
-        or top.features[1] + CONTEXT_WEIGHT * top.features[2] < MIN_COVERAGE
-        or choice.abstain[10] >= MAX_UNSEEN
-        or not _holds_slot(archive, choice)
-        or choice.confidence < weights.threshold
-    ):
+    if top is None or best_para < settings.min_score or choice.confidence < weights.threshold \
+            or choice.abstain[UNSEEN] >= MAX_UNSEEN:
         log.info("not found: %r (kind %s, terms %s, best paragraph %.2f, confidence %.2f)",
                  text, q.kind, q.terms, best_para, choice.confidence)
         message = not_found_message(count, dates) + (nearby(archive, choice) if top else "")

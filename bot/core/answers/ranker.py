@@ -7,7 +7,9 @@ by ``python -m bench squad --train`` on the SQuAD v2.0 dev articles of the ``tra
 * ``sentence``: over :data:`~bot.core.answers.candidates.FEATURES`, how likely a sentence
   holds the answer;
 * ``abstain``: over :data:`ABSTAIN`, how likely the best sentence answers at all; under
-  ``threshold`` the answer is "not found".
+  ``threshold`` the answer is "not found". When the file holds ``abstain_trees``
+  (gradient-boosted trees, :mod:`bot.core.answers.trees`), they are the abstention model
+  instead.
 
 ``follow`` is how close (as a probability ratio) a second sentence must come to the best
 one to join it.
@@ -21,10 +23,12 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from bot.core.answers.abstain import ABSTAIN
 from bot.core.answers.candidates import FEATURES
+from bot.core.answers.trees import Trees, TreesError, parse_trees
 
-ABSTAIN = ("bias", "best", "margin", "cov", "ctx", "names_s", "names_c", "typ", "untyped",
-           "missing", "unseen", "para_score", "single")
+__all__ = ["ABSTAIN", "FEATURES", "Weights", "WeightsError", "parse_weights",
+           "shipped_weights", "sigmoid"]
 WEIGHTS_FILE = "ask_weights.json"
 
 
@@ -38,6 +42,13 @@ class Weights:
     abstain: tuple[float, ...]
     threshold: float
     follow: float
+    abstain_trees: Trees | None = None  # when given, the abstention model (not ``abstain``)
+
+    def confidence(self, features: tuple[float, ...]) -> float:
+        """The abstention model's probability that the best candidate answers."""
+        if self.abstain_trees is not None:
+            return sigmoid(self.abstain_trees.score(features))
+        return sigmoid(math.fsum(w * f for w, f in zip(self.abstain, features, strict=True)))
 
 
 def sigmoid(x: float) -> float:
@@ -60,8 +71,14 @@ def parse_weights(text: str) -> Weights:
     data = json.loads(text)
     if not isinstance(data, dict):
         raise WeightsError(f"{WEIGHTS_FILE}: expected an object")
+    trees = None
+    if "abstain_trees" in data:
+        try:
+            trees = parse_trees(data["abstain_trees"], len(ABSTAIN))
+        except TreesError as e:
+            raise WeightsError(f"{WEIGHTS_FILE}: abstain_trees: {e}") from None
     return Weights(_vector(data, "sentence", FEATURES), _vector(data, "abstain", ABSTAIN),
-                   float(data.get("threshold", 0.5)), float(data.get("follow", 0.9)))
+                   float(data.get("threshold", 0.5)), float(data.get("follow", 0.9)), trees)
 
 
 @cache
