@@ -280,8 +280,8 @@ class Reader:
             common = cues.role_word(after[0]) or (
                 opens and _PLAIN_LOWER.fullmatch(after[0]) is not None
                 and not _VERB_AFTER_SURNAME.fullmatch(after[0]))
-        # the article's names read last: only when the words around say "common noun"
-        return common and self.cast.canonical(entity, self.para) == entity.name
+        # the article read last: only when the words around say "common noun"
+        return common and not self.cast.introduced(entity, self.para)
 
     def opening(self, sentence: int, end: int) -> Who | None:
         """The name (or pronoun, or description) a sentence opens with."""

@@ -115,6 +115,15 @@ def _classify(words: tuple[str, ...], person: bool, titled: bool,
     return Entity(" ".join(kept), "person")
 
 
+def _joined(before: Role, role: Role, between: str) -> bool:
+    """Whether two names with ``between`` between them are one organisation's: after an
+    organisation, an organisation after anything but a person (``Association of Rural Vets
+    and Technicians``), a surname-like word and ``of`` (``Friends of the Marshes``)."""
+    if before == "org" or (role == "org" and before != "person"):
+        return between in _JOINS
+    return before == "surname" and between in _OF
+
+
 def entities(text: str, start: int, end: int) -> list[tuple[Name, Entity]]:
     """The names in ``text[start:end]`` that may speak, each with what it is, in order; an
     organisation's ``of``/``for``/``and`` parts joined (``Diocese of St. Albert``)."""
@@ -123,10 +132,8 @@ def entities(text: str, start: int, end: int) -> list[tuple[Name, Entity]]:
         entity = classify(text, name)
         if entity is None:
             continue
-        between = text[found[-1][0].end:name.start] if found else ""
-        if found and (found[-1][1].role == "org" or (
-                entity.role == "org" and found[-1][1].role != "person") or (
-                found[-1][1].role == "surname" and between in _OF)) and between in _JOINS:
+        if found and _joined(found[-1][1].role, entity.role,
+                             text[found[-1][0].end:name.start]):
             first = found.pop()[0]
             name = Name(text[first.start:name.end], first.start, name.end, False, False)
             entity = Entity(name.text, "org")

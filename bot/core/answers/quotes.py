@@ -85,7 +85,7 @@ def _own_cues(masked: str, here: Sequence[Mark], found: Sequence[cues.Cue]) -> b
     if not long_ends:
         return False
     for c in found:
-        at = c.start()
+        at = c.at
         end = max((e for e in long_ends if e <= at), default=-1)
         gap = masked[end:at] if end >= 0 else "."
         if "." in gap or gap.count(" ") > 8 or c.word.endswith("ccording to"):
@@ -155,7 +155,7 @@ class _Article:
         self.cast.mask(para, masked)
         reader = Reader(self.cast, para, masked)
         sentences = Sentences(text)  # only the sentences read are split out
-        at = sorted({m.start for m in marks} | {c.start() for c in found})
+        at = sorted({m.start for m in marks} | {c.at for c in found})
         last: Who | None = None
         reported = False
         done = 0
@@ -165,7 +165,7 @@ class _Article:
             s = sentences.containing(pos)
             done = s.end
             here = [m for m in marks if s.start <= m.start < s.end]
-            self._cues = [c for c in found if s.start <= c.start() < s.end]
+            self._cues = [c for c in found if s.start <= c.at < s.end]
             statement = self._reported(reader, s, here) if self._cues and not _own_cues(
                 masked, here, self._cues) else None
             spoke = self._quotations(reader, s, here, marks, statement, last, sentences)

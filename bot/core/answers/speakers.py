@@ -92,6 +92,16 @@ class Cast:
             self._canonical[key] = (para, found)
         return found or entity.name
 
+    def introduced(self, surname: Entity, para: int) -> bool:
+        """Whether a surname alone stands for a person named in full (or by an alias) up to
+        ``para``: :meth:`canonical`, after a text scan that rules most words out cheaply."""
+        word = surname.name
+        cached = self._canonical.get((word, surname.role))
+        if cached is None and not self._full_names(surname_keys(word)[-1], 0, para) and (
+                self._alias(word, 0, para) is None):
+            return False
+        return self.canonical(surname, para) != word
+
     def _resolve_name(self, entity: Entity, first: int, para: int) -> str | None:
         """The name ``entity`` stands for, named in paragraphs ``first`` to ``para``."""
         words = entity.name.split()

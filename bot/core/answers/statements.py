@@ -125,7 +125,7 @@ class StatementFinder:
     def _trailing(self, reader: Reader, s: Span, long_marks: list[Mark]) -> Statement | None:
         sentence = reader.masked[s.start:s.end]
         comma = sentence.find(", ")
-        if comma < 0 or not any(c.start() - s.start > comma for c in self._cues):
+        if comma < 0 or not any(c.at - s.start > comma for c in self._cues):
             return None  # no ", … said" in it
         found = _TRAILING.match(sentence) or _TRAILING_VERB.match(sentence)
         if found is None:
@@ -153,16 +153,17 @@ class StatementFinder:
                      long_marks: list[Mark]) -> Statement | None:
         masked = reader.masked
         for verb in self._cues:
-            if verb.group().endswith("ccording to"):
+            if verb.word.endswith("ccording to"):
                 continue  # read by _according
-            if any(m.end <= verb.start() and not masked[m.end:verb.start()].strip(
+            start, said = verb.at, verb.word
+            if any(m.end <= start and not masked[m.end:start].strip(
                     " ,\n\"”’'") for m in long_marks):
                 continue
-            if any(m.end <= verb.start() and masked[m.end:verb.start()].count(" ") <= 8
-                   and "." not in masked[m.end:verb.start()] for m in long_marks):
+            if any(m.end <= start and masked[m.end:start].count(" ") <= 8
+                   and "." not in masked[m.end:start] for m in long_marks):
                 continue  # “…,” spokesperson X said …: the quotation's own attribution
-            at = verb.end()
-            if verb.group() in ("told", "tells"):
+            at = start + len(said)
+            if said in ("told", "tells"):
                 obj = _TOLD_OBJECT.match(masked, at, s.end)
                 if obj is None:
                     continue
@@ -178,7 +179,7 @@ class StatementFinder:
                 at += 1
                 head = masked[at:at + 60].split()
                 word = head[0].strip("’'\"“‘") if head else ""
-                if not self._clause_word(word, verb.group()) or (
+                if not self._clause_word(word, said) or (
                     word.casefold() not in _CLAUSE_START and not word[0].isupper()
                     and not any(w in _FINITE or w.endswith("ed") for w in head[1:9])
                 ):
@@ -186,6 +187,6 @@ class StatementFinder:
             if any(m.start <= at + 1 and m.words >= MIN_QUOTE_WORDS for m in long_marks
                    if m.start >= at - 1):
                 return None  # X said: “…”
-            who = reader.subject(s.start, verb.start())
+            who = reader.subject(s.start, start)
             return Statement(at, s.end, who)
         return None
