@@ -132,11 +132,12 @@ def test_round_trip_restrict_and_uses() -> None:
     assert not p.uses(-1, 0, 400) and not p.uses(tf.shape[1], 0, 400)
 
 
-def test_subset_scores_with_the_whole_archive_statistics() -> None:
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_subset_scores_with_the_whole_archive_statistics(kernel: bool) -> None:
     tf = random_tf(6)
     params = BM25Settings()
     lengths = doc_len_of(tf)
-    whole = PostingsScorer(Postings.from_tf(tf), lengths, params, kernel=False)
+    whole = PostingsScorer(Postings.from_tf(tf), lengths, params, kernel=kernel)
     keep = np.arange(0, 400, 7)
     sub = whole.subset(keep)
     for q in queries(6, tf.shape[1], 20):
@@ -145,9 +146,30 @@ def test_subset_scores_with_the_whole_archive_statistics() -> None:
         got_p, got_s = sub.score(q)
         np.testing.assert_array_equal(keep[got_p], paras[inside])
         np.testing.assert_array_equal(got_s, scores[inside])
+        top = sub.top(q, 5)
+        pos = top_k(got_p, got_s, 5)
+        np.testing.assert_array_equal(top.paragraphs, got_p[pos])
+        np.testing.assert_array_equal(top.scores, got_s[pos])
 
 
 def test_counts_over_the_uint16_range_are_refused() -> None:
     tf = sparse.csr_matrix(np.array([[70_000]], dtype=np.int32))
     with pytest.raises(ValueError, match="more than 65535"):
         Postings.from_tf(tf)
+
+
+def test_compiled_search_without_the_length_table_gives_the_same_top() -> None:
+    """A paragraph over 65535 tokens has no 2-byte length: the kernel's two-call path."""
+    if compiled_kernel() is None:
+        pytest.skip("the C kernel is not built (no compiler at install)")
+    tf = random_tf(8)
+    params = BM25Settings()
+    lengths = doc_len_of(tf)
+    fast = PostingsScorer(Postings.from_tf(tf), lengths, params, kernel=True)
+    plain = PostingsScorer(Postings.from_tf(tf), lengths, params, kernel=True)
+    plain.lens = plain.normtab = None
+    for q in queries(8, tf.shape[1], 30):
+        a, b = fast.top(q, 7), plain.top(q, 7)
+        np.testing.assert_array_equal(a.paragraphs, b.paragraphs)
+        np.testing.assert_array_equal(a.scores, b.scores)
+        assert a.total == b.total
