@@ -202,11 +202,11 @@ def phase_load(paragraphs: int, name: str) -> dict[str, Any]:
 
 
 def phase_compare(paragraphs: int, rounds: int) -> dict[str, Any]:
-    """The three engines (and ours without the hits' text) in one process, query by query
-    in a rotating order."""
+    """The three engines (and ours through ``rank`` + ``best``) in one process, query by
+    query in a rotating order."""
     queries = read_meta(paragraphs)["queries"]
     engines = [open_contender(name, paragraphs) for name in ALL]
-    # Ours without building the hits (rank + top 10 paragraph numbers, as theirs answer).
+    # Ours through rank() + best(): every match kept, top 10 numbers, no hits built.
     contenders = [*engines, Contender(RANKED, engines[0].ids, engines[0].ids)]
     n = len(contenders)
     for c in contenders:
