@@ -37,11 +37,14 @@ _KINDS = ("number", "date", "person", "place", "reason")
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|cannot)\b|n't\b", re.I)
 
 
-def article_terms(archive: Snapshot, hit: SearchHit, terms: tuple[str, ...]) -> set[str]:
-    """The ``terms`` that the article of ``hit`` uses anywhere (its paragraphs' terms)."""
+def article_terms(archive: Snapshot, hit: SearchHit, terms: tuple[str, ...],
+                  ids: list[int] | None = None) -> set[str]:
+    """The ``terms`` that the article of ``hit`` uses anywhere (its paragraphs' terms;
+    ``ids``: their term ids when already looked up)."""
     index = archive.index
     doc = index.docs[index.doc_lookup[hit.doc_id]]
-    ids = index.term_ids(list(terms))
+    if ids is None:
+        ids = index.term_ids(list(terms))
     return {t for t, tid in zip(terms, ids, strict=True)
             if tid >= 0 and index.uses_term(tid, doc.first, doc.count)}
 
@@ -56,7 +59,7 @@ def abstain_features(archive: Snapshot, q: Question, ranked: list[Ranked],
     f = best.cand.features
     second = ranked[1].p if len(ranked) > 1 else 0.0
     total = sum(idf[t] for t in q.terms) or 1.0
-    tids = archive.index.term_ids(list(q.terms))
+    tids = list(archive.index.term_ids(list(q.terms)))
     unseen = sum(idf[t] for t, tid in zip(q.terms, tids, strict=True) if tid < 0) / total
     cov, ctx, names_s = f[1], f[2], f[7]
     if extra is not None:  # the answer is the pair: what the two hold together
@@ -66,7 +69,7 @@ def abstain_features(archive: Snapshot, q: Question, ranked: list[Ranked],
         if q.names:
             names_s = max(names_s, sum(n in both for n in q.names) / len(q.names))
     mass = math.fsum(r.p for r in ranked) or 1.0
-    in_article = article_terms(archive, best.cand.hit, q.terms)
+    in_article = article_terms(archive, best.cand.hit, q.terms, tids)
     lacking = [t for t in q.terms if t not in in_article]
     top_idf = max((idf[t] for t in q.terms), default=1.0) or 1.0
     hit = best.cand.hit
