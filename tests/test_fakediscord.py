@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 import discord
 import pytest
+import zstandard
 from discord import app_commands
 
 from bot.testing.fakediscord import FakeDiscord, Violation, factories, run_client, validate
@@ -144,7 +145,8 @@ async def test_login_sync_identify_ready(fake: FakeDiscord, bot: MiniBot) -> Non
     assert identify.d["token"] == "x.y.z"
     assert identify.d["intents"] == discord.Intents.default().value
     conn = fake.gateway.connections[0]
-    assert conn.path == "/gateway" and conn.compression == "zlib-stream"  # discord.py default
+    # discord.py asks for zstd-stream when zstandard is installed (a dependency of ours)
+    assert conn.path == "/gateway" and conn.compression == "zstd-stream"
     assert conn.query["v"] == "10" and conn.query["encoding"] == "json"
     ready = await fake.wait_for_frame(direction="out", event="READY")
     assert ready.s == 1 and ready.d["resume_gateway_url"] == fake.resume_gateway_url
@@ -419,6 +421,12 @@ async def test_raw_gateway_protocol(fake: FakeDiscord) -> None:
             await ws.receive_json()
             await ws.send_json({"op": 6, "d": {"token": "t", "session_id": "nope", "seq": 1}})
             assert await ws.receive_json() == {"op": 9, "d": False, "s": None, "t": None}
+        async with http.ws_connect(fake.gateway_url + "?v=10&encoding=json"
+                                   "&compress=zstd-stream") as ws:
+            stream = zstandard.ZstdDecompressor().decompressobj()
+            assert json.loads(stream.decompress(await ws.receive_bytes()))["op"] == 10
+            await ws.send_json({"op": 1, "d": None})
+            assert json.loads(stream.decompress(await ws.receive_bytes()))["op"] == 11
 
 
 def test_validator_units() -> None:

@@ -1,8 +1,9 @@
 """The fake gateway: one websocket endpoint speaking Discord's v10 JSON gateway protocol.
 
 Supports HELLO/HEARTBEAT/ACK, IDENTIFY -> READY + GUILD_CREATE, RESUME -> replay + RESUMED,
-REQUEST_GUILD_MEMBERS -> GUILD_MEMBERS_CHUNK, `compress=zlib-stream` transport compression, and the
-server-side faults RECONNECT (op 7), INVALID_SESSION (op 9) and dropped connections.
+REQUEST_GUILD_MEMBERS -> GUILD_MEMBERS_CHUNK, `compress=zlib-stream` and `compress=zstd-stream`
+transport compression, and the server-side faults RECONNECT (op 7), INVALID_SESSION (op 9) and
+dropped connections.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import secrets
 import zlib
 from typing import TYPE_CHECKING, Any
 
+import zstandard
 from aiohttp import WSMsgType, web
 
 from .records import GatewayFrame, Violation, now
@@ -44,6 +46,10 @@ class GatewayConnection:
         self.query = dict(request.query)
         self.compression = self.query.get("compress")
         self._zlib = zlib.compressobj() if self.compression == "zlib-stream" else None
+        # zstd-stream (what discord.py asks for when zstandard is installed): one stream,
+        # each message flushed as a block
+        self._zstd = (zstandard.ZstdCompressor().compressobj()
+                      if self.compression == "zstd-stream" else None)
         self.session: GatewaySession | None = None
         self.send_lock = asyncio.Lock()
         self.closed = False
@@ -60,7 +66,11 @@ class GatewayConnection:
                 if self._zlib is not None:
                     data = self._zlib.compress(raw.encode()) + self._zlib.flush(zlib.Z_SYNC_FLUSH)
                     await self.ws.send_bytes(data)
-                else:  # also the fallback for zstd-stream: discord.py accepts text frames
+                elif self._zstd is not None:
+                    data = self._zstd.compress(raw.encode()) + self._zstd.flush(
+                        zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+                    await self.ws.send_bytes(data)
+                else:
                     await self.ws.send_str(raw)
             except (ConnectionError, RuntimeError):
                 return  # closing underneath us; dispatches stay buffered for RESUME
