@@ -19,7 +19,6 @@ from bot.config import TokenizerSettings
 from bot.core.answers.matching import shown_match
 from bot.core.answers.quotes import QuoteMatch
 from bot.core.answers.variants import merge_speakers
-from bot.core.bm25 import top_k
 from bot.core.budget import Budget
 from bot.core.index import ArchiveIndex
 from bot.core.postings import PostingsScorer
@@ -217,10 +216,10 @@ class QuoteBook:
             df = self._postings
             rare = sorted(set(ids), key=lambda t: (int(df[t]), t))[:self.CANDIDATE_TERMS]
             ids = [t for t in ids if t in rare]
-        columns, scores = self._scorer.score(ids)
-        hit = scores > 0
-        columns, scores = columns[hit], scores[hit]
-        best = self._quoted_paras[columns[top_k(columns, scores, self.CANDIDATE_PARAGRAPHS)]]
+        # the best paragraphs in one kernel pass; a score of 0 or less is no match (it can
+        # only rank below every positive one, so dropping it afterwards changes nothing else)
+        found = self._scorer.top(ids, self.CANDIDATE_PARAGRAPHS)
+        best = self._quoted_paras[found.paragraphs[found.scores > 0]]
         lo = np.searchsorted(self._sorted_paras, best, side="left")
         counts = np.searchsorted(self._sorted_paras, best, side="right") - lo
         # every position lo[j] .. lo[j] + counts[j] - 1, without a Python loop
