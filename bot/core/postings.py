@@ -101,16 +101,13 @@ class Postings:
     def restrict(self, paragraphs: npt.NDArray[np.int64]) -> Postings:
         """The postings of ``paragraphs`` only (ascending), renumbered 0..len-1 in that
         order: the quote book scores its quoted paragraphs alone this way."""
-        keep = np.zeros(self.n_docs, dtype=bool)
-        keep[paragraphs] = True
-        new_id = np.cumsum(keep, dtype=np.int64) - 1
-        kept = keep[self.docs]
-        running = np.zeros(self.nnz + 1, dtype=np.int64)
-        np.cumsum(kept, out=running[1:])
-        indptr = running[self.indptr]
-        return Postings(
-            indptr, new_id[self.docs[kept]].astype(np.int32), self.tf[kept], len(paragraphs)
-        )
+        new_id = np.full(self.n_docs, -1, dtype=np.int32)
+        new_id[paragraphs] = np.arange(len(paragraphs), dtype=np.int32)
+        mapped = new_id[self.docs]  # one gather over the postings
+        at = np.flatnonzero(mapped >= 0)  # positions of the kept postings, ascending
+        # a term's kept postings are those of its range: find its bounds among ``at``
+        indptr = np.searchsorted(at, self.indptr, side="left").astype(np.int64)
+        return Postings(indptr, mapped[at], self.tf[at], len(paragraphs))
 
 
 def _narrowest(counts: npt.NDArray[np.int32]) -> Counts:

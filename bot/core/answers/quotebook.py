@@ -106,8 +106,9 @@ class QuoteBook:
             stopwords=bool(params.get("stopwords", True)),
             stemming=bool(params.get("stemming", True))))
         self._docs = np.asarray(table.document, dtype=np.int64)
-        firsts = np.fromiter((d.first for d in index.docs), dtype=np.int64,
-                             count=len(index.docs))
+        # each article's first paragraph, from the paragraph -> article column (decoding
+        # every article's record would cost half a second at a million paragraphs)
+        firsts = np.searchsorted(index.para_doc, np.arange(len(index.docs)), side="left")
         paras = firsts[self._docs] + np.asarray(table.paragraph, dtype=np.int64)
         self._paras = paras
         self._order = np.argsort(paras, kind="stable")
