@@ -58,6 +58,30 @@ def test_touched_but_identical_file_is_not_a_change(settings: Settings) -> None:
     assert report.action == "loaded"
 
 
+def test_a_loaded_index_filters_and_dates_without_decoding_every_article(
+    settings: Settings,
+) -> None:
+    """Source and date filters, the date range and a search read the columns; only the
+    cited articles' records are decoded."""
+    from bot.core.models import Filters
+    from bot.core.snapshot import Snapshot
+
+    built, _ = open_archive(settings)
+    loaded, report = open_archive(settings, verify=False)
+    assert report.action == "loaded"
+    docs = loaded.index.docs
+    snapshot = Snapshot(loaded)
+    filters = Filters(source="middle east", date_from="2019-01-01")
+    result = loaded.search("Idlib air strikes", 3, filters)
+    unfiltered = loaded.search("Idlib air strikes", 3)
+    assert 0 < result.total < unfiltered.total
+    assert all(h.source == "Middle East Eye" for h in result.hits)
+    assert snapshot.searched(filters) == Snapshot(built).searched(filters)
+    assert loaded.index.date_range() == built.index.date_range()
+    assert "all" not in vars(docs)  # no article decoded wholesale
+    assert docs.sources == [d.source for d in built.index.docs]
+
+
 def test_corrupt_index_is_reported_and_rebuilt(settings: Settings, caplog) -> None:
     open_archive(settings)
     gen = current_generation(settings.index.path)

@@ -1,9 +1,10 @@
 """The articles' citation fields, decoded one article at a time.
 
 A saved index keeps them as one JSON object per line (``docs.jsonl``) with the byte offset
-of every line, every article's id (``doc_ids.json``) and its date as a day number
-(``doc_dates.npy``, -1 when undated): a start-up decodes nothing, an answer decodes the few
-articles it cites, and the date filters and the archive's date range read the day numbers.
+of every line, every article's id (``doc_ids.json``), source (``doc_sources.json``) and
+date as a day number (``doc_dates.npy``, -1 when undated): a start-up decodes nothing, an
+answer decodes the few articles it cites, and the filters and the archive's date range read
+the columns.
 What needs every article (a source filter, autocomplete) decodes them all once, on first use.
 """
 
@@ -55,18 +56,22 @@ class DocTable(Sequence[DocMeta]):
     def __init__(self, records: Sequence[DocMeta] | None = None, *, blob: Any = None,
                  offsets: npt.NDArray[np.int64] | None = None,
                  ids: list[str] | None = None,
-                 dates: npt.NDArray[np.int64] | None = None) -> None:
+                 dates: npt.NDArray[np.int64] | None = None,
+                 sources: list[str | None] | None = None) -> None:
         self._records = list(records) if records is not None else None
         self._blob = blob
         self._offsets = offsets
         self._ids = ids
         self._dates = dates
+        self._sources = sources
         if self._records is None and (blob is None or offsets is None or ids is None
                                       or dates is None):
             raise ValueError("a document table needs records or all of its saved parts")
         if self._records is None and not (len(ids or ()) == len(dates if dates is not None
                                                                   else ()) ==
                                           len(offsets if offsets is not None else ()) - 1):
+            raise ValueError("document table parts disagree in length")
+        if self._records is None and sources is not None and len(sources) != len(ids or ()):
             raise ValueError("document table parts disagree in length")
 
     # ------------------------------------------------------------------ sequence
@@ -126,6 +131,13 @@ class DocTable(Sequence[DocMeta]):
         if self._ids is not None:
             return self._ids
         return [d.doc_id for d in self.all]
+
+    @cached_property
+    def sources(self) -> list[str | None]:
+        """Each article's source (a column of its own: a source filter decodes nothing)."""
+        if self._sources is not None:
+            return self._sources
+        return [d.source for d in self.all]
 
     @cached_property
     def dates(self) -> npt.NDArray[np.int64]:

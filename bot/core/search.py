@@ -69,7 +69,7 @@ class Archive:
         if filters.source:
             wanted = filters.source.casefold()
             keep &= np.array(
-                [bool(d.source) and wanted in (d.source or "").casefold() for d in self.index.docs],
+                [bool(src) and wanted in (src or "").casefold() for src in self.index.docs.sources],
                 dtype=bool,
             )
         if not keep.any():
@@ -84,7 +84,7 @@ class Archive:
         if filters.source:
             parts.append(f"source {filters.source!r}")
         first, last = self.index.date_range()
-        sources = sorted({d.source for d in self.index.docs if d.source})
+        sources = sorted({src for src in self.index.docs.sources if src})
         known = f"the archive spans {first or '?'} to {last or '?'}"
         if sources:
             known += "; sources: " + ", ".join(sources[:10])

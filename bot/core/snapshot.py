@@ -12,6 +12,7 @@ for the next in a single assignment after a reindex (see
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 
 import numpy as np
@@ -102,9 +103,12 @@ class Snapshot:
         mask = self.doc_mask(filters)
         found = self._searched.get(filters)
         if found is None:
-            dates = [d.date for d, keep in zip(self.index.docs, mask.tolist(), strict=True)
-                     if keep and d.date]
-            found = int(mask.sum()), ((min(dates), max(dates)) if dates else (None, None))
+            days = self.index.docs.dates[mask]  # day numbers: no article decoded
+            days = days[days >= 0]
+            span = ((date.fromordinal(int(days.min())).isoformat(),
+                     date.fromordinal(int(days.max())).isoformat()) if len(days)
+                    else (None, None))
+            found = int(mask.sum()), span
             if len(self._searched) >= SEARCHED_CACHE_MAX:
                 self._searched.clear()
             self._searched[filters] = found

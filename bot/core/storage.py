@@ -170,6 +170,7 @@ def _json_files(index: ArchiveIndex) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     files["vocab_long.json"] = index.vocab.long_json()
     files["doc_ids.json"] = json.dumps(index.docs.ids, ensure_ascii=False).encode()
+    files["doc_sources.json"] = json.dumps(index.docs.sources, ensure_ascii=False).encode()
     files["files.json"] = json.dumps(
         [
             {**dataclasses.asdict(f), "docs": list(f.docs),
@@ -392,7 +393,7 @@ def _npy_view(data: TextBlob) -> np.ndarray[Any, Any]:
 
 _FILES = (*(f"{a}.npy" for a in ARRAYS), "texts.zst", "texts.dict", "vocab_long.json",
           "docs.jsonl",
-          "doc_ids.json", "files.json", "extras.json")
+          "doc_ids.json", "doc_sources.json", "files.json", "extras.json")
 
 
 def load_index(folder: Path, *, map_files: FileMap = map,
@@ -439,8 +440,12 @@ def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveInde
     ids = json.loads(bytes(blobs["doc_ids.json"]))
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise ValueError("doc_ids.json is not a list of ids")
+    sources = json.loads(bytes(blobs["doc_sources.json"]))
+    if not isinstance(sources, list) or not all(s is None or isinstance(s, str)
+                                                for s in sources):
+        raise ValueError("doc_sources.json is not a list of sources")
     docs = DocTable(blob=blobs["docs.jsonl"], offsets=arrays["doc_offsets"], ids=ids,
-                    dates=arrays["doc_dates"])
+                    dates=arrays["doc_dates"], sources=sources)
     files = [
         FileEntry(
             path=f["path"], sha256=f["sha256"], size=f["size"], mtime_ns=f["mtime_ns"],
