@@ -63,8 +63,9 @@ FORMAT = "archive-bot-index"
 # v2: quotations as a table of columns; v3: kinds quoted|reported|fragment (no dash);
 # v4: term-major postings with exact uint8/uint16 counts, no tf or float score matrix;
 # v5: the document table as JSON lines with offsets, ids and day numbers; texts in zstd
-# blocks with a trained dictionary; the vocabulary sorted, memory-mapped.
-VERSION = 5
+# blocks with a trained dictionary; the vocabulary sorted, memory-mapped;
+# v6: the articles' sources as a column (doc_sources.json).
+VERSION = 6
 POINTER = "CURRENT"
 ARRAYS = (
     "vocab", "para_doc", "para_num", "text_offsets", "text_blocks", "doc_len", "doc_offsets",
