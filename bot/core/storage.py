@@ -3,7 +3,11 @@
 An index folder holds generations and a pointer::
 
     data/index/CURRENT            -> "gen-20261123T134501-3f2a"
-    data/index/gen-.../manifest.json, *.npy, quotations.*.npy, texts.bin, *.json
+    data/index/gen-.../manifest.json, *.npy, quotations.*.npy, texts.zst, texts.dict,
+                      docs.jsonl, *.json
+
+How each file is written (and the postings and arrays read back) is
+:mod:`bot.core.storage_files`; this module saves, loads and verifies whole generations.
 
 A save writes a complete new generation in a temporary folder, fsyncs it, renames it into
 place and only then replaces ``CURRENT`` (``os.replace`` is atomic), so a crash at any point
@@ -30,10 +34,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import io
 import json
 import logging
-import math
 import mmap
 import os
 import secrets
@@ -45,15 +47,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from bot.core.doctable import DocTable
 from bot.core.index import ArchiveIndex, FileEntry, SavedFiles, TextBlob
 from bot.core.models import Skipped
-from bot.core.postings import Postings
 from bot.core.quotations import COLUMNS as QUOTATION_COLUMNS
 from bot.core.quotations import QuotationTable, QuotationTableError
-from bot.core.texts import BlockTexts, Compressed, train
+from bot.core.storage_files import (
+    array_members,
+    json_members,
+    npy_view,
+    postings_of,
+    write_hashed,
+    write_synced,
+    write_texts,
+)
+from bot.core.texts import BlockTexts
 from bot.core.vocab import Vocabulary
 from bot.errors import IndexFormatError
 
@@ -80,110 +88,6 @@ FolderLock = Callable[[Path], AbstractContextManager[object]]
 FileMap = Callable[[Callable[[str], TextBlob], Iterable[str]], Iterable[TextBlob]]
 
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _write(path: Path, data: bytes) -> None:
-    with path.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-class _HashingWriter:
-    """Writes to a file while hashing and counting the bytes. ``np.lib.format.write_array``
-    writes to such a non-file object in 16 MB chunks, so no array is copied whole."""
-
-    def __init__(self, fh: io.BufferedWriter) -> None:
-        self.fh = fh
-        self.sha = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data: Any) -> int:
-        view = memoryview(data).cast("B")
-        self.sha.update(view)
-        self.size += len(view)
-        return self.fh.write(view)
-
-
-def _write_hashed(path: Path, array: np.ndarray[Any, Any] | None = None,
-                  data: TextBlob = b"", chunks: Iterable[bytes] = ()) -> dict[str, Any]:
-    """Write ``array`` as .npy (else the raw ``data``, then ``chunks``) and fsync; return
-    size and SHA-256."""
-    with path.open("wb") as fh:
-        out = _HashingWriter(fh)
-        if array is not None:
-            # The same bytes np.save writes, without building them in memory first.
-            np.lib.format.write_array(out, np.ascontiguousarray(array), allow_pickle=False)
-        else:
-            out.write(data)
-            for chunk in chunks:
-                out.write(chunk)
-        fh.flush()
-        os.fsync(fh.fileno())
-    return {"size": out.size, "sha256": out.sha.hexdigest()}
-
-
-def _write_texts(index: ArchiveIndex, tmp: Path) -> tuple[dict[str, dict[str, Any]],
-                                                         np.ndarray[Any, Any]]:
-    """texts.zst and texts.dict (see :mod:`bot.core.texts`), and the block offsets: a
-    loaded index's blocks are copied as they are, a built one's compressed."""
-    checks: dict[str, dict[str, Any]] = {}
-    texts = index.text_blob
-    if isinstance(texts, BlockTexts):
-        checks["texts.zst"] = _write_hashed(tmp / "texts.zst", data=texts.data)
-        dictionary, blocks = texts.dictionary, texts.blocks
-    else:
-        dictionary = train(texts, index.text_offsets)
-        compressed = Compressed(texts, index.text_offsets, dictionary)
-        checks["texts.zst"] = _write_hashed(tmp / "texts.zst", chunks=compressed.blocks())
-        blocks = compressed.block_offsets()
-    checks["texts.dict"] = _write_hashed(tmp / "texts.dict", data=dictionary)
-    return checks, blocks
-
-
-def _arrays(index: ArchiveIndex, doc_lines: bytes,
-            text_blocks: np.ndarray[Any, Any]) -> dict[str, np.ndarray[Any, Any]]:
-    return {
-        "text_blocks": text_blocks,
-        "vocab": index.vocab.short,
-        "doc_offsets": index.docs.line_offsets(doc_lines),
-        "doc_dates": index.docs.dates,
-        "para_doc": index.para_doc,
-        "para_num": index.para_num,
-        "text_offsets": index.text_offsets,
-        "doc_len": index.doc_len,
-        "post_indptr": index.postings.indptr,
-        "post_docs": index.postings.docs,
-        "post_tf": index.postings.tf,
-        **{f"quotations.{c}": a for c, a in index.quotations.arrays().items()},
-    }
-
-
-def _json_files(index: ArchiveIndex) -> dict[str, bytes]:
-    """The JSON members of a generation (small next to the arrays)."""
-    files: dict[str, bytes] = {}
-    files["vocab_long.json"] = index.vocab.long_json()
-    files["doc_ids.json"] = json.dumps(index.docs.ids, ensure_ascii=False).encode()
-    files["doc_sources.json"] = json.dumps(index.docs.sources, ensure_ascii=False).encode()
-    files["files.json"] = json.dumps(
-        [
-            {**dataclasses.asdict(f), "docs": list(f.docs),
-             "skipped": [dataclasses.asdict(s) for s in f.skipped], "notes": list(f.notes)}
-            for f in index.files
-        ],
-        ensure_ascii=False,
-    ).encode()
-    files["extras.json"] = json.dumps(index.extras, ensure_ascii=False).encode()
-    return files
-
-
 @contextlib.contextmanager
 def no_lock(folder: Path) -> Iterator[None]:
     """The core's folder lock: none (one process saving; the runtime lends a real one)."""
@@ -204,13 +108,13 @@ def save_index(index: ArchiveIndex, folder: Path, *, lock: FolderLock = no_lock)
             # whole payload and no second pass over the bytes.
             checks: dict[str, dict[str, Any]] = {}
             doc_lines = index.docs.lines()
-            checks["docs.jsonl"] = _write_hashed(tmp / "docs.jsonl", data=doc_lines)
-            text_checks, text_blocks = _write_texts(index, tmp)
+            checks["docs.jsonl"] = write_hashed(tmp / "docs.jsonl", data=doc_lines)
+            text_checks, text_blocks = write_texts(index, tmp)
             checks.update(text_checks)
-            for key, array in _arrays(index, doc_lines, text_blocks).items():
-                checks[f"{key}.npy"] = _write_hashed(tmp / f"{key}.npy", array)
-            for filename, data in _json_files(index).items():
-                checks[filename] = _write_hashed(tmp / filename, data=data)
+            for key, array in array_members(index, doc_lines, text_blocks).items():
+                checks[f"{key}.npy"] = write_hashed(tmp / f"{key}.npy", array)
+            for filename, data in json_members(index).items():
+                checks[filename] = write_hashed(tmp / filename, data=data)
             manifest = {
                 "format": FORMAT,
                 "version": VERSION,
@@ -227,13 +131,13 @@ def save_index(index: ArchiveIndex, folder: Path, *, lock: FolderLock = no_lock)
                 },
                 "files": checks,
             }
-            _write(tmp / "manifest.json", json.dumps(manifest, indent=2).encode())
+            write_synced(tmp / "manifest.json", json.dumps(manifest, indent=2).encode())
             os.replace(tmp, folder / name)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         pointer_tmp = folder / f".{POINTER}.{name}"
-        _write(pointer_tmp, name.encode())
+        write_synced(pointer_tmp, name.encode())
         os.replace(pointer_tmp, folder / POINTER)
         dir_fd = os.open(folder, os.O_RDONLY)
         try:
@@ -378,20 +282,6 @@ def verify_index(index: ArchiveIndex, *, map_files: FileMap = map) -> bool:
     return True
 
 
-def _npy_view(data: TextBlob) -> np.ndarray[Any, Any]:
-    """A read-only array over a verified .npy buffer, without copying the data."""
-    header = io.BytesIO(data[: 65536 + 16])  # the largest possible v1 header, plus magic
-    version = np.lib.format.read_magic(header)
-    if version == (1, 0):
-        shape, fortran, dtype = np.lib.format.read_array_header_1_0(header)
-    else:
-        shape, fortran, dtype = np.lib.format.read_array_header_2_0(header)
-    if fortran or dtype.hasobject:
-        raise ValueError("unexpected array layout")
-    count = math.prod(shape)
-    return np.frombuffer(data, dtype=dtype, count=count, offset=header.tell()).reshape(shape)
-
-
 _FILES = (*(f"{a}.npy" for a in ARRAYS), "texts.zst", "texts.dict", "vocab_long.json",
           "docs.jsonl",
           "doc_ids.json", "doc_sources.json", "files.json", "extras.json")
@@ -433,7 +323,7 @@ def load_index(folder: Path, *, map_files: FileMap = map,
 
 
 def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveIndex:
-    arrays = {name: _npy_view(blobs[f"{name}.npy"]) for name in ARRAYS}
+    arrays = {name: npy_view(blobs[f"{name}.npy"]) for name in ARRAYS}
     long_terms = json.loads(bytes(blobs["vocab_long.json"]))
     if not isinstance(long_terms, list) or not all(isinstance(t, str) for t in long_terms):
         raise ValueError("vocab_long.json is not a list of terms")
@@ -456,7 +346,7 @@ def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveInde
         for f in json.loads(bytes(blobs["files.json"]))
     ]
     n_par, n_terms = len(arrays["para_doc"]), len(vocab)
-    postings = _postings(arrays, n_par, n_terms)
+    postings = postings_of(arrays, n_par, n_terms)
     documents = arrays["quotations.document"]
     if len(documents) and (int(documents.min()) < 0 or int(documents.max()) >= len(docs)):
         raise ValueError("a quotation names an article the index does not hold")
@@ -484,19 +374,3 @@ def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveInde
         quotations=QuotationTable.from_arrays(
             {c: arrays[f"quotations.{c}"] for c in QUOTATION_COLUMNS}),
     )
-
-
-def _postings(arrays: dict[str, np.ndarray[Any, Any]], n_par: int, n_terms: int) -> Postings:
-    """The postings arrays, their types and shapes checked (O(terms), not O(postings))."""
-    indptr, docs, tf = arrays["post_indptr"], arrays["post_docs"], arrays["post_tf"]
-    if (indptr.dtype != np.int64 or docs.dtype != np.int32
-            or tf.dtype not in (np.uint8, np.uint16)
-            or indptr.ndim != 1 or docs.ndim != 1 or tf.ndim != 1):
-        raise ValueError("postings arrays of the wrong type")
-    if len(indptr) != n_terms + 1 or len(docs) != len(tf) or (
-        n_terms and (int(indptr[0]) != 0 or int(indptr[-1]) != len(docs))
-    ) or bool((np.diff(indptr) < 0).any()):
-        raise ValueError("postings offsets disagree with the arrays")
-    if len(arrays["doc_len"]) != n_par:
-        raise ValueError("paragraph lengths disagree with the paragraphs")
-    return Postings(indptr, docs, tf, n_par)

@@ -14,7 +14,7 @@ from bot.config import ArchiveSettings
 from bot.core import ingest
 from bot.core.index import ArchiveIndex, FileEntry, fingerprint
 from bot.core.models import Skipped
-from bot.core.storage import file_sha256
+from bot.core.storage_files import file_sha256
 from bot.errors import IngestError
 
 log = logging.getLogger(__name__)
