@@ -56,7 +56,7 @@ def test_log_lines_print_above_the_progress_bar_not_through_it() -> None:
     lines = [ln for ln in re.split(r"[\r\n]", text) if "skipped broken.txt" in ln]
     assert lines, text
     assert all("parsing files" not in ln and "━" not in ln for ln in lines)
-    assert "building the BM25 matrix" in text  # a later stage gets its own bar
+    assert "building the postings" in text  # a later stage gets its own bar
 
 
 def test_the_progress_display_is_silent_off_a_terminal() -> None:

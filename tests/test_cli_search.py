@@ -207,5 +207,5 @@ def test_index_progress_moves_inside_one_large_jsonl(tmp_path) -> None:
     screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode(errors="replace"))
     percents = {int(p) for p in re.findall(r"parsing files\D*?(\d+)%", screen)}
     assert any(0 < p < 100 for p in percents), percents
-    assert "building the BM25 matrix" in screen and "saving the index" in screen
+    assert "building the postings" in screen and "saving the index" in screen
     assert "documents: 2000" in screen

@@ -69,12 +69,12 @@ def load_env_file(path: Path) -> None:
 
 class ProgressDisplay:
     """Index progress on a terminal: one rich bar per stage (files parsed, by bytes, so a
-    single large file moves too; the BM25 matrix; saving). Log lines go through the same
+    single large file moves too; the postings; saving). Log lines go through the same
     console (:func:`bot.cli.output.log_handler`), so they print above the bars, not through
     them. Silent when stderr is not a terminal."""
 
     LABELS: ClassVar[dict[str, str]] = {
-        "parse": "parsing files", "index": "building the BM25 matrix",
+        "parse": "parsing files", "index": "building the postings",
         "save": "saving the index",
     }
 

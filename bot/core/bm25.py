@@ -1,10 +1,14 @@
-"""BM25Okapi scoring, exactly as rank-bm25 computes it, in two engines.
+"""BM25Okapi scoring, exactly as rank-bm25 computes it: the shared pieces (idf with its
+floor, query weights, tie-aware top k) and two reference engines.
 
-* :class:`MatrixScorer` precomputes every (term, paragraph) contribution once at index time
-  into a term-major sparse matrix (the bm25s approach), so a query costs what its terms'
-  postings cost.
+The index scores with :class:`bot.core.postings.PostingsScorer` (exact counts, at query
+time). Kept here:
+
+* :class:`MatrixScorer` over the precomputed (term, paragraph) contribution matrix that
+  index formats up to v3 stored (the bm25s approach): the bit-for-bit reference the
+  postings engine is tested against (tests/test_postings.py, ``python -m bench kernel``).
 * :class:`RankBM25Scorer` hands the same tokens to ``rank_bm25.BM25Okapi`` itself: the
-  reference the matrix is tested against, selectable with ``index.engine: rank_bm25``.
+  reference both are tested against, selectable with ``index.engine: rank_bm25``.
 
 rank-bm25's definition, reproduced here: ``idf = ln(N - df + 0.5) - ln(df + 0.5)``; terms
 whose idf is negative get ``epsilon * mean(idf over the whole vocabulary)``; a paragraph's
