@@ -59,6 +59,13 @@ def run(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     return run
 
 
+def flip_byte(path: Path, at: int, bits: int = 0xFF) -> None:
+    """Corrupt one byte of a saved file in place (same size: only a checksum can tell)."""
+    data = bytearray(path.read_bytes())
+    data[at] ^= bits
+    path.write_bytes(bytes(data))
+
+
 def modify_archive(root: Path) -> None:
     """One of each reindex path on a copy of the seeds: add new.jsonl (doc n1, "zeppelins"),
     change 003 (adds "quokka"), delete 004, add an unreadable broken.txt."""

@@ -1,4 +1,5 @@
-"""The matrix engine gives exactly rank-bm25's BM25Okapi scores and rankings."""
+"""The serving engine (postings, compiled and numpy) and the score-matrix reference give
+exactly rank-bm25's BM25Okapi scores and rankings."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from bot.config import BM25Settings, TokenizerSettings
 from bot.core.bm25 import MatrixScorer, RankBM25Scorer, top_k
 from bot.core.index import FileEntry, ParsedFile, build_index
 from bot.core.models import Article
+from bot.core.postings import PostingsScorer, compiled_kernel
 from bot.core.tokenize import Tokenizer
 
 
@@ -38,6 +40,26 @@ def index_of(corpus: list[list[str]], params: BM25Settings):
     return build_index([pf], tok, params)
 
 
+def engines(index, params: BM25Settings) -> dict[str, object]:
+    """Every engine that must agree with rank-bm25: the postings scorer the index serves
+    with (compiled when built, and its numpy twin) and the score matrix of old formats."""
+    out: dict[str, object] = {
+        "postings numpy": PostingsScorer(index.postings, index.doc_len, params, kernel=False),
+        "score matrix": MatrixScorer(index.scores),
+    }
+    if compiled_kernel() is not None:
+        out["postings compiled"] = PostingsScorer(index.postings, index.doc_len, params,
+                                                  kernel=True)
+    return out
+
+
+def best10(engine, ids: list[int]) -> np.ndarray:
+    if isinstance(engine, PostingsScorer):
+        return engine.top(ids, 10).paragraphs
+    idx, sc = engine.score(ids)
+    return idx[top_k(idx, sc, 10)]
+
+
 def dense(scorer, n: int, ids: list[int]) -> np.ndarray:
     out = np.zeros(n)
     idx, sc = scorer.score(ids)
@@ -53,7 +75,7 @@ def test_matrix_scores_equal_rank_bm25(params: BM25Settings) -> None:
     corpus = random_corpus(3000, seed=7)
     index = index_of(corpus, params)
     reference = BM25Okapi(corpus, k1=params.k1, b=params.b, epsilon=params.epsilon)
-    matrix = MatrixScorer(index.scores)
+    scorers = engines(index, params)
     wrapped = RankBM25Scorer(index.tf, index.doc_len, index.vocab, params)
     rng = random.Random(1)
     queries = [["w0"], ["w1", "w2"], ["w0", "w0", "w5"], ["w2999", "nonexistent"],
@@ -65,14 +87,15 @@ def test_matrix_scores_equal_rank_bm25(params: BM25Settings) -> None:
         with np.errstate(invalid="ignore", divide="ignore"):
             expected = np.asarray(reference.get_scores(query))
         ids = index.term_ids(query)
-        got = dense(matrix, len(corpus), ids)
         # rank-bm25 divides 0 by 0 for an empty paragraph when b == 1; such a paragraph
         # matches nothing, and we score it 0.
         nan = np.isnan(expected)
         assert all(len(corpus[i]) == 0 for i in np.flatnonzero(nan))
-        assert not got[nan].any()
         expected[nan] = 0.0
-        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
+        for engine in scorers.values():
+            got = dense(engine, len(corpus), ids)
+            assert not got[nan].any()
+            np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
         with np.errstate(invalid="ignore", divide="ignore"):
             via_package = dense(wrapped, len(corpus), ids)
         np.testing.assert_allclose(via_package, expected, rtol=0, atol=1e-9)
@@ -80,27 +103,28 @@ def test_matrix_scores_equal_rank_bm25(params: BM25Settings) -> None:
                                  for q in query)
         # Same top-10: positions may swap only among equal scores.
         ref_top = np.argsort(expected)[::-1][:10]
-        idx, sc = matrix.score(ids)
-        ours = idx[top_k(idx, sc, 10)]
-        if len(ours) == 10:
-            np.testing.assert_allclose(np.sort(expected[ours]), np.sort(expected[ref_top]),
-                                       atol=1e-9)
-            # Same paragraphs, except that scores equal within 1e-9 may trade places.
-            boundary = expected[ref_top].min() - 1e-9
-            assert all(expected[i] >= boundary for i in ours)
-            assert set(ours) == set(ref_top) or np.sum(expected >= boundary) > 10
+        for engine in scorers.values():
+            ours = best10(engine, ids)
+            if len(ours) == 10:
+                np.testing.assert_allclose(np.sort(expected[ours]),
+                                           np.sort(expected[ref_top]), atol=1e-9)
+                # Same paragraphs, except that scores equal within 1e-9 may trade places.
+                boundary = expected[ref_top].min() - 1e-9
+                assert all(expected[i] >= boundary for i in ours)
+                assert set(ours) == set(ref_top) or np.sum(expected >= boundary) > 10
     assert negative_idf_seen, "the corpus should exercise rank-bm25's epsilon floor"
 
 
 def test_matched_set_is_paragraphs_containing_a_term() -> None:
     corpus = [["a", "b"], ["b", "c"], ["c"], [], ["a", "a", "d"]]
     index = index_of(corpus, BM25Settings())
-    idx, _ = MatrixScorer(index.scores).score(index.term_ids(["a", "zzz"]))
-    assert idx.tolist() == [0, 4]
-    idx, _ = MatrixScorer(index.scores).score(index.term_ids(["b", "c"]))
-    assert idx.tolist() == [0, 1, 2]
-    idx, sc = MatrixScorer(index.scores).score(index.term_ids(["zzz"]))
-    assert len(idx) == 0 and len(sc) == 0
+    for engine in engines(index, BM25Settings()).values():
+        idx, _ = engine.score(index.term_ids(["a", "zzz"]))
+        assert idx.tolist() == [0, 4]
+        idx, _ = engine.score(index.term_ids(["b", "c"]))
+        assert idx.tolist() == [0, 1, 2]
+        idx, sc = engine.score(index.term_ids(["zzz"]))
+        assert len(idx) == 0 and len(sc) == 0
 
 
 def test_top_k_breaks_ties_by_paragraph_order() -> None:

@@ -29,16 +29,14 @@ def test_index_says_when_the_compiled_kernel_is_missing(run, monkeypatch) -> Non
 
 def test_index_verify_checks_and_rebuilds_a_corrupt_index(run, tmp_path) -> None:
     from bot.core.storage import current_generation
+    from tests.conftest import flip_byte
 
     run("index")
     code, out, _ = run("index", "--verify")
     assert code == 0 and "verified: " in out and "match the manifest's SHA-256" in out
     gen = current_generation(tmp_path / "ix")
     assert gen is not None
-    target = gen / "post_docs.npy"
-    data = bytearray(target.read_bytes())
-    data[-1] ^= 0x01
-    target.write_bytes(bytes(data))
+    flip_byte(gen / "post_docs.npy", -1, 0x01)
     code, out, _ = run("index", "--verify")
     assert code == 0 and "rebuilt: " in out and "post_docs.npy: corrupt" in out
     assert current_generation(tmp_path / "ix") != gen

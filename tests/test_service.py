@@ -16,7 +16,7 @@ from bot.core.storage import current_generation, load_index
 from bot.errors import ReindexInProgressError
 from bot.runtime import service as service_module
 from bot.runtime.service import ArchiveService
-from tests.conftest import SEEDS, modify_archive, settings_for
+from tests.conftest import SEEDS, flip_byte, modify_archive, settings_for
 
 
 def search(snapshot: Snapshot, query: str, limit: int | None = None) -> SearchResult:
@@ -226,10 +226,7 @@ def test_fast_start_then_background_check_rebuilds_a_corrupt_index(
     ArchiveService.open(settings)  # builds and saves
     gen = current_generation(settings.index.path)
     assert gen is not None
-    texts = gen / "texts.zst"
-    data = bytearray(texts.read_bytes())
-    data[10] ^= 0x20
-    texts.write_bytes(bytes(data))
+    flip_byte(gen / "texts.zst", 10, 0x20)
 
     service, report = ArchiveService.open(settings)
     assert report.action == "loaded"  # the corruption is not seen by the fast start

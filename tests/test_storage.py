@@ -25,6 +25,7 @@ from bot.core.storage import (
 )
 from bot.core.tokenize import Tokenizer
 from bot.errors import IndexFormatError
+from tests.conftest import flip_byte
 
 
 def small_index() -> ArchiveIndex:
@@ -135,10 +136,7 @@ def test_truncated_array_is_detected(tmp_path: Path) -> None:
 
 def test_flipped_byte_is_detected(tmp_path: Path) -> None:
     gen = save_index(small_index(), tmp_path)
-    target = gen / "texts.zst"
-    data = bytearray(target.read_bytes())
-    data[3] ^= 0xFF
-    target.write_bytes(bytes(data))
+    flip_byte(gen / "texts.zst", 3)
     with pytest.raises(IndexFormatError, match="corrupt"):
         load_index(tmp_path)
 
@@ -146,10 +144,7 @@ def test_flipped_byte_is_detected(tmp_path: Path) -> None:
 def test_fast_load_defers_the_checksum_to_verify_index(tmp_path: Path) -> None:
     """A fast start maps the files unread; the flipped byte is found by the later check."""
     gen = save_index(small_index(), tmp_path)
-    target = gen / "texts.zst"
-    data = bytearray(target.read_bytes())
-    data[3] ^= 0xFF
-    target.write_bytes(bytes(data))
+    flip_byte(gen / "texts.zst", 3)
     index = load_index(tmp_path, verify=False)
     assert index is not None and index.saved is not None and not index.saved.verified
     with pytest.raises(IndexFormatError, match=r"texts\.zst: corrupt"):

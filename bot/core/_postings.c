@@ -7,10 +7,10 @@
  * bit-identical to it and to the score matrix earlier versions stored.  Each paragraph is
  * listed in ``touched`` the first time it is reached.
  *
- * top_k(): the k best touched paragraphs that pass the mask (higher score first, ties to the
- * lower paragraph number), the count of those that pass, and acc reset to zero for the next
- * query.  The scratch arrays (acc, touched) belong to one caller at a time; the loops run
- * without the GIL.
+ * search(): the same sums a block of paragraphs at a time, then the k best that pass the
+ * mask (higher score first, ties to the lower paragraph number) and the count of those that
+ * pass, the accumulator reset to zero for the next query.  The scratch arrays (acc,
+ * touched) belong to one caller at a time; the loops run without the GIL.
  *
  * Arrays arrive through the buffer protocol (numpy arrays, memory maps); every length and
  * item size is checked here, so a bad call raises instead of reading out of bounds.
@@ -28,6 +28,20 @@ check(Py_buffer *b, Py_ssize_t itemsize, const char *name)
         return -1;
     }
     return 0;
+}
+
+/* Add one contribution to paragraph d's sum, listing d in ``touched`` on its first visit.
+ * A zero sum can be a first visit or a repeat whose terms summed to exactly zero: the sign
+ * bit of -0.0 marks "seen" apart from 0.0 (a reader adds 0.0 to turn it back). */
+static inline void
+add(double *ap, int32_t *up, Py_ssize_t *n_touched, int32_t d, double v)
+{
+    if (ap[d] == 0.0) {
+        if (!signbit(ap[d])) up[(*n_touched)++] = d;
+        ap[d] = -0.0;
+    }
+    ap[d] += v;
+    if (ap[d] == 0.0) ap[d] = -0.0;
 }
 
 static PyObject *
@@ -74,14 +88,7 @@ accumulate(PyObject *self, PyObject *args)
                 if (d < 0 || d >= n_docs) { bad = 1; break; }
                 double q = narrow ? (double)tp8[j] : (double)tp[j];
                 double v = it * ((q * k1p1) / (q + np_[d]));
-                if (ap[d] == 0.0) {
-                    /* a zero sum can be a first visit or a repeat whose terms summed to
-                     * exactly zero: the sign bit of -0.0 marks "seen" apart from 0.0 */
-                    if (!signbit(ap[d])) up[n_touched++] = d;
-                    ap[d] = -0.0;
-                }
-                ap[d] += v * w;
-                if (ap[d] == 0.0) ap[d] = -0.0;
+                add(ap, up, &n_touched, d, v * w);
             }
         }
         Py_END_ALLOW_THREADS
@@ -115,84 +122,12 @@ sift_down(double *hs, int32_t *hd, Py_ssize_t n, Py_ssize_t i)
     }
 }
 
-static PyObject *
-top_k(PyObject *self, PyObject *args)
-{
-    Py_buffer acc, touched, mask, out_docs, out_scores;
-    Py_ssize_t n_touched;
-    PyObject *mask_obj, *result = NULL;
-    int has_mask = 0;
-    if (!PyArg_ParseTuple(args, "w*y*nOw*w*", &acc, &touched, &n_touched, &mask_obj,
-                          &out_docs, &out_scores))
-        return NULL;
-    if (mask_obj != Py_None) {
-        if (PyObject_GetBuffer(mask_obj, &mask, PyBUF_SIMPLE) < 0) goto release;
-        has_mask = 1;
-    }
-    if (check(&acc, 8, "acc") || check(&touched, 4, "touched") ||
-        check(&out_docs, 4, "out_docs") || check(&out_scores, 8, "out_scores"))
-        goto release;
-    {
-        Py_ssize_t n_docs = acc.len / 8, k = out_docs.len / 4;
-        if (n_touched < 0 || n_touched > touched.len / 4 || out_scores.len / 8 != k ||
-            (has_mask && mask.len != n_docs)) {
-            PyErr_SetString(PyExc_ValueError, "top_k: array lengths disagree");
-            goto release;
-        }
-        double *ap = acc.buf, *hs = out_scores.buf;
-        const int32_t *up = touched.buf;
-        const uint8_t *mp = has_mask ? mask.buf : NULL;
-        int32_t *hd = out_docs.buf;
-        Py_ssize_t filled = 0, total = 0, bad = 0;
-        Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t i = 0; i < n_touched; i++) {
-            int32_t d = up[i];
-            if (d < 0 || d >= n_docs) { bad = 1; continue; }
-            double s = ap[d] + 0.0;  /* -0.0 (seen, summed to zero) reads as 0.0 */
-            ap[d] = 0.0;
-            if (mp != NULL && !mp[d]) continue;
-            total++;
-            if (k == 0) continue;
-            if (filled < k) {
-                Py_ssize_t c = filled++;
-                hs[c] = s; hd[c] = d;
-                while (c > 0) {  /* sift up: the worst entry stays at the root */
-                    Py_ssize_t p = (c - 1) / 2;
-                    if (!WORSE(hs[c], hd[c], hs[p], hd[p])) break;
-                    double ts = hs[c]; hs[c] = hs[p]; hs[p] = ts;
-                    int32_t td = hd[c]; hd[c] = hd[p]; hd[p] = td;
-                    c = p;
-                }
-            } else if (WORSE(hs[0], hd[0], s, d)) {
-                hs[0] = s; hd[0] = d;
-                sift_down(hs, hd, filled, 0);
-            }
-        }
-        /* heap sort: repeatedly move the worst to the end, best first at index 0 */
-        for (Py_ssize_t n = filled; n > 1; n--) {
-            double ts = hs[0]; hs[0] = hs[n - 1]; hs[n - 1] = ts;
-            int32_t td = hd[0]; hd[0] = hd[n - 1]; hd[n - 1] = td;
-            sift_down(hs, hd, n - 1, 0);
-        }
-        Py_END_ALLOW_THREADS
-        if (bad) {
-            PyErr_SetString(PyExc_ValueError, "top_k: a paragraph id out of range");
-            goto release;
-        }
-        result = Py_BuildValue("nn", filled, total);
-    }
-release:
-    PyBuffer_Release(&acc); PyBuffer_Release(&touched);
-    PyBuffer_Release(&out_docs); PyBuffer_Release(&out_scores);
-    if (has_mask) PyBuffer_Release(&mask);
-    return result;
-}
-
 /* Paragraphs per block of search(): its slice of the accumulator (and of norm) stays in
  * the CPU's cache while every query term's postings for the block are added. */
 #define BLOCK_DOCS (1 << 15)
 
-static int
+/* Offer (s, d) to the k-heap hs/hd holding *filled entries, its worst at the root. */
+static void
 heap_push(double *hs, int32_t *hd, Py_ssize_t *filled, Py_ssize_t k, double s, int32_t d)
 {
     if (*filled < k) {
@@ -209,13 +144,24 @@ heap_push(double *hs, int32_t *hd, Py_ssize_t *filled, Py_ssize_t k, double s, i
         hs[0] = s; hd[0] = d;
         sift_down(hs, hd, *filled, 0);
     }
-    return 0;
 }
 
-/* accumulate() and top_k() in one call, a block of paragraphs at a time: for each block,
- * every query term's postings in it (in query-term order, so each paragraph's sum adds the
- * same terms in the same order as accumulate()), then the block's paragraphs into the
- * k-heap and their accumulator reset. Same results as accumulate() + top_k(). */
+/* Heap sort in place: repeatedly move the worst to the end, so the best is first. */
+static void
+heap_sort(double *hs, int32_t *hd, Py_ssize_t filled)
+{
+    for (Py_ssize_t n = filled; n > 1; n--) {
+        double ts = hs[0]; hs[0] = hs[n - 1]; hs[n - 1] = ts;
+        int32_t td = hd[0]; hd[0] = hd[n - 1]; hd[n - 1] = td;
+        sift_down(hs, hd, n - 1, 0);
+    }
+}
+
+/* The k best paragraphs and the match count, a block of paragraphs at a time: for each
+ * block, every query term's postings in it (in query-term order, so each paragraph's sum
+ * adds the same terms in the same order as accumulate()), then the block's paragraphs into
+ * the k-heap and their accumulator reset. A paragraph's normaliser is normtab[its length]
+ * (lengths of 2 or 4 bytes). */
 static PyObject *
 search(PyObject *self, PyObject *args)
 {
@@ -236,7 +182,8 @@ search(PyObject *self, PyObject *args)
     if (tf.itemsize != 1 && check(&tf, 2, "tf"))
         goto done;
     if (check(&indptr, 8, "indptr") || check(&docs, 4, "docs") || check(&idf, 8, "idf") ||
-        check(&lens, 2, "lens") || check(&normtab, 8, "normtab") || check(&terms, 8, "terms") || check(&weights, 8, "weights") ||
+        (lens.itemsize != 4 && check(&lens, 2, "lens")) || check(&normtab, 8, "normtab") ||
+        check(&terms, 8, "terms") || check(&weights, 8, "weights") ||
         check(&acc, 8, "acc") || check(&touched, 4, "touched") ||
         check(&out_docs, 4, "out_docs") || check(&out_scores, 8, "out_scores"))
         goto done;
@@ -246,11 +193,14 @@ search(PyObject *self, PyObject *args)
         const uint16_t *tp = tf.buf;
         const uint8_t *tp8 = tf.buf, *mp = has_mask ? mask.buf : NULL;
         const double *idfp = idf.buf, *nt = normtab.buf, *wp = weights.buf;
-        const uint16_t *lp = lens.buf;
+        const uint16_t *lp16 = lens.buf;
+        const uint32_t *lp32 = lens.buf;
+        int wide_lens = lens.itemsize == 4;
+#define LEN(d) (wide_lens ? (Py_ssize_t)lp32[d] : (Py_ssize_t)lp16[d])
         double *ap = acc.buf, *hs = out_scores.buf;
         int32_t *up = touched.buf, *hd = out_docs.buf;
         int narrow = tf.itemsize == 1;
-        Py_ssize_t n_terms = idf.len / 8, n_docs = lens.len / 2, nnz = docs.len / 4;
+        Py_ssize_t n_terms = idf.len / 8, n_docs = lens.len / lens.itemsize, nnz = docs.len / 4;
         Py_ssize_t n_lengths = normtab.len / 8;
         Py_ssize_t m = terms.len / 8, k = out_docs.len / 4, filled = 0, total = 0, bad = 0;
         if (indptr.len / 8 != n_terms + 1 || tf.len / tf.itemsize != nnz ||
@@ -279,10 +229,10 @@ search(PyObject *self, PyObject *args)
                 int32_t d = dp[j];
                 if (d < 0 || d >= n_docs) { bad = 1; break; }
                 if (mp != NULL && !mp[d]) continue;
-                if (lp[d] >= n_lengths) { bad = 1; break; }
+                if (LEN(d) >= n_lengths) { bad = 1; break; }
                 double q = narrow ? (double)tp8[j] : (double)tp[j];
                 double s = 0.0;
-                s += (it * ((q * k1p1) / (q + nt[lp[d]]))) * w;
+                s += (it * ((q * k1p1) / (q + nt[LEN(d)]))) * w;
                 total++;
                 heap_push(hs, hd, &filled, k, s, d);
             }
@@ -303,15 +253,10 @@ search(PyObject *self, PyObject *args)
                 for (; j < hi; j++) {
                     int32_t d = dp[j];
                     if (d >= block_hi) break;
-                    if (d < 0 || d >= n_docs || lp[d] >= n_lengths) { bad = 1; break; }
+                    if (d < 0 || d >= n_docs || LEN(d) >= n_lengths) { bad = 1; break; }
                     double q = narrow ? (double)tp8[j] : (double)tp[j];
-                    double v = it * ((q * k1p1) / (q + nt[lp[d]]));
-                    if (ap[d] == 0.0) {
-                        if (!signbit(ap[d])) up[n_touched++] = d;
-                        ap[d] = -0.0;
-                    }
-                    ap[d] += v * w;
-                    if (ap[d] == 0.0) ap[d] = -0.0;
+                    double v = it * ((q * k1p1) / (q + nt[LEN(d)]));
+                    add(ap, up, &n_touched, d, v * w);
                 }
                 cur[i] = j;
             }
@@ -325,17 +270,14 @@ search(PyObject *self, PyObject *args)
             }
             if (bad) break;
         }
-        for (Py_ssize_t n = filled; n > 1; n--) {
-            double ts = hs[0]; hs[0] = hs[n - 1]; hs[n - 1] = ts;
-            int32_t td = hd[0]; hd[0] = hd[n - 1]; hd[n - 1] = td;
-            sift_down(hs, hd, n - 1, 0);
-        }
+        heap_sort(hs, hd, filled);
         Py_END_ALLOW_THREADS
         if (bad) {
             PyErr_SetString(PyExc_ValueError, "postings: a term or paragraph id out of range");
             goto done;
         }
         result = Py_BuildValue("nn", filled, total);
+#undef LEN
     }
 done:
     PyMem_Free(cur);
@@ -353,8 +295,6 @@ static PyMethodDef methods[] = {
     {"search", search, METH_VARARGS,
      "search(indptr, docs, tf, idf, lens, normtab, k1p1, terms, weights, acc, touched, "
      "mask|None, out_docs, out_scores) -> (filled, total)"},
-    {"top_k", top_k, METH_VARARGS,
-     "top_k(acc, touched, n, mask|None, out_docs, out_scores) -> (filled, total)"},
     {NULL, NULL, 0, NULL},
 };
 

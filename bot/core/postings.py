@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # scipy (0.2 s to import) is imported where a matrix is built
 
 TF_MAX = np.iinfo(np.uint16).max
 Counts = npt.NDArray[np.uint8] | npt.NDArray[np.uint16]
+Lengths = npt.NDArray[np.uint16] | npt.NDArray[np.uint32]
 
 
 def compiled_kernel() -> ModuleType | None:
@@ -116,29 +117,25 @@ def _narrowest(counts: npt.NDArray[np.int32]) -> Counts:
     return counts.astype(np.uint16)
 
 
+def _lengths(doc_len: npt.NDArray[np.int64], longest: int) -> Lengths:
+    if longest <= TF_MAX:
+        return doc_len.astype(np.uint16)
+    return doc_len.astype(np.uint32)
+
+
 def length_norm_table(longest: int, doc_len: npt.NDArray[np.int64],
                       params: BM25Settings) -> FloatArray:
-    """:func:`length_norm` of every length 0..longest, with the archive's average length:
-    ``table[len]`` is bit-identical to ``length_norm(...)[paragraph]``."""
+    """``k1 * (1 - b + b * len / avgdl)`` for every length 0..longest, with the archive's
+    average length: ``table[len]`` is bit-identical to the normaliser :func:`bm25_matrix`
+    computes per paragraph (the same expression on the same value)."""
     n_docs = len(doc_len)
     avgdl = float(doc_len.sum()) / n_docs if n_docs else 0.0
     k1, b = params.k1, params.b
-    lengths = np.arange(longest + 1, dtype=np.int64)
     if not avgdl:
         return np.full(longest + 1, k1 * (1 - b))
+    lengths = np.arange(longest + 1, dtype=np.int64)
     table: FloatArray = k1 * (1 - b + b * lengths.astype(np.float64) / avgdl)
     return table
-
-
-def length_norm(doc_len: npt.NDArray[np.int64], params: BM25Settings) -> FloatArray:
-    """``k1 * (1 - b + b * len / avgdl)`` per paragraph, as :func:`bm25_matrix` has it."""
-    n_docs = len(doc_len)
-    avgdl = float(doc_len.sum()) / n_docs if n_docs else 0.0
-    k1, b = params.k1, params.b
-    if not avgdl:
-        return np.full(n_docs, k1 * (1 - b))
-    norm: FloatArray = k1 * (1 - b + b * doc_len.astype(np.float64) / avgdl)
-    return norm
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,19 +165,24 @@ class PostingsScorer:
 
     def __init__(self, postings: Postings, doc_len: npt.NDArray[np.int64],
                  params: BM25Settings, *, kernel: ModuleType | bool | None = None) -> None:
-        self.postings = postings
-        self.idf = idf_vector(postings.df(), postings.n_docs, params.epsilon)
-        self.norm = length_norm(doc_len, params)
-        # The kernel reads a paragraph's normaliser as normtab[length] from 2-byte lengths:
-        # a quarter of the random memory traffic of norm[paragraph], the same numbers.
         longest = int(doc_len.max(initial=0))
-        self.lens = doc_len.astype(np.uint16) if longest <= TF_MAX else None
-        self.normtab = length_norm_table(longest, doc_len, params) if self.lens is not None \
-            else None
-        self.k1p1 = params.k1 + 1
-        self.kernel: ModuleType | None = (
-            compiled_kernel() if kernel is None or kernel is True else kernel or None
+        # The kernel's search reads a paragraph's normaliser as normtab[length], from 2-byte
+        # lengths (4 past 65535 tokens): a quarter of the random memory traffic of
+        # norm[paragraph], the same numbers.
+        self._assign(
+            postings, idf_vector(postings.df(), postings.n_docs, params.epsilon),
+            _lengths(doc_len, longest),
+            length_norm_table(longest, doc_len, params), params.k1 + 1,
+            compiled_kernel() if kernel is None or kernel is True else kernel or None,
         )
+
+    def _assign(self, postings: Postings, idf: FloatArray,
+                lens: Lengths, normtab: FloatArray,
+                k1p1: float, kernel: ModuleType | None) -> None:
+        self.postings, self.idf, self.lens, self.normtab = postings, idf, lens, normtab
+        self.norm: FloatArray = normtab[lens]  # per paragraph, for accumulate() and numpy
+        self.k1p1 = k1p1
+        self.kernel = kernel
         # Accumulators free for the next query; a thread takes one (list.pop and append
         # are atomic), so concurrent queries never share one.
         self._free: list[_Scratch] = []
@@ -188,15 +190,9 @@ class PostingsScorer:
     def subset(self, paragraphs: npt.NDArray[np.int64]) -> PostingsScorer:
         """A scorer over ``paragraphs`` only (ascending; results numbered by position in
         it) that scores with this archive's idf and lengths: the same scores as here."""
-        sub = object.__new__(PostingsScorer)
-        sub.postings = self.postings.restrict(paragraphs)
-        sub.idf = self.idf
-        sub.norm = self.norm[paragraphs]
-        sub.lens = None if self.lens is None else self.lens[paragraphs]
-        sub.normtab = self.normtab
-        sub.k1p1 = self.k1p1
-        sub.kernel = self.kernel
-        sub._free = []
+        sub = PostingsScorer.__new__(PostingsScorer)
+        sub._assign(self.postings.restrict(paragraphs), self.idf, self.lens[paragraphs],
+                    self.normtab, self.k1p1, self.kernel)
         return sub
 
     # ------------------------------------------------------------------ compiled
@@ -221,14 +217,6 @@ class PostingsScorer:
         out_scores = np.empty(max(k, 0), dtype=np.float64)
         p = self.postings
         try:
-            if self.lens is None or self.normtab is None:  # a paragraph over 65535 tokens
-                n = int(self.kernel.accumulate(
-                    p.indptr, p.docs, p.tf, self.idf, self.norm, self.k1p1, ids, weights,
-                    scratch.acc, scratch.touched))
-                filled, total = self.kernel.top_k(
-                    scratch.acc, scratch.touched, n,
-                    None if mask is None else mask.view(np.uint8), out_docs, out_scores)
-                return Top(out_docs[:filled].astype(np.int64), out_scores[:filled], int(total))
             filled, total = self.kernel.search(
                 p.indptr, p.docs, p.tf, self.idf, self.lens, self.normtab, self.k1p1, ids,
                 weights,

@@ -38,6 +38,16 @@ class Ranked:
     total: int
 
 
+@dataclass(frozen=True, slots=True)
+class Best:
+    """A query's ``k`` best (paragraph, score) pairs, best first, and how many paragraphs
+    match it (after filters)."""
+
+    terms: tuple[str, ...]
+    pairs: list[tuple[int, float]]
+    total: int
+
+
 class Archive:
     """A loaded index plus its scorer: everything a query needs, read-only and thread-safe."""
 
@@ -110,18 +120,17 @@ class Archive:
             paragraphs, scores = paragraphs[keep], scores[keep]
         return Ranked(terms, paragraphs, scores, len(paragraphs))
 
-    def top(self, text: str, k: int, filters: Filters = Filters()
-            ) -> tuple[tuple[str, ...], list[tuple[int, float]], int]:
+    def top(self, text: str, k: int, filters: Filters = Filters()) -> Best:
         """The ``k`` best (paragraph, score) pairs for ``text`` and how many paragraphs
         match: :meth:`rank` then :meth:`best` in one pass when the engine can."""
         if self.postings_scorer is None:
             ranked = self.rank(text, filters)
-            return ranked.terms, self.best(ranked, k), ranked.total
+            return Best(ranked.terms, self.best(ranked, k), ranked.total)
         terms = tuple(self.tokenizer(text))
         found = self.postings_scorer.top(self.index.term_ids(terms), k, self._mask(filters))
         pairs = [(int(p), float(s)) for p, s in
                  zip(found.paragraphs.tolist(), found.scores.tolist(), strict=True)]
-        return terms, pairs, found.total
+        return Best(terms, pairs, found.total)
 
     def best(self, ranked: Ranked, k: int) -> list[tuple[int, float]]:
         """The ``k`` best (paragraph, score) pairs, ties to the earlier paragraph."""
@@ -143,7 +152,7 @@ class Archive:
             request = replace(SearchRequest.parse(self.settings, request, limit),
                               filters=filters)
         started = time.perf_counter()
-        terms, best, total = self.top(request.query, request.limit, request.filters)
-        hits = tuple(self.hit(p, s) for p, s in best)
+        best = self.top(request.query, request.limit, request.filters)
+        hits = tuple(self.hit(p, s) for p, s in best.pairs)
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(request.query, terms, total, took, hits)
+        return SearchResult(request.query, best.terms, best.total, took, hits)

@@ -23,7 +23,7 @@ from bot.core.answers.quotebook import QuoteBook
 from bot.core.index import ArchiveIndex
 from bot.core.models import Filters, SearchHit, SearchResult
 from bot.core.requests import SearchRequest
-from bot.core.search import Archive, Ranked
+from bot.core.search import Archive, Best, Ranked
 from bot.core.tokenize import Tokenizer
 
 SEARCHED_CACHE_MAX = 256  # filter sets remembered by :meth:`Snapshot.searched`
@@ -65,8 +65,7 @@ class Snapshot:
     def best(self, ranked: Ranked, k: int) -> list[tuple[int, float]]:
         return self.retrieval.best(ranked, k)
 
-    def top(self, text: str, k: int, filters: Filters = Filters()
-            ) -> tuple[tuple[str, ...], list[tuple[int, float]], int]:
+    def top(self, text: str, k: int, filters: Filters = Filters()) -> Best:
         """The ``k`` best (paragraph, score) pairs and the match count, in one pass."""
         return self.retrieval.top(text, k, filters)
 

@@ -302,7 +302,7 @@ def ask(archive: Snapshot, request: AskRequest, budget: Budget | None = None,
     if budget is None:
         budget = Budget.of(settings)
     q = parse_question(archive, text)
-    _, best, _ = archive.top(q.search, settings.passages, filters)  # one kernel pass
+    best = archive.top(q.search, settings.passages, filters).pairs  # one kernel pass
     budget.spend_paragraphs(archive.index, (p for p, _ in best))  # before reading them
     hits = [archive.hit(p, s) for p, s in best]
     return respond(archive, request, choose(archive, q, hits, budget, weights), weights)
