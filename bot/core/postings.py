@@ -123,13 +123,33 @@ def _lengths(doc_len: npt.NDArray[np.int64], longest: int) -> Lengths:
     return doc_len.astype(np.uint32)
 
 
+@dataclass(frozen=True, slots=True)
+class CorpusStats:
+    """What BM25 scores with besides a paragraph's own counts: how many paragraphs, their
+    total length (for the average) and each term's document frequency. A shard of a larger
+    corpus scores with the whole corpus's statistics, so its scores are the whole corpus's."""
+
+    n_docs: int
+    total_length: int
+    df: npt.NDArray[np.int64]
+
+    @classmethod
+    def of(cls, postings: Postings, doc_len: npt.NDArray[np.int64]) -> CorpusStats:
+        return cls(postings.n_docs, int(doc_len.sum()), postings.df())
+
+    @property
+    def avgdl(self) -> float:
+        return float(self.total_length) / self.n_docs if self.n_docs else 0.0
+
+
 def length_norm_table(longest: int, doc_len: npt.NDArray[np.int64],
-                      params: BM25Settings) -> FloatArray:
+                      params: BM25Settings, avgdl: float | None = None) -> FloatArray:
     """``k1 * (1 - b + b * len / avgdl)`` for every length 0..longest, with the archive's
-    average length: ``table[len]`` is bit-identical to the normaliser :func:`bm25_matrix`
-    computes per paragraph (the same expression on the same value)."""
-    n_docs = len(doc_len)
-    avgdl = float(doc_len.sum()) / n_docs if n_docs else 0.0
+    average length (or ``avgdl``): ``table[len]`` is bit-identical to the normaliser
+    :func:`bm25_matrix` computes per paragraph (the same expression on the same value)."""
+    if avgdl is None:
+        n_docs = len(doc_len)
+        avgdl = float(doc_len.sum()) / n_docs if n_docs else 0.0
     k1, b = params.k1, params.b
     if not avgdl:
         return np.full(longest + 1, k1 * (1 - b))
@@ -164,15 +184,20 @@ class PostingsScorer:
     name = "postings"
 
     def __init__(self, postings: Postings, doc_len: npt.NDArray[np.int64],
-                 params: BM25Settings, *, kernel: ModuleType | bool | None = None) -> None:
+                 params: BM25Settings, *, kernel: ModuleType | bool | None = None,
+                 stats: CorpusStats | None = None) -> None:
+        """``stats``: score with these corpus statistics instead of the postings' own (a
+        shard scoring as part of the whole corpus; ``stats.df`` indexed by term id)."""
         longest = int(doc_len.max(initial=0))
+        if stats is None:
+            stats = CorpusStats.of(postings, doc_len)
         # The kernel's search reads a paragraph's normaliser as normtab[length], from 2-byte
         # lengths (4 past 65535 tokens): a quarter of the random memory traffic of
         # norm[paragraph], the same numbers.
         self._assign(
-            postings, idf_vector(postings.df(), postings.n_docs, params.epsilon),
+            postings, idf_vector(stats.df, stats.n_docs, params.epsilon),
             _lengths(doc_len, longest),
-            length_norm_table(longest, doc_len, params), params.k1 + 1,
+            length_norm_table(longest, doc_len, params, stats.avgdl), params.k1 + 1,
             compiled_kernel() if kernel is None or kernel is True else kernel or None,
         )
 
