@@ -45,9 +45,25 @@ class ArchiveSettings(_Section):
 class IndexSettings(_Section):
     path: ConfigPath = Path("data/index")
     # "matrix": the former name of the postings engine, still accepted.
-    engine: Literal["postings", "matrix", "rank_bm25"] = "postings"
+    # "ray": the index in ``shards`` shards, each scored by a Ray actor (README "Scaling out").
+    engine: Literal["postings", "matrix", "rank_bm25", "ray"] = "postings"
     # Minutes between scheduled background reindexes; 0 turns the schedule off.
     reindex_interval_minutes: float = Field(default=0.0, ge=0)
+    # Shards the index is split into (articles by a stable hash of doc_id) beside the whole
+    # index, each scored with the whole corpus's statistics; 1: the single index only.
+    shards: int = Field(default=1, ge=1, le=256)
+
+
+class RaySettings(_Section):
+    # ray://host:10001 or host:6379 of a running cluster (``ray start --head``); None: a
+    # local Ray started by the bot. Needs the optional extra: pip install 'archive-bot[cluster]'.
+    address: str | None = None
+    num_cpus: int | None = Field(default=None, ge=1)  # a local Ray's CPUs (None: all)
+    actor_cpus: float = Field(default=0.0, ge=0)  # CPUs each shard actor reserves
+    max_restarts: int = Field(default=3, ge=0)  # a dead shard actor is restarted this often
+    timeout_seconds: float = Field(default=10.0, gt=0)  # a shard's answer, before a retry
+    # A replaced generation's actors serve the queries that started on it this long.
+    retire_seconds: float = Field(default=10.0, ge=0)
 
 
 class BM25Settings(_Section):
@@ -144,6 +160,7 @@ class Settings(BaseSettings):
     answers: AnswerSettings = AnswerSettings()
     querylog: QueryLogSettings = QueryLogSettings()
     discord: DiscordSettings = DiscordSettings()
+    ray: RaySettings = RaySettings()
     # Where the settings came from (None: built-in defaults); not a key, not compared.
     _source: Path | None = PrivateAttr(default=None)
 

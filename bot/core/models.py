@@ -92,6 +92,23 @@ class SearchResult(NamedTuple):
     total: int
     took_ms: float
     hits: tuple[SearchHit, ...]
+    shards: ShardCount | None = None  # a sharded engine's: how many shards answered
+
+
+@dataclass(frozen=True, slots=True)
+class ShardCount:
+    """How many of a sharded index's shards answered a query (the others' paragraphs are
+    missing from it)."""
+
+    answered: int
+    total: int
+
+    @property
+    def partial(self) -> bool:
+        return self.answered < self.total
+
+    def describe(self) -> str:
+        return f"{self.answered} of {self.total} shards answered"
 
 
 @dataclass(frozen=True, slots=True)
