@@ -15,16 +15,17 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from bot import logsafety
 from bot.cli import answers, health, logs, run, search
 from bot.cli.common import common_parser, load_env_file
-from bot.cli.output import SafeStream, clean, log_handler, stderr_console
+from bot.cli.output import SafeStream, clean, log_handler, stderr_console, stderr_is_terminal
 from bot.errors import ArchiveBotError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +34,27 @@ COMMAND_MODULES = (search, answers, logs, run, health)
 
 
 def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # only for --version
+
     try:
         return version("archive-bot")
     except PackageNotFoundError:  # run from a source tree that was never installed
         return "unknown"
+
+
+class VersionAction(argparse.Action):
+    """``--version``: the installed version, looked up only when asked (reading the
+    package metadata costs a one-shot command tens of milliseconds)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=default,
+                         help=help or "show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print(f"archive-bot {package_version()}")  # to stdout, as argparse's own action
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,8 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="archive-bot",
         description="Answer questions about a news archive, citing article and paragraph.",
     )
-    parser.add_argument("--version", action="version",
-                        version=f"archive-bot {package_version()}")
+    parser.add_argument("--version", action=VersionAction)
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="more log output (-vv for debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -55,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configure_logging(verbose: int, console: Console) -> None:
+def configure_logging(verbose: int, console: Console | None) -> None:
     """Log at WARNING (INFO with -v, DEBUG with -vv) to stderr, unless logging is already
     set up (as :func:`logging.basicConfig` would: tests and embedding programs keep theirs)."""
     root = logging.getLogger()
@@ -70,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_env_file(Path.cwd() / ".env")
     parser = build_parser()
     args = parser.parse_args(argv)
-    args.stderr_console = console = stderr_console()
+    # rich only on a terminal: a command in a pipe (a script, the bench) does not import it
+    args.stderr_console = console = stderr_console() if stderr_is_terminal() else None
     configure_logging(args.verbose, console)
     logsafety.install()  # interaction and bot tokens never reach the log, even at -vv
     stdout = sys.stdout

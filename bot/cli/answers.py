@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.common import (
     add_filter_options,
@@ -14,11 +14,13 @@ from bot.cli.common import (
 )
 from bot.cli.output import wrap
 from bot.cli.search import hit_json
-from bot.core.answers import Answer, QuoteMatch, QuoteResult, Summary, ask, find_quotes, summarize
-from bot.core.answers.sentences import CitedSentence
 from bot.core.models import Citation
 from bot.core.requests import AskRequest, QuoteRequest, SummaryRequest
 from bot.core.snapshot import Snapshot
+
+if TYPE_CHECKING:  # the answer code is imported by the command that runs it
+    from bot.core.answers import Answer, QuoteMatch, QuoteResult, Summary
+    from bot.core.answers.sentences import CitedSentence
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -87,6 +89,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     archive, _ = load_archive(args)
     wanted = AskRequest.parse(archive.settings, args.question, args.date_from, args.date_to,
                               args.source)
+    from bot.core.answers import ask
+
     answer = ask(Snapshot(archive), wanted)
     if args.json:
         print_json(answer_json(answer))
@@ -119,6 +123,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
     archive, _ = load_archive(args)
     wanted = SummaryRequest.parse(archive.settings, args.topic, args.doc_id, args.sentences,
                                   args.date_from, args.date_to, args.source)
+    from bot.core.answers import summarize
+
     summary = summarize(Snapshot(archive), wanted)
     if args.json:
         print_json(summary_json(summary))
@@ -172,6 +178,8 @@ def cmd_quote(args: argparse.Namespace) -> int:
     wanted = QuoteRequest.parse(archive.settings, args.text, args.speaker, args.limit,
                                 args.date_from, args.date_to, args.source)
     snapshot = Snapshot(archive)
+    from bot.core.answers import find_quotes
+
     result = find_quotes(snapshot, wanted)
     if args.json:
         print_json(quote_json(result))

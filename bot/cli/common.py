@@ -6,26 +6,21 @@ import argparse
 import json
 import os
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from dotenv import load_dotenv
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskID,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
-from bot.cli.output import bold, clean, stderr_console
+from bot.cli.output import bold, clean, stderr_console, stderr_is_terminal
 from bot.config import Settings, config_path, describe_source, load_settings, with_paths
 from bot.core.build import BuildReport
 from bot.core.search import Archive
 from bot.core.tokenize import Tokenizer
 from bot.errors import ConfigError
 from bot.runtime.workers import open_archive
+
+if TYPE_CHECKING:  # rich is imported only when stderr is a terminal
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
 
 
 def common_parser() -> argparse.ArgumentParser:
@@ -79,15 +74,27 @@ class ProgressDisplay:
     }
 
     def __init__(self, console: Console | None = None) -> None:
-        self._console = console or stderr_console()
+        self._console = console  # None: stderr's, made when a first bar is drawn there
         self._progress: Progress | None = None
         self._tasks: dict[str, TaskID] = {}
         self._shown: dict[str, int] = {}
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if self._console is None:
+            if not stderr_is_terminal():
+                return
+            self._console = stderr_console()
         if not self._console.is_terminal:
             return
         if self._progress is None:
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                TaskProgressColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
             self._progress = Progress(
                 TextColumn("{task.description:<26}"), BarColumn(), TaskProgressColumn(),
                 TimeElapsedColumn(), console=self._console, transient=True,

@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
 import shutil
 import sys
 import textwrap
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich import box
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:  # rich is imported where it draws: a command in a pipe never needs it
+    from rich.console import Console
 
 BOLD_ON = "\ue000"
 BOLD_OFF = "\ue001"
@@ -88,6 +88,8 @@ PIPE_WIDTH = 1000  # a pipe has no width: never fold cells there
 
 def stdout_console() -> Console:
     """A rich console on the real stdout: styles on a terminal, plain text in a pipe."""
+    from rich.console import Console
+
     console = Console(file=raw_stream(sys.stdout), highlight=False, markup=False,
                       emoji=False, soft_wrap=False)
     if not console.is_terminal:
@@ -97,6 +99,9 @@ def stdout_console() -> Console:
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     """Print ``rows`` as a table whose columns fit wide characters (CJK, emoji)."""
+    from rich import box
+    from rich.table import Table
+
     console = stdout_console()
     grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, highlight=False,
                  header_style="bold" if console.is_terminal else "")
@@ -114,15 +119,24 @@ class CleanFormatter(logging.Formatter):
         return clean(super().format(record))
 
 
+def stderr_is_terminal() -> bool:
+    """Whether stderr gets rich's progress bars and log lines: a terminal, or ``FORCE_COLOR``
+    as rich reads it. Elsewhere (a pipe, a cron job) rich is never imported."""
+    return sys.stderr.isatty() or bool(os.environ.get("FORCE_COLOR"))
+
+
 def stderr_console() -> Console:
+    from rich.console import Console
+
     return Console(file=sys.stderr, highlight=False, markup=False, emoji=False)
 
 
-def log_handler(console: Console) -> logging.Handler:
+def log_handler(console: Console | None) -> logging.Handler:
     """Log to stderr: through the rich console on a terminal (so lines print above a live
-    progress bar instead of through it), plain lines elsewhere."""
+    progress bar instead of through it), plain lines elsewhere (``console`` None: not a
+    terminal)."""
     handler: logging.Handler
-    if console.is_terminal:
+    if console is not None and console.is_terminal:
         from rich.logging import RichHandler
 
         handler = RichHandler(console=console, show_path=False, markup=False,

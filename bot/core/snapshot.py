@@ -14,17 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.config import Settings
-from bot.core.answers.quotebook import QuoteBook
 from bot.core.index import ArchiveIndex
 from bot.core.models import Filters, SearchHit, SearchResult
 from bot.core.requests import SearchRequest
 from bot.core.search import Archive, Best, Ranked
 from bot.core.tokenize import Tokenizer
+
+if TYPE_CHECKING:  # the quote book (rapidfuzz) is imported on first /quote
+    from bot.core.answers.quotebook import QuoteBook
 
 SEARCHED_CACHE_MAX = 256  # filter sets remembered by :meth:`Snapshot.searched`
 
@@ -80,6 +83,8 @@ class Snapshot:
     @cached_property
     def quotes(self) -> QuoteBook:
         """The quotations extracted at index time, ready for lookup."""
+        from bot.core.answers.quotebook import QuoteBook
+
         return QuoteBook(self.index.quotations, self.index)
 
     @cached_property

@@ -11,10 +11,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -60,6 +59,10 @@ def process_map(fn: Callable[[J], R], jobs: Sequence[J]) -> Iterator[R]:
         yield from map(fn, jobs)
         return
     log.info("analysing %d files in %d worker processes", len(jobs), workers)
+    # Imported here: multiprocessing costs a one-shot command that parses nothing ~50 ms.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # spawn, not fork: the bot reindexes from a thread of a process running an event loop.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,

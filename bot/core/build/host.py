@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from bot.core.build.analyse import ParseJob
 from bot.core.index import ParsedFile
 from bot.core.storage import FileMap, FolderLock, no_lock
+
+if TYPE_CHECKING:  # the parsers are imported where files are parsed
+    from bot.core.build.analyse import ParseJob
 
 
 class FileMapper(Protocol):

@@ -13,11 +13,7 @@ import time
 from typing import Any
 
 from bot.config import BM25Settings, Settings
-from bot.core import ingest
 from bot.core.build import report as reports
-from bot.core.build.analyse import Analysis
-from bot.core.build.assemble import assemble
-from bot.core.build.execute import byte_progress, execute
 from bot.core.build.host import SERIAL, Host
 from bot.core.build.plan import BuildPlan, plan
 from bot.core.build.report import BuildReport
@@ -62,6 +58,13 @@ def run(
     """Scan ``source``, plan (incremental against ``previous`` unless ``full``), execute
     (parse the files that need it through ``host.parse_map``) and assemble: the index, and
     the plan it followed."""
+    # The parsers and the quotation extractor, imported only when files are parsed: a load
+    # of a saved index (a one-shot search) does not pay for them.
+    from bot.core import ingest
+    from bot.core.build.analyse import Analysis
+    from bot.core.build.assemble import assemble
+    from bot.core.build.execute import byte_progress, execute
+
     ingested = ingest_params if ingest_params is not None else {}
     scanned = scan(source, previous)
     planned = plan(scanned, previous, params=index_params(tokenizer, bm25), ingest=ingested,

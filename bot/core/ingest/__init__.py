@@ -15,27 +15,57 @@
 A file that cannot be used is reported as :class:`~bot.core.models.Skipped`; the rest of the
 archive is still ingested. The build pipeline (:mod:`bot.core.build`) is the one path that
 runs these over an archive. Pure: no I/O at import time, no discord.
+
+The names below are imported on first use: listing the archive's files (to see whether a
+saved index still matches) does not import the parsers.
 """
 
 from __future__ import annotations
 
-from bot.core.dates import normalize_date
-from bot.core.ingest.formats import parse_file
-from bot.core.ingest.ids import DocIds
-from bot.core.ingest.listing import SUFFIXES, ArchiveListing, iter_archive_files, list_archive
-from bot.core.ingest.metadata import (
-    METADATA_FIELDS,
-    Metadata,
-    apply_metadata,
-    find_metadata,
-    load_metadata,
-    metadata_name,
-)
-from bot.core.ingest.paragraphs import (
-    DEFAULT_MAX_PARAGRAPH_CHARS,
-    cap_paragraphs,
-    split_paragraph,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.core.dates import normalize_date
+    from bot.core.ingest.formats import parse_file
+    from bot.core.ingest.ids import DocIds
+    from bot.core.ingest.listing import (
+        SUFFIXES,
+        ArchiveListing,
+        iter_archive_files,
+        list_archive,
+    )
+    from bot.core.ingest.metadata import (
+        METADATA_FIELDS,
+        Metadata,
+        apply_metadata,
+        load_metadata,
+    )
+    from bot.core.ingest.metafile import find_metadata, metadata_name
+    from bot.core.ingest.paragraphs import (
+        DEFAULT_MAX_PARAGRAPH_CHARS,
+        cap_paragraphs,
+        split_paragraph,
+    )
+
+_WHERE = {
+    "normalize_date": "bot.core.dates",
+    "parse_file": "bot.core.ingest.formats",
+    "DocIds": "bot.core.ingest.ids",
+    "SUFFIXES": "bot.core.ingest.listing",
+    "ArchiveListing": "bot.core.ingest.listing",
+    "iter_archive_files": "bot.core.ingest.listing",
+    "list_archive": "bot.core.ingest.listing",
+    "METADATA_FIELDS": "bot.core.ingest.metadata",
+    "Metadata": "bot.core.ingest.metadata",
+    "apply_metadata": "bot.core.ingest.metadata",
+    "find_metadata": "bot.core.ingest.metafile",
+    "load_metadata": "bot.core.ingest.metadata",
+    "metadata_name": "bot.core.ingest.metafile",
+    "DEFAULT_MAX_PARAGRAPH_CHARS": "bot.core.ingest.paragraphs",
+    "cap_paragraphs": "bot.core.ingest.paragraphs",
+    "split_paragraph": "bot.core.ingest.paragraphs",
+}
 
 __all__ = [
     "DEFAULT_MAX_PARAGRAPH_CHARS",
@@ -55,3 +85,10 @@ __all__ = [
     "parse_file",
     "split_paragraph",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(module), name)

@@ -26,7 +26,6 @@ from bot.core.models import Article, Skipped
 from bot.errors import IngestError
 
 METADATA_FIELDS = ("title", "date", "source", "author", "url")
-DEFAULT_METADATA_NAMES = ("metadata.yaml", "metadata.yml", "metadata.json")
 
 
 @dataclass(slots=True)
@@ -169,24 +168,3 @@ def apply_metadata(article: Article, overrides: dict[str, str | None]) -> Articl
             continue
         changes[name] = checked
     return dataclasses.replace(article, **changes) if changes else article  # type: ignore[arg-type]
-
-
-def find_metadata(root: Path, explicit: Path | None = None) -> Path | None:
-    """The metadata file of the archive at ``root``: ``explicit`` when given (even when it
-    does not exist: the scan reports that), else the first of ``metadata.yaml``,
-    ``metadata.yml`` and ``metadata.json`` at the root that is a file."""
-    if explicit is not None:
-        return explicit
-    for name in DEFAULT_METADATA_NAMES:
-        if (root / name).is_file():
-            return root / name
-    return None
-
-
-def metadata_name(path: Path, root: Path) -> str:
-    """How reports name the metadata file: relative to the archive when inside it."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
-

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.core.answers.sentences import split_sentences
 from bot.core.models import Article
 
 DEFAULT_MAX_PARAGRAPH_CHARS = 4000
@@ -36,6 +35,10 @@ def split_paragraph(text: str, max_chars: int) -> list[str]:
             while start < end and text[start].isspace():
                 start += 1
         emit(start, end)
+
+    # imported here: the sentence splitter pulls in the answer package, which listing an
+    # archive (a one-shot search checking its saved index) does not need
+    from bot.core.answers.sentences import split_sentences
 
     chunk_start: int | None = None
     chunk_end = 0
