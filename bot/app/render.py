@@ -306,6 +306,8 @@ def search_pages(
         return embeds(title, [shorten(text, DESCRIPTION_MAX)], _footer("0 results", index_date))
     items = [hit_item(n, h, spans) for n, h in enumerate(result.hits, start=1)]
     count = f"{len(result.hits)} of {result.total} matching paragraphs"
+    if result.shards is not None and result.shards.partial:  # the others' are missing
+        count += f" · {result.shards.describe()}"
     return embeds(title, item_pages(items, page_size), _footer(count, index_date))
 
 

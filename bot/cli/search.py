@@ -17,7 +17,9 @@ from bot.cli.output import wrap
 from bot.core.build import BuildReport
 from bot.core.models import SearchHit, SearchResult, Skipped
 from bot.core.requests import SearchRequest
-from bot.runtime.service import ArchiveService
+from bot.core.shards import open_generation, shards_root
+from bot.runtime.service import ArchiveService, serve
+from bot.runtime.workers import save_index
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -47,6 +49,11 @@ def cmd_index(args: argparse.Namespace) -> int:
     archive, report = load_archive(args, rebuild=True, full=args.full)
     reporter = ReportPrinter()
     reporter(report)
+    settings = archive.settings
+    if settings.index.engine == "ray" or settings.index.shards > 1:
+        gen = open_generation(archive.index, settings.index.shards,
+                              shards_root(settings.index.path), save=save_index)
+        print(f"shards: {settings.index.shards} ({gen.name})")
     if archive.postings_scorer is not None and archive.postings_scorer.kernel is None:
         print("scoring: numpy (the compiled kernel was not built: reinstall with a C compiler "
               "for faster queries)")
@@ -126,6 +133,8 @@ def search_json(result: SearchResult) -> dict[str, Any]:
         "total": result.total,
         "took_ms": round(result.took_ms, 3),
         "results": [hit_json(h) for h in result.hits],
+        **({"shards": {"answered": result.shards.answered, "total": result.shards.total}}
+           if result.shards is not None else {}),
     }
 
 
@@ -133,7 +142,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     archive, _ = load_archive(args)
     wanted = SearchRequest.parse(archive.settings, args.query, args.limit, args.date_from,
                                  args.date_to, args.source)
-    result = archive.search(wanted)
+    if archive.settings.index.engine == "ray":  # the shards' actors answer
+        result = serve(archive.index, archive.settings, archive.tokenizer).search(wanted)
+    else:
+        result = archive.search(wanted)
     if args.json:
         print_json(search_json(result))
         return 0
@@ -141,8 +153,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f'No paragraph matches "{result.query}" '
               f"(searched {len(archive.index.docs)} articles).")
         return 0
+    partial = f", {result.shards.describe()}" if result.shards and result.shards.partial else ""
     print(f'{len(result.hits)} of {result.total} matching paragraphs for "{result.query}" '
-          f"({result.took_ms:.1f} ms)\n")
+          f"({result.took_ms:.1f} ms{partial})\n")
     for n, hit in enumerate(result.hits, start=1):
         print(f"[{n}] {hit.citation.label()}  (score {hit.score:.2f})")
         print(wrap(highlight(hit.text, archive.tokenizer, result.terms)))

@@ -28,13 +28,15 @@ from typing import Any
 
 from bot.config import Settings
 from bot.core.build import BuildReport, build, fingerprint_now
-from bot.core.index import Progress
+from bot.core.index import ArchiveIndex, Progress
 from bot.core.search import Archive
+from bot.core.shards import open_generation, shards_root
 from bot.core.snapshot import Snapshot
 from bot.core.storage import verify_index
 from bot.core.tokenize import Tokenizer
 from bot.errors import ArchiveBotError, IndexFormatError, ReindexInProgressError
 from bot.runtime.lifeline import die_with_parent
+from bot.runtime.ray_engine import ShardedSnapshot
 from bot.runtime.workers import HOST, load_index, open_archive, save_index, thread_map
 
 log = logging.getLogger(__name__)
@@ -95,7 +97,8 @@ class ArchiveService:
         """Load (or build) the index with a fast start: its files' checksums are left to
         :meth:`verify`, which the bot runs in the background once it serves."""
         archive, report = open_archive(settings, progress=progress, verify=False)
-        return cls(settings, archive, isolate=isolate), report
+        return cls(settings, serve(archive.index, settings, archive.tokenizer),
+                   isolate=isolate), report
 
     def verify(self) -> bool:
         """Check the SHA-256 of the serving index's files (blocking: run it in a thread).
@@ -156,7 +159,9 @@ class ArchiveService:
                 update("save", 0, 1)
                 save_index(index, self.settings.index.path)
                 update("save", 1, 1)
-            self._snapshot = Snapshot.of(index, self.settings, old.tokenizer)
+            self._snapshot = serve(index, self.settings, old.tokenizer)
+            if isinstance(old, ShardedSnapshot):  # its queries finish on its own actors
+                old.shards.retire()
             log.info("reindex done: %s", report.summary())
             return report
         except ArchiveBotError as exc:
@@ -192,6 +197,17 @@ class ArchiveService:
                 continue
             except Exception:  # a watch must survive a bad archive state
                 log.exception("watch: reindex failed")
+
+
+def serve(index: ArchiveIndex, settings: Settings, tokenizer: Tokenizer) -> Snapshot:
+    """The serving snapshot of ``index`` for the configured engine: the ray engine splits it
+    into ``index.shards`` shards (unless the current split is of this index) and starts their
+    actors."""
+    if settings.index.engine != "ray":
+        return Snapshot.of(index, settings, tokenizer)
+    gen = open_generation(index, settings.index.shards, shards_root(settings.index.path),
+                          save=save_index)
+    return ShardedSnapshot.serve(index, settings, tokenizer, gen)
 
 
 def _child_build(settings: Settings, full: bool, queue: Any, parent: int) -> None:

@@ -1,0 +1,248 @@
+"""``index.engine: ray``: the index's shards served by Ray actors, one per shard.
+
+Each actor (:class:`ShardServer`) maps its shard (a v6 index folder) and scores it with the
+whole corpus's statistics (:class:`~bot.core.shards.ShardArchive`). The coordinator
+(:class:`RayEngine`) tokenizes once, sends the query's global term ids and filters to every
+shard, and merges their top ``k`` (:func:`~bot.core.shards.merge`): the same paragraphs and
+scores as the single index. A shard that fails (its actor died, or no answer within
+``ray.timeout_seconds``) is asked once more (Ray restarts a dead actor, ``max_restarts``);
+still nothing, and the answer comes from the shards that did answer, saying so
+(:class:`~bot.core.models.ShardCount`).
+
+:class:`ShardedSnapshot` is what the service serves: the whole index (memory-mapped, for
+citations, filters' article counts and the quote book) with ``search`` and ``top`` (so
+``/search`` and ``/ask``) answered by the shards; ``/summary`` (which ranks every matching
+paragraph) is refused with a clear message. A reindex starts a new generation's actors,
+swaps the snapshot in one assignment, and retires the old actors once the queries that
+started on them are done (:meth:`RayEngine.retire`): no query mixes generations.
+
+``ray`` is an optional extra (``pip install 'archive-bot[cluster]'``), imported here only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from bot.config import Settings
+from bot.core.index import ArchiveIndex
+from bot.core.models import Filters, SearchResult, ShardCount
+from bot.core.requests import SearchRequest
+from bot.core.search import Best, Ranked
+from bot.core.shards import Merged, ShardAnswer, ShardArchive, merge, read_corpus
+from bot.core.snapshot import Snapshot
+from bot.core.tokenize import Tokenizer
+from bot.errors import ArchiveBotError, ConfigError, QueryError
+
+log = logging.getLogger(__name__)
+
+
+class NotServedError(QueryError):
+    """A command the ray engine does not serve."""
+
+
+class ShardsUnavailableError(ArchiveBotError):
+    """No shard answered a query."""
+
+
+def import_ray() -> ModuleType:
+    """The ``ray`` module, or a clear error when the extra is not installed."""
+    try:
+        return importlib.import_module("ray")
+    except ImportError as exc:
+        raise ConfigError("index.engine: ray needs Ray: pip install 'archive-bot[cluster]'"
+                          ) from exc
+
+
+def ensure_ray(settings: Settings) -> ModuleType:
+    """Ray, connected: to ``ray.address`` when set, else a local Ray started now (once per
+    process; an already initialised Ray is used as it is)."""
+    ray = import_ray()
+    if not ray.is_initialized():
+        r = settings.ray
+        if r.address:
+            ray.init(address=r.address, include_dashboard=False, log_to_driver=False)
+        else:
+            ray.init(num_cpus=r.num_cpus, include_dashboard=False, log_to_driver=False)
+        log.info("ray: %s", r.address or "local")
+    return ray
+
+
+class ShardServer:
+    """A shard actor's state: the shard mapped, scored with the corpus's statistics."""
+
+    def __init__(self, generation: str, shard: int, settings: Settings) -> None:
+        self.archive = ShardArchive.load(Path(generation), shard, settings)
+        self.generation = Path(generation).name
+
+    def ready(self) -> int:
+        return self.archive.index.n_paragraphs
+
+    def answer(self, term_ids: list[int], k: int, filters: Filters) -> tuple[str, ShardAnswer]:
+        return self.generation, self.archive.answer(term_ids, k, filters)
+
+
+@dataclass(eq=False)
+class RayEngine:
+    """One generation's shard actors, and the fan-out and merge of a query over them."""
+
+    settings: Settings
+    generation: Path
+    actors: list[Any]
+    _inflight: int = field(default=0, init=False)
+    _retired: bool = field(default=False, init=False)
+    _expired: bool = field(default=False, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    @classmethod
+    def start(cls, settings: Settings, generation: Path) -> RayEngine:
+        """Start (and wait for) one actor per shard of ``generation``."""
+        ray = ensure_ray(settings)
+        corpus = read_corpus(generation)
+        r = settings.ray
+        remote = ray.remote(ShardServer).options(
+            max_restarts=r.max_restarts, max_task_retries=0, num_cpus=r.actor_cpus,
+            scheduling_strategy="SPREAD")
+        actors = [remote.remote(str(generation), i, settings) for i in range(corpus.n_shards)]
+        ray.get([a.ready.remote() for a in actors])
+        log.info("ray: %d shard actors of %s ready", len(actors), generation.name)
+        return cls(settings, generation, actors)
+
+    @property
+    def n_shards(self) -> int:
+        return len(self.actors)
+
+    def top(self, term_ids: Sequence[int], k: int, filters: Filters = Filters()) -> Merged:
+        """The merged top ``k`` of every shard that answers (each asked twice at most)."""
+        ray = import_ray()
+        ids = [int(t) for t in term_ids]
+        with self._serving():
+            refs = [a.answer.remote(ids, k, filters) for a in self.actors]
+            answers = [self._get(ray, i, ref, ids, k, filters) for i, ref in enumerate(refs)]
+        merged = merge(answers, k)
+        if merged.answered == 0:
+            raise ShardsUnavailableError(
+                f"No shard of the index answered (0 of {merged.shards}); try again shortly.")
+        return merged
+
+    def _get(self, ray: ModuleType, shard: int, ref: Any, ids: list[int], k: int,
+             filters: Filters) -> ShardAnswer | None:
+        timeout = self.settings.ray.timeout_seconds
+        failures = (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError)
+        for attempt in (1, 2):
+            try:
+                generation, answer = ray.get(ref, timeout=timeout)
+                if generation != self.generation.name:  # pragma: no cover - never by design
+                    raise ShardsUnavailableError(f"shard {shard} serves {generation}")
+                found: ShardAnswer = answer
+                return found
+            except failures as exc:
+                log.warning("shard %d failed (attempt %d): %s", shard, attempt,
+                            type(exc).__name__)
+                if attempt == 1:  # once more, waiting for Ray to restart the actor
+                    ref = self.actors[shard].answer.options(
+                        max_task_retries=max(1, self.settings.ray.max_restarts)
+                    ).remote(ids, k, filters)
+        return None
+
+    # ------------------------------------------------------------------ generations
+    @contextmanager
+    def _serving(self) -> Iterator[None]:
+        with self._lock:
+            self._inflight += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._inflight -= 1
+                done = self._expired and self._inflight == 0
+            if done:
+                self._kill()
+
+    def retire(self, grace_seconds: float | None = None) -> None:
+        """Stop this generation's actors once no query runs on them and ``grace_seconds``
+        (``ray.retire_seconds``) have passed: a query that took the old snapshot just before
+        the swap still finds its actors."""
+        with self._lock:
+            again, self._retired = self._retired, True
+        grace = self.settings.ray.retire_seconds if grace_seconds is None else grace_seconds
+        if grace <= 0:
+            self._expire()
+            return
+        if again:
+            return
+        timer = threading.Timer(grace, self._expire)
+        timer.daemon = True
+        timer.start()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self._expired = True
+            done = self._inflight == 0
+        if done:
+            self._kill()
+
+    def _kill(self) -> None:
+        ray = import_ray()
+        actors, self.actors = self.actors, []
+        if not ray.is_initialized():  # Ray shut down first: its actors are gone with it
+            return
+        for actor in actors:
+            ray.kill(actor, no_restart=True)
+        if actors:
+            log.info("ray: %d shard actors of %s stopped", len(actors), self.generation.name)
+
+
+@dataclass(frozen=True, eq=False)
+class ShardedSnapshot(Snapshot):
+    """The serving snapshot of the ray engine: the whole index for citations and the quote
+    book; search and ``top`` (``/search``, ``/ask``) from the shards."""
+
+    engine: RayEngine | None = None
+
+    @classmethod
+    def serve(cls, index: ArchiveIndex, settings: Settings, tokenizer: Tokenizer,
+              generation: Path) -> ShardedSnapshot:
+        base = Snapshot.of(index, settings, tokenizer)
+        return cls(base.retrieval, engine=RayEngine.start(settings, generation))
+
+    @property
+    def shards(self) -> RayEngine:
+        if self.engine is None:  # pragma: no cover - serve() always sets it
+            raise ShardsUnavailableError("no shard actors")
+        return self.engine
+
+    def _merged(self, text: str, k: int, filters: Filters) -> tuple[tuple[str, ...], Merged]:
+        terms = tuple(self.tokenizer(text))
+        merged = self.shards.top(self.index.term_ids(terms), k, filters)
+        if merged.excluded:
+            self.retrieval.doc_mask(filters)  # raises FiltersExcludeAllError, saying why
+        return terms, merged
+
+    def top(self, text: str, k: int, filters: Filters = Filters()) -> Best:
+        terms, merged = self._merged(text, k, filters)
+        return Best(terms, [(h.paragraph, h.score) for h in merged.hits], merged.total)
+
+    def search(self, request: SearchRequest | str, limit: int | None = None,
+               filters: Filters = Filters()) -> SearchResult:
+        if isinstance(request, str):
+            request = replace(SearchRequest.parse(self.settings, request, limit),
+                              filters=filters)
+        started = time.perf_counter()
+        terms, merged = self._merged(request.query, request.limit, request.filters)
+        took = (time.perf_counter() - started) * 1000
+        return SearchResult(request.query, terms, merged.total, took,
+                            tuple(h.hit for h in merged.hits),
+                            ShardCount(merged.answered, merged.shards))
+
+    def rank(self, text: str, filters: Filters = Filters()) -> Ranked:
+        raise NotServedError("The sharded index (index.engine: ray) serves search, ask and "
+                             "quote; summaries need the single index (index.engine: postings).")
