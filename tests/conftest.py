@@ -76,3 +76,7 @@ def modify_archive(root: Path) -> None:
     changed.write_text(changed.read_text() + "\n\nThe quokka census was published today.\n")
     (root / "004_303e15b8da19fadf.txt").unlink()
     (root / "broken.txt").write_bytes(b"\x00\x01binary\x00")
+
+
+# The store's tests run on SQLite and PostgreSQL (tests/pg.py starts the server).
+from tests.pg import backend, pg_server, pg_url, store_target  # noqa: E402, F401

@@ -14,6 +14,7 @@ import aiosqlite
 import pytest
 
 from bot.errors import QueryError
+from bot.store.backend import BackendError, Database
 from bot.store.channels import (
     ChannelSettings,
     ChannelStore,
@@ -27,19 +28,19 @@ DEFAULTS = ChannelSettings(enabled=True, answer_mentions=False, ephemeral=False,
 
 
 @pytest.fixture
-async def conn(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
-    connection = await open_database(tmp_path / "channels.sqlite3")
+async def conn(store_target: Path | str) -> AsyncIterator[Database]:
+    connection = await open_database(store_target)
     yield connection
     await connection.close()
 
 
-async def test_defaults_when_unset(conn: aiosqlite.Connection) -> None:
+async def test_defaults_when_unset(conn: Database) -> None:
     store = ChannelStore(conn)
     assert await store.get(1, 2, DEFAULTS) == DEFAULTS
     assert await store.list(1, DEFAULTS) == []
 
 
-async def test_overrides_merge_over_defaults(conn: aiosqlite.Connection) -> None:
+async def test_overrides_merge_over_defaults(conn: Database) -> None:
     store = ChannelStore(conn)
     await store.set(1, 2, updated_by="admin", enabled=False)
     await store.set("1", "2", updated_by="admin", ephemeral=True)
@@ -57,7 +58,7 @@ async def test_overrides_merge_over_defaults(conn: aiosqlite.Connection) -> None
     assert row[0] == "admin"
 
 
-async def test_cache_is_invalidated_on_set(conn: aiosqlite.Connection) -> None:
+async def test_cache_is_invalidated_on_set(conn: Database) -> None:
     store = ChannelStore(conn)
     assert (await store.get(1, 2, DEFAULTS)).enabled is True  # cached: no row
     await store.set(1, 2, updated_by=7, enabled=False)
@@ -73,7 +74,7 @@ async def test_cache_is_invalidated_on_set(conn: aiosqlite.Connection) -> None:
     assert await store.get(1, 2, DEFAULTS) == DEFAULTS
 
 
-async def test_list_guild_channels(conn: aiosqlite.Connection) -> None:
+async def test_list_guild_channels(conn: Database) -> None:
     store = ChannelStore(conn)
     await store.set(1, 20, updated_by=None, enabled=False)
     await store.set(1, 10, updated_by=None, threads=False)
@@ -84,7 +85,7 @@ async def test_list_guild_channels(conn: aiosqlite.Connection) -> None:
     ]
 
 
-async def test_bad_settings_are_refused(conn: aiosqlite.Connection) -> None:
+async def test_bad_settings_are_refused(conn: Database) -> None:
     store = ChannelStore(conn)
     with pytest.raises(ValueError, match="unknown"):
         await store.set(1, 2, updated_by=None, colour=True)
@@ -95,7 +96,7 @@ async def test_bad_settings_are_refused(conn: aiosqlite.Connection) -> None:
     assert await store.get(1, 2, DEFAULTS) == DEFAULTS
 
 
-async def test_admin_attempts_are_logged_refused_ones_too(conn: aiosqlite.Connection) -> None:
+async def test_admin_attempts_are_logged_refused_ones_too(conn: Database) -> None:
     await log_admin_attempt(
         conn, guild_id=1, channel_id=2, user_key="k1", action="admin:reindex", allowed=True,
         ts=NOW - timedelta(hours=1),
@@ -124,14 +125,14 @@ async def test_admin_attempts_are_logged_refused_ones_too(conn: aiosqlite.Connec
 # -- everything in memory once loaded ---------------------------------------------------------
 
 
-async def _stored(conn: aiosqlite.Connection, guild: str, channel: str, enabled: int) -> None:
+async def _stored(conn: Database, guild: str, channel: str, enabled: int) -> None:
     await conn.execute(
         "INSERT INTO channel_settings (guild_id, channel_id, enabled, updated_at) "
         "VALUES (?, ?, ?, '2024-01-01T00:00:00.000Z')", (guild, channel, enabled))
 
 
-async def test_once_loaded_nothing_is_read_from_the_database(tmp_path: Path) -> None:
-    conn = await open_database(tmp_path / "loaded.sqlite3")
+async def test_once_loaded_nothing_is_read_from_the_database(store_target: Path | str) -> None:
+    conn = await open_database(store_target)
     await _stored(conn, "1", "2", 0)
     await _stored(conn, "1", "3", 1)
     store = ChannelStore(conn)
@@ -148,7 +149,7 @@ async def test_once_loaded_nothing_is_read_from_the_database(tmp_path: Path) -> 
 
 
 async def test_writes_update_the_loaded_cache_once_committed(
-    conn: aiosqlite.Connection, tmp_path: Path
+    conn: Database, store_target: Path | str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = ChannelStore(conn)
     await store.load()
@@ -162,25 +163,36 @@ async def test_writes_update_the_loaded_cache_once_committed(
     assert store.cached(1, 2, DEFAULTS) == DEFAULTS
     assert await store.list(1, DEFAULTS) == []
 
-    # A write that fails (the database is locked) changes nothing, in memory either.
+    # A write that fails (the file is locked; the server is gone) changes nothing, in memory
+    # either.
     await store.set(1, 4, updated_by="a", enabled=False)
-    other = await aiosqlite.connect(tmp_path / "channels.sqlite3", isolation_level=None)
-    await conn.execute("PRAGMA busy_timeout = 0")
     store.write_patience = 0.0  # SQLite's own error at once (an admin's write would wait)
-    await other.execute("BEGIN EXCLUSIVE")
-    try:
-        with pytest.raises(sqlite3.OperationalError, match="locked"):
+    if isinstance(store_target, Path):
+        other = await aiosqlite.connect(store_target, isolation_level=None)
+        await conn.execute("PRAGMA busy_timeout = 0")
+        await other.execute("BEGIN EXCLUSIVE")
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                await store.set(1, 4, updated_by="a", enabled=True)
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                await store.reset(1, 4)
+        finally:
+            await other.execute("ROLLBACK")
+            await other.close()
+    else:
+        async def gone(*args: Any) -> Any:
+            raise BackendError("PostgreSQL: ConnectionDoesNotExistError: connection was closed")
+
+        monkeypatch.setattr(conn, "execute", gone)
+        with pytest.raises(sqlite3.OperationalError, match="closed"):
             await store.set(1, 4, updated_by="a", enabled=True)
-        with pytest.raises(sqlite3.OperationalError, match="locked"):
+        with pytest.raises(sqlite3.OperationalError, match="closed"):
             await store.reset(1, 4)
-    finally:
-        await other.execute("ROLLBACK")
-        await other.close()
     assert store.cached(1, 4, DEFAULTS) == dataclasses.replace(DEFAULTS, enabled=False)
 
 
 async def test_a_new_load_sees_changes_made_elsewhere(
-    conn: aiosqlite.Connection,
+    conn: Database,
 ) -> None:
     store = ChannelStore(conn)
     await _stored(conn, "1", "2", 0)
@@ -197,11 +209,11 @@ async def test_a_new_load_sees_changes_made_elsewhere(
 
 
 async def test_a_write_during_a_load_is_not_undone_by_it(
-    conn: aiosqlite.Connection, monkeypatch: pytest.MonkeyPatch
+    conn: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = ChannelStore(conn)
     await _stored(conn, "1", "2", 1)
-    real = conn.execute_fetchall
+    real = conn.fetchall
     read, proceed = asyncio.Event(), asyncio.Event()
 
     async def slow(sql: str, *args: Any) -> Any:
@@ -210,7 +222,7 @@ async def test_a_write_during_a_load_is_not_undone_by_it(
         await proceed.wait()
         return rows
 
-    monkeypatch.setattr(conn, "execute_fetchall", slow)
+    monkeypatch.setattr(conn, "fetchall", slow)
     loading = asyncio.create_task(store.load())
     await read.wait()
     await store.set(1, 2, updated_by="a", enabled=False)

@@ -13,7 +13,9 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.store import db as db_module
+from bot.store import postgres as pg_backend
+from bot.store import sqlite as sqlite_backend
+from bot.store.backend import Database
 from bot.store.db import (
     DEFAULT_BUSY_TIMEOUT_MS,
     MEMORY_FALLBACK_MAX_BYTES,
@@ -32,46 +34,94 @@ from bot.store.db import (
     quick_check,
     split_statements,
 )
+from bot.store.sqlite import SqliteDatabase
 
 
-async def _migration_ids(conn: aiosqlite.Connection) -> list[int]:
+async def _migration_ids(conn: Database) -> list[int]:
     rows = await conn.execute_fetchall("SELECT id FROM migrations ORDER BY id")
     return [row[0] for row in rows]
 
 
-def test_shipped_migrations_are_numbered_from_one() -> None:
-    migrations = load_migrations()
+async def _tables(conn: Database) -> set[str]:
+    sql = ("SELECT name FROM sqlite_master WHERE type = 'table'" if conn.dialect == "sqlite"
+           else "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    return {str(row[0]) for row in await conn.fetchall(sql)}
+
+
+async def _unmigrated(target: Path | str) -> Database:
+    """A connection to ``target`` with no migration applied."""
+    if isinstance(target, str):
+        return await pg_backend.connect(target)
+    return await sqlite_backend.connect(target, busy_timeout_ms=DEFAULT_BUSY_TIMEOUT_MS)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_shipped_migrations_are_numbered_from_one(dialect: str) -> None:
+    migrations = load_migrations(dialect)
     assert [m.id for m in migrations] == list(range(1, len(migrations) + 1))
     assert len(migrations) >= 2
     assert all(split_statements(m.sql) for m in migrations)
 
 
-async def test_fresh_database_gets_every_migration(tmp_path: Path) -> None:
+def test_both_dialects_have_the_same_migrations() -> None:
+    sqlite = [(m.id, m.name) for m in load_migrations("sqlite")]
+    assert [(m.id, m.name) for m in load_migrations("postgresql")] == sqlite
+    with pytest.raises(MigrationError, match="no migrations"):
+        load_migrations("oracle")
+
+
+async def test_fresh_database_gets_every_migration(store_target: Path | str) -> None:
+    conn = await open_database(store_target)
+    try:
+        assert await _migration_ids(conn) == [m.id for m in load_migrations(conn.dialect)]
+        tables = await _tables(conn)
+        assert {"queries", "meta", "channel_settings", "admin_audit", "migrations"} <= tables
+    finally:
+        await conn.close()
+
+
+async def test_both_backends_have_the_same_columns(store_target: Path | str) -> None:
+    conn = await open_database(store_target)
+    try:
+        for table in ("queries", "meta", "channel_settings", "admin_audit", "migrations"):
+            rows = await conn.fetchall(f"SELECT * FROM {table} WHERE 1 = 0")
+            assert rows == []
+        if conn.dialect == "sqlite":
+            columns = [r[1] for r in await conn.fetchall("PRAGMA table_info(queries)")]
+        else:
+            columns = [r[0] for r in await conn.fetchall(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                "ORDER BY ordinal_position", ("queries",))]
+        assert columns == [
+            "id", "ts", "guild_id", "channel_id", "user_key", "command", "query", "filters",
+            "result_count", "found", "top_hits", "latency_ms", "error_id", "feedback",
+            "feedback_at", "request_id", "refused"]
+    finally:
+        await conn.close()
+
+
+async def test_a_sqlite_file_is_in_wal_mode(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "dir" / "log.sqlite3"
     conn = await open_database(path)
     try:
         assert path.exists()
-        assert await _migration_ids(conn) == [m.id for m in load_migrations()]
-        sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
-        tables = {row[0] for row in await conn.execute_fetchall(sql)}
-        assert {"queries", "meta", "channel_settings", "admin_audit", "migrations"} <= tables
+        assert isinstance(conn, SqliteDatabase)
         row = await (await conn.execute("PRAGMA journal_mode")).fetchone()
         assert row is not None
         assert row[0] == "wal"
         row = await (await conn.execute("PRAGMA foreign_keys")).fetchone()
         assert row is not None
         assert row[0] == 1
-        assert conn.row_factory is aiosqlite.Row
+        assert conn.conn.row_factory is aiosqlite.Row
     finally:
         await conn.close()
 
 
-async def test_reopening_applies_nothing_and_keeps_the_salt(tmp_path: Path) -> None:
-    path = tmp_path / "log.sqlite3"
-    conn = await open_database(path)
+async def test_reopening_applies_nothing_and_keeps_the_salt(store_target: Path | str) -> None:
+    conn = await open_database(store_target)
     salt = await load_salt(conn)
     await conn.close()
-    conn = await open_database(path)
+    conn = await open_database(store_target)
     try:
         assert await apply_migrations(conn) == []
         assert await _migration_ids(conn) == [m.id for m in load_migrations()]
@@ -89,31 +139,43 @@ async def test_memory_database() -> None:
         await conn.close()
 
 
-async def test_future_migration_is_a_clear_error(tmp_path: Path) -> None:
-    path = tmp_path / "log.sqlite3"
-    conn = await open_database(path)
+async def test_future_migration_is_a_clear_error(store_target: Path | str) -> None:
+    conn = await open_database(store_target)
     await conn.execute(
         "INSERT INTO migrations (id, name, applied_at) VALUES (9999, 'from_the_future', 'x')"
     )
     await conn.close()
     with pytest.raises(MigrationError, match=r"9999_from_the_future.*newer version"):
-        await open_database(path)
+        await open_database(store_target)
 
 
-async def test_failing_migration_rolls_back_entirely() -> None:
-    conn = await aiosqlite.connect(":memory:", isolation_level=None)
+async def test_failing_migration_rolls_back_entirely(store_target: Path | str) -> None:
+    conn = await _unmigrated(store_target)
     try:
         good = Migration(1, "good", "CREATE TABLE a (x INTEGER);")
         bad = Migration(2, "bad", "CREATE TABLE b (x INTEGER);\nINSERT INTO nowhere VALUES (1);")
         with pytest.raises(MigrationError, match="0002_bad"):
             await apply_migrations(conn, [good, bad])
         assert await _migration_ids(conn) == [1]
-        names = {r[0] for r in await conn.execute_fetchall("SELECT name FROM sqlite_master")}
+        names = await _tables(conn)
         assert "a" in names
         assert "b" not in names
         assert not conn.in_transaction
     finally:
         await conn.close()
+
+
+async def test_processes_starting_at_once_migrate_once(store_target: Path | str) -> None:
+    """Several processes opening a new database together: each migration is applied once."""
+    opened = await asyncio.gather(*(open_database(store_target, patience=30) for _ in range(4)))
+    try:
+        assert [await _migration_ids(c) for c in opened] == [
+            [m.id for m in load_migrations(opened[0].dialect)]] * 4
+        salts = {await load_salt(c) for c in opened}
+        assert len(salts) == 1
+    finally:
+        for conn in opened:
+            await conn.close()
 
 
 def test_split_statements_handles_strings_and_comments() -> None:
@@ -129,8 +191,8 @@ def test_split_statements_handles_strings_and_comments() -> None:
         split_statements("CREATE TABLE t (x")
 
 
-async def test_atomic_commits_and_rolls_back() -> None:
-    conn = await open_database(":memory:")
+async def test_atomic_commits_and_rolls_back(store_target: Path | str) -> None:
+    conn = await open_database(store_target)
     try:
         async with atomic(conn):
             await conn.execute("INSERT INTO meta (key, value) VALUES ('a', '1')")
@@ -147,7 +209,7 @@ async def test_atomic_commits_and_rolls_back() -> None:
 
         with pytest.raises(RuntimeError):
             await fails_late()
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(sqlite3.Error, match=r"(?i)unique"):
             await violates()
         keys = {r[0] for r in await conn.execute_fetchall("SELECT key FROM meta")}
         assert {"a"} <= keys
@@ -206,11 +268,11 @@ class BeginSpy:
     """Wraps ``db._shielded_begin``: counts attempts, sets ``failed`` once one was refused."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.real = db_module._shielded_begin
+        self.real = sqlite_backend._shielded_begin
         self.attempts = 0
         self.failed = asyncio.Event()
         self.submitted = asyncio.Event()
-        monkeypatch.setattr(db_module, "_shielded_begin", self)
+        monkeypatch.setattr(sqlite_backend, "_shielded_begin", self)
 
     async def __call__(self, conn: aiosqlite.Connection) -> None:
         self.attempts += 1
@@ -222,7 +284,7 @@ class BeginSpy:
             raise
 
 
-async def _insert(conn: aiosqlite.Connection, key: str, *, patience: float = 0.0) -> None:
+async def _insert(conn: Database, key: str, *, patience: float = 0.0) -> None:
     async with atomic(conn, patience=patience):
         await conn.execute("INSERT INTO meta (key, value) VALUES (?, 'v')", (key,))
 
@@ -361,7 +423,7 @@ async def test_a_corrupt_query_log_is_moved_aside_and_replaced(
         await conn.close()
 
 
-async def _memory_fallback_works(conn: aiosqlite.Connection) -> None:
+async def _memory_fallback_works(conn: Database) -> None:
     assert await _migration_ids(conn) == [m.id for m in load_migrations()]
     await _insert(conn, "in memory")
     rows = list(await conn.execute_fetchall("PRAGMA database_list"))

@@ -15,7 +15,8 @@ from typing import Any
 import aiosqlite
 import pytest
 
-from bot.store import db as db_module
+from bot.store import sqlite as sqlite_backend
+from bot.store.backend import Database
 from bot.store.channels import log_admin_attempt
 from bot.store.db import load_salt, open_database
 from bot.store.querylog import QueryLog, QueryRecord
@@ -23,7 +24,7 @@ from bot.store.querylog import QueryLog, QueryRecord
 NOW = datetime(2024, 6, 15, 12, 0, tzinfo=UTC)
 
 
-def make_log(conn: aiosqlite.Connection, **overrides: Any) -> QueryLog:
+def make_log(conn: Database, **overrides: Any) -> QueryLog:
     options: dict[str, Any] = {
         "hash_users": True,
         "batch_size": 200,
@@ -48,14 +49,22 @@ def rec(n: int = 0, **fields: Any) -> QueryRecord:
     return QueryRecord(**base)
 
 
-async def count_rows(path: Path) -> int:
+async def count_rows(target: Path | str) -> int:
     """Rows in ``queries`` as a separate connection sees them."""
-    async with aiosqlite.connect(path) as other:
+    if isinstance(target, str):
+        import asyncpg
+
+        conn = await asyncpg.connect(target)
+        try:
+            return int(await conn.fetchval("SELECT count(*) FROM queries"))
+        finally:
+            await conn.close()
+    async with aiosqlite.connect(target) as other:
         rows = list(await other.execute_fetchall("SELECT count(*) FROM queries"))
         return int(rows[0][0])
 
 
-async def row_of(conn: aiosqlite.Connection, request_id: str) -> sqlite3.Row:
+async def row_of(conn: Database, request_id: str) -> Any:
     cursor = await conn.execute("SELECT * FROM queries WHERE request_id = ?", (request_id,))
     row = await cursor.fetchone()
     assert row is not None
@@ -63,19 +72,26 @@ async def row_of(conn: aiosqlite.Connection, request_id: str) -> sqlite3.Row:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
+def db_path(store_target: Path | str) -> Path | str:
+    """The log: a SQLite file, or a PostgreSQL database (every test here runs on both)."""
+    return store_target
+
+
+@pytest.fixture
+def sqlite_path(tmp_path: Path) -> Path:
+    """For the tests of what only a SQLite file does (its locks, a full disk)."""
     return tmp_path / "querylog.sqlite3"
 
 
 @pytest.fixture
-async def conn(db_path: Path) -> AsyncIterator[aiosqlite.Connection]:
+async def conn(db_path: Path | str) -> AsyncIterator[Database]:
     connection = await open_database(db_path)
     yield connection
     await connection.close()
 
 
 @pytest.fixture
-async def log(conn: aiosqlite.Connection) -> AsyncIterator[QueryLog]:
+async def log(conn: Database) -> AsyncIterator[QueryLog]:
     querylog = make_log(conn)
     await querylog.start()
     yield querylog
@@ -103,7 +119,7 @@ class FailingInsert:
 
 
 async def test_flush_writes_everything_in_few_transactions(
-    conn: aiosqlite.Connection, db_path: Path
+    conn: Database, db_path: Path
 ) -> None:
     log = make_log(conn, batch_size=100)
     await log.start()
@@ -118,7 +134,7 @@ async def test_flush_writes_everything_in_few_transactions(
     await log.close()
 
 
-async def test_a_burst_is_one_transaction(log: QueryLog, db_path: Path) -> None:
+async def test_a_burst_is_one_transaction(log: QueryLog, db_path: Path | str) -> None:
     for n in range(50):
         log.record(rec(n))
     await log.flush()
@@ -127,7 +143,7 @@ async def test_a_burst_is_one_transaction(log: QueryLog, db_path: Path) -> None:
 
 
 async def test_writer_task_writes_a_burst_in_one_transaction(
-    conn: aiosqlite.Connection, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    conn: Database, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log = make_log(conn, flush_interval=0.01)
     real = log._insert_batch
@@ -148,7 +164,7 @@ async def test_writer_task_writes_a_burst_in_one_transaction(
     await log.close()
 
 
-async def test_close_writes_every_recorded_row(conn: aiosqlite.Connection, db_path: Path) -> None:
+async def test_close_writes_every_recorded_row(conn: Database, db_path: Path | str) -> None:
     log = make_log(conn, batch_size=64)
     await log.start()
     for n in range(1000):
@@ -170,7 +186,7 @@ async def test_record_after_close_is_kept_for_a_flush(
     assert await count_rows(db_path) == 1
 
 
-async def test_stored_row_contents(log: QueryLog, conn: aiosqlite.Connection) -> None:
+async def test_stored_row_contents(log: QueryLog, conn: Database) -> None:
     log.record(
         rec(
             7,
@@ -218,8 +234,8 @@ async def test_recording_the_same_request_twice_keeps_one_row(
 
 
 async def test_failing_writes_are_retried(
-    conn: aiosqlite.Connection,
-    db_path: Path,
+    conn: Database,
+    db_path: Path | str,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -239,8 +255,8 @@ async def test_failing_writes_are_retried(
 
 
 async def test_rows_of_a_batch_that_keeps_failing_are_kept(
-    conn: aiosqlite.Connection,
-    db_path: Path,
+    conn: Database,
+    db_path: Path | str,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -297,7 +313,7 @@ async def test_a_locked_database_is_waited_out(
 # -- feedback ---------------------------------------------------------------------------------
 
 
-async def test_feedback_before_and_after_flush(log: QueryLog, conn: aiosqlite.Connection) -> None:
+async def test_feedback_before_and_after_flush(log: QueryLog, conn: Database) -> None:
     log.record(rec(1))
     log.record(rec(2))
     assert await log.record_feedback("req-1", -1) is True  # still buffered
@@ -311,7 +327,7 @@ async def test_feedback_before_and_after_flush(log: QueryLog, conn: aiosqlite.Co
 
 
 async def test_feedback_during_the_write_is_not_lost(
-    log: QueryLog, conn: aiosqlite.Connection, monkeypatch: pytest.MonkeyPatch
+    log: QueryLog, conn: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = log._insert_batch
     started, proceed = asyncio.Event(), asyncio.Event()
@@ -343,7 +359,7 @@ async def test_feedback_for_unknown_or_invalid(log: QueryLog) -> None:
 # -- users ------------------------------------------------------------------------------------
 
 
-async def test_hashed_user_keys(log: QueryLog, conn: aiosqlite.Connection) -> None:
+async def test_hashed_user_keys(log: QueryLog, conn: Database) -> None:
     log.record(rec(1, user_id=42))
     log.record(rec(2, user_id=42))
     log.record(rec(3, user_id=43))
@@ -357,7 +373,7 @@ async def test_hashed_user_keys(log: QueryLog, conn: aiosqlite.Connection) -> No
     assert keys[3] is None
 
 
-async def test_hashing_depends_on_the_database_salt(conn: aiosqlite.Connection) -> None:
+async def test_hashing_depends_on_the_database_salt(conn: Database) -> None:
     other_conn = await open_database(":memory:")
     try:
         a, b = make_log(conn), make_log(other_conn)
@@ -371,7 +387,7 @@ async def test_hashing_depends_on_the_database_salt(conn: aiosqlite.Connection) 
         await other_conn.close()
 
 
-async def test_raw_user_ids_when_hashing_is_off(conn: aiosqlite.Connection) -> None:
+async def test_raw_user_ids_when_hashing_is_off(conn: Database) -> None:
     log = make_log(conn, hash_users=False)
     await log.start()
     log.record(rec(1, user_id=42))
@@ -381,7 +397,7 @@ async def test_raw_user_ids_when_hashing_is_off(conn: aiosqlite.Connection) -> N
 
 
 async def test_forget_user_deletes_exactly_that_user(
-    log: QueryLog, conn: aiosqlite.Connection
+    log: QueryLog, conn: Database
 ) -> None:
     for n in range(6):
         log.record(rec(n, user_id=42 if n % 2 else 43))
@@ -404,7 +420,7 @@ async def test_forget_user_deletes_exactly_that_user(
 
 
 async def test_forget_user_in_one_guild_keeps_their_other_guilds_rows(
-    log: QueryLog, conn: aiosqlite.Connection
+    log: QueryLog, conn: Database
 ) -> None:
     for n in range(4):  # guilds 1, 2, 1, 2
         log.record(rec(n, user_id=42, guild_id=1 + n % 2))
@@ -433,7 +449,7 @@ async def test_forget_user_in_one_guild_keeps_their_other_guilds_rows(
 # -- retention --------------------------------------------------------------------------------
 
 
-async def test_prune_removes_only_old_rows(conn: aiosqlite.Connection) -> None:
+async def test_prune_removes_only_old_rows(conn: Database) -> None:
     log = make_log(conn, retention_days=30)
     await log.start()
     log.record(rec(1, ts=NOW - timedelta(days=40)))
@@ -452,7 +468,7 @@ async def test_prune_removes_only_old_rows(conn: aiosqlite.Connection) -> None:
     await log.close()
 
 
-async def test_retention_zero_keeps_everything(conn: aiosqlite.Connection, db_path: Path) -> None:
+async def test_retention_zero_keeps_everything(conn: Database, db_path: Path | str) -> None:
     log = make_log(conn, retention_days=0)
     await log.start()
     log.record(rec(1, ts=NOW - timedelta(days=4000)))
@@ -483,8 +499,10 @@ async def test_run_daily_prune_prunes_at_start(
 
 
 async def test_a_full_disk_keeps_a_bounded_buffer_and_counts_what_it_drops(
-    conn: aiosqlite.Connection, db_path: Path, caplog: pytest.LogCaptureFixture
+    sqlite_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    db_path = sqlite_path
+    conn = await open_database(db_path)
     log = make_log(conn, max_pending=10)
     log.retry_delays = (0.0,)
     await log.start()
@@ -512,18 +530,20 @@ async def test_a_full_disk_keeps_a_bounded_buffer_and_counts_what_it_drops(
     assert [r[0] for r in kept] == [f"req-{n}" for n in range(10)]  # the first ten, in order
     log.record(rec(99))
     await log.close()
+    await conn.close()
     assert log.stats.dropped == 15 and await count_rows(db_path) == 11
 
 
-async def test_max_pending_must_be_positive(conn: aiosqlite.Connection) -> None:
+async def test_max_pending_must_be_positive(conn: Database) -> None:
     with pytest.raises(ValueError, match="max_pending"):
         make_log(conn, max_pending=0)
 
 
 @pytest.fixture
-async def locked(db_path: Path) -> AsyncIterator[aiosqlite.Connection]:
+async def locked(sqlite_path: Path) -> AsyncIterator[aiosqlite.Connection]:
     """Another connection holding ``BEGIN EXCLUSIVE`` on the log (until it rolls back)."""
-    other = await aiosqlite.connect(db_path, isolation_level=None)
+    await (await open_database(sqlite_path)).close()  # created and migrated first
+    other = await aiosqlite.connect(sqlite_path, isolation_level=None)
     yield other
     if other.in_transaction:
         await other.execute("ROLLBACK")
@@ -531,9 +551,9 @@ async def locked(db_path: Path) -> AsyncIterator[aiosqlite.Connection]:
 
 
 async def test_feedback_clicks_never_wait_on_a_locked_database(
-    db_path: Path, locked: aiosqlite.Connection
+    sqlite_path: Path, locked: aiosqlite.Connection
 ) -> None:
-    conn = await open_database(db_path, busy_timeout_ms=200)
+    conn = await open_database(sqlite_path, busy_timeout_ms=200)
     log = make_log(conn)
     log.feedback_wait = 0.05
     await log.start()
@@ -551,7 +571,7 @@ async def test_feedback_clicks_never_wait_on_a_locked_database(
     await conn.close()
 
 
-async def test_the_newest_click_wins_over_a_late_update(log: QueryLog, conn: aiosqlite.Connection,
+async def test_the_newest_click_wins_over_a_late_update(log: QueryLog, conn: Database,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     log.record(rec(1))
     await log.flush()
@@ -574,15 +594,16 @@ async def test_the_newest_click_wins_over_a_late_update(log: QueryLog, conn: aio
 
 
 async def test_forget_waits_out_a_locked_database(
-    db_path: Path, locked: aiosqlite.Connection, monkeypatch: pytest.MonkeyPatch
+    sqlite_path: Path, locked: aiosqlite.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    db_path = sqlite_path
     conn = await open_database(db_path, busy_timeout_ms=0)
     log = make_log(conn)
     await log.start()
     for n in range(4):
         log.record(rec(n, user_id=42))
     assert await log.flush() is True
-    real_begin = db_module._shielded_begin
+    real_begin = sqlite_backend._shielded_begin
     refused = asyncio.Event()
 
     async def begin(c: aiosqlite.Connection) -> None:
@@ -592,7 +613,7 @@ async def test_forget_waits_out_a_locked_database(
             refused.set()
             raise
 
-    monkeypatch.setattr(db_module, "_shielded_begin", begin)
+    monkeypatch.setattr(sqlite_backend, "_shielded_begin", begin)
     await locked.execute("BEGIN EXCLUSIVE")
     forgetting = asyncio.create_task(log.forget_user(log.user_key(42)))
     await refused.wait()  # the delete found the database locked...
@@ -602,3 +623,67 @@ async def test_forget_waits_out_a_locked_database(
     assert await count_rows(db_path) == 0
     await log.close()
     await conn.close()
+
+
+# -- a PostgreSQL server that drops its connections or stops taking writes ------------------
+
+
+async def _admin(url: str, sql: str) -> None:
+    """``sql`` on the server's maintenance database (another session than the log's)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url.rpartition("/")[0] + "/postgres")
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _kick(name: str) -> str:
+    return ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
+
+
+async def test_a_server_restart_loses_no_row(pg_url: str) -> None:
+    store_target = pg_url
+    name = store_target.rpartition("/")[2]
+    conn = await open_database(store_target)
+    log = make_log(conn)
+    log.retry_delays = (0.0, 0.01, 0.05)
+    await log.start()
+    for n in range(10):
+        log.record(rec(n))
+    assert await log.flush() is True
+    await _admin(store_target, _kick(name))  # every connection of the pool is gone
+    for n in range(10, 30):
+        log.record(rec(n))
+    assert await log.flush() is True  # the pool connects again; the failed try is retried
+    await log.close()
+    await conn.close()
+    assert await count_rows(store_target) == 30
+
+
+async def test_a_server_that_takes_no_writes_keeps_the_rows_until_it_does(
+    pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    store_target = pg_url
+    name = store_target.rpartition("/")[2]
+    conn = await open_database(store_target)
+    log = make_log(conn, max_pending=10)
+    log.retry_delays = (0.0,)
+    await log.start()
+    await _admin(store_target, f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+    await _admin(store_target, _kick(name))
+    with caplog.at_level(logging.WARNING, logger="bot.store.querylog"):
+        for n in range(15):
+            log.record(rec(n))  # never raises, never waits
+        assert await log.flush() is False
+        assert "read-only" in caplog.text
+    assert log.pending() == 10 and log.stats.dropped == 5
+    await _admin(store_target, f'ALTER DATABASE "{name}" SET default_transaction_read_only = off')
+    await _admin(store_target, _kick(name))
+    log.retry_delays = (0.0, 0.01, 0.05)
+    assert await log.flush() is True
+    await log.close()
+    await conn.close()
+    assert await count_rows(store_target) == 10

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 
 from bot.errors import QueryError
 from bot.store import views
+from bot.store.backend import Database
 from bot.store.db import format_ts, open_database
 
 NOW = datetime(2024, 6, 15, 12, 0, tzinfo=UTC)
@@ -31,7 +31,7 @@ SEED = [
 ]
 
 
-async def insert(conn: aiosqlite.Connection, rows: list[tuple[Any, ...]],
+async def insert(conn: Database, rows: list[tuple[Any, ...]],
                  guild_id: str | None = None) -> None:
     await conn.executemany(
         "INSERT INTO queries (id, ts, guild_id, user_key, command, query, filters,"
@@ -46,8 +46,8 @@ async def insert(conn: aiosqlite.Connection, rows: list[tuple[Any, ...]],
 
 
 @pytest.fixture
-async def conn(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
-    connection = await open_database(tmp_path / "views.sqlite3")
+async def conn(store_target: Path | str) -> AsyncIterator[Database]:
+    connection = await open_database(store_target)
     await insert(connection, SEED)
     yield connection
     await connection.close()
@@ -57,7 +57,7 @@ def ids(rows: list[views.LogRow]) -> list[int]:
     return [row.id for row in rows]
 
 
-async def test_recent(conn: aiosqlite.Connection) -> None:
+async def test_recent(conn: Database) -> None:
     assert ids(await views.recent(conn, now=NOW)) == [8, 1, 2, 3, 4, 5, 7, 6]
     assert ids(await views.recent(conn, days=2, now=NOW)) == [8, 1, 2, 3, 4]
     assert ids(await views.recent(conn, user="u1", now=NOW)) == [8, 1, 3, 6]
@@ -67,7 +67,7 @@ async def test_recent(conn: aiosqlite.Connection) -> None:
     assert ids(await views.recent(conn, command="admin", now=NOW)) == []
 
 
-async def test_recent_row_is_decoded(conn: aiosqlite.Connection) -> None:
+async def test_recent_row_is_decoded(conn: Database) -> None:
     (row,) = await views.recent(conn, limit=1, now=NOW)
     assert row == views.LogRow(
         id=8, ts=NOW - H / 2, guild_id=None, channel_id=None, user_key="u1", command="quote",
@@ -77,7 +77,7 @@ async def test_recent_row_is_decoded(conn: aiosqlite.Connection) -> None:
     )
 
 
-async def test_top(conn: aiosqlite.Connection) -> None:
+async def test_top(conn: Database) -> None:
     assert await views.top(conn, now=NOW) == [
         views.TopQuery("climate change", 3, NOW - H / 2, 1.0),
         views.TopQuery("who won the election", 2, NOW - D - H, 0.0),
@@ -93,7 +93,7 @@ async def test_top(conn: aiosqlite.Connection) -> None:
     ]
 
 
-async def test_unanswered(conn: aiosqlite.Connection) -> None:
+async def test_unanswered(conn: Database) -> None:
     assert await views.unanswered(conn, now=NOW) == [
         views.Gap("who won the election", 2, NOW - D - H),
         views.Gap("budget", 1, NOW - 3 * D),
@@ -103,18 +103,18 @@ async def test_unanswered(conn: aiosqlite.Connection) -> None:
     ]
 
 
-async def test_slow(conn: aiosqlite.Connection) -> None:
+async def test_slow(conn: Database) -> None:
     assert ids(await views.slow(conn, now=NOW)) == [5, 8, 3, 6, 2, 4, 1]
     assert ids(await views.slow(conn, limit=3, now=NOW)) == [5, 8, 3]
     assert ids(await views.slow(conn, days=1, now=NOW)) == [8, 2, 1]
 
 
-async def test_negative_feedback(conn: aiosqlite.Connection) -> None:
+async def test_negative_feedback(conn: Database) -> None:
     assert ids(await views.feedback(conn, now=NOW)) == [3, 5]
     assert ids(await views.feedback(conn, days=2, now=NOW)) == [3]
 
 
-async def test_stats_for_a_window(conn: aiosqlite.Connection) -> None:
+async def test_stats_for_a_window(conn: Database) -> None:
     s = await views.stats(conn, days=7, now=NOW)
     assert s.total == 7
     assert s.by_command == {"ask": 2, "search": 2, "admin:reindex": 1, "quote": 1, "summary": 1}
@@ -136,7 +136,7 @@ async def test_stats_for_a_window(conn: aiosqlite.Connection) -> None:
     assert (s.negative_feedback, s.positive_feedback) == (2, 1)
 
 
-async def test_stats_all_time_and_filtered(conn: aiosqlite.Connection) -> None:
+async def test_stats_all_time_and_filtered(conn: Database) -> None:
     s = await views.stats(conn, now=NOW)
     assert s.total == 8
     assert s.by_day[0] == (date(2024, 6, 5), 1)
@@ -147,8 +147,8 @@ async def test_stats_all_time_and_filtered(conn: aiosqlite.Connection) -> None:
     assert (u1.total, u1.distinct_users, u1.latency_median, u1.latency_p95) == (2, 1, 25.0, 38.5)
 
 
-async def test_stats_on_an_empty_database() -> None:
-    conn = await open_database(":memory:")
+async def test_stats_on_an_empty_database(store_target: Path | str) -> None:
+    conn = await open_database(store_target)
     try:
         s = await views.stats(conn, now=NOW)
         assert s == views.LogStats(0, {}, [], 0, None, None, None, 0, 0)
@@ -162,7 +162,7 @@ async def test_stats_on_an_empty_database() -> None:
         await conn.close()
 
 
-async def test_bad_filters_are_query_errors(conn: aiosqlite.Connection) -> None:
+async def test_bad_filters_are_query_errors(conn: Database) -> None:
     with pytest.raises(QueryError, match="limit"):
         await views.recent(conn, limit=0)
     with pytest.raises(QueryError, match="days"):
@@ -187,7 +187,7 @@ SEED_B = [
 SEED_DM = [(11, H / 3, "u1", "search", "dm secret", 0, 0, 700.0, -1)]
 
 
-async def test_every_view_is_scoped_to_one_guild(conn: aiosqlite.Connection) -> None:
+async def test_every_view_is_scoped_to_one_guild(conn: Database) -> None:
     await conn.execute("UPDATE queries SET guild_id = ?", (GUILD_A,))
     await insert(conn, SEED_B, GUILD_B)
     await insert(conn, SEED_DM)

@@ -62,7 +62,7 @@ async def open_services(settings: Settings) -> Services:
         log.info("%s", report.summary())
         for skip in report.skipped:  # once per run; the build itself only logs at INFO
             log.warning("skipped %s", skip)
-        db = await open_querylog(settings.querylog.path)  # never fails for the file's sake
+        db = await open_querylog(settings.querylog.path, url=settings.querylog.url)  # never fails
     except BaseException:
         executor.shutdown(wait=False, cancel_futures=True)
         raise

@@ -34,7 +34,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import aiosqlite
 from discord.app_commands import Cooldown
 
 from bot.app.scheduler import TOKEN_LIFETIME_SECONDS, FairScheduler
@@ -43,6 +42,7 @@ from bot.core.answers.summary import suggest_documents
 from bot.core.budget import Budget
 from bot.core.snapshot import Snapshot
 from bot.runtime.service import ArchiveService
+from bot.store.backend import Database
 from bot.store.channels import ChannelSettings, ChannelStore
 from bot.store.querylog import QueryLog, QueryRecord, new_request_id
 
@@ -138,7 +138,7 @@ class Services:
     querylog: QueryLog
     channels: ChannelStore
     executor: ThreadPoolExecutor
-    db: aiosqlite.Connection | None = None
+    db: Database | None = None  # the query log's database (SQLite or PostgreSQL)
     cooldowns: UserCooldowns = field(init=False)
     scheduler: FairScheduler = field(init=False)
     # Set when the bot shuts down: work in progress stops at its budget's next check.

@@ -1,4 +1,5 @@
-"""``archive-bot logs``: review, export, prune and forget query-log rows."""
+"""``archive-bot logs``: review, export, prune and forget query-log rows (the configured log:
+``querylog.url`` when set, else the SQLite file at ``querylog.path``)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.cli.common import settings_from
 from bot.cli.output import table
 from bot.config import Settings
 from bot.errors import QueryError
 from bot.store import views
+from bot.store.backend import Database
 from bot.store.db import open_database
 from bot.store.querylog import QueryLog
 
@@ -68,7 +68,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
 
 
 async def _logs(settings: Settings, args: argparse.Namespace) -> int:
-    conn = await open_database(settings.querylog.path)
+    conn = await open_database(settings.querylog.url or settings.querylog.path)
     try:
         qlog = QueryLog(conn, hash_users=settings.querylog.hash_users, batch_size=1,
                         flush_interval=0.0, retention_days=settings.querylog.retention_days)
@@ -110,7 +110,7 @@ def stored_user_key(qlog: QueryLog, user: str | None) -> str | None:
 
 
 async def fetch_view(
-    conn: aiosqlite.Connection, view: str, *, days: int | None, user: str | None,
+    conn: Database, view: str, *, days: int | None, user: str | None,
     command: str | None, limit: int, guild_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """One view as plain dicts (JSON-ready); ``stats`` gives one row per day plus totals.

@@ -116,8 +116,23 @@ class AnswerSettings(_Section):
         return self
 
 
+def _postgres_url(value: object) -> object:
+    """A ``postgresql://`` (or ``postgres://``) URL; the value is never echoed in the error
+    (it may carry a password)."""
+    if value is None:
+        return None
+    scheme = value.split(":", 1)[0].lower() if isinstance(value, str) else ""
+    if scheme not in ("postgresql", "postgres") or "://" not in str(value):
+        raise PydanticCustomError(
+            "postgres_url", "expected a postgresql:// or postgres:// URL (value not shown)")
+    return value
+
+
 class QueryLogSettings(_Section):
     path: ConfigPath = Path("data/querylog.sqlite3")
+    # The log on a PostgreSQL server instead of ``path`` (asyncpg: the postgresql extra);
+    # it may carry a password, so it can come from ARCHIVE_BOT_QUERYLOG__URL.
+    url: Annotated[str | None, BeforeValidator(_postgres_url)] = None
     retention_days: int = 90
     # Store users as salted hashes (the salt lives in the database) unless this is false.
     hash_users: bool = True

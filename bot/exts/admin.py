@@ -26,7 +26,6 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal
 
-import aiosqlite
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -42,6 +41,7 @@ from bot.app.views import NO_MENTIONS, respond
 from bot.core.build import BuildReport
 from bot.errors import ArchiveBotError, QueryError, ReindexInProgressError
 from bot.store import views
+from bot.store.backend import Database
 from bot.store.channels import ChannelSettings
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ class AdminCog(commands.GroupCog, group_name=GROUP,
             channel_id=interaction.channel_id, user_id=interaction.user.id, filters=filters,
         )
 
-    def db(self) -> aiosqlite.Connection:
+    def db(self) -> Database:
         if self.services.db is None:
             raise ArchiveBotError("The query log is not available.")
         return self.services.db

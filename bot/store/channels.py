@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-import aiosqlite
-
 from bot.errors import QueryError
-from bot.store.db import atomic, format_ts, parse_ts, utcnow
+from bot.store.backend import Database, atomic, format_ts, parse_ts, utcnow
 from bot.store.views import where_clause
 
 FIELDS = ("enabled", "answer_mentions", "ephemeral", "threads")
@@ -57,7 +55,7 @@ class ChannelStore:
     :meth:`clear_cache` (and a new :meth:`load`) or a restart.
     """
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Database) -> None:
         self._conn = conn
         self._cache: dict[tuple[str, str], Overrides | None] = {}
         self._complete = False  # the cache holds every stored row (see load())
@@ -72,7 +70,7 @@ class ChannelStore:
         """Read every channel's overrides into the cache (what the store wrote meanwhile is
         kept: it is newer)."""
         self._written.clear()
-        rows = await self._conn.execute_fetchall(
+        rows = await self._conn.fetchall(
             f"SELECT guild_id, channel_id, {', '.join(FIELDS)} FROM channel_settings"
         )
         loaded = {(str(row[0]), str(row[1])): _overrides(row) for row in rows}
@@ -99,12 +97,11 @@ class ChannelStore:
     ) -> ChannelSettings:
         key = (str(guild_id), str(channel_id))
         if key not in self._cache and not self._complete:
-            cursor = await self._conn.execute(
+            row = await self._conn.fetchone(
                 f"SELECT {', '.join(FIELDS)} FROM channel_settings "
                 "WHERE guild_id = ? AND channel_id = ?",
                 key,
             )
-            row = await cursor.fetchone()
             self._cache[key] = None if row is None else _overrides(row)
         stored = self._cache.get(key)
         return defaults if stored is None else _merge(stored, defaults)
@@ -138,12 +135,11 @@ class ChannelStore:
         by = None if updated_by is None else str(updated_by)
         async with atomic(self._conn, patience=self.write_patience):
             await self._conn.execute(sql, [*key, *values, format_ts(utcnow()), by])
-            cursor = await self._conn.execute(
+            row = await self._conn.fetchone(
                 f"SELECT {', '.join(FIELDS)} FROM channel_settings "
                 "WHERE guild_id = ? AND channel_id = ?",
                 key,
             )
-            row = await cursor.fetchone()
         self._cache[key] = None if row is None else _overrides(row)  # committed: now true
         self._written.add(key)
 
@@ -151,12 +147,12 @@ class ChannelStore:
         """Drop every override of a channel; False if it had none."""
         key = (str(guild_id), str(channel_id))
         async with atomic(self._conn, patience=self.write_patience):
-            cursor = await self._conn.execute(
+            result = await self._conn.execute(
                 "DELETE FROM channel_settings WHERE guild_id = ? AND channel_id = ?", key
             )
         self._cache[key] = None
         self._written.add(key)
-        return cursor.rowcount > 0
+        return result.rowcount > 0
 
     async def list(
         self, guild_id: int | str, defaults: ChannelSettings = DEFAULT_CHANNEL_SETTINGS
@@ -168,7 +164,7 @@ class ChannelStore:
             return [(channel, _merge(stored, defaults))
                     for (g, channel), stored in sorted(self._cache.items())
                     if g == guild and stored is not None]
-        rows = await self._conn.execute_fetchall(
+        rows = await self._conn.fetchall(
             f"SELECT channel_id, {', '.join(FIELDS)} FROM channel_settings "
             "WHERE guild_id = ? ORDER BY channel_id",
             (str(guild_id),),
@@ -195,7 +191,7 @@ class AdminAttempt(NamedTuple):
 
 
 async def log_admin_attempt(
-    conn: aiosqlite.Connection,
+    conn: Database,
     *,
     guild_id: int | str | None,
     channel_id: int | str | None,
@@ -207,9 +203,9 @@ async def log_admin_attempt(
 ) -> int:
     """Record one admin command attempt (refused ones too); return its row id."""
     async with atomic(conn):
-        cursor = await conn.execute(
+        row = await conn.fetchone(
             "INSERT INTO admin_audit (ts, guild_id, channel_id, user_key, action, allowed, detail)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 format_ts(ts or utcnow()),
                 None if guild_id is None else str(guild_id),
@@ -220,11 +216,11 @@ async def log_admin_attempt(
                 detail,
             ),
         )
-        return int(cursor.lastrowid or 0)
+        return 0 if row is None else int(row[0])
 
 
 async def admin_attempts(
-    conn: aiosqlite.Connection,
+    conn: Database,
     *,
     days: int | None = 7,
     allowed: bool | None = None,
@@ -238,7 +234,7 @@ async def admin_attempts(
         raise QueryError("limit must be a whole number of at least 1")
     extra = () if allowed is None else (f"allowed = {int(allowed)}",)
     where, params = where_clause(days, None, None, now, *extra, guild_id=guild_id)
-    rows = await conn.execute_fetchall(
+    rows = await conn.fetchall(
         "SELECT id, ts, guild_id, channel_id, user_key, action, allowed, detail "
         f"FROM admin_audit{where} ORDER BY ts DESC, id DESC LIMIT ?",
         [*params, limit],

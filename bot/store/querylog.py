@@ -12,8 +12,8 @@ While the database takes no writes (locked, full disk), rows wait in memory up t
 line when dropping starts and one when writes succeed again. Feedback clicks never wait on the
 database either (see :meth:`QueryLog.record_feedback`).
 
-Inserts are ``INSERT OR IGNORE`` on the unique ``request_id``, so writing a batch twice (a
-commit whose outcome was unknown) cannot duplicate rows.
+Inserts skip a row whose unique ``request_id`` is already stored (``insert_ignore``), so
+writing a batch twice (a commit whose outcome was unknown) cannot duplicate rows.
 """
 
 from __future__ import annotations
@@ -22,15 +22,14 @@ import asyncio
 import json
 import logging
 import sqlite3
-import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-import aiosqlite
+from bot.store.backend import Database, atomic, format_ts, hash_user, load_salt, utcnow
+from bot.store.records import QueryLogStats, QueryRecord, _opt_str, _Pending, new_request_id
 
-from bot.store.db import atomic, format_ts, hash_user, load_salt, utcnow
+__all__ = ["COLUMNS", "QueryLog", "QueryLogStats", "QueryRecord", "new_request_id"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,63 +39,9 @@ FEEDBACK_WAIT_SECONDS = 1.0  # a click waits this long for its update (then it r
 FORGET_PATIENCE_SECONDS = 120.0  # a forget (its reply deferred) waits out a locked database
 T = TypeVar("T")
 
-_INSERT = (
-    "INSERT OR IGNORE INTO queries (ts, guild_id, channel_id, user_key, command, query, "
-    "filters, result_count, found, top_hits, latency_ms, error_id, refused, feedback, "
-    "feedback_at, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-
-
-def new_request_id() -> str:
-    return uuid.uuid4().hex
-
-
-@dataclass(frozen=True)
-class QueryRecord:
-    """One answered (or failed) query, as the caller saw it. ``user_id`` is the raw id."""
-
-    command: str
-    query: str
-    ts: datetime = field(default_factory=utcnow)
-    guild_id: int | str | None = None
-    channel_id: int | str | None = None
-    user_id: int | str | None = None
-    filters: Mapping[str, Any] = field(default_factory=dict)
-    result_count: int = 0
-    found: bool = False
-    top_hits: Sequence[tuple[str, int]] = ()
-    latency_ms: float | None = None
-    error_id: str | None = None
-    # The bot refused the request (bad option, cooldown, disabled channel, no admin rights):
-    # not an archive gap.
-    refused: bool = False
-    request_id: str = field(default_factory=new_request_id)
-
-
-@dataclass
-class QueryLogStats:
-    recorded: int = 0
-    written: int = 0
-    batches: int = 0  # successful write transactions
-    retries: int = 0
-    failures: int = 0  # batches still failing after every retry (rows kept)
-    dropped: int = 0  # rows not kept: max_pending rows were already waiting
-
-
-@dataclass(eq=False)
-class _Pending:
-    """A recorded row not yet committed; feedback may still be set on it."""
-
-    request_id: str
-    user_id: int | str | None
-    values: tuple[Any, ...]  # ts .. refused, without user_key
-    feedback: int | None = None
-    feedback_at: str | None = None
-    in_flight: bool = False
-
-
-def _opt_str(value: int | str | None) -> str | None:
-    return None if value is None else str(value)
+COLUMNS = ("ts", "guild_id", "channel_id", "user_key", "command", "query", "filters",
+           "result_count", "found", "top_hits", "latency_ms", "error_id", "refused", "feedback",
+           "feedback_at", "request_id")
 
 
 class QueryLog:
@@ -107,7 +52,7 @@ class QueryLog:
 
     def __init__(
         self,
-        conn: aiosqlite.Connection,
+        conn: Database,
         *,
         hash_users: bool,
         batch_size: int,
@@ -416,16 +361,15 @@ class QueryLog:
 
     async def _insert_batch(self, params: list[tuple[Any, ...]]) -> int:
         async with atomic(self._conn):
-            cursor = await self._conn.executemany(_INSERT, params)
-            return max(cursor.rowcount, 0)
+            return await self._conn.insert_ignore("queries", COLUMNS, params, ("request_id",))
 
     async def _update_feedback(self, request_id: str, value: int, at: str) -> bool:
         async with atomic(self._conn):
-            cursor = await self._conn.execute(
+            result = await self._conn.execute(
                 "UPDATE queries SET feedback = ?, feedback_at = ? WHERE request_id = ?",
                 (value, at, request_id),
             )
-            return cursor.rowcount > 0
+            return result.rowcount > 0
 
     async def _apply_late_feedback(self) -> None:
         for request_id, (value, at) in list(self._late_feedback.items()):

@@ -19,10 +19,8 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-import aiosqlite
-
 from bot.errors import QueryError
-from bot.store.db import format_ts, parse_ts, utcnow
+from bot.store.backend import Database, format_ts, parse_ts, utcnow
 
 _COLUMNS = (
     "id, ts, guild_id, channel_id, user_key, command, query, filters, result_count, found, "
@@ -138,12 +136,12 @@ def _log_row(row: Any) -> LogRow:
     )
 
 
-async def _rows(conn: aiosqlite.Connection, sql: str, params: list[Any]) -> list[LogRow]:
-    return [_log_row(r) for r in await conn.execute_fetchall(sql, params)]
+async def _rows(conn: Database, sql: str, params: list[Any]) -> list[LogRow]:
+    return [_log_row(r) for r in await conn.fetchall(sql, params)]
 
 
 async def recent(
-    conn: aiosqlite.Connection, *, days: int | None = None, user: str | None = None,
+    conn: Database, *, days: int | None = None, user: str | None = None,
     command: str | None = None, limit: int = 20, now: datetime | None = None,
     guild_id: int | str | None = None,
 ) -> list[LogRow]:
@@ -155,7 +153,7 @@ async def recent(
 
 
 async def slow(
-    conn: aiosqlite.Connection, *, days: int | None = None, user: str | None = None,
+    conn: Database, *, days: int | None = None, user: str | None = None,
     command: str | None = None, limit: int = 20, now: datetime | None = None,
     guild_id: int | str | None = None,
 ) -> list[LogRow]:
@@ -168,7 +166,7 @@ async def slow(
 
 
 async def feedback(
-    conn: aiosqlite.Connection, *, days: int | None = None, user: str | None = None,
+    conn: Database, *, days: int | None = None, user: str | None = None,
     command: str | None = None, limit: int = 20, now: datetime | None = None,
     guild_id: int | str | None = None,
 ) -> list[LogRow]:
@@ -180,12 +178,12 @@ async def feedback(
 
 
 async def _grouped(
-    conn: aiosqlite.Connection, where: str, params: list[Any]
+    conn: Database, where: str, params: list[Any]
 ) -> dict[str, tuple[int, str, int]]:
     """normalised query -> (count, last ts, answered count)."""
     groups: dict[str, tuple[int, str, int]] = {}
     sql = f"SELECT query, ts, {_ANSWERED} FROM queries{where}"
-    for query, ts, answered in await conn.execute_fetchall(sql, params):
+    for query, ts, answered in await conn.fetchall(sql, params):
         key = normalise_query(query)
         if not key:
             continue
@@ -195,7 +193,7 @@ async def _grouped(
 
 
 async def top(
-    conn: aiosqlite.Connection, *, days: int | None = None, user: str | None = None,
+    conn: Database, *, days: int | None = None, user: str | None = None,
     command: str | None = None, limit: int = 20, now: datetime | None = None,
     guild_id: int | str | None = None,
 ) -> list[TopQuery]:
@@ -211,7 +209,7 @@ async def top(
 
 
 async def unanswered(
-    conn: aiosqlite.Connection, *, days: int | None = None, user: str | None = None,
+    conn: Database, *, days: int | None = None, user: str | None = None,
     command: str | None = None, limit: int = 20, now: datetime | None = None,
     guild_id: int | str | None = None,
 ) -> list[Gap]:
@@ -233,7 +231,7 @@ def _rank(groups: dict[str, tuple[int, str, int]]) -> list[tuple[str, tuple[int,
 
 
 async def stats(
-    conn: aiosqlite.Connection, *, days: int | None = None, user: str | None = None,
+    conn: Database, *, days: int | None = None, user: str | None = None,
     command: str | None = None, now: datetime | None = None,
     guild_id: int | str | None = None,
 ) -> LogStats:
@@ -241,7 +239,7 @@ async def stats(
     now = now or utcnow()
     where, params = where_clause(days, user, command, now, guild_id=guild_id)
     sql = f"SELECT ts, command, user_key, {_ANSWERED}, latency_ms, feedback FROM queries{where}"
-    rows = [tuple(r) for r in await conn.execute_fetchall(sql, params)]
+    rows = [tuple(r) for r in await conn.fetchall(sql, params)]
     by_command = Counter(str(r[1]) for r in rows)
     per_day = Counter(parse_ts(r[0]).date() for r in rows)
     if days is not None:
