@@ -11,8 +11,10 @@ setup(
             ["bot/core/_postings.c"],
             optional=True,
             # -ffp-contract=off: no fused multiply-add, so the scores are bit-identical to
-            # the numpy path's separate multiply and add.
-            extra_compile_args=["-O2", "-ffp-contract=off"],
+            # the numpy path's separate multiply and add. -O3 (still IEEE: no fast-math)
+            # unswitches the loops on the tf and length widths: 12-15% faster than -O2 at 1M
+            # paragraphs (python -m bench kernel), the same bits.
+            extra_compile_args=["-O3", "-ffp-contract=off"],
         )
     ]
 )
