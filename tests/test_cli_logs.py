@@ -16,7 +16,7 @@ from bot.store.db import open_database, utcnow
 from bot.store.querylog import QueryLog, QueryRecord
 
 
-async def seed(path: Path) -> str:
+async def seed(path: Path | str) -> str:
     conn = await open_database(path)
     qlog = QueryLog(conn, hash_users=True, batch_size=50, flush_interval=0.01, retention_days=30)
     await qlog.start()
@@ -45,10 +45,13 @@ async def seed(path: Path) -> str:
 
 
 @pytest.fixture
-def env(tmp_path: Path):
-    db = tmp_path / "q.sqlite3"
+def env(tmp_path: Path, store_target: Path | str):
+    """The configured log, seeded: a SQLite file (querylog.path) or a PostgreSQL database
+    (querylog.url); every test here runs on both."""
+    db = store_target
     config = tmp_path / "c.yaml"
-    config.write_text(f"querylog:\n  path: {db}\n  retention_days: 30\n")
+    where = f"url: '{db}'" if isinstance(db, str) else f"path: {db}"
+    config.write_text(f"querylog:\n  {where}\n  retention_days: 30\n")
     user1 = asyncio.run(seed(db))
     return config, db, user1
 
@@ -146,7 +149,7 @@ def test_forget_needs_a_user(env, capsys) -> None:
     assert "--forget needs --user" in capsys.readouterr().err
 
 
-def record_rows(db: Path, *records: QueryRecord) -> None:
+def record_rows(db: Path | str, *records: QueryRecord) -> None:
     async def write() -> None:
         conn = await open_database(db)
         qlog = QueryLog(conn, hash_users=True, batch_size=50, flush_interval=0.01,
