@@ -1,4 +1,4 @@
-"""``python -m bench generate|engine|kernel|bot|squad|quotes|ingest|shards ...``."""
+"""``python -m bench generate|engine|kernel|bot|squad|quotes|ingest|shards|querylog ...``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    commands = ("generate", "engine", "kernel", "bot", "squad", "quotes", "ingest", "shards")
+    commands = ("generate", "engine", "kernel", "bot", "squad", "quotes", "ingest", "shards",
+                "querylog")
     if not args or args[0] not in commands:
         print(f"usage: python -m bench {{{','.join(commands)}}} [options]  (--help for each)",
               file=sys.stderr)
@@ -26,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
         from bench.squad import main as run
     elif args[0] == "shards":
         from bench.shards import main as run
+    elif args[0] == "querylog":
+        from bench.querylog import main as run
     else:
         from bench.engine import main as run
     return run(args[1:])

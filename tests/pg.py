@@ -96,8 +96,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start() -> Server | str:
-    """A running server, or why there cannot be one (a sentence for the skip)."""
+def start(*, durable: bool = False) -> Server | str:
+    """A running server, or why there cannot be one (a sentence for the skip). Not
+    ``durable`` (the tests): no fsync, as a test's data is thrown away."""
     given = os.environ.get(URL_VARIABLE)
     if given:
         return Server(given)
@@ -118,8 +119,9 @@ def start() -> Server | str:
     try:
         _run([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
               "-E", "UTF8", "--locale=C", "--no-sync"])
-        options = (f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         _run([str(bindir / "pg_ctl"), "start", "-D", str(data), "-w", "-t", "60",
               "-l", str(root / "server.log"), "-o", options])
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
