@@ -13,7 +13,7 @@ import logging
 import mmap
 import time
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -26,6 +26,7 @@ import numpy.typing as npt
 from bot.config import BM25Settings
 from bot.core.bm25 import bm25_matrix, tf_matrix
 from bot.core.doctable import DocMeta, DocTable
+from bot.core.fileterms import FileTerms
 
 __all__ = ["ArchiveIndex", "DocMeta", "FileEntry", "IndexBuilder", "ParsedFile", "SavedFiles",
            "build_index", "fingerprint", "index_params", "paragraph_terms"]
@@ -65,13 +66,14 @@ class FileEntry:
 @dataclass(frozen=True, slots=True)
 class ParsedFile:
     """One file's articles, ready to index. ``terms``, when given, holds each paragraph's
-    tokens, so they are not tokenized again: a worker's space-joined terms (cheap to pickle),
-    or a previous index's bag of terms for an unchanged file. ``quotations``: the file's
+    tokens, so they are not tokenized again: a worker's term ids local to the file
+    (:class:`~bot.core.fileterms.FileTerms`, cheap to pickle and to merge), or a previous
+    index's bag of terms per paragraph for an unchanged file. ``quotations``: the file's
     quotations, each ``document`` the article's position in this file."""
 
     entry: FileEntry
     articles: tuple[Article, ...]
-    terms: tuple[Sequence[str] | str, ...] | None = None  # a str: space-joined terms
+    terms: FileTerms | tuple[Sequence[str], ...] | None = None
     quotations: tuple[Quotation, ...] = ()
     split: int = 0  # over-long paragraphs split at the cap
     reused: bool = False  # taken from the previous index, not parsed
@@ -213,11 +215,17 @@ class IndexBuilder:
         )
         lookup = vocab.__getitem__
         self.files.append(pf.entry)
-        reused = iter(pf.terms) if pf.terms is not None else None
+        reused: Iterator[Sequence[str]] | None = None
+        if isinstance(pf.terms, FileTerms):
+            self._add_file_terms(pf.terms, sum(len(a.paragraphs) for a in pf.articles))
+        elif pf.terms is not None:
+            reused = iter(pf.terms)
+        tokenize = not isinstance(pf.terms, FileTerms)
         base = len(self.docs)
         self.quotations.extend(q.rebased(base + q.document) for q in pf.quotations)
         for article in pf.articles:
-            doc_index, first, n = len(self.docs), len(lengths), len(article.paragraphs)
+            # paragraphs so far: the texts' count (a worker's lengths are all in already)
+            doc_index, first, n = len(self.docs), len(offsets) - 1, len(article.paragraphs)
             self.docs.append(
                 DocMeta(
                     article.doc_id, article.title, article.date, article.source,
@@ -227,9 +235,9 @@ class IndexBuilder:
             for text in article.paragraphs:
                 blob += text.encode("utf-8")
                 offsets.append(len(blob))
+                if not tokenize:  # the file's term ids are in already
+                    continue
                 tokens = next(reused) if reused is not None else self.tokenizer(text)
-                if isinstance(tokens, str):  # a worker's space-joined terms
-                    tokens = tokens.split()
                 before = len(flat)
                 try:
                     flat.extend(map(lookup, tokens))  # all terms known: no Python loop
@@ -239,6 +247,17 @@ class IndexBuilder:
                 lengths.append(len(tokens))
             self.para_doc.extend([doc_index] * n)
             self.para_num.extend(range(1, n + 1))
+
+    def _add_file_terms(self, terms: FileTerms, paragraphs: int) -> None:
+        """A worker's term ids: its vocabulary numbered here (new terms in the order the file
+        first used them, as a token-by-token pass would), its tokens mapped in one gather."""
+        if len(terms) != paragraphs:
+            raise ValueError(f"term ids for {len(terms)} paragraphs, the file has {paragraphs}")
+        vocab = self.vocab
+        ids = terms.global_ids(lambda t: vocab.setdefault(t, len(vocab)))
+        self.flat.frombytes(ids.tobytes())
+        self.lengths.frombytes(np.frombuffer(terms.lengths, dtype=np.int32)
+                               .astype(np.int64).tobytes())
 
     def finish(self, metadata_sha256: str | None = None) -> ArchiveIndex:
         """The index of everything added (the builder must not be used afterwards)."""

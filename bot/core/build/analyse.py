@@ -17,6 +17,7 @@ from typing import Any
 from bot.config import TokenizerSettings
 from bot.core import ingest
 from bot.core.answers.quotes import extract_article
+from bot.core.fileterms import TermCollector
 from bot.core.index import FileEntry, ParsedFile
 from bot.core.models import Article, Skipped
 from bot.core.quotations import Quotation
@@ -121,15 +122,16 @@ def analyse_file(
         split += n
     if split:
         log.info("%s: split %d paragraphs over %d characters", rel, split, max_paragraph_chars)
-    terms: list[str] = []
+    terms = TermCollector()
     quotations: list[Quotation] = []
     for position, article in enumerate(articles):
-        terms.extend(" ".join(tokenizer(text)) for text in article.paragraphs)
+        for text in article.paragraphs:
+            terms.add(tokenizer(text))
         quotations.extend(q.rebased(position) for q in extract_article(article.paragraphs))
         if on_article is not None:
             on_article(position + 1, len(articles))
     return ParsedFile(
         FileEntry(entry.path, entry.sha256, entry.size, entry.mtime_ns, (), tuple(skipped),
                   tuple(notes)),
-        tuple(articles), tuple(terms), tuple(quotations), split,
+        tuple(articles), terms.finish(), tuple(quotations), split,
     )

@@ -12,6 +12,7 @@ from typing import Any
 from bot.config import BM25Settings
 from bot.core import ingest
 from bot.core.build.scan import Scan
+from bot.core.fileterms import FileTerms
 from bot.core.index import ArchiveIndex, IndexBuilder, ParsedFile, Progress
 from bot.core.ingest import DocIds, Metadata
 from bot.core.models import Article
@@ -47,16 +48,18 @@ def accept(pf: ParsedFile, ids: DocIds, metadata: Metadata) -> ParsedFile:
         quotations=_kept_quotations(pf.quotations, kept))
 
 
-def _kept_terms(pf: ParsedFile, kept: dict[int, Article]) -> tuple[Any, ...]:
+def _kept_terms(pf: ParsedFile, kept: dict[int, Article]) -> FileTerms | tuple[Any, ...]:
     terms = pf.terms or ()
-    out: list[Any] = []
+    spans: list[range] = []
     first = 0
     for position, article in enumerate(pf.articles):
         n = len(article.paragraphs)
         if position in kept:
-            out.extend(terms[first:first + n])
+            spans.append(range(first, first + n))
         first += n
-    return tuple(out)
+    if isinstance(terms, FileTerms):
+        return terms.select(spans)
+    return tuple(t for span in spans for t in terms[span.start:span.stop])
 
 
 def _kept_quotations(quotations: Iterable[Quotation],
