@@ -31,6 +31,9 @@ T = TypeVar("T")
 SCHEMES = ("postgresql", "postgres")
 POOL_MAX_SIZE = 4
 CONNECT_TIMEOUT_SECONDS = 5.0
+# The most one statement may take (then BackendError, retried like a locked file): a server
+# that hangs cannot hold the writer, or the bot's shutdown, for ever.
+STATEMENT_TIMEOUT_SECONDS = 30.0
 MAX_PARAMETERS = 32_767  # per statement, PostgreSQL's protocol limit
 _MIGRATION_LOCK_KEY = 0x41524348  # "ARCH": pg_advisory_xact_lock while migrating
 _STATUS_COUNT = re.compile(r"(\d+)\s*$")
@@ -249,6 +252,7 @@ async def connect(url: str, *, timeout: float = CONNECT_TIMEOUT_SECONDS) -> Post
     try:
         pool = await asyncio.wait_for(asyncpg.create_pool(
             url, min_size=1, max_size=POOL_MAX_SIZE, timeout=timeout,
+            command_timeout=STATEMENT_TIMEOUT_SECONDS,
             server_settings={"application_name": "archive-bot"}), timeout=timeout * 2)
     except driver_errors() as exc:
         text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
