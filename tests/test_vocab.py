@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bot.core.vocab import WIDTH, Vocabulary
 
@@ -32,3 +33,12 @@ def test_a_prefix_is_not_a_match() -> None:
 def test_empty_vocabulary() -> None:
     vocab = Vocabulary(np.array([], dtype=f"S{WIDTH}"), [])
     assert len(vocab) == 0 and vocab.ids(["a"]) == [-1] and vocab.get("a") == -1
+
+
+def test_ids_looked_up_again_are_the_same_known_or_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    vocab, _ = Vocabulary.build(["idlib", "astana", "x" * 40])
+    first = vocab.ids(["astana", "nowhere", "x" * 40])
+    assert first == [vocab.get("astana"), -1, vocab.get("x" * 40)]
+    assert vocab.ids(["astana", "nowhere", "x" * 40]) == first  # from the remembered ids
+    monkeypatch.setattr("bot.core.vocab.KNOWN_TERMS", 2)  # forgetting keeps answers right
+    assert vocab.ids(["idlib", "astana", "nowhere"]) == [vocab.get("idlib"), first[0], -1]

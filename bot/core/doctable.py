@@ -15,13 +15,14 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
 
 NO_DATE = -1
+RECENT_RECORDS = 4096  # decoded records kept (a few MB at most)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,9 @@ class DocTable(Sequence[DocMeta]):
         self._ids = ids
         self._dates = dates
         self._sources = sources
+        # The most recently read records: the articles of a topic are read again and again
+        # (every hit, passage and citation of a query reads its article's record).
+        self._recent = lru_cache(maxsize=RECENT_RECORDS)(self._decode)
         if self._records is None and (blob is None or offsets is None or ids is None
                                       or dates is None):
             raise ValueError("a document table needs records or all of its saved parts")
@@ -95,7 +99,7 @@ class DocTable(Sequence[DocMeta]):
             i += n
         if not 0 <= i < n:
             raise IndexError("document index out of range")
-        return self._decode(i)
+        return self._recent(i)
 
     def _decode(self, i: int) -> DocMeta:
         offsets = self._offsets
