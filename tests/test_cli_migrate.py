@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -122,3 +123,22 @@ def test_bad_arguments_are_clear_errors(tmp_path: Path, capsys) -> None:
     assert code != 0 and "no SQLite query log" in err
     code, _, err = run(capsys, "--from", str(tmp_path / "none.sqlite3"), "--to", "mysql://h/d")
     assert code != 0 and "postgresql://" in err
+
+
+def test_a_log_that_cannot_be_opened_is_one_line(source: Path, tmp_path: Path, capsys) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once closed
+    url = f"postgresql://bot:hunter2-secret@127.0.0.1:{port}/db"
+    code, _, err = run(capsys, "--from", str(source), "--to", url)
+    assert code == 2 and err.count("\n") == 1
+    assert "hunter2-secret" not in err and "bot:***@127.0.0.1" in err
+    not_a_log = tmp_path / "notes.txt"
+    not_a_log.write_text("not a database\n" * 100)
+    code, _, err = run(capsys, "--from", str(not_a_log), "--to", url)
+    assert code == 2 and "cannot open the query log" in err and "not a database" in err
+    config = tmp_path / "c.yaml"
+    config.write_text(f"querylog:\n  url: '{url}'\n")
+    code = main(["logs", "--config", str(config)])
+    _, err = capsys.readouterr()
+    assert code == 2 and "hunter2-secret" not in err and "Connect" in err

@@ -8,9 +8,11 @@ import asyncio
 import csv
 import json
 import re
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from bot.cli.common import settings_from
@@ -18,8 +20,9 @@ from bot.cli.output import table
 from bot.config import Settings
 from bot.errors import QueryError
 from bot.store import views
-from bot.store.backend import Database
+from bot.store.backend import Database, StoreError
 from bot.store.db import open_database
+from bot.store.postgres import is_postgres_url, safe_url
 from bot.store.querylog import QueryLog
 
 SNOWFLAKE = re.compile(r"[0-9]{17,20}")
@@ -67,8 +70,23 @@ def cmd_logs(args: argparse.Namespace) -> int:
     return asyncio.run(_logs(settings, args))
 
 
+async def open_log(target: Path | str) -> Database:
+    """The log at ``target`` (a SQLite path or a PostgreSQL URL), or a one-line error that
+    names it (never the URL's password)."""
+    try:
+        return await open_database(target)
+    except ModuleNotFoundError:
+        raise QueryError("a postgresql:// log needs asyncpg: "
+                         "pip install 'archive-bot[postgresql]'") from None
+    except (sqlite3.Error, StoreError, OSError) as exc:  # BackendError too
+        if isinstance(exc, StoreError) or str(exc).startswith("PostgreSQL "):
+            raise QueryError(str(exc)) from None
+        where = safe_url(str(target)) if is_postgres_url(target) else str(target)
+        raise QueryError(f"cannot open the query log {where}: {exc}") from None
+
+
 async def _logs(settings: Settings, args: argparse.Namespace) -> int:
-    conn = await open_database(settings.querylog.url or settings.querylog.path)
+    conn = await open_log(settings.querylog.url or settings.querylog.path)
     try:
         qlog = QueryLog(conn, hash_users=settings.querylog.hash_users, batch_size=1,
                         flush_interval=0.0, retention_days=settings.querylog.retention_days)

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.common import settings_from
+from bot.cli.logs import open_log
 from bot.cli.output import table
 from bot.errors import QueryError
 from bot.store.backend import SALT_KEY, Database, atomic, load_salt
-from bot.store.db import open_database
 from bot.store.postgres import is_postgres_url, safe_url
 from bot.store.querylog import COLUMNS
 
@@ -89,9 +89,9 @@ def cmd_migrate_log(args: argparse.Namespace) -> int:
 
 async def migrate(source: Path, target: str, *, append: bool) -> list[Copied]:
     """Copy ``source`` into ``target``; the counts per table (see the module)."""
-    src = await open_database(source)
+    src = await open_log(source)
     try:
-        dst = await open_database(target)
+        dst = await open_log(target)
         try:
             held = {t: await _count(dst, t) for t in TABLES if t != "meta"}
             if any(held.values()) and not append:
