@@ -85,7 +85,8 @@ class ArchiveBot(commands.Bot):
     """The Discord client. No privileged intents: Discord delivers the content of messages
     that mention the bot, which is all the mention answering needs."""
 
-    def __init__(self, services: Services, *, extensions: Sequence[str] | None = None) -> None:
+    def __init__(self, services: Services, *, extensions: Sequence[str] | None = None,
+                 **options: Any) -> None:
         configure_endpoints(services.settings.discord)
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -93,6 +94,7 @@ class ArchiveBot(commands.Bot):
             intents=discord.Intents.default(),
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=ArchiveTree,
+            **options,  # shard_count and shard_ids (bot.app.sharding)
         )
         self.services = services
         self.extension_list = list(extension_names() if extensions is None else extensions)
@@ -106,7 +108,7 @@ class ArchiveBot(commands.Bot):
         for name in self.extension_list:
             await self.load_extension(name)
         await self.resolve_gateway()
-        await self.sync_commands()
+        await self.sync_on_start()
         self.services.warm_soon()
         self.heartbeat.start()
 
@@ -122,6 +124,10 @@ class ArchiveBot(commands.Bot):
             return
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
         log.info("gateway from %s: %s", d.api_base_url, url)
+
+    async def sync_on_start(self) -> None:
+        """Sync the slash commands at start-up (a sharded bot: only shard 0's process)."""
+        await self.sync_commands()
 
     def command_payload(self) -> dict[str, Any]:
         """What a sync would upload, per target (``"global"`` or a guild id)."""

@@ -32,6 +32,7 @@ import yarl
 
 from bot.app.client import ArchiveBot
 from bot.app.services import Services, make_executor
+from bot.app.sharding import create_bot
 from bot.config import Settings
 from bot.errors import ArchiveBotError, ConfigError
 from bot.runtime.service import ArchiveService
@@ -245,7 +246,7 @@ def connection_error(exc: BaseException, base_url: str) -> ArchiveBotError:
 async def serve(services: Services, token: str) -> int:
     # The bot has no voice: discord.py's "PyNaCl/davey is not installed" warnings are noise.
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
-    bot = ArchiveBot(services)
+    bot = create_bot(services)  # sharded when discord.shard_count is set
     shutdown = Shutdown(bot)
     installed = install_signal_handlers(bot, shutdown)
     prune = asyncio.create_task(services.querylog.run_daily_prune(), name="querylog-prune")

@@ -160,6 +160,37 @@ class DiscordSettings(_Section):
     # The operator's server: its members with Manage Server or an admin role (and the
     # application's owners) may run archive-wide actions such as reindex. None: owners only.
     owner_guild_id: int | None = None
+    # Sharding (README "The bot in shards"): the bot's shard count and the shards this
+    # process runs (None: all of them). Neither: one unsharded connection, as before.
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: list[int] | None = None
+    # At most one IDENTIFY per identify bucket (shard_id % max_concurrency) this often:
+    # Discord's rule is 5 s; lower it only against a local fake Discord (the tests).
+    identify_interval_seconds: float = Field(default=5.0, ge=0)
+
+    @model_validator(mode="after")
+    def _shards_within_count(self) -> DiscordSettings:
+        ids = self.shard_ids
+        if ids is None:
+            return self
+        if self.shard_count is None:
+            raise PydanticCustomError(
+                "not_above", "needs discord.shard_count", {"key": "shard_ids"})
+        if not ids or len(set(ids)) != len(ids) or min(ids) < 0:
+            raise PydanticCustomError(
+                "not_above", "must be distinct shard numbers (at least one, none negative)",
+                {"key": "shard_ids"})
+        if max(ids) >= self.shard_count:
+            raise PydanticCustomError(
+                "not_above", "each must be below discord.shard_count", {"key": "shard_ids"})
+        return self
+
+
+class RedisSettings(_Section):
+    # redis://host:6379/0 (or unix:///path/redis.sock): bot processes share Discord's
+    # identify buckets through it. None: each process keeps its own (README "The bot in
+    # shards"). Needs the optional extra: pip install 'archive-bot[redis]'.
+    url: str | None = None
 
 
 class Settings(BaseSettings):
@@ -175,6 +206,7 @@ class Settings(BaseSettings):
     answers: AnswerSettings = AnswerSettings()
     querylog: QueryLogSettings = QueryLogSettings()
     discord: DiscordSettings = DiscordSettings()
+    redis: RedisSettings = RedisSettings()
     ray: RaySettings = RaySettings()
     # Where the settings came from (None: built-in defaults); not a key, not compared.
     _source: Path | None = PrivateAttr(default=None)

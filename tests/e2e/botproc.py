@@ -22,7 +22,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -107,10 +107,12 @@ class BotProcess:
     def returncode(self) -> int | None:
         return None if self.proc is None else self.proc.returncode
 
-    async def wait_ready(self, timeout: float = 20.0, since: int = 0) -> None:
-        """Wait until the fake sent READY + GUILD_CREATE; fail fast if the bot exits first."""
+    async def wait_ready(self, timeout: float = 20.0, since: int = 0,
+                         shards: Sequence[int] = ()) -> None:
+        """Wait until the fake sent READY + GUILD_CREATE (on each of ``shards``' sessions,
+        when given); fail fast if the bot exits first."""
         assert self.proc is not None, "start() first"
-        ready = asyncio.create_task(self.fake.wait_for_ready(timeout=timeout, since=since))
+        ready = asyncio.create_task(self._ready(timeout, since, shards))
         exited = asyncio.create_task(self.proc.wait())
         try:
             await asyncio.wait({ready, exited}, return_when=asyncio.FIRST_COMPLETED)
@@ -123,6 +125,12 @@ class BotProcess:
             for task in (ready, exited):
                 task.cancel()
             await asyncio.gather(ready, exited, return_exceptions=True)
+
+    async def _ready(self, timeout: float, since: int, shards: Sequence[int]) -> None:
+        if not shards:
+            await self.fake.wait_for_ready(timeout=timeout, since=since)
+        for shard in shards:
+            await self.fake.wait_for_shard_ready(shard, timeout=timeout, since=since)
 
     async def terminate(self, timeout: float = STOP_TIMEOUT) -> int:
         """SIGTERM, as a supervisor stops it; the exit status (waits for the exit)."""

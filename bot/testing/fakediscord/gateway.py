@@ -1,6 +1,8 @@
 """The fake gateway: one websocket endpoint speaking Discord's v10 JSON gateway protocol.
 
 Supports HELLO/HEARTBEAT/ACK, IDENTIFY -> READY + GUILD_CREATE, RESUME -> replay + RESUMED,
+shards (IDENTIFY with ``shard: [id, count]``: one session per shard, each guild's events on its
+shard's session, the identify rate per bucket checked; see shards.py),
 REQUEST_GUILD_MEMBERS -> GUILD_MEMBERS_CHUNK, `compress=zlib-stream` and `compress=zstd-stream`
 transport compression, and the server-side faults RECONNECT (op 7), INVALID_SESSION (op 9) and
 dropped connections.
@@ -19,6 +21,7 @@ import zstandard
 from aiohttp import WSMsgType, web
 
 from .records import GatewayFrame, Violation, now
+from .shards import UNSHARDED, Shard, Shards, requested_shard
 
 if TYPE_CHECKING:
     from .server import FakeDiscord
@@ -28,9 +31,10 @@ RECONNECT, REQUEST_MEMBERS, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 7, 8, 9, 10,
 
 
 class GatewaySession:
-    def __init__(self, identify: dict[str, Any]) -> None:
+    def __init__(self, identify: dict[str, Any], shard: Shard = UNSHARDED) -> None:
         self.id = secrets.token_hex(16)
         self.identify = identify
+        self.shard = shard
         self.seq = 0
         self.buffer: list[dict[str, Any]] = []  # every dispatch, for RESUME replay
         self.connection: GatewayConnection | None = None
@@ -81,7 +85,8 @@ class Gateway:
     def __init__(self, fake: FakeDiscord) -> None:
         self.fake = fake
         self.sessions: dict[str, GatewaySession] = {}
-        self.active: GatewaySession | None = None
+        self.active: GatewaySession | None = None  # the last identified or resumed session
+        self.shards = Shards(fake)  # the session per shard id, every IDENTIFY
         self.connections: list[GatewayConnection] = []
         self.refuse_identify: int | None = None  # close every IDENTIFY with this code
         # An outage: "refuse" answers every connection attempt with HTTP 503 (the bot backs
@@ -187,23 +192,31 @@ class Gateway:
             return
         if "intents" not in d:
             self.violation("IDENTIFY without intents", frame)
-        session = GatewaySession(d)
+        shard = requested_shard(d)
+        if shard is None:
+            self.violation(f"IDENTIFY with an invalid shard {d.get('shard')!r}", frame)
+            await conn.ws.close(code=4010)  # Discord: "Invalid shard"
+            return
+        for problem in self.shards.identified(shard, frame.time, conn.id):
+            self.violation(problem, frame)
+        session = GatewaySession(d, shard)
         self.sessions[session.id] = session
-        self.active = session
+        self.shards.sessions[shard.id] = self.active = session
         world = self.fake.world
+        guilds = self.shards.guilds(world, shard)
         ready = {
             "v": 10, "user": world.bot, "session_id": session.id, "session_type": "normal",
             "resume_gateway_url": self.fake.resume_gateway_url,
-            "guilds": [{"id": g.guild_id, "unavailable": True} for g in world.guilds()],
+            "guilds": [{"id": g.guild_id, "unavailable": True} for g in guilds],
             "application": {"id": world.application_id, "flags": 0},
-            "shard": d.get("shard", [0, 1]), "private_channels": [], "presences": [],
+            "shard": shard.as_list(), "private_channels": [], "presences": [],
             "relationships": [], "guild_join_requests": [], "user_settings": {},
             "geo_ordered_rtc_regions": [], "_trace": ["fakediscord"],
         }
         async with session.lock:  # READY + GUILD_CREATE go out as one burst
             session.connection, conn.session = conn, session
             await self._dispatch_locked(session, "READY", ready)
-            for guild in world.guilds():
+            for guild in guilds:
                 await self._dispatch_locked(session, "GUILD_CREATE", guild.guild_payload())
 
     async def _resume(self, conn: GatewayConnection, d: dict[str, Any],
@@ -216,7 +229,7 @@ class Gateway:
             return
         async with session.lock:
             old, session.connection, conn.session = session.connection, conn, session
-            self.active = session
+            self.active = self.shards.sessions[session.shard.id] = session
             for missed in session.buffer:
                 if missed["s"] > seq:
                     await conn.send(missed, replayed=True)
@@ -243,14 +256,25 @@ class Gateway:
             await session.connection.send(frame)
         return session.seq
 
-    def _require_session(self) -> GatewaySession:
+    def _require_session(self, shard: int | None = None) -> GatewaySession:
         if self.active is None:
             raise RuntimeError("no identified gateway session (wait_for_ready() first)")
-        return self.active
+        if shard is None or self.active.shard.count == 1:
+            return self.active
+        return self._shard(shard)
+
+    def _shard(self, shard: int) -> GatewaySession:
+        session = self.shards.sessions.get(shard)
+        if session is None or session.invalid:
+            raise RuntimeError(f"no identified gateway session for shard {shard}")
+        return session
 
     async def dispatch(self, event: str, data: Any) -> int:
-        """Send a DISPATCH on the active session (buffered for RESUME if disconnected)."""
+        """Send a DISPATCH on the session of the shard of ``data``'s guild (shard 0 without
+        one; unsharded: the active session), buffered for RESUME if disconnected."""
         session = self._require_session()
+        if session.shard.count > 1:
+            session = self.shards.session_for(data, session.shard.count)
         async with session.lock:
             return await self._dispatch_locked(session, event, data)
 
@@ -264,8 +288,9 @@ class Gateway:
             session.connection = None  # from now on dispatches are buffered for RESUME
         return conn
 
-    async def drop(self, code: int = 4000, *, abort: bool = False) -> None:
-        session = self._require_session()
+    async def drop(self, code: int = 4000, *, abort: bool = False,
+                   shard: int | None = None) -> None:
+        session = self._require_session(shard)
         async with session.lock:
             conn, session.connection = session.connection, None
         if conn is None:

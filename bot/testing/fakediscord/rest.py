@@ -218,8 +218,10 @@ class Rest:
         return 200, self.fake.application_payload()
 
     async def get_gateway(self, req: RecordedRequest, p: dict[str, str]) -> tuple[int, Any]:
-        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return 200, {"url": self.fake.gateway_url, "shards": 1, "session_start_limit": limit}
+        limit = {"total": 1000, "remaining": 999, "reset_after": 0,
+                 "max_concurrency": self.fake.max_concurrency}
+        return 200, {"url": self.fake.gateway_url, "shards": self.fake.shards,
+                     "session_start_limit": limit}
 
     async def get_channel(self, req: RecordedRequest, p: dict[str, str]) -> tuple[int, Any]:
         channel = self.fake.world.channel(p["channel"]) or self.fake.messages.threads.get(

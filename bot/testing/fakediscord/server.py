@@ -24,6 +24,7 @@ from .interactions import (
 from .messages import MessageStore
 from .records import GatewayFrame, RecordedRequest, Recorder, Violation, now, request_matcher
 from .rest import Fault, Rest
+from .shards import IdentifyRecord
 
 
 class FakeDiscord:
@@ -31,8 +32,14 @@ class FakeDiscord:
 
     def __init__(self, *, world: World | None = None, token: str | None = None,
                  heartbeat_interval: int = 45_000, interaction_deadline: float | None = 3.0,
-                 validate: bool = True) -> None:
+                 validate: bool = True, shards: int = 1, max_concurrency: int = 1,
+                 identify_interval: float | None = None) -> None:
         self.world = world or World.default()
+        # GET /gateway/bot: the recommended shard count and session_start_limit's
+        # max_concurrency (identify buckets); identify_interval: the least time between two
+        # IDENTIFYs of one bucket (Discord: 5 s), None: not checked (shards.py)
+        self.shards, self.max_concurrency = shards, max_concurrency
+        self.identify_interval = identify_interval
         self.token = token  # None: accept any bot token
         self.heartbeat_interval = heartbeat_interval  # ms, sent in HELLO
         self.interaction_deadline = interaction_deadline  # Discord's 3 s to acknowledge
@@ -191,6 +198,19 @@ class FakeDiscord:
     async def wait_for_identify(self, timeout: float = 10.0, since: int = 0) -> GatewayFrame:
         return await self.wait_for_frame(direction="in", op=2, timeout=timeout, since=since)
 
+    async def wait_for_shard_ready(self, shard_id: int, timeout: float = 10.0,
+                                   since: int = 0) -> GatewayFrame:
+        """READY (and the shard's GUILD_CREATE burst, sent with it) went out on shard
+        ``shard_id``'s session (returns the READY frame)."""
+        return await self.wait_for_frame(
+            direction="out", event="READY", timeout=timeout, since=since,
+            predicate=lambda fr: not fr.replayed and fr.d["shard"][0] == shard_id)
+
+    @property
+    def identifies(self) -> list[IdentifyRecord]:
+        """Every IDENTIFY accepted, in order: shard, bucket, arrival time."""
+        return self.gateway.shards.identifies
+
     async def wait_for_resume(self, timeout: float = 10.0, since: int = 0) -> GatewayFrame:
         return await self.wait_for_frame(direction="in", op=6, timeout=timeout, since=since)
 
@@ -246,9 +266,11 @@ class FakeDiscord:
     def clear_faults(self) -> None:
         self.rest.faults.clear()
 
-    async def drop_connection(self, code: int = 4000, *, abort: bool = False) -> None:
-        """Close the live gateway websocket (abort=True: kill the TCP connection instead)."""
-        await self.gateway.drop(code, abort=abort)
+    async def drop_connection(self, code: int = 4000, *, abort: bool = False,
+                              shard: int | None = None) -> None:
+        """Close the live gateway websocket (abort=True: kill the TCP connection instead);
+        ``shard``: that shard's (default: the last identified or resumed session's)."""
+        await self.gateway.drop(code, abort=abort, shard=shard)
 
     async def gateway_outage(self, mode: str | None = "refuse", *, drop: bool = True) -> None:
         """Start (``"refuse"``: HTTP 503 on connect; ``"silent"``: no HELLO) or end

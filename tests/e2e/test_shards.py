@@ -1,0 +1,149 @@
+"""The bot in shards (real ``archive-bot run`` processes, the local Discord with 2 shards):
+each process answers the guilds of its own shards and nothing else, only the process of
+shard 0 syncs the commands, a process killed and restarted leaves the other answering, and
+every IDENTIFY respects ``max_concurrency`` (the fake's per-bucket check), across processes
+through Redis.
+
+The identify interval is Discord's 5 s scaled down for speed on both sides: the bots wait
+BOT_INTERVAL per bucket, the fake flags two IDENTIFYs of one bucket less than FAKE_INTERVAL
+apart. What is tested is which IDENTIFYs must wait for which (the buckets), not the length;
+the fake's bound is a little under the bots' for the milliseconds between a bot taking a
+bucket and its IDENTIFY arriving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.testing.fakediscord import FakeDiscord, factories
+from bot.testing.fakediscord.shards import place_on_shard
+from tests.e2e.botproc import BotProcess, answer_of, citations, query_rows
+from tests.e2e.conftest import StartBot
+from tests.redis_server import redis_server
+
+BOT_INTERVAL = 0.5
+FAKE_INTERVAL = 0.4
+QUERY = "air strikes Idlib"
+
+
+@pytest.fixture
+async def fake(token: str) -> AsyncIterator[FakeDiscord]:
+    """The world's guild on shard 0 of 2, a second guild on shard 1."""
+    world = place_on_shard(factories.World.default(), 0, 2)
+    place_on_shard(world.add_guild("Second Guild"), 1, 2)
+    async with FakeDiscord(world=world, token=token, shards=2, max_concurrency=2,
+                           identify_interval=FAKE_INTERVAL) as server:
+        yield server
+
+
+def sharding(fake: FakeDiscord, shard_ids: list[int]) -> dict[str, Any]:
+    guilds = [int(g.guild_id) for g in fake.world.guilds()]
+    return {"shard_count": 2, "shard_ids": shard_ids, "guild_ids": guilds,
+            "identify_interval_seconds": BOT_INTERVAL}
+
+
+async def start(start_bot: StartBot, fake: FakeDiscord, name: str, shard_ids: list[int],
+                **extra: Any) -> BotProcess:
+    since = fake.mark()
+    bot = await start_bot(name=name, discord=sharding(fake, shard_ids), wait=False, **extra)
+    await bot.wait_ready(since=since, shards=shard_ids)
+    return bot
+
+
+async def search(fake: FakeDiscord, guild: factories.World) -> None:
+    handle = await fake.send_slash_command("search", {"query": QUERY}, guild=guild)
+    message = await answer_of(handle)
+    assert citations(message), message
+    callbacks = fake.requests_matching("POST", rf"^/interactions/{handle.id}/")
+    assert len(callbacks) == 1  # answered once: by the process of the guild's shard
+
+
+def guilds_logged(db: Path) -> list[str]:
+    return [row["guild_id"] for row in query_rows(db, "command = 'search'")]
+
+
+def command_syncs(fake: FakeDiscord) -> list[str]:
+    return [r.path for r in fake.requests_matching("PUT", r"/commands$")]
+
+
+async def test_two_processes_answer_their_own_shards(fake: FakeDiscord,
+                                                     start_bot: StartBot) -> None:
+    main, second = fake.world, fake.world.other_guilds[0]
+    one = await start(start_bot, fake, "shard1", [1])
+    assert command_syncs(fake) == []  # not the process of shard 0
+    assert "not syncing slash commands: the process running shard 0 does" in one.stderr()
+    zero = await start(start_bot, fake, "shard0", [0])
+    app = fake.application_id
+    assert sorted(command_syncs(fake)) == sorted(
+        f"/applications/{app}/guilds/{g.guild_id}/commands" for g in (main, second))
+    for guild in (main, second, second, main, main):
+        await search(fake, guild)
+
+    await one.kill()  # shard 1 goes away; shard 0 keeps answering
+    await search(fake, main)
+    restarted = await start(start_bot, fake, "shard1", [1])
+    await search(fake, second)
+    assert await zero.terminate() == 0 and await restarted.terminate() == 0
+    assert guilds_logged(zero.db) == [main.guild_id] * 4
+    assert guilds_logged(restarted.db)[-1:] == [second.guild_id]
+    assert set(guilds_logged(restarted.db)) == {second.guild_id}
+    # buckets 1, 0, 1 (max_concurrency 2): no two identifies of one bucket too close
+    assert [(r.shard.as_list(), r.bucket) for r in fake.identifies] == [
+        ([1, 2], 1), ([0, 2], 0), ([1, 2], 1)]
+    fake.assert_no_violations()
+
+
+async def test_one_process_runs_both_shards(fake: FakeDiscord, start_bot: StartBot) -> None:
+    fake.max_concurrency = 1  # both shards in bucket 0: the second waits BOT_INTERVAL
+    bot = await start(start_bot, fake, "both", [0, 1])
+    for guild in (fake.world.other_guilds[0], fake.world):
+        await search(fake, guild)
+    first, second = fake.identifies
+    assert (first.shard.id, second.shard.id, first.bucket, second.bucket) == (0, 1, 0, 0)
+    assert second.at - first.at >= FAKE_INTERVAL  # (the fake's check says the same)
+    assert len(command_syncs(fake)) == 2
+    assert await bot.terminate() == 0
+    assert sorted(guilds_logged(bot.db)) == sorted(g.guild_id for g in fake.world.guilds())
+    assert "shard 1 waits 0.5 s to identify (bucket 0 of 1)" in bot.stderr()
+    fake.assert_no_violations()
+
+
+async def test_processes_share_identify_buckets_through_redis(
+    fake: FakeDiscord, start_bot: StartBot, tmp_path: Path
+) -> None:
+    import redis
+
+    fake.max_concurrency = 1  # shards 0 and 1, in two processes, share bucket 0
+    with redis_server(tmp_path) as url:
+        client = redis.Redis.from_url(url)
+        key = f"archive-bot:identify:{fake.application_id}:0"
+        # a third process identified in bucket 0 just now: nobody may until the key goes
+        assert client.set(key, "elsewhere", nx=True, px=60_000)
+        since = fake.mark()
+        bots = [await start_bot(name=f"shard{i}", discord=sharding(fake, [i]), wait=False,
+                                settings={"redis": {"url": url}}) for i in (0, 1)]
+        await fake.wait_for_gateway_attempts(2, timeout=30)
+        for conn in list(fake.gateway.connections):  # both got HELLO: now at their IDENTIFY
+            await fake.wait_for_frame(direction="in", op=1, since=since, timeout=20,
+                                      predicate=lambda f, c=conn.id: f.connection_id == c)
+        assert fake.identifies == []
+        released = time.monotonic()
+        client.delete(key)
+        await asyncio.gather(*(b.wait_ready(since=since, shards=[i])
+                               for i, b in enumerate(bots)))
+        client.close()
+        assert len(fake.identifies) == 2
+        assert all(r.at > released and r.bucket == 0 for r in fake.identifies)
+        fake.assert_no_violations()  # the second came FAKE_INTERVAL after the first, at least
+        for bot in bots:
+            assert "identify: max_concurrency 1, buckets shared through Redis" in bot.stderr()
+        for guild in fake.world.guilds():
+            await search(fake, guild)
+        for bot in bots:
+            assert await bot.terminate() == 0
