@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 
 from bot.config import Settings, with_section
+from bot.core.answers import ask as answer
 from bot.core.models import Filters, SearchResult
-from bot.core.requests import SearchRequest
+from bot.core.requests import AskRequest, SearchRequest
 from bot.core.search import Archive, FiltersExcludeAllError
 from bot.core.shards import write_generation
+from bot.core.snapshot import Snapshot
 from bot.core.tokenize import Tokenizer
 from bot.runtime.ray_engine import NotServedError, RayEngine, ShardedSnapshot
 from bot.runtime.service import ArchiveService
@@ -127,6 +129,12 @@ def test_reindex_swaps_the_whole_generation_under_queries(local_ray: Any,
     service, _ = ArchiveService.open(settings)
     first = service.current
     assert isinstance(first, ShardedSnapshot)
+    # /ask ranks its passages on the shards: the single index's answer
+    single = Snapshot(first.retrieval)
+    for question in ("How many civilians were killed in ten days?", "Who vowed to wipe out "
+                     "terrorists in Idlib?"):
+        request = AskRequest.parse(settings, question)
+        assert answer(first, request) == answer(single, request)
     query = "zeppelins quokka census Idlib"
     before = first.search(query, 10)
     results: list[SearchResult] = []

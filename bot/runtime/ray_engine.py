@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -86,6 +87,10 @@ class ShardServer:
     def ready(self) -> int:
         return self.archive.index.n_paragraphs
 
+    def pid(self) -> int:
+        """The actor's process (for its memory: ``python -m bench shards``)."""
+        return os.getpid()
+
     def answer(self, term_ids: list[int], k: int, filters: Filters) -> tuple[str, ShardAnswer]:
         return self.generation, self.archive.answer(term_ids, k, filters)
 
@@ -124,9 +129,16 @@ class RayEngine:
         """The merged top ``k`` of every shard that answers (each asked twice at most)."""
         ray = import_ray()
         ids = [int(t) for t in term_ids]
+        failures = (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError)
+        answers: list[ShardAnswer | None]
         with self._serving():
             refs = [a.answer.remote(ids, k, filters) for a in self.actors]
-            answers = [self._get(ray, i, ref, ids, k, filters) for i, ref in enumerate(refs)]
+            try:  # one wait for all: the common case
+                answers = [self._checked(i, got) for i, got in enumerate(
+                    ray.get(refs, timeout=self.settings.ray.timeout_seconds))]
+            except failures:  # shard by shard, asking a failed one again
+                answers = [self._get(ray, i, ref, ids, k, filters)
+                           for i, ref in enumerate(refs)]
         merged = merge(answers, k)
         if merged.answered == 0:
             raise ShardsUnavailableError(
@@ -139,11 +151,7 @@ class RayEngine:
         failures = (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError)
         for attempt in (1, 2):
             try:
-                generation, answer = ray.get(ref, timeout=timeout)
-                if generation != self.generation.name:  # pragma: no cover - never by design
-                    raise ShardsUnavailableError(f"shard {shard} serves {generation}")
-                found: ShardAnswer = answer
-                return found
+                return self._checked(shard, ray.get(ref, timeout=timeout))
             except failures as exc:
                 log.warning("shard %d failed (attempt %d): %s", shard, attempt,
                             type(exc).__name__)
@@ -152,6 +160,12 @@ class RayEngine:
                         max_task_retries=max(1, self.settings.ray.max_restarts)
                     ).remote(ids, k, filters)
         return None
+
+    def _checked(self, shard: int, got: tuple[str, ShardAnswer]) -> ShardAnswer:
+        generation, answer = got
+        if generation != self.generation.name:  # pragma: no cover - never by design
+            raise ShardsUnavailableError(f"shard {shard} answered from {generation}")
+        return answer
 
     # ------------------------------------------------------------------ generations
     @contextmanager

@@ -227,6 +227,9 @@ def _child_build(settings: Settings, full: bool, queue: Any, parent: int) -> Non
                               reason="requested", host=HOST)
         progress("save", 0, 1)
         save_index(index, settings.index.path)
+        if settings.index.engine == "ray":  # split here too, not in the answering process
+            open_generation(index, settings.index.shards, shards_root(settings.index.path),
+                            save=save_index)
         progress("save", 1, 1)
         queue.put(("done", report))
     except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
