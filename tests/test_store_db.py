@@ -495,3 +495,49 @@ async def test_quick_check_gives_up_within_its_budget(tmp_path: Path) -> None:
         await _insert(conn, "still usable")
     finally:
         await conn.close()
+
+
+async def test_the_bots_own_statements_run_on_both_backends(store_target: Path | str) -> None:
+    """What bot/app writes through ``services.db`` (the command-sync hash): an upsert with
+    ``excluded``, a read through the cursor-like result, inside and outside a transaction."""
+    conn = await open_database(store_target)
+    try:
+        for digest in ("first", "second"):
+            async with atomic(conn):
+                await conn.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    ("command_sync_hash", digest))
+        cursor = await conn.execute("SELECT value FROM meta WHERE key = ?", ("command_sync_hash",))
+        row = await cursor.fetchone()
+        assert row is not None and row[0] == "second" and row["value"] == "second"
+        assert await (await conn.execute("DELETE FROM meta WHERE key = 'x'")).fetchall() == []
+        result = await conn.execute("UPDATE meta SET value = 'third' WHERE key = ?",
+                                    ("command_sync_hash",))
+        assert result.rowcount == 1
+    finally:
+        await conn.close()
+
+
+async def test_reads_go_on_while_a_write_is_open(store_target: Path | str) -> None:
+    """A read from another task during a transaction answers (SQLite: the same connection,
+    PostgreSQL: another of the pool) and never sees the write half done on PostgreSQL."""
+    conn = await open_database(store_target)
+    try:
+        inside, proceed = asyncio.Event(), asyncio.Event()
+
+        async def write() -> None:
+            async with atomic(conn):
+                await conn.execute("INSERT INTO meta (key, value) VALUES ('w', '1')")
+                inside.set()
+                await proceed.wait()
+
+        writing = asyncio.create_task(write())
+        await inside.wait()
+        rows = await conn.fetchall("SELECT key FROM meta WHERE key = 'w'")
+        assert len(rows) == (1 if conn.dialect == "sqlite" else 0)
+        proceed.set()
+        await writing
+        assert len(await conn.fetchall("SELECT key FROM meta WHERE key = 'w'")) == 1
+    finally:
+        await conn.close()
