@@ -5,6 +5,7 @@ answer from one generation)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from bot.core.answers import ask as answer
 from bot.core.models import Filters, SearchResult
 from bot.core.requests import AskRequest, SearchRequest
 from bot.core.search import Archive, FiltersExcludeAllError
-from bot.core.shards import write_generation
+from bot.core.shards import read_corpus, write_generation
 from bot.core.snapshot import Snapshot
 from bot.core.tokenize import Tokenizer
 from bot.runtime.ray_engine import NotServedError, RayEngine, ShardedSnapshot
@@ -65,18 +66,25 @@ def same(a: SearchResult, b: SearchResult) -> bool:
     return (a.total, a.terms, a.hits) == (b.total, b.terms, b.hits)
 
 
-@pytest.mark.parametrize("n", [2, 5])
-def test_ray_shards_answer_as_the_single_index(local_ray: Any, whole: Archive,
-                                               settings: Settings, n: int) -> None:
-    snap = sharded(local_ray, whole, settings, n)
+def check_parity(snap: ShardedSnapshot, whole: Archive, n: int) -> None:
+    assert snap.shards.n_shards == n
+    for query in QUERIES:
+        assert snap.top(query, 10).pairs == whole.top(query, 10).pairs
+        got, want = snap.search(query, 10), whole.search(query, 10)
+        assert same(got, want)
+        assert got.shards is not None and not got.shards.partial
+        assert got.shards.describe() == f"{n} of {n} shards answered"
+
+
+def test_ray_shards_answer_as_the_single_index(three: ShardedSnapshot, whole: Archive) -> None:
+    check_parity(three, whole, 3)  # 2 to 5 shards without Ray: tests/test_shards.py
+
+
+def test_five_ray_shards_and_their_retirement(local_ray: Any, whole: Archive,
+                                             settings: Settings) -> None:
+    snap = sharded(local_ray, whole, settings, 5)
     try:
-        assert snap.shards.n_shards == n
-        for query in QUERIES:
-            assert snap.top(query, 10).pairs == whole.top(query, 10).pairs
-            got, want = snap.search(query, 10), whole.search(query, 10)
-            assert same(got, want)
-            assert got.shards is not None and not got.shards.partial
-            assert got.shards.describe() == f"{n} of {n} shards answered"
+        check_parity(snap, whole, 5)
     finally:
         snap.shards.retire(0)
     assert snap.shards.actors == []  # retired with nothing in flight: stopped at once
@@ -102,22 +110,16 @@ def test_a_killed_actor_is_restarted_and_asked_again(three: ShardedSnapshot,
     assert got.shards is not None and got.shards.describe() == "3 of 3 shards answered"
 
 
-def test_a_dead_shard_is_left_out_and_said_so(local_ray: Any, whole: Archive,
-                                              settings: Settings) -> None:
-    once = with_section(settings, "ray", max_restarts=0, timeout_seconds=5.0)
-    gen = write_generation(whole.index, 3, settings.index.path / "shards-dead")
-    snap = ShardedSnapshot(whole, engine=RayEngine.start(once, gen))
-    try:
-        full = snap.search("w0 w2", 25)
-        ray.kill(snap.shards.actors[2], no_restart=True)
-        part = snap.search("w0 w2", 25)
-        assert part.shards is not None and part.shards.partial
-        assert part.shards.describe() == "2 of 3 shards answered"
-        assert 0 < part.total < full.total
-        kept = [h for h in full.hits if h in part.hits]
-        assert part.hits[:len(kept)] == tuple(kept) and len(kept) < len(full.hits)
-    finally:
-        snap.shards.retire(0)
+def test_a_dead_shard_is_left_out_and_said_so(three: ShardedSnapshot) -> None:
+    # the last test of the module's shards: one of them stays dead
+    full = three.search("w0 w2", 25)
+    ray.kill(three.shards.actors[2], no_restart=True)
+    part = three.search("w0 w2", 25)
+    assert part.shards is not None and part.shards.partial
+    assert part.shards.describe() == "2 of 3 shards answered"
+    assert 0 < part.total < full.total
+    kept = [h for h in full.hits if h in part.hits]
+    assert part.hits[:len(kept)] == tuple(kept) and len(kept) < len(full.hits)
 
 
 def test_reindex_swaps_the_whole_generation_under_queries(local_ray: Any,
@@ -126,7 +128,7 @@ def test_reindex_swaps_the_whole_generation_under_queries(local_ray: Any,
     shutil.copytree(SEEDS, archive)
     settings = settings_for(tmp_path, archive)
     settings = with_section(settings, "index", engine="ray", shards=3)
-    service, _ = ArchiveService.open(settings)
+    service, _ = ArchiveService.open(settings, isolate=True)  # the bot's: builds in a child
     first = service.current
     assert isinstance(first, ShardedSnapshot)
     # /ask ranks its passages on the shards: the single index's answer
@@ -164,6 +166,7 @@ def test_reindex_swaps_the_whole_generation_under_queries(local_ray: Any,
     second = service.current
     assert isinstance(second, ShardedSnapshot) and second is not first
     assert second.shards.generation != first.shards.generation
+    assert read_corpus(second.shards.generation).fingerprint == second.index.fingerprint
     after = second.search(query, 10)
     assert after.total != before.total  # the new articles' words now match
     assert not errors
@@ -171,3 +174,18 @@ def test_reindex_swaps_the_whole_generation_under_queries(local_ray: Any,
     assert sum(same(r, after) for r in results) >= len(threads)
     first.shards.retire(0)  # retired by the reindex (after its grace): stop it now
     second.shards.retire(0)
+
+
+def test_cli_search_through_the_shards(local_ray: Any, run: Any,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    code, plain, _ = run("search", "Idlib ceasefire", "--json")
+    assert code == 0
+    monkeypatch.setenv("ARCHIVE_BOT_INDEX__ENGINE", "ray")
+    monkeypatch.setenv("ARCHIVE_BOT_INDEX__SHARDS", "2")
+    code, out, _ = run("index")
+    assert code == 0 and "shards: 2 (gen-" in out
+    code, sharded, _ = run("search", "Idlib ceasefire", "--json")
+    assert code == 0
+    got, want = json.loads(sharded), json.loads(plain)
+    assert got["shards"] == {"answered": 2, "total": 2} and "shards" not in want
+    assert (got["total"], got["results"]) == (want["total"], want["results"])

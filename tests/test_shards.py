@@ -219,3 +219,16 @@ def test_a_shard_without_articles_passing_the_filters_is_excluded(
         whole.doc_mask(Filters(date_from="2099-01-01"))
     nothing = [a.answer([0], 5, Filters(date_from="2099-01-01")) for a in arch]
     assert merge(nothing, 5).excluded
+
+
+def test_a_partial_answer_says_so_in_the_search_footer(whole: Archive) -> None:
+    from bot.app import render
+    from bot.core.models import SearchResult, ShardCount
+
+    hits = tuple(whole.search("w0 w3", 3).hits)
+    for shards, note in ((ShardCount(2, 3), "2 of 3 shards answered"), (ShardCount(3, 3), None),
+                         (None, None)):
+        pages = render.search_pages(SearchResult("w0 w3", ("w0", "w3"), 9, 1.0, hits, shards))
+        footer = pages[0].footer.text or ""
+        assert "3 of 9 matching paragraphs" in footer
+        assert (note in footer) if note else "shards" not in footer
