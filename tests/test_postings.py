@@ -173,3 +173,52 @@ def test_compiled_search_with_4_byte_lengths_gives_the_same_top() -> None:
         np.testing.assert_array_equal(a.paragraphs, b.paragraphs)
         np.testing.assert_array_equal(a.scores, b.scores)
         assert a.total == b.total
+
+
+def big_tf(seed: int, n_docs: int = 140_000, vocab: int = 40) -> sparse.csr_matrix:
+    """Several of the kernel's 32k-paragraph blocks, so its pruning (from the second block
+    on, once k paragraphs are held) has frequent low-idf terms to leave unscored."""
+    rng = np.random.default_rng(seed)
+    per_doc = rng.integers(1, 8, n_docs)
+    rows = np.repeat(np.arange(n_docs), per_doc)
+    cols = np.minimum(rng.zipf(1.25, len(rows)) - 1, vocab - 1)
+    tf = sparse.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)),
+                           shape=(n_docs, vocab))
+    tf.sum_duplicates()
+    tf.sort_indices()
+    return tf
+
+
+@pytest.mark.skipif(compiled_kernel() is None, reason="the C kernel is not built")
+@pytest.mark.parametrize("seed", [5, 6])
+def test_pruned_search_finds_exactly_the_unpruned_top_k_and_count(seed: int) -> None:
+    tf = big_tf(seed)
+    lengths = doc_len_of(tf) + np.random.default_rng(seed).integers(0, 30, tf.shape[0])
+    params = BM25Settings()
+    pruned = PostingsScorer(Postings.from_tf(tf), lengths, params, kernel=True)
+    plain = PostingsScorer(Postings.from_tf(tf), lengths, params, kernel=False)
+    rng = np.random.default_rng(seed + 10)
+    mask = rng.random(tf.shape[0]) < 0.7
+    for n_terms in (2, 3, 5, 8):
+        for _ in range(12):
+            # a rare term or two beside frequent ones, sometimes repeated
+            query = [*rng.integers(0, 40, n_terms).tolist(), int(rng.integers(30, 40))]
+            for k, m in ((1, None), (10, None), (10, mask), (200, None)):
+                got, want = pruned.top(query, k, m), plain.top(query, k, m)
+                assert got.total == want.total
+                assert got.paragraphs.tolist() == want.paragraphs.tolist(), query
+                assert got.scores.tolist() == want.scores.tolist(), query
+
+
+@pytest.mark.skipif(compiled_kernel() is None, reason="the C kernel is not built")
+def test_bounds_are_never_below_a_contribution() -> None:
+    tf = big_tf(7, n_docs=5_000)
+    lengths = doc_len_of(tf)
+    scorer = PostingsScorer(Postings.from_tf(tf), lengths, BM25Settings(), kernel=True)
+    ids, weights = np.arange(40, dtype=np.int64), np.full(40, 2.0)
+    bounds = scorer.bounds(ids, weights)
+    for term in range(40):
+        _, scores = scorer.score([term, term])
+        assert (scores <= bounds[term]).all()
+        if len(scores):
+            assert scores.max() == bounds[term]  # the bound is a contribution, not a guess

@@ -12,6 +12,14 @@
  * pass, the accumulator reset to zero for the next query.  The scratch arrays (acc,
  * touched) belong to one caller at a time; the loops run without the GIL.
  *
+ * With ``bounds`` (each query term's largest possible contribution) search() prunes as
+ * MaxScore does: once k paragraphs are held, the terms whose bounds together stay below the
+ * k-th score (with a margin for rounding) cannot lift a paragraph into the top k alone, so
+ * in a block their postings are only counted, not scored; a paragraph the other terms
+ * reached is scored in full (every term, in query-term order: the same bits as unpruned)
+ * only when its partial sum plus those bounds can still reach the k-th score.  The top k
+ * and the count are exactly those of the unpruned search.
+ *
  * Arrays arrive through the buffer protocol (numpy arrays, memory maps); every length and
  * item size is checked here, so a bad call raises instead of reading out of bounds.
  */
@@ -19,6 +27,7 @@
 #include <Python.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 static int
 check(Py_buffer *b, Py_ssize_t itemsize, const char *name)
@@ -157,6 +166,150 @@ heap_sort(double *hs, int32_t *hd, Py_ssize_t filled)
     }
 }
 
+/* Pruning (MaxScore) state: each query term's bound, the terms by bound ascending, which
+ * terms are lazy (counted, not scored) in the current block and their bounds' sum, a mark
+ * per paragraph of a block (for the count), each term's first posting in the block. */
+struct pruning {
+    const double *ub;
+    Py_ssize_t *order;
+    uint8_t *lazy;
+    uint8_t *marks;
+    int64_t *start;
+    double lazy_sum;
+};
+
+/* Relative margin on every bound comparison: far above the rounding of summing a few
+ * thousand terms in another order, so a paragraph is skipped only when it surely scores
+ * below the k-th. */
+#define PRUNE_MARGIN 1e-9
+
+static int
+pruning_init(struct pruning *pr, const double *ub, Py_ssize_t m)
+{
+    pr->ub = ub;
+    pr->order = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)m);
+    pr->lazy = PyMem_Calloc((size_t)m, 1);
+    pr->marks = PyMem_Calloc(BLOCK_DOCS, 1);
+    pr->start = PyMem_Malloc(sizeof(int64_t) * (size_t)m);
+    if (pr->order == NULL || pr->lazy == NULL || pr->marks == NULL || pr->start == NULL)
+        return -1;
+    for (Py_ssize_t i = 0; i < m; i++) {  /* insertion sort by bound: m is a query's terms */
+        Py_ssize_t j = i;
+        while (j > 0 && ub[pr->order[j - 1]] > ub[i]) { pr->order[j] = pr->order[j - 1]; j--; }
+        pr->order[j] = i;
+    }
+    return 0;
+}
+
+static void
+pruning_free(struct pruning *pr)
+{
+    PyMem_Free(pr->order); PyMem_Free(pr->lazy); PyMem_Free(pr->marks); PyMem_Free(pr->start);
+    pr->ub = NULL;
+}
+
+/* Mark lazy the terms of smallest bounds whose sum (with the margin) stays below theta, the
+ * k-th score: a paragraph only they reach cannot enter the top k. Returns how many. */
+static Py_ssize_t
+lazy_terms(struct pruning *pr, Py_ssize_t m, double theta)
+{
+    double run = 0.0;
+    Py_ssize_t n = 0;
+    for (Py_ssize_t p = 0; p < m; p++) pr->lazy[p] = 0;
+    for (Py_ssize_t p = 0; p < m; p++) {
+        double next = run + pr->ub[pr->order[p]];
+        if (!(next * (1.0 + PRUNE_MARGIN) < theta)) break;
+        run = next;
+        pr->lazy[pr->order[p]] = 1;
+        n++;
+    }
+    pr->lazy_sum = run;
+    return n;
+}
+
+/* What scoring a posting needs (the arrays search() checked). */
+struct block {
+    const int32_t *dp; const uint16_t *tp; const uint8_t *tp8; int narrow;
+    const uint16_t *lp16; const uint32_t *lp32; int wide_lens;
+    Py_ssize_t n_docs, n_lengths;
+    const double *nt, *idfp; const int64_t *qp; const double *wp; double k1p1;
+    const uint8_t *mp;
+};
+
+static inline Py_ssize_t
+block_len(const struct block *b, int32_t d)
+{
+    return b->wide_lens ? (Py_ssize_t)b->lp32[d] : (Py_ssize_t)b->lp16[d];
+}
+
+static inline double
+contribution(const struct block *b, Py_ssize_t i, int64_t j, int32_t d)
+{
+    double q = b->narrow ? (double)b->tp8[j] : (double)b->tp[j];
+    return b->idfp[b->qp[i]] * ((q * b->k1p1) / (q + b->nt[block_len(b, d)]));
+}
+
+/* Paragraph d's full score: every term holding it (found by binary search among the term's
+ * postings of this block), summed in query-term order as the unpruned loop sums them. */
+static double
+full_score(const struct block *b, const struct pruning *pr, const int64_t *cur,
+           Py_ssize_t m, int32_t d)
+{
+    double s = 0.0;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        int64_t lo = pr->start[i], hi = cur[i];
+        while (lo < hi) {
+            int64_t mid = lo + (hi - lo) / 2;
+            if (b->dp[mid] < d) lo = mid + 1; else hi = mid;
+        }
+        if (lo < cur[i] && b->dp[lo] == d)
+            s += contribution(b, i, lo, d) * b->wp[i];
+    }
+    return s + 0.0;
+}
+
+/* One block with lazy terms: every posting counted once per paragraph (marks), the eager
+ * terms summed into acc, then each paragraph they reached scored in full unless its partial
+ * sum plus the lazy bounds cannot reach the k-th score. Returns 1 on a bad posting. */
+static int
+pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int64_t *end,
+             Py_ssize_t m, int64_t block_lo, int64_t block_hi, double *ap, int32_t *up,
+             double *hs, int32_t *hd, Py_ssize_t *filled, Py_ssize_t k, Py_ssize_t *total)
+{
+    Py_ssize_t n_touched = 0;
+    int bad = 0;
+    for (Py_ssize_t i = 0; i < m && !bad; i++) {
+        int64_t j = cur[i], hi = end[i];
+        double w = b->wp[i];
+        pr->start[i] = j;
+        for (; j < hi; j++) {
+            int32_t d = b->dp[j];
+            if (d >= block_hi) break;
+            if (d < block_lo || d >= b->n_docs || block_len(b, d) >= b->n_lengths) {
+                bad = 1;
+                break;
+            }
+            if (!pr->marks[d - block_lo]) {
+                pr->marks[d - block_lo] = 1;
+                if (b->mp == NULL || b->mp[d]) (*total)++;
+            }
+            if (!pr->lazy[i])
+                add(ap, up, &n_touched, d, contribution(b, i, j, d) * w);
+        }
+        cur[i] = j;
+    }
+    for (Py_ssize_t t = 0; t < n_touched; t++) {
+        int32_t d = up[t];
+        double partial = ap[d] + 0.0;
+        ap[d] = 0.0;
+        if (bad || (b->mp != NULL && !b->mp[d])) continue;
+        if ((partial + pr->lazy_sum) * (1.0 + PRUNE_MARGIN) < hs[0]) continue;
+        heap_push(hs, hd, filled, k, full_score(b, pr, cur, m, d), d);
+    }
+    memset(pr->marks, 0, BLOCK_DOCS);
+    return bad;
+}
+
 /* The k best paragraphs and the match count, a block of paragraphs at a time: for each
  * block, every query term's postings in it (in query-term order, so each paragraph's sum
  * adds the same terms in the same order as accumulate()), then the block's paragraphs into
@@ -166,18 +319,28 @@ static PyObject *
 search(PyObject *self, PyObject *args)
 {
     Py_buffer indptr, docs, tf, idf, lens, normtab, terms, weights, acc, touched, mask,
-        out_docs, out_scores;
+        out_docs, out_scores, bounds;
     double k1p1;
-    PyObject *mask_obj, *result = NULL;
-    int has_mask = 0;
+    PyObject *mask_obj, *bounds_obj = Py_None, *result = NULL;
+    int has_mask = 0, has_bounds = 0;
     int64_t *cur = NULL;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*dy*y*w*w*Ow*w*", &indptr, &docs, &tf, &idf,
+    struct pruning pr = {0};
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*dy*y*w*w*Ow*w*|O", &indptr, &docs, &tf, &idf,
                           &lens, &normtab, &k1p1, &terms, &weights, &acc, &touched, &mask_obj,
-                          &out_docs, &out_scores))
+                          &out_docs, &out_scores, &bounds_obj))
         return NULL;
     if (mask_obj != Py_None) {
         if (PyObject_GetBuffer(mask_obj, &mask, PyBUF_SIMPLE) < 0) goto done;
         has_mask = 1;
+    }
+    if (bounds_obj != Py_None) {
+        if (PyObject_GetBuffer(bounds_obj, &bounds, PyBUF_FORMAT) < 0) goto done;
+        has_bounds = 1;
+        if (check(&bounds, 8, "bounds") || bounds.len != terms.len) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "postings: one bound per query term");
+            goto done;
+        }
     }
     if (tf.itemsize != 1 && check(&tf, 2, "tf"))
         goto done;
@@ -221,6 +384,10 @@ search(PyObject *self, PyObject *args)
             }
             cur[i] = ip[t]; end[i] = ip[t + 1];
         }
+        if (has_bounds && m > 1 && k > 0 && pruning_init(&pr, bounds.buf, m) < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
         Py_BEGIN_ALLOW_THREADS
         if (m == 1) {
             /* one term: every posting is one paragraph's whole score, straight to the heap */
@@ -247,6 +414,14 @@ search(PyObject *self, PyObject *args)
             if (next >= n_docs || next < 0) { bad = 1; break; }
             int64_t block_hi = (next / BLOCK_DOCS + 1) * BLOCK_DOCS;
             Py_ssize_t n_touched = 0;
+            if (pr.ub != NULL && filled == k && lazy_terms(&pr, m, hs[0]) > 0) {
+                struct block b = {dp, tp, tp8, narrow, lp16, lp32, wide_lens, n_docs,
+                                  n_lengths, nt, idfp, qp, wp, k1p1, mp};
+                bad = pruned_block(&b, &pr, cur, end, m, block_hi - BLOCK_DOCS, block_hi,
+                                   ap, up, hs, hd, &filled, k, &total);
+                if (bad) break;
+                continue;
+            }
             for (Py_ssize_t i = 0; i < m && !bad; i++) {
                 double w = wp[i], it = idfp[qp[i]];
                 int64_t j = cur[i], hi = end[i];
@@ -281,11 +456,13 @@ search(PyObject *self, PyObject *args)
     }
 done:
     PyMem_Free(cur);
+    pruning_free(&pr);
     PyBuffer_Release(&indptr); PyBuffer_Release(&docs); PyBuffer_Release(&tf);
     PyBuffer_Release(&idf); PyBuffer_Release(&lens); PyBuffer_Release(&normtab);
     PyBuffer_Release(&terms); PyBuffer_Release(&weights); PyBuffer_Release(&acc);
     PyBuffer_Release(&touched); PyBuffer_Release(&out_docs); PyBuffer_Release(&out_scores);
     if (has_mask) PyBuffer_Release(&mask);
+    if (has_bounds) PyBuffer_Release(&bounds);
     return result;
 }
 
@@ -294,7 +471,7 @@ static PyMethodDef methods[] = {
      "accumulate(indptr, docs, tf, idf, norm, k1p1, terms, weights, acc, touched) -> n"},
     {"search", search, METH_VARARGS,
      "search(indptr, docs, tf, idf, lens, normtab, k1p1, terms, weights, acc, touched, "
-     "mask|None, out_docs, out_scores) -> (filled, total)"},
+     "mask|None, out_docs, out_scores[, bounds|None]) -> (filled, total)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -11,6 +11,10 @@ Two implementations of the same algorithm: the compiled kernel ``bot.core._posti
 pass over the postings into a reusable accumulator, then a k-heap; built by pip from
 ``_postings.c`` when a C compiler is present) and numpy (always there, and the reference the
 kernel is tested against). ``kernel=None`` picks the compiled one when it is importable.
+The compiled search also prunes (MaxScore, from each term's largest contribution, found on the
+term's first query): the terms that cannot lift a paragraph into the top k alone are only
+counted, and a paragraph is scored in full only when it can still reach the k-th score, so
+the top k, its scores and the count are exactly the unpruned ones.
 """
 
 from __future__ import annotations
@@ -208,6 +212,9 @@ class PostingsScorer:
         self.norm: FloatArray = normtab[lens]  # per paragraph, for accumulate() and numpy
         self.k1p1 = k1p1
         self.kernel = kernel
+        # Per term, the largest ``(tf * (k1 + 1)) / (tf + norm)`` of its postings (NaN until a
+        # query first uses the term): what the kernel's pruning bounds a term's contribution by.
+        self._peak: FloatArray = np.full(postings.n_terms, np.nan)
         # Accumulators free for the next query; a thread takes one (list.pop and append
         # are atomic), so concurrent queries never share one.
         self._free: list[_Scratch] = []
@@ -241,16 +248,36 @@ class PostingsScorer:
         out_docs = np.empty(max(k, 0), dtype=np.int32)
         out_scores = np.empty(max(k, 0), dtype=np.float64)
         p = self.postings
+        bounds = self.bounds(ids, weights) if len(ids) > 1 and k > 0 else None
         try:
             filled, total = self.kernel.search(
                 p.indptr, p.docs, p.tf, self.idf, self.lens, self.normtab, self.k1p1, ids,
                 weights,
                 scratch.acc, scratch.touched, None if mask is None else mask.view(np.uint8),
-                out_docs, out_scores,
+                out_docs, out_scores, bounds,
             )
         finally:
             self._free.append(scratch)
         return Top(out_docs[:filled].astype(np.int64), out_scores[:filled], int(total))
+
+    def bounds(self, ids: IntArray, weights: FloatArray) -> FloatArray:
+        """Each query term's largest possible contribution to a paragraph's score, computed
+        as the kernel computes a contribution (``idf * peak``, times the term's count in the
+        query), so no contribution exceeds it: the kernel's pruning skips what cannot reach
+        the top k with these. A term's peak is found on its first query and kept."""
+        peak = self._peak
+        for t in ids[np.isnan(peak[ids])].tolist():
+            peak[t] = self._peak_of(int(t))
+        out: FloatArray = (self.idf[ids] * peak[ids]) * weights
+        return out
+
+    def _peak_of(self, term: int) -> float:
+        p = self.postings
+        lo, hi = int(p.indptr[term]), int(p.indptr[term + 1])
+        if lo >= hi:
+            return 0.0
+        q = p.tf[lo:hi].astype(np.float64)
+        return float(((q * self.k1p1) / (q + self.normtab[self.lens[p.docs[lo:hi]]])).max())
 
     def score(self, term_ids: Sequence[int]) -> tuple[IntArray, FloatArray]:
         """Every matched paragraph (ascending) and its score."""
