@@ -69,7 +69,8 @@ def dir_mb(folder: Path) -> float:
 
 def run_count(archive: Any, settings: Any, queries: list[str], n_shards: int,
               paragraphs: int) -> dict[str, Any]:
-    from bot.core.shards import ShardArchive, merge, open_generation, read_corpus
+    from bot.core.shard_storage import open_generation
+    from bot.core.shards import ShardArchive, merge, read_corpus
     from bot.runtime.ray_engine import RayEngine, ShardedSnapshot
 
     index = archive.index

@@ -1,7 +1,7 @@
 """``index.engine: ray`` (bot/runtime/ray_engine.py): shard actors on a local Ray (started
 once for this file), their merged answers equal to the single index's, a killed actor
 (restarted and asked again, or left out and said so), and a reindex under queries (every
-answer from one generation)."""
+answer from one generation); /ask and /summary through the shards."""
 
 from __future__ import annotations
 
@@ -16,13 +16,15 @@ import pytest
 
 from bot.config import Settings, with_section
 from bot.core.answers import ask as answer
+from bot.core.answers import summarize
 from bot.core.models import Filters, SearchResult
-from bot.core.requests import AskRequest, SearchRequest
+from bot.core.requests import AskRequest, SearchRequest, SummaryRequest
 from bot.core.search import Archive, FiltersExcludeAllError
-from bot.core.shards import read_corpus, write_generation
+from bot.core.shard_storage import write_generation
+from bot.core.shards import read_corpus
 from bot.core.snapshot import Snapshot
 from bot.core.tokenize import Tokenizer
-from bot.runtime.ray_engine import NotServedError, RayEngine, ShardedSnapshot
+from bot.runtime.ray_engine import RayEngine, ShardedSnapshot
 from bot.runtime.service import ArchiveService
 from tests.conftest import SEEDS, modify_archive, settings_for
 from tests.test_shards import PLAIN, QUERIES, synthetic_index
@@ -90,13 +92,16 @@ def test_five_ray_shards_and_their_retirement(local_ray: Any, whole: Archive,
     assert snap.shards.actors == []  # retired with nothing in flight: stopped at once
 
 
-def test_filters_and_refusals(three: ShardedSnapshot, whole: Archive) -> None:
+def test_filters_and_every_match(three: ShardedSnapshot, whole: Archive) -> None:
     request = SearchRequest.parse(three.settings, "w0 w7", 10, "2014-01-01", None, "gazette")
     assert same(three.search(request), whole.search(request))
     with pytest.raises(FiltersExcludeAllError, match="No article matches"):
         three.search(SearchRequest.parse(three.settings, "w0", 5, "2099-01-01"))
-    with pytest.raises(NotServedError, match="summar"):
-        three.rank("w0 w3")
+    for query, filters in (("w0 w3", Filters()), ("w9 w44", Filters(source="herald"))):
+        got, want = three.rank(query, filters), whole.rank(query, filters)
+        assert got.terms == want.terms and got.total == want.total
+        assert got.paragraphs.tolist() == want.paragraphs.tolist()
+        assert got.scores.tolist() == want.scores.tolist()
     assert three.top("w3", 4, Filters(source="wire")).pairs == whole.top(
         "w3", 4, Filters(source="wire")).pairs
 
@@ -137,6 +142,9 @@ def test_reindex_swaps_the_whole_generation_under_queries(local_ray: Any,
                      "terrorists in Idlib?"):
         request = AskRequest.parse(settings, question)
         assert answer(first, request) == answer(single, request)
+    for topic in ("Idlib offensive", "peace talks in Astana"):  # /summary ranks there too
+        wanted = SummaryRequest.parse(settings, topic)
+        assert summarize(first, wanted) == summarize(single, wanted)
     query = "zeppelins quokka census Idlib"
     before = first.search(query, 10)
     results: list[SearchResult] = []

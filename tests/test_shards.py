@@ -15,18 +15,18 @@ from bot.config import Settings, TokenizerSettings, with_section
 from bot.core.index import ArchiveIndex, FileEntry, ParsedFile, build_index
 from bot.core.models import Article, Filters, SearchHit
 from bot.core.search import Archive, FiltersExcludeAllError
+from bot.core.shard_storage import current_generation, open_generation, write_generation
 from bot.core.shards import (
     ShardAnswer,
     ShardArchive,
     ShardHit,
+    ShardMatches,
     corpus_of,
-    current_generation,
     merge,
-    open_generation,
+    merge_matches,
     read_corpus,
     shard_of,
     split_index,
-    write_generation,
 )
 from bot.core.storage import load_index
 from bot.core.tokenize import Tokenizer
@@ -232,3 +232,34 @@ def test_a_partial_answer_says_so_in_the_search_footer(whole: Archive) -> None:
         footer = pages[0].footer.text or ""
         assert "3 of 9 matching paragraphs" in footer
         assert (note in footer) if note else "shards" not in footer
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_every_match_merged_equals_the_single_index_rank(whole: Archive, settings: Settings,
+                                                         n: int) -> None:
+    shards = split_index(whole.index, n)
+    corpus = corpus_of(whole.index, shards)
+    arch = [ShardArchive(i, s.index, s.paragraphs, corpus, settings, Tokenizer(PLAIN))
+            for i, s in enumerate(shards)]
+    for query, filters in (("w0 w5", Filters()), ("w3 w3 w60", Filters(source="wire")),
+                           ("nothing", Filters())):
+        want = whole.rank(query, filters)
+        got = merge_matches([a.matches(whole.index.term_ids(query.split()), filters)
+                             for a in arch])
+        assert np.array_equal(got.paragraphs, want.paragraphs)
+        assert np.array_equal(got.scores, want.scores)  # the same bits
+        assert whole.best(want, 10) == [(int(p), float(s)) for p, s in zip(
+            got.paragraphs[np.lexsort((got.paragraphs, -got.scores))][:10],
+            np.sort(got.scores)[::-1][:10], strict=True)]
+
+
+def test_merge_matches_orders_by_paragraph_and_counts_answers() -> None:
+    a = ShardMatches(0, np.array([1, 5]), np.array([0.5, 2.0]))
+    b = ShardMatches(1, np.array([2, 3]), np.array([1.0, 1.5]))
+    got = merge_matches([b, None, a])
+    assert got.paragraphs.tolist() == [1, 2, 3, 5]
+    assert got.scores.tolist() == [0.5, 1.0, 1.5, 2.0]
+    assert (got.answered, got.shards, got.excluded) == (2, 3, False)
+    empty = ShardMatches(0, np.zeros(0, np.int64), np.zeros(0), excluded=True)
+    assert merge_matches([empty, empty]).excluded
+    assert merge_matches([None]).answered == 0 and not merge_matches([None]).excluded

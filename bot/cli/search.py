@@ -17,7 +17,7 @@ from bot.cli.output import wrap
 from bot.core.build import BuildReport
 from bot.core.models import SearchHit, SearchResult, Skipped
 from bot.core.requests import SearchRequest
-from bot.core.shards import open_generation, shards_root
+from bot.core.shard_storage import open_generation, shards_root
 from bot.runtime.service import ArchiveService, serve
 from bot.runtime.workers import save_index
 

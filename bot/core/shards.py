@@ -11,7 +11,7 @@ the whole corpus's, bit for bit. Each shard also keeps its paragraphs' numbers i
 index (ascending), the tie-break of the merge: ties go to the earlier paragraph of the whole
 archive, exactly as the single index orders them.
 
-Layout under ``<index>/shards/``: ``CURRENT`` names the serving generation; a generation is
+On disk (:mod:`bot.core.shard_storage`): a generation of
 ``corpus.json`` + ``df.npy`` + ``shard-<i>/`` (a v6 index folder) + ``shard-<i>.global.npy``.
 Pure: no Ray, threads or processes (:mod:`bot.runtime.ray_engine` serves the shards).
 """
@@ -22,12 +22,8 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
-import secrets
-import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,27 +31,22 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.config import Settings
-from bot.core.bm25 import IntArray, idf_vector
+from bot.core.bm25 import FloatArray, IntArray, idf_vector
 from bot.core.doctable import DocTable
 from bot.core.index import ArchiveIndex
 from bot.core.models import Filters, SearchHit
 from bot.core.postings import CorpusStats, PostingsScorer
 from bot.core.quotations import QuotationTable
 from bot.core.search import Archive, FiltersExcludeAllError
-from bot.core.storage import load_index, save_index
+from bot.core.storage import load_index
 from bot.core.texts import BlockTexts
 from bot.core.tokenize import Tokenizer
 from bot.errors import IndexFormatError
 
 log = logging.getLogger(__name__)
 
-SHARDS_DIR = "shards"
-POINTER = "CURRENT"
 CORPUS = "corpus.json"
 DF = "df.npy"
-KEEP_GENERATIONS = 2  # the serving one and the one before (its actors may still answer)
-
-SaveIndex = Callable[[ArchiveIndex, Path], Path]
 
 
 def shard_of(doc_id: str, n_shards: int) -> int:
@@ -149,54 +140,6 @@ def corpus_of(index: ArchiveIndex, shards: Sequence[Shard]) -> Corpus:
 
 
 # ---------------------------------------------------------------------- on disk
-def shards_root(index_folder: Path) -> Path:
-    return index_folder / SHARDS_DIR
-
-
-def write_generation(index: ArchiveIndex, n_shards: int, root: Path, *,
-                     save: SaveIndex = save_index) -> Path:
-    """Split ``index`` into ``n_shards`` shards saved as a new generation under ``root``,
-    then make it current (one rename of the pointer) and drop all but the last
-    :data:`KEEP_GENERATIONS`. ``save`` writes one shard's index folder."""
-    root.mkdir(parents=True, exist_ok=True)
-    name = f"gen-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S.%f')}-{secrets.token_hex(3)}"
-    tmp = root / f".tmp-{name}"
-    tmp.mkdir()
-    try:
-        shards = split_index(index, n_shards)
-        for i, shard in enumerate(shards):
-            save(shard.index, tmp / f"shard-{i}")
-            np.save(tmp / f"shard-{i}.global.npy", shard.paragraphs)
-        corpus = corpus_of(index, shards)
-        np.save(tmp / DF, corpus.df)
-        meta = {f.name: getattr(corpus, f.name) for f in dataclasses.fields(corpus)
-                if f.name != "df"}
-        (tmp / CORPUS).write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        os.replace(tmp, root / name)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    pointer = root / f".{POINTER}.{name}"
-    pointer.write_text(name, encoding="utf-8")
-    os.replace(pointer, root / POINTER)
-    old = sorted(p for p in root.iterdir() if p.name.startswith("gen-") and p.name != name)
-    for stale in old[:max(0, len(old) - (KEEP_GENERATIONS - 1))]:
-        shutil.rmtree(stale, ignore_errors=True)
-    log.info("saved %d shards as %s", n_shards, name)
-    return root / name
-
-
-def current_generation(root: Path) -> Path | None:
-    try:
-        name = (root / POINTER).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    gen = root / name
-    if not name.startswith("gen-") or "/" in name or not gen.is_dir():
-        raise IndexFormatError(f"{root / POINTER} names no shard generation")
-    return gen
-
-
 def read_corpus(gen: Path) -> Corpus:
     try:
         meta = json.loads((gen / CORPUS).read_text(encoding="utf-8"))
@@ -209,22 +152,6 @@ def read_corpus(gen: Path) -> Corpus:
             len(corpus.shard_paragraphs) != corpus.n_shards:
         raise IndexFormatError(f"{gen}: the shards' paragraphs disagree with the corpus")
     return corpus
-
-
-def open_generation(index: ArchiveIndex, n_shards: int, root: Path, *,
-                    save: SaveIndex = save_index) -> Path:
-    """The current generation when it was split from ``index`` into ``n_shards``, else a
-    new one written now."""
-    gen = current_generation(root)
-    if gen is not None:
-        try:
-            corpus = read_corpus(gen)
-            if corpus.fingerprint == index.fingerprint and corpus.n_shards == n_shards and \
-                    corpus.n_paragraphs == index.n_paragraphs:
-                return gen
-        except IndexFormatError as exc:
-            log.warning("shards unreadable, splitting again: %s", exc)
-    return write_generation(index, n_shards, root, save=save)
 
 
 # ---------------------------------------------------------------------- serving
@@ -270,6 +197,40 @@ def merge(answers: Sequence[ShardAnswer | None], k: int) -> Merged:
                   bool(got) and all(a.excluded for a in got))
 
 
+@dataclass(frozen=True, slots=True)
+class ShardMatches:
+    """Every paragraph of one shard matching a query (after the filters), in the whole
+    index's numbers (ascending), and its score: what a summary ranks."""
+
+    shard: int
+    paragraphs: IntArray
+    scores: FloatArray
+    excluded: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MergedMatches:
+    paragraphs: IntArray  # ascending, as the single index's :meth:`Archive.rank`
+    scores: FloatArray
+    answered: int
+    shards: int
+    excluded: bool
+
+
+def merge_matches(found: Sequence[ShardMatches | None]) -> MergedMatches:
+    """The shards' matches as one list in the whole index's order (None: a shard that did
+    not answer)."""
+    got = [f for f in found if f is not None]
+    if not got:
+        return MergedMatches(np.zeros(0, np.int64), np.zeros(0, np.float64), 0, len(found),
+                             False)
+    paragraphs = np.concatenate([f.paragraphs for f in got]).astype(np.int64, copy=False)
+    scores = np.concatenate([f.scores for f in got]).astype(np.float64, copy=False)
+    order = np.argsort(paragraphs, kind="stable")
+    return MergedMatches(paragraphs[order], scores[order], len(got), len(found),
+                         all(f.excluded for f in got))
+
+
 class ShardArchive(Archive):
     """A shard's :class:`Archive`, scoring with the whole corpus's statistics and answering
     in the whole index's paragraph numbers."""
@@ -308,3 +269,17 @@ class ShardArchive(Archive):
         hits = tuple(ShardHit(int(self.paragraphs[p]), s, self.hit(p, s)) for p, s in
                      zip(found.paragraphs.tolist(), found.scores.tolist(), strict=True))
         return ShardAnswer(self.shard, hits, found.total)
+
+    def matches(self, term_ids: Sequence[int], filters: Filters = Filters()) -> ShardMatches:
+        """Every paragraph of this shard matching the query's (global) term ids."""
+        try:
+            mask = self._mask(filters)
+        except FiltersExcludeAllError:
+            return ShardMatches(self.shard, np.zeros(0, np.int64), np.zeros(0, np.float64),
+                                excluded=True)
+        paragraphs, scores = self.scorer.score(term_ids)
+        if mask is not None and len(paragraphs):
+            keep = mask[paragraphs]
+            paragraphs, scores = paragraphs[keep], scores[keep]
+        return ShardMatches(self.shard, np.asarray(self.paragraphs[paragraphs], dtype=np.int64),
+                            scores)

@@ -10,11 +10,14 @@ still nothing, and the answer comes from the shards that did answer, saying so
 (:class:`~bot.core.models.ShardCount`).
 
 :class:`ShardedSnapshot` is what the service serves: the whole index (memory-mapped, for
-citations, filters' article counts and the quote book) with ``search`` and ``top`` (so
-``/search`` and ``/ask``) answered by the shards; ``/summary`` (which ranks every matching
-paragraph) is refused with a clear message. A reindex starts a new generation's actors,
-swaps the snapshot in one assignment, and retires the old actors once the queries that
-started on them are done (:meth:`RayEngine.retire`): no query mixes generations.
+citations, filters' article counts and the quote book) with ``search``, ``top`` and ``rank``
+answered by the shards: ``/search`` and ``/ask`` rank their passages there (each shard's
+top ``k``), ``/summary`` its topic's paragraphs (each shard's every match, merged in the
+whole index's order); ``/quote`` reads the whole index's quotations. Only ``search`` says
+when a shard is missing (the other answers' records have no place for it). A reindex starts
+a new generation's actors, swaps the snapshot in one assignment, and retires the old actors
+once the queries that started on them are done (:meth:`RayEngine.retire`): no query mixes
+generations.
 
 ``ray`` is an optional extra (``pip install 'archive-bot[cluster]'``), imported here only.
 """
@@ -38,16 +41,21 @@ from bot.core.index import ArchiveIndex
 from bot.core.models import Filters, SearchResult, ShardCount
 from bot.core.requests import SearchRequest
 from bot.core.search import Best, Ranked
-from bot.core.shards import Merged, ShardAnswer, ShardArchive, merge, read_corpus
+from bot.core.shards import (
+    Merged,
+    MergedMatches,
+    ShardAnswer,
+    ShardArchive,
+    ShardMatches,
+    merge,
+    merge_matches,
+    read_corpus,
+)
 from bot.core.snapshot import Snapshot
 from bot.core.tokenize import Tokenizer
-from bot.errors import ArchiveBotError, ConfigError, QueryError
+from bot.errors import ArchiveBotError, ConfigError
 
 log = logging.getLogger(__name__)
-
-
-class NotServedError(QueryError):
-    """A command the ray engine does not serve."""
 
 
 class ShardsUnavailableError(ArchiveBotError):
@@ -94,6 +102,9 @@ class ShardServer:
     def answer(self, term_ids: list[int], k: int, filters: Filters) -> tuple[str, ShardAnswer]:
         return self.generation, self.archive.answer(term_ids, k, filters)
 
+    def matches(self, term_ids: list[int], filters: Filters) -> tuple[str, ShardMatches]:
+        return self.generation, self.archive.matches(term_ids, filters)
+
 
 @dataclass(eq=False)
 class RayEngine:
@@ -127,26 +138,37 @@ class RayEngine:
 
     def top(self, term_ids: Sequence[int], k: int, filters: Filters = Filters()) -> Merged:
         """The merged top ``k`` of every shard that answers (each asked twice at most)."""
-        ray = import_ray()
-        ids = [int(t) for t in term_ids]
-        failures = (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError)
-        answers: list[ShardAnswer | None]
-        with self._serving():
-            refs = [a.answer.remote(ids, k, filters) for a in self.actors]
-            try:  # one wait for all: the common case
-                answers = [self._checked(i, got) for i, got in enumerate(
-                    ray.get(refs, timeout=self.settings.ray.timeout_seconds))]
-            except failures:  # shard by shard, asking a failed one again
-                answers = [self._get(ray, i, ref, ids, k, filters)
-                           for i, ref in enumerate(refs)]
-        merged = merge(answers, k)
-        if merged.answered == 0:
-            raise ShardsUnavailableError(
-                f"No shard of the index answered (0 of {merged.shards}); try again shortly.")
+        merged = merge(self._fan_out("answer", [int(t) for t in term_ids], k, filters), k)
+        self._some_answered(merged.answered, merged.shards)
         return merged
 
-    def _get(self, ray: ModuleType, shard: int, ref: Any, ids: list[int], k: int,
-             filters: Filters) -> ShardAnswer | None:
+    def matches(self, term_ids: Sequence[int], filters: Filters = Filters()) -> MergedMatches:
+        """Every paragraph matching the query, from every shard that answers."""
+        found = merge_matches(self._fan_out("matches", [int(t) for t in term_ids], filters))
+        self._some_answered(found.answered, found.shards)
+        return found
+
+    @staticmethod
+    def _some_answered(answered: int, shards: int) -> None:
+        if answered == 0:
+            raise ShardsUnavailableError(
+                f"No shard of the index answered (0 of {shards}); try again shortly.")
+
+    def _fan_out(self, method: str, *args: Any) -> list[Any]:
+        """``method(*args)`` on every shard: its answers in shard order, None for a shard
+        that failed twice."""
+        ray = import_ray()
+        failures = (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError)
+        with self._serving():
+            refs = [getattr(a, method).remote(*args) for a in self.actors]
+            try:  # one wait for all: the common case
+                return [self._checked(i, got) for i, got in enumerate(
+                    ray.get(refs, timeout=self.settings.ray.timeout_seconds))]
+            except failures:  # shard by shard, asking a failed one again
+                return [self._get(ray, i, ref, method, args) for i, ref in enumerate(refs)]
+
+    def _get(self, ray: ModuleType, shard: int, ref: Any, method: str,
+             args: tuple[Any, ...]) -> Any:
         timeout = self.settings.ray.timeout_seconds
         failures = (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError)
         for attempt in (1, 2):
@@ -155,13 +177,13 @@ class RayEngine:
             except failures as exc:
                 log.warning("shard %d failed (attempt %d): %s", shard, attempt,
                             type(exc).__name__)
-                if attempt == 1:  # once more, waiting for Ray to restart the actor
-                    ref = self.actors[shard].answer.options(
-                        max_task_retries=max(1, self.settings.ray.max_restarts)
-                    ).remote(ids, k, filters)
+                if attempt == 1:  # once more: Ray holds it until the actor is back (or
+                    # gone for good), within the timeout
+                    ref = getattr(self.actors[shard], method).options(
+                        max_task_retries=-1).remote(*args)
         return None
 
-    def _checked(self, shard: int, got: tuple[str, ShardAnswer]) -> ShardAnswer:
+    def _checked(self, shard: int, got: tuple[str, Any]) -> Any:
         generation, answer = got
         if generation != self.generation.name:  # pragma: no cover - never by design
             raise ShardsUnavailableError(f"shard {shard} answered from {generation}")
@@ -218,7 +240,8 @@ class RayEngine:
 @dataclass(frozen=True, eq=False)
 class ShardedSnapshot(Snapshot):
     """The serving snapshot of the ray engine: the whole index for citations and the quote
-    book; search and ``top`` (``/search``, ``/ask``) from the shards."""
+    book; ``search``, ``top`` and ``rank`` (``/search``, ``/ask``, ``/summary``) from the
+    shards."""
 
     engine: RayEngine | None = None
 
@@ -258,5 +281,9 @@ class ShardedSnapshot(Snapshot):
                             ShardCount(merged.answered, merged.shards))
 
     def rank(self, text: str, filters: Filters = Filters()) -> Ranked:
-        raise NotServedError("The sharded index (index.engine: ray) serves search, ask and "
-                             "quote; summaries need the single index (index.engine: postings).")
+        """Every matching paragraph and its score, from the shards (``/summary``)."""
+        terms = tuple(self.tokenizer(text))
+        found = self.shards.matches(self.index.term_ids(terms), filters)
+        if found.excluded:
+            self.retrieval.doc_mask(filters)  # raises FiltersExcludeAllError, saying why
+        return Ranked(terms, found.paragraphs, found.scores, len(found.paragraphs))

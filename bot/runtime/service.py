@@ -30,7 +30,7 @@ from bot.config import Settings
 from bot.core.build import BuildReport, build, fingerprint_now
 from bot.core.index import ArchiveIndex, Progress
 from bot.core.search import Archive
-from bot.core.shards import open_generation, shards_root
+from bot.core.shard_storage import open_generation, shards_root
 from bot.core.snapshot import Snapshot
 from bot.core.storage import verify_index
 from bot.core.tokenize import Tokenizer
