@@ -1,11 +1,12 @@
-"""Scoring kernels side by side on one saved index: the compiled postings kernel, the same
-algorithm in numpy, and the float64 score matrix earlier versions stored (MatrixScorer).
+"""Scoring kernels side by side on one saved index: the compiled postings kernel (with its
+MaxScore pruning, and without), the same algorithm in numpy, and the float64 score matrix
+earlier versions stored (MatrixScorer).
 
 Usage::
 
     python -m bench kernel --index DIR [--paragraphs 1M] [--rounds 3] [--write]
 
-The index is one the engine bench built (``bench/out/index-N`` by default). The three
+The index is one the engine bench built (``bench/out/index-N`` by default). The
 engines answer the same queries (the engine bench's short mix and natural questions), in
 alternating rounds so that machine noise falls on all of them alike; each query's top 10 and
 match count must agree exactly (scores bit for bit), or the run stops. Times are for the
@@ -39,6 +40,9 @@ def rankers(index: Any) -> dict[str, Ranker]:
     if compiled_kernel() is not None:
         compiled = PostingsScorer(index.postings, index.doc_len, params, kernel=True)
         engines["compiled"] = lambda ids: _top(compiled.top(ids, 10))
+        unpruned = PostingsScorer(index.postings, index.doc_len, params, kernel=True,
+                                  prune=False)
+        engines["compiled, unpruned"] = lambda ids: _top(unpruned.top(ids, 10))
     numpy_ = PostingsScorer(index.postings, index.doc_len, params, kernel=False)
     engines["numpy"] = lambda ids: _top(numpy_.top(ids, 10))
     matrix = MatrixScorer(index.scores)  # computed here from the counts: the old format

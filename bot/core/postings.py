@@ -189,9 +189,12 @@ class PostingsScorer:
 
     def __init__(self, postings: Postings, doc_len: npt.NDArray[np.int64],
                  params: BM25Settings, *, kernel: ModuleType | bool | None = None,
-                 stats: CorpusStats | None = None) -> None:
+                 stats: CorpusStats | None = None, prune: bool = True) -> None:
         """``stats``: score with these corpus statistics instead of the postings' own (a
-        shard scoring as part of the whole corpus; ``stats.df`` indexed by term id)."""
+        shard scoring as part of the whole corpus; ``stats.df`` indexed by term id).
+        ``prune=False``: the compiled search scores every posting (the bench's reference;
+        the results are the same)."""
+        self.prune = prune
         longest = int(doc_len.max(initial=0))
         if stats is None:
             stats = CorpusStats.of(postings, doc_len)
@@ -223,6 +226,7 @@ class PostingsScorer:
         """A scorer over ``paragraphs`` only (ascending; results numbered by position in
         it) that scores with this archive's idf and lengths: the same scores as here."""
         sub = PostingsScorer.__new__(PostingsScorer)
+        sub.prune = self.prune
         sub._assign(self.postings.restrict(paragraphs), self.idf, self.lens[paragraphs],
                     self.normtab, self.k1p1, self.kernel)
         return sub
@@ -248,7 +252,7 @@ class PostingsScorer:
         out_docs = np.empty(max(k, 0), dtype=np.int32)
         out_scores = np.empty(max(k, 0), dtype=np.float64)
         p = self.postings
-        bounds = self.bounds(ids, weights) if len(ids) > 1 and k > 0 else None
+        bounds = self.bounds(ids, weights) if self.prune and len(ids) > 1 and k > 0 else None
         try:
             filled, total = self.kernel.search(
                 p.indptr, p.docs, p.tf, self.idf, self.lens, self.normtab, self.k1p1, ids,
