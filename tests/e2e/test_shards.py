@@ -178,3 +178,16 @@ async def test_four_shards_in_two_processes_log_once_in_one_postgresql_database(
     assert [(r.shard.as_list(), r.bucket) for r in fake.identifies] == [
         ([0, 4], 0), ([1, 4], 1), ([2, 4], 0), ([3, 4], 1)]
     fake.assert_no_violations()
+
+
+async def test_a_shard_whose_token_is_refused_stops_the_process_in_one_line(
+    fake: FakeDiscord, start_bot: StartBot
+) -> None:
+    fake.gateway.refuse_identify = 4004  # the gateway rejects the token at IDENTIFY
+    bot = await start_bot(name="refused", discord=sharding(fake, [0, 1]), wait=False)
+    assert bot.proc is not None
+    code = await asyncio.wait_for(bot.proc.wait(), 60)
+    last = bot.stderr().strip().splitlines()[-1]
+    assert code == 2, bot.stderr()
+    assert last.startswith("archive-bot: ") and "4004" in last and "DISCORD_TOKEN" in last
+    assert "Traceback" not in bot.stderr()
