@@ -69,15 +69,16 @@ def dir_mb(folder: Path) -> float:
 
 def run_count(archive: Any, settings: Any, queries: list[str], n_shards: int,
               paragraphs: int) -> dict[str, Any]:
-    from bot.core.shard_storage import open_generation
+    from bot.core.shard_storage import current_generation, open_generation
     from bot.core.shards import ShardArchive, merge, read_corpus
     from bot.runtime.ray_engine import RayEngine, ShardedSnapshot
 
     index = archive.index
     root = OUT / f"shards-{paragraphs}-{n_shards}"
+    before = current_generation(root) if root.exists() else None
     t0 = time.perf_counter()
     gen = open_generation(index, n_shards, root)
-    split_s = time.perf_counter() - t0
+    split_s = None if gen == before else round(time.perf_counter() - t0, 2)  # None: reused
     corpus = read_corpus(gen)
     t0 = time.perf_counter()
     engine = RayEngine.start(settings, gen)
@@ -91,15 +92,16 @@ def run_count(archive: Any, settings: Any, queries: list[str], n_shards: int,
 
     for q in make_queries(index, archive.tokenizer, WARMUP, seed=QUERY_SEED + 1000):
         archive.search(q, TOP), snap.search(q, TOP), in_process(q)
-    single_ms, local_ms, ray_ms, overhead_ms, mismatches = [], [], [], [], 0
+    single_ms, local_ms, ray_ms, overhead_ms, cpu_ms, mismatches = [], [], [], [], [], 0
     for q in queries:
         t0 = time.perf_counter()
         want = archive.search(q, TOP)
         t1 = time.perf_counter()
         in_process(q)
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         got = snap.search(q, TOP)
-        t3 = time.perf_counter()
+        t3, c3 = time.perf_counter(), time.process_time()
+        cpu_ms.append((c3 - c2) * 1000)  # the coordinator's own CPU (all its threads)
         single_ms.append((t1 - t0) * 1000)
         local_ms.append((t2 - t1) * 1000)
         ray_ms.append((t3 - t2) * 1000)
@@ -112,7 +114,7 @@ def run_count(archive: Any, settings: Any, queries: list[str], n_shards: int,
     return {
         "shards": n_shards,
         "paragraphs_per_shard": list(corpus.shard_paragraphs),
-        "split_s": round(split_s, 2),
+        "split_s": split_s,
         "generation": gen.name,
         "shard_disk_mb": [round(dir_mb(gen / f"shard-{i}"), 1) for i in range(n_shards)],
         "corpus_file_kb": round(((gen / "corpus.json").stat().st_size
@@ -122,6 +124,7 @@ def run_count(archive: Any, settings: Any, queries: list[str], n_shards: int,
         "in_process_shards_ms": pct(local_ms),
         "ray_ms": pct(ray_ms),
         "ray_overhead_ms": pct(overhead_ms),
+        "coordinator_cpu_ms": pct(cpu_ms),
         "mismatches": mismatches,
         "actor_rss_mb": memory,
     }
@@ -148,8 +151,10 @@ def plan(runs: list[dict[str, Any]], paragraphs: int) -> dict[str, Any]:
     the p99); a shard's scoring time grows linearly with its paragraphs (the postings a query
     walks), from the one-shard run in this process; the coordinator waits for the slowest
     shard, and the shards of one query move together (same terms), so one shard's p99 stands
-    for the slowest; the fan-out overhead is the measured one, fitted linear in the number of
-    shards (pessimistic: here every actor shares the same 2 cores)."""
+    for the slowest. The fan-out overhead on a cluster (a core per actor): one shard's
+    measured round trip plus the coordinator's measured CPU per further shard; beside it the
+    overhead as measured here, fitted linear in the number of shards (pessimistic: here every
+    actor shares the same 2 cores)."""
     actors = [m for r in runs for m in r["actor_rss_mb"]]
     anon_mb = float(np.mean([m.get("RssAnon", 0.0) for m in actors]))
     disk_per_m = float(np.mean([d / (p / 1e6) for r in runs for d, p in
@@ -163,12 +168,18 @@ def plan(runs: list[dict[str, Any]], paragraphs: int) -> dict[str, Any]:
     ms_per_m = {k: one["in_process_shards_ms"][k] / (paragraphs / 1e6) for k in ("p50", "p99")}
     overhead = {k: fit([r["shards"] for r in runs], [r["ray_overhead_ms"][k] for r in runs])
                 for k in ("p50", "p99")}
+    # on a cluster (a core per actor): one shard's round trip, plus the coordinator's own CPU
+    # per further shard (it submits each task and decodes each answer)
+    cpu = {k: fit([r["shards"] for r in runs], [r["coordinator_cpu_ms"][k] for r in runs])
+           for k in ("p50", "p99")}
+    trip = {k: one["ray_overhead_ms"][k] for k in ("p50", "p99")}
     options = []
     for shard_m in (2, 5, 10):
         n = TARGET_PARAGRAPHS // (shard_m * 1_000_000)
         shard_gb = (anon_mb + shard_m * disk_per_m) / 1024
         for per_node in (4, 8):
-            fan = {k: a + b * n for k, (a, b) in overhead.items()}
+            fan = {k: trip[k] + max(cpu[k][1], 0.0) * (n - one["shards"]) for k in trip}
+            contended = {k: a + b * n for k, (a, b) in overhead.items()}
             options.append({
                 "shard_paragraphs_m": shard_m, "shards": n, "shards_per_node": per_node,
                 "nodes": -(-n // per_node),
@@ -177,6 +188,7 @@ def plan(runs: list[dict[str, Any]], paragraphs: int) -> dict[str, Any]:
                 "cores_per_node": per_node + 2,
                 "expected_p50_ms": round(shard_m * ms_per_m["p50"] + fan["p50"], 1),
                 "expected_p99_ms": round(shard_m * ms_per_m["p99"] + fan["p99"], 1),
+                "contended_p99_ms": round(shard_m * ms_per_m["p99"] + contended["p99"], 1),
             })
     return {"actor_anon_mb": round(anon_mb, 1), "disk_mb_per_million": round(disk_per_m, 1),
             "resident_fit_mb": {"base": round(resident[0], 1),
@@ -184,6 +196,8 @@ def plan(runs: list[dict[str, Any]], paragraphs: int) -> dict[str, Any]:
             "score_ms_per_million": {k: round(v, 2) for k, v in ms_per_m.items()},
             "overhead_fit_ms": {k: {"base": round(a, 2), "per_shard": round(b, 2)}
                                 for k, (a, b) in overhead.items()},
+            "round_trip_ms": trip,
+            "coordinator_cpu_per_shard_ms": {k: round(b, 3) for k, (_, b) in cpu.items()},
             "options": options}
 
 
@@ -194,8 +208,9 @@ def report_md(out: dict[str, Any]) -> str:
         f"{out['queries']} queries (limit {TOP}) as `bench engine`, Ray {out['ray']} local "
         "(2 CPUs), the machine shared with other jobs. Latencies in ms, p50 / p99.", "",
         "| shards | single index | shards in process | ray engine | ray overhead | "
-        "mismatches | actors start s | split s | actor RSS MB (anon + file) | disk MB/shard |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "coordinator CPU | mismatches | actors start s | split s | "
+        "actor RSS MB (anon + file) | disk MB/shard |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in out["runs"]:
         def pp(key: str, r: dict[str, Any] = r) -> str:
@@ -204,8 +219,9 @@ def report_md(out: dict[str, Any]) -> str:
                         for m in r["actor_rss_mb"])
         disk = ", ".join(f"{d:.0f}" for d in r["shard_disk_mb"])
         lines.append(f"| {r['shards']} | {pp('single_ms')} | {pp('in_process_shards_ms')} | "
-                     f"{pp('ray_ms')} | {pp('ray_overhead_ms')} | {r['mismatches']} | "
-                     f"{r['actors_start_s']} | {r['split_s']} | {rss} | {disk} |")
+                     f"{pp('ray_ms')} | {pp('ray_overhead_ms')} | {pp('coordinator_cpu_ms')} | "
+                     f"{r['mismatches']} | {r['actors_start_s']} | "
+                     f"{'reused' if r['split_s'] is None else r['split_s']} | {rss} | {disk} |")
     p = out["plan"]
     fo = p["overhead_fit_ms"]
     lines += [
@@ -216,25 +232,29 @@ def report_md(out: dict[str, Any]) -> str:
         f"{p['resident_fit_mb']['base']} MB + {p['resident_fit_mb']['per_million']} MB per "
         "million, fitted); one shard's search "
         f"{p['score_ms_per_million']['p50']} / {p['score_ms_per_million']['p99']} ms "
-        "(p50 / p99) per million paragraphs; the fan-out overhead fitted as "
-        f"{fo['p50']['base']} + {fo['p50']['per_shard']} ms per shard (p50) and "
+        "(p50 / p99) per million paragraphs; one shard's round trip (ray overhead, 1 shard) "
+        f"{p['round_trip_ms']['p50']} / {p['round_trip_ms']['p99']} ms; the coordinator's CPU "
+        f"per further shard {p['coordinator_cpu_per_shard_ms']['p50']} / "
+        f"{p['coordinator_cpu_per_shard_ms']['p99']} ms; the overhead as measured here fitted "
+        f"as {fo['p50']['base']} + {fo['p50']['per_shard']} ms per shard (p50) and "
         f"{fo['p99']['base']} + {fo['p99']['per_shard']} ms per shard (p99).", "",
         "Assumed: each shard wholly resident (a cold page is a disk read in the p99), 30% "
         "headroom and 2 GB for the node; scoring time linear in a shard's paragraphs (the "
         "postings a query walks); the shards of one query move together (same terms), so the "
-        "slowest shard's p99 is one shard's p99; the overhead's per-shard slope as measured "
-        "here, where every actor shares 2 cores with the coordinator and other jobs "
-        "(pessimistic for nodes with a core per actor); a core per shard actor plus two for "
-        "the coordinator and Ray.", "",
+        "slowest shard's p99 is one shard's p99; on nodes with a core per actor the fan-out "
+        "costs one round trip plus the coordinator's CPU per further shard (expected p50 / "
+        "p99); the last column instead extrapolates the overhead as measured here, where "
+        "every actor shares 2 cores with the coordinator and other jobs (an upper bound); a "
+        "core per shard actor plus two for the coordinator and Ray.", "",
         "| paragraphs/shard | shards | shards/node | nodes | memory/node GB | disk/node GB | "
-        "cores/node | expected p50 ms | expected p99 ms |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "cores/node | expected p50 ms | expected p99 ms | p99 ms, overhead as on 2 cores |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for o in p["options"]:
         lines.append(f"| {o['shard_paragraphs_m']}M | {o['shards']} | {o['shards_per_node']} | "
                      f"{o['nodes']} | {o['memory_per_node_gb']} | {o['disk_per_node_gb']} | "
                      f"{o['cores_per_node']} | {o['expected_p50_ms']} | "
-                     f"{o['expected_p99_ms']} |")
+                     f"{o['expected_p99_ms']} | {o['contended_p99_ms']} |")
     return "\n".join(lines) + "\n"
 
 
