@@ -5,6 +5,7 @@ buckets from ``/gateway/bot``'s max_concurrency)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -160,6 +161,21 @@ async def test_shared_buckets_fall_back_to_the_process_when_redis_is_down(
     zero = SharedBuckets(store, 1, 1, 0.0, clock=time.clock, sleep=time.sleep)
     await zero.wait(0)  # no interval: nothing to claim, even with Redis down
     assert time.sleeps == [5.0]
+
+
+async def test_a_closed_gate_lets_no_identify_through() -> None:
+    time = FakeTime()
+    store = FakeStore(time)
+    local = LocalBuckets(1, 5.0, clock=time.clock, sleep=time.sleep)
+    shared = SharedBuckets(store, 1, 1, 5.0, clock=time.clock, sleep=time.sleep)
+    await shared.wait(0)
+    await local.close()
+    await shared.close()
+    store.down = True  # closing the bot closed the Redis client under a waiting shard
+    for gate in (local, shared):
+        with pytest.raises(asyncio.CancelledError):
+            await gate.wait(1)
+    assert time.sleeps == [] and len(store.claims) == 1  # no fallback, no claim
 
 
 def test_identify_buckets_choose_the_store(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -61,6 +61,7 @@ class LocalBuckets:
         self.clock, self.sleep = clock, sleep
         self.last: dict[int, float] = {}  # bucket -> when it last identified
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.closed = False
 
     def bucket(self, shard_id: int) -> int:
         return shard_id % self.max_concurrency
@@ -68,8 +69,15 @@ class LocalBuckets:
     def mark(self, bucket: int) -> None:
         self.last[bucket] = self.clock()
 
+    def check_open(self) -> None:
+        """A closed gate (the bot is shutting down) lets no IDENTIFY through: the pending
+        connection attempt is cancelled instead of sending one on a closing socket."""
+        if self.closed:
+            raise asyncio.CancelledError("the bot is closing: no IDENTIFY")
+
     async def wait(self, shard_id: int) -> None:
         """Return when ``shard_id`` may IDENTIFY (and count it as identifying now)."""
+        self.check_open()
         bucket = self.bucket(shard_id)
         async with self._locks[bucket]:
             last = self.last.get(bucket)
@@ -79,10 +87,11 @@ class LocalBuckets:
                     log.info("shard %d waits %.1f s to identify (bucket %d of %d)", shard_id,
                              left, bucket, self.max_concurrency)
                     await self.sleep(left)
+                    self.check_open()
             self.mark(bucket)
 
     async def close(self) -> None:
-        """Nothing to release."""
+        self.closed = True
 
 
 class SharedBuckets(LocalBuckets):
@@ -100,6 +109,7 @@ class SharedBuckets(LocalBuckets):
         return f"{self.prefix}:{bucket}"
 
     async def wait(self, shard_id: int) -> None:
+        self.check_open()
         if self.interval <= 0:
             return
         bucket = self.bucket(shard_id)
@@ -108,6 +118,7 @@ class SharedBuckets(LocalBuckets):
             try:
                 await self._claim(shard_id, bucket, ms)
             except StoreUnavailable as exc:
+                self.check_open()  # not Redis failing: our own close() of its client
                 log.warning("Redis unavailable (%s): shard %d keeps this process's own "
                             "identify buckets", exc, shard_id)
             else:
@@ -126,8 +137,10 @@ class SharedBuckets(LocalBuckets):
             # -2: expired between the two calls: claim again now. A key that outlives one
             # interval (or never expires) is no identify of ours: look again every interval.
             await self.sleep(0 if left == -2 else (ms if left == -1 else min(left, ms)) / 1000)
+            self.check_open()
 
     async def close(self) -> None:
+        await super().close()
         await self.store.close()
 
 

@@ -95,6 +95,7 @@ class ShardedArchiveBot(ArchiveBot, commands.AutoShardedBot):
         await super().login(token)
 
     async def close(self) -> None:
+        self.identify_gate.closed = True  # a shard still waiting to IDENTIFY gives up
         try:
             if self.logged_in:
                 await super().close()

@@ -68,6 +68,16 @@ async def search(fake: FakeDiscord, guild: factories.World) -> None:
     assert len(callbacks) == 1  # answered once: by the process of the guild's shard
 
 
+async def until_logged(bot: BotProcess, text: str, timeout: float = 30.0) -> None:
+    """Until the bot's log says ``text`` (another process's log: nothing to wait on but
+    the file); fails at once if the bot exits."""
+    deadline = time.monotonic() + timeout
+    while text not in bot.stderr():
+        assert bot.returncode is None, bot.stderr()
+        assert time.monotonic() < deadline, f"no {text!r} in the log:\n{bot.stderr()}"
+        await asyncio.sleep(0.05)  # polling a file
+
+
 def guilds_logged(db: Path) -> list[str]:
     return [row["guild_id"] for row in query_rows(db, "command = 'search'")]
 
@@ -191,3 +201,23 @@ async def test_a_shard_whose_token_is_refused_stops_the_process_in_one_line(
     assert code == 2, bot.stderr()
     assert last.startswith("archive-bot: ") and "4004" in last and "DISCORD_TOKEN" in last
     assert "Traceback" not in bot.stderr()
+
+
+async def test_sigterm_while_a_shard_waits_for_its_bucket_stops_in_time(
+    fake: FakeDiscord, start_bot: StartBot, tmp_path: Path
+) -> None:
+    import redis
+
+    with redis_server(tmp_path) as url:
+        client = redis.Redis.from_url(url)
+        assert client.set(f"archive-bot:identify:{fake.application_id}:0", "elsewhere",
+                          nx=True, px=120_000)  # bucket 0 stays taken: shard 0 waits
+        bot = await start_bot(name="waiting", discord=sharding(fake, [0]), wait=False,
+                              settings={"redis": {"url": url}})
+        await until_logged(bot, "shard 0 waits for identify bucket 0 of 2")
+        stopping = time.monotonic()
+        assert await bot.terminate(timeout=15) == 0
+        took = time.monotonic() - stopping
+        client.close()
+    assert fake.identifies == [] and took < 10  # within Docker's 10 s grace period
+    assert "Traceback" not in bot.stderr() and "Redis unavailable" not in bot.stderr()
