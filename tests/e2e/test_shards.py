@@ -190,6 +190,22 @@ async def test_four_shards_in_two_processes_log_once_in_one_postgresql_database(
     fake.assert_no_violations()
 
 
+async def test_a_shard_told_to_identify_again_waits_for_its_bucket_only(
+    fake: FakeDiscord, start_bot: StartBot
+) -> None:
+    bot = await start(start_bot, fake, "both", [0, 1])
+    since = fake.mark()
+    await fake.send_invalid_session(resumable=False, shard=1)  # shard 1 must IDENTIFY again
+    await fake.wait_for_shard_ready(1, since=since)
+    for guild in (fake.world.other_guilds[0], fake.world):
+        await search(fake, guild)  # both shards answer again
+    assert [r.shard.id for r in fake.identifies] == [0, 1, 1]
+    first, again = fake.identifies[1], fake.identifies[2]
+    assert again.at - first.at < 5.0  # the bucket's wait, not discord.py's flat 5 s...
+    fake.assert_no_violations()  # ...and still not too early for the bucket
+    assert await bot.terminate() == 0
+
+
 async def test_a_shard_whose_token_is_refused_stops_the_process_in_one_line(
     fake: FakeDiscord, start_bot: StartBot
 ) -> None:

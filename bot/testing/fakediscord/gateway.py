@@ -278,8 +278,9 @@ class Gateway:
         async with session.lock:
             return await self._dispatch_locked(session, event, data)
 
-    async def _op_and_detach(self, payload: dict[str, Any]) -> GatewayConnection:
-        session = self._require_session()
+    async def _op_and_detach(self, payload: dict[str, Any],
+                             shard: int | None = None) -> GatewayConnection:
+        session = self._require_session(shard)
         async with session.lock:
             conn = session.connection
             if conn is None:
@@ -301,15 +302,17 @@ class Gateway:
         else:
             await conn.ws.close(code=code, message=b"fakediscord: dropped")
 
-    async def reconnect(self) -> None:
-        await self._op_and_detach({"op": RECONNECT, "d": None, "s": None, "t": None})
+    async def reconnect(self, shard: int | None = None) -> None:
+        await self._op_and_detach({"op": RECONNECT, "d": None, "s": None, "t": None}, shard)
 
-    async def invalid_session(self, resumable: bool) -> None:
-        session = self._require_session()
-        await self._op_and_detach({"op": INVALID_SESSION, "d": resumable, "s": None, "t": None})
+    async def invalid_session(self, resumable: bool, shard: int | None = None) -> None:
+        session = self._require_session(shard)
+        await self._op_and_detach({"op": INVALID_SESSION, "d": resumable, "s": None, "t": None},
+                                  shard)
         if not resumable:
             session.invalid = True
-            self.active = None
+            if self.active is session:  # another shard's live session, if any, stays usable
+                self.active = next(iter(self.shards.live()), None)
 
     async def request_heartbeat(self) -> None:
         session = self._require_session()

@@ -287,11 +287,11 @@ class FakeDiscord:
     def gateway_attempts(self) -> int:
         return self.gateway.attempts
 
-    async def send_reconnect(self) -> None:
-        await self.gateway.reconnect()
+    async def send_reconnect(self, shard: int | None = None) -> None:
+        await self.gateway.reconnect(shard)
 
-    async def send_invalid_session(self, resumable: bool) -> None:
-        await self.gateway.invalid_session(resumable)
+    async def send_invalid_session(self, resumable: bool, shard: int | None = None) -> None:
+        await self.gateway.invalid_session(resumable, shard)
 
     async def request_heartbeat(self) -> None:
         await self.gateway.request_heartbeat()
