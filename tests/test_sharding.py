@@ -40,14 +40,17 @@ from tests.redis_server import redis_server
      "discord.shard_ids: must be distinct shard numbers"),
     ("discord:\n  shard_count: 3\n  shard_ids: []\n", "discord.shard_ids: must be distinct"),
     ("discord:\n  shard_count: 0\n", "discord.shard_count: must be at least 1"),
-    ("redis:\n  url: 5\n", "redis.url: expected a string"),
+    ("redis:\n  url: 5\n", r"redis.url: expected a redis://, rediss:// or unix:// URL"),
+    ("redis:\n  url: mysql://user:secret@db/0\n",
+     r"redis.url: expected .* \(value not shown\)"),
 ])
 def test_bad_shard_settings_are_one_clear_line(tmp_path: Path, yaml_text: str,
                                                error: str) -> None:
     path = tmp_path / "config.yaml"
     path.write_text(yaml_text)
-    with pytest.raises(ConfigError, match=error):
+    with pytest.raises(ConfigError, match=error) as raised:
         load_settings(path, environ={})
+    assert "secret" not in str(raised.value)
 
 
 def test_shard_settings_from_the_file_and_the_environment(tmp_path: Path) -> None:

@@ -186,11 +186,23 @@ class DiscordSettings(_Section):
         return self
 
 
+def _redis_url(value: object) -> object:
+    """A ``redis://``, ``rediss://`` or ``unix://`` URL; never echoed (it may carry a
+    password)."""
+    if value is None:
+        return None
+    scheme = value.split(":", 1)[0].lower() if isinstance(value, str) else ""
+    if scheme not in ("redis", "rediss", "unix") or "://" not in str(value):
+        raise PydanticCustomError(
+            "redis_url", "expected a redis://, rediss:// or unix:// URL (value not shown)")
+    return value
+
+
 class RedisSettings(_Section):
     # redis://host:6379/0 (or unix:///path/redis.sock): bot processes share Discord's
     # identify buckets through it. None: each process keeps its own (README "The bot in
     # shards"). Needs the optional extra: pip install 'archive-bot[redis]'.
-    url: str | None = None
+    url: Annotated[str | None, BeforeValidator(_redis_url)] = None
 
 
 class Settings(BaseSettings):
