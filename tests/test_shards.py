@@ -263,3 +263,25 @@ def test_merge_matches_orders_by_paragraph_and_counts_answers() -> None:
     empty = ShardMatches(0, np.zeros(0, np.int64), np.zeros(0), excluded=True)
     assert merge_matches([empty, empty]).excluded
     assert merge_matches([None]).answered == 0 and not merge_matches([None]).excluded
+
+
+def test_the_100m_plan_follows_from_the_measured_runs() -> None:
+    from bench.shards import plan
+
+    def run(n: int, overhead: float, cpu: float) -> dict[str, object]:
+        ms = {"p50": 4.0, "p95": 6.0, "p99": 8.0}
+        return {"shards": n, "paragraphs_per_shard": [1_000_000 // n] * n,
+                "shard_disk_mb": [500.0 / n] * n, "in_process_shards_ms": ms,
+                "ray_overhead_ms": {"p50": overhead, "p99": 2 * overhead},
+                "coordinator_cpu_ms": {"p50": cpu, "p99": 2 * cpu},
+                "actor_rss_mb": [{"RssAnon": 80.0, "RssFile": 400.0 / n}] * n}
+
+    out = plan([run(1, 5.0, 3.0), run(2, 8.0, 4.0)], 1_000_000)
+    assert out["disk_mb_per_million"] == 500.0 and out["actor_anon_mb"] == 80.0
+    five = next(o for o in out["options"] if o["shard_paragraphs_m"] == 5
+                and o["shards_per_node"] == 4)
+    assert (five["shards"], five["nodes"]) == (20, 5)
+    # 5 x 4 ms of scoring, one round trip (5 ms), 1 ms of coordinator CPU per further shard
+    assert five["expected_p50_ms"] == pytest.approx(20 + 5 + 19 * 1.0)
+    assert five["expected_p99_ms"] == pytest.approx(40 + 10 + 19 * 2.0)
+    assert five["memory_per_node_gb"] == round(4 * (80 + 5 * 500) / 1024 * 1.3 + 2, 1)

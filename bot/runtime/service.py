@@ -97,6 +97,8 @@ class ArchiveService:
         """Load (or build) the index with a fast start: its files' checksums are left to
         :meth:`verify`, which the bot runs in the background once it serves."""
         archive, report = open_archive(settings, progress=progress, verify=False)
+        if settings.index.engine != "ray":
+            return cls(settings, archive, isolate=isolate), report
         return cls(settings, serve(archive.index, settings, archive.tokenizer),
                    isolate=isolate), report
 
