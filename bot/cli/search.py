@@ -14,7 +14,9 @@ from bot.cli.common import (
     print_json,
 )
 from bot.cli.output import wrap
+from bot.config import Settings, with_section
 from bot.core.build import BuildReport
+from bot.core.index import ArchiveIndex
 from bot.core.models import SearchHit, SearchResult, Skipped
 from bot.core.requests import SearchRequest
 from bot.core.shard_storage import open_generation, shards_root
@@ -49,20 +51,32 @@ def cmd_index(args: argparse.Namespace) -> int:
     archive, report = load_archive(args, rebuild=True, full=args.full)
     reporter = ReportPrinter()
     reporter(report)
-    settings = archive.settings
-    if settings.index.engine == "ray" or settings.index.shards > 1:
-        gen = open_generation(archive.index, settings.index.shards,
-                              shards_root(settings.index.path), save=save_index)
-        print(f"shards: {settings.index.shards} ({gen.name})")
+    write_shards(archive.settings, archive.index)
     if archive.postings_scorer is not None and archive.postings_scorer.kernel is None:
         print("scoring: numpy (the compiled kernel was not built: reinstall with a C compiler "
               "for faster queries)")
     if args.watch is not None:
-        service = ArchiveService(archive.settings, archive)
+        # the shards are written after each reindex; no shard actors are started here
+        settings = with_section(archive.settings, "index", engine="postings")
+        service = ArchiveService(settings, archive)
         print(f"watching {archive.settings.archive.path} every {args.watch:g} s (Ctrl-C stops)",
               flush=True)
-        service.watch(args.watch, threading.Event(), on_report=reporter)
+
+        def report_and_shard(report: BuildReport) -> None:
+            reporter(report)
+            write_shards(archive.settings, service.current.index)
+
+        service.watch(args.watch, threading.Event(), on_report=report_and_shard)
     return 0
+
+
+def write_shards(settings: Settings, index: ArchiveIndex) -> None:
+    """The index's shards (``index.shards``; the ray engine serves them), unless the current
+    ones are of this index."""
+    if settings.index.engine == "ray" or settings.index.shards > 1:
+        gen = open_generation(index, settings.index.shards, shards_root(settings.index.path),
+                              save=save_index)
+        print(f"shards: {settings.index.shards} ({gen.name})")
 
 
 def _verify(args: argparse.Namespace) -> int:
