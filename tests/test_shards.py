@@ -4,6 +4,7 @@ rank-bm25's BM25Okapi over the whole corpus."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 
@@ -198,6 +199,9 @@ def test_generation_on_disk_loads_and_answers(whole: Archive, settings: Settings
     assert [(h.paragraph, h.score) for h in merged.hits] == whole.top("w0 w9", 10).pairs
     # the same index and shard count: the generation is reused, not split again
     assert open_generation(whole.index, 3, root) == gen
+    other = dataclasses.replace(whole.index, params={**whole.index.params, "tokenizer": "x"})
+    assert open_generation(other, 3, root) != gen  # another tokenizer: split again
+    gen = open_generation(whole.index, 3, root)
     second = open_generation(whole.index, 2, root)
     third = open_generation(whole.index, 4, root)
     assert second != gen and current_generation(root) == third

@@ -92,9 +92,10 @@ def open_generation(index: ArchiveIndex, n_shards: int, root: Path, *,
     if gen is not None:
         try:
             corpus = read_corpus(gen)
-            if corpus.fingerprint == index.fingerprint and corpus.n_shards == n_shards and \
-                    corpus.n_paragraphs == index.n_paragraphs:
-                return gen
+            if (corpus.fingerprint, corpus.params, corpus.n_shards, corpus.n_paragraphs,
+                    len(corpus.df)) == (index.fingerprint, index.params, n_shards,
+                                        index.n_paragraphs, len(index.vocab)):
+                return gen  # split from this very index (same content, tokenizer, vocabulary)
         except IndexFormatError as exc:
             log.warning("shards unreadable, splitting again: %s", exc)
     return write_generation(index, n_shards, root, save=save)
