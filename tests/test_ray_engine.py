@@ -20,12 +20,12 @@ from bot.core.answers import summarize
 from bot.core.models import Filters, SearchResult
 from bot.core.requests import AskRequest, SearchRequest, SummaryRequest
 from bot.core.search import Archive, FiltersExcludeAllError
-from bot.core.shard_storage import write_generation
+from bot.core.shard_storage import open_generation, shards_root, write_generation
 from bot.core.shards import read_corpus
 from bot.core.snapshot import Snapshot
 from bot.core.tokenize import Tokenizer
 from bot.runtime.ray_engine import RayEngine, ShardedSnapshot
-from bot.runtime.service import ArchiveService
+from bot.runtime.service import ArchiveService, serve
 from tests.conftest import SEEDS, modify_archive, settings_for
 from tests.test_shards import PLAIN, QUERIES, synthetic_index
 
@@ -197,3 +197,17 @@ def test_cli_search_through_the_shards(local_ray: Any, run: Any,
     got, want = json.loads(sharded), json.loads(plain)
     assert got["shards"] == {"answered": 2, "total": 2} and "shards" not in want
     assert (got["total"], got["results"]) == (want["total"], want["results"])
+
+
+def test_a_damaged_shard_is_split_again(local_ray: Any, whole: Archive, settings: Settings,
+                                        tmp_path: Path) -> None:
+    two = with_section(settings, "index", shards=2, path=tmp_path / "index")
+    gen = open_generation(whole.index, 2, shards_root(two.index.path))
+    postings = next((gen / "shard-1").glob("gen-*/post_docs.npy"))
+    postings.write_bytes(postings.read_bytes()[:-64])  # truncated: the shard does not load
+    snap = serve(whole.index, two, whole.tokenizer)
+    try:
+        assert isinstance(snap, ShardedSnapshot) and snap.shards.generation != gen
+        assert same(snap.search("w0 w4", 10), whole.search("w0 w4", 10))
+    finally:
+        snap.shards.retire(0)

@@ -53,7 +53,7 @@ from bot.core.shards import (
 )
 from bot.core.snapshot import Snapshot
 from bot.core.tokenize import Tokenizer
-from bot.errors import ArchiveBotError, ConfigError
+from bot.errors import ArchiveBotError, ConfigError, IndexFormatError
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,14 @@ class RayEngine:
             max_restarts=r.max_restarts, max_task_retries=0, num_cpus=r.actor_cpus,
             scheduling_strategy="SPREAD")
         actors = [remote.remote(str(generation), i, settings) for i in range(corpus.n_shards)]
-        ray.get([a.ready.remote() for a in actors])
+        try:
+            ray.get([a.ready.remote() for a in actors])
+        except ray.exceptions.RayActorError as exc:  # a shard that does not load
+            for actor in actors:
+                ray.kill(actor, no_restart=True)
+            raise IndexFormatError(
+                f"{generation.name}: a shard actor could not load its shard "
+                f"({type(exc).__name__})") from exc
         log.info("ray: %d shard actors of %s ready", len(actors), generation.name)
         return cls(settings, generation, actors)
 

@@ -30,7 +30,7 @@ from bot.config import Settings
 from bot.core.build import BuildReport, build, fingerprint_now
 from bot.core.index import ArchiveIndex, Progress
 from bot.core.search import Archive
-from bot.core.shard_storage import open_generation, shards_root
+from bot.core.shard_storage import open_generation, shards_root, write_generation
 from bot.core.snapshot import Snapshot
 from bot.core.storage import verify_index
 from bot.core.tokenize import Tokenizer
@@ -207,9 +207,14 @@ def serve(index: ArchiveIndex, settings: Settings, tokenizer: Tokenizer) -> Snap
     actors."""
     if settings.index.engine != "ray":
         return Snapshot.of(index, settings, tokenizer)
-    gen = open_generation(index, settings.index.shards, shards_root(settings.index.path),
-                          save=save_index)
-    return ShardedSnapshot.serve(index, settings, tokenizer, gen)
+    root = shards_root(settings.index.path)
+    gen = open_generation(index, settings.index.shards, root, save=save_index)
+    try:
+        return ShardedSnapshot.serve(index, settings, tokenizer, gen)
+    except IndexFormatError as exc:  # a damaged shard: split the index again, once
+        log.error("%s; splitting the index into shards again", exc)
+        gen = write_generation(index, settings.index.shards, root, save=save_index)
+        return ShardedSnapshot.serve(index, settings, tokenizer, gen)
 
 
 def _child_build(settings: Settings, full: bool, queue: Any, parent: int) -> None:
