@@ -176,6 +176,12 @@ async def test_four_shards_in_two_processes_log_once_in_one_postgresql_database(
     guilds = fake.world.guilds()  # one on each shard 0..3
     for guild in (*guilds, *reversed(guilds)):
         await search(fake, guild)
+    assert await second.terminate() == 0  # shards 2 and 3 stop; 0 and 1 keep answering
+    for guild in guilds[:2]:
+        await search(fake, guild)
+    second = await start(start_bot, fake, "shards23", [2, 3], querylog=log)
+    for guild in guilds[2:]:
+        await search(fake, guild)
     assert await first.terminate() == 0 and await second.terminate() == 0
     conn = await asyncpg.connect(pg_url)
     try:
@@ -183,10 +189,10 @@ async def test_four_shards_in_two_processes_log_once_in_one_postgresql_database(
                                 "WHERE command = 'search'")
     finally:
         await conn.close()
-    assert sorted(r["guild_id"] for r in rows) == sorted(2 * [g.guild_id for g in guilds])
-    assert len({r["request_id"] for r in rows}) == 8  # logged once each
+    assert sorted(r["guild_id"] for r in rows) == sorted(3 * [g.guild_id for g in guilds])
+    assert len({r["request_id"] for r in rows}) == 12  # logged once each
     assert [(r.shard.as_list(), r.bucket) for r in fake.identifies] == [
-        ([0, 4], 0), ([1, 4], 1), ([2, 4], 0), ([3, 4], 1)]
+        ([0, 4], 0), ([1, 4], 1), ([2, 4], 0), ([3, 4], 1), ([2, 4], 0), ([3, 4], 1)]
     fake.assert_no_violations()
 
 
