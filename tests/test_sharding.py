@@ -23,7 +23,7 @@ from bot.app.identify import (
     identify_buckets,
 )
 from bot.app.sharding import ShardedArchiveBot, create_bot
-from bot.config import Settings, load_settings
+from bot.config import Settings, load_settings, with_section
 from bot.core.search import Archive
 from bot.errors import ConfigError
 from tests.fakes import make_services, seeds_settings
@@ -190,6 +190,18 @@ def test_identify_buckets_choose_the_store(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setitem(sys.modules, "redis.asyncio", None)  # the extra not installed
     with pytest.raises(ConfigError, match=r"pip install 'archive-bot\[redis\]'"):
         identify_buckets("redis://127.0.0.1:1/0", 1, 1, 5.0)
+
+
+async def test_a_missing_redis_extra_fails_before_connecting(
+    tmp_path: Path, seed_settings: Settings, seed_archive: Archive,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = with_section(seeds_settings(tmp_path, seed_settings, shard_count=2), "redis",
+                            url="redis://127.0.0.1:1/0")
+    monkeypatch.setitem(sys.modules, "redis.asyncio", None)
+    async with make_services(settings, seed_archive) as services:
+        with pytest.raises(ConfigError, match="the redis package is not installed"):
+            create_bot(services)
 
 
 async def test_an_unreachable_redis_is_store_unavailable(tmp_path: Path) -> None:

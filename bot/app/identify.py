@@ -144,16 +144,23 @@ class SharedBuckets(LocalBuckets):
         await self.store.close()
 
 
+def require_redis() -> None:
+    """Raise :class:`ConfigError` unless redis-py (the ``redis`` extra) is installed."""
+    try:
+        import redis.asyncio  # noqa: F401
+    except ImportError:
+        raise ConfigError("redis.url is set but the redis package is not installed: "
+                          "pip install 'archive-bot[redis]'") from None
+
+
 class RedisStore:
     """:class:`BucketStore` over redis-py's asyncio client (the ``redis`` extra)."""
 
     def __init__(self, url: str) -> None:
-        try:
-            import redis.asyncio
-            from redis.exceptions import RedisError
-        except ImportError:
-            raise ConfigError("redis.url is set but the redis package is not installed: "
-                              "pip install 'archive-bot[redis]'") from None
+        require_redis()
+        import redis.asyncio
+        from redis.exceptions import RedisError
+
         self._errors: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
         try:
             self.client: Any = redis.asyncio.from_url(

@@ -23,7 +23,7 @@ import discord
 from discord.ext import commands
 
 from bot.app.client import ArchiveBot
-from bot.app.identify import LocalBuckets, identify_buckets
+from bot.app.identify import LocalBuckets, identify_buckets, require_redis
 from bot.app.services import Services
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,8 @@ class ShardedArchiveBot(ArchiveBot, commands.AutoShardedBot):
     def __init__(self, services: Services, *, extensions: Sequence[str] | None = None,
                  **options: Any) -> None:
         d = services.settings.discord
+        if services.settings.redis.url:
+            require_redis()  # before connecting, not after the login
         count = d.shard_count or 1
         ids = list(range(count)) if d.shard_ids is None else sorted(d.shard_ids)
         super().__init__(services, extensions=extensions, shard_count=count, shard_ids=ids,
@@ -109,5 +111,7 @@ class ShardedArchiveBot(ArchiveBot, commands.AutoShardedBot):
 def create_bot(services: Services) -> ArchiveBot:
     """The sharded bot when ``discord.shard_count`` is set, else the one-connection bot."""
     if services.settings.discord.shard_count is None:
+        if services.settings.redis.url:
+            log.info("redis.url is only used by a sharded bot (discord.shard_count): ignored")
         return ArchiveBot(services)
     return ShardedArchiveBot(services)
