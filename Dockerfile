@@ -11,9 +11,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # Dependencies first, in a layer of their own: it is rebuilt only when pyproject.toml
-# changes, so a code change does not reinstall numpy and scipy.
+# changes, so a code change does not reinstall numpy and scipy. EXTRAS: optional extras
+# too, comma-separated (the compose file's cluster profile builds cluster,postgresql,redis).
+ARG EXTRAS=""
 COPY pyproject.toml README.md ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+RUN python -c "import os, tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + [d for e in os.environ.get('EXTRAS', '').split(',') if e.strip() for d in p['optional-dependencies'][e.strip()]]))" > /tmp/requirements.txt \
     && pip install -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 

@@ -46,13 +46,14 @@ def test_compose_file_matches_the_compose_spec() -> None:
 
 def test_compose_service_runs_the_bot_with_volumes_and_health() -> None:
     service = compose()["services"]["bot"]
-    assert service["build"] == "."
+    assert service["build"]["context"] == "."
+    assert "profiles" not in service  # `docker compose up` starts it
     assert service["command"] == ["run"]
     assert service["env_file"] == ".env"
     assert service["restart"] == "unless-stopped"
     targets = {v.split(":")[1] for v in service["volumes"]}
     assert {"/app/seeds", "/app/config", "/app/data/index", "/app/data"} <= targets
-    assert set(compose()["volumes"]) == {"index", "data"}
+    assert {"index", "data"} <= set(compose()["volumes"])
     # the healthcheck reads the bot's own config: it follows the configured paths
     assert service["healthcheck"]["test"] == ["CMD", "archive-bot", "health"]
 
@@ -110,3 +111,40 @@ def test_dockerignore_keeps_secrets_and_the_venv_out_of_the_context() -> None:
     assert {".venv", ".git", ".env", "data/"} <= ignored
     for needed in ("bot", "config", "seeds", "pyproject.toml", "README.md"):
         assert needed not in ignored
+
+
+def _cluster_env() -> dict[str, str]:
+    """The cluster settings .env.example suggests (its commented KEY=value lines)."""
+    lines = (REPO / ".env.example").read_text(encoding="utf-8").splitlines()
+    pairs = (ln.lstrip("# ").partition("=") for ln in lines if re.match(r"#\s*[A-Z_]+=", ln))
+    return {key: value for key, _, value in pairs}
+
+
+def test_the_cluster_profile_adds_the_engines_beside_the_bot() -> None:
+    services = compose()["services"]
+    cluster = {name for name, s in services.items() if "cluster" in s.get("profiles", ())}
+    assert cluster == {"bot-b", "ray-head", "postgres", "redis"}
+    assert services["ray-head"]["image"] == services["bot"]["image"]  # same Ray, same code
+    assert "index:/app/data/index" in services["ray-head"]["volumes"]  # reads the shards
+    env = _cluster_env()
+    assert services["bot-b"]["environment"]["ARCHIVE_BOT_DISCORD__SHARD_IDS"].startswith(
+        "${BOT_B_SHARD_IDS")
+    assert set(env["ARCHIVE_BOT_EXTRAS"].split(",")) == {"cluster", "postgresql", "redis"}
+    assert "POSTGRES_PASSWORD" in env
+
+
+def test_the_suggested_cluster_settings_are_valid_settings() -> None:
+    from bot.config import load_settings
+
+    env = {k: v for k, v in _cluster_env().items() if k.startswith("ARCHIVE_BOT_")
+           and k != "ARCHIVE_BOT_EXTRAS" and k != "ARCHIVE_BOT_CONFIG"}
+    settings = load_settings(REPO / "config" / "config.yaml", environ=env)
+    assert settings.index.engine == "ray" and settings.index.shards == 2
+    assert settings.discord.shard_count == 4 and settings.discord.shard_ids == [0, 1]
+    assert settings.querylog.url is not None and settings.querylog.url.startswith("postgresql://")
+    assert settings.ray.address == "ray-head:6379"
+    assert settings.redis.url == "redis://redis:6379/0"
+    bot_b = _cluster_env()["BOT_B_SHARD_IDS"]  # what bot-b's environment sets
+    other = load_settings(REPO / "config" / "config.yaml",
+                          environ={**env, "ARCHIVE_BOT_DISCORD__SHARD_IDS": bot_b})
+    assert other.discord.shard_ids == [2, 3]
