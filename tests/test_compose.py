@@ -142,7 +142,7 @@ def test_the_suggested_cluster_settings_are_valid_settings() -> None:
     assert settings.index.engine == "ray" and settings.index.shards == 2
     assert settings.discord.shard_count == 4 and settings.discord.shard_ids == [0, 1]
     assert settings.querylog.url is not None and settings.querylog.url.startswith("postgresql://")
-    assert settings.ray.address == "ray-head:6379"
+    assert settings.ray.address == "ray://ray-head:10001"  # Ray Client: a driver off the cluster
     assert settings.redis.url == "redis://redis:6379/0"
     bot_b = _cluster_env()["BOT_B_SHARD_IDS"]  # what bot-b's environment sets
     other = load_settings(REPO / "config" / "config.yaml",
