@@ -772,6 +772,9 @@ def write_results(results: list[dict[str, Any]], info: dict[str, Any]) -> None:
         f"- date: {info['date']}",
         f"- git commit: {info['commit']}",
         f"- python {info['python']}, numpy {info['numpy']}, scipy {info['scipy']}",
+        *(f"- the {r['paragraphs']:,} column re-measured on its own (`--paragraphs N --write`): "
+          f"{r['measured']['date']}, commit {r['measured']['commit']}, load average at start "
+          f"{r['measured']['loadavg_at_start']}" for r in results if r.get("measured")),
         "- re-run one point: `python -m bench engine --paragraphs 100k --json`; "
         "all: `python -m bench engine --all`",
         "",
@@ -915,8 +918,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3,
                     help="interleaved query rounds of the side-by-side comparison")
     ap.add_argument("--write", action="store_true",
-                    help="with --competitors-only: put the result into bench/results.json "
-                         "(that size's row) and regenerate results.md and the chart")
+                    help="one size: put the result into bench/results.json (that size's "
+                         "row; with --competitors-only the competitors' figures only) and "
+                         "regenerate results.md and the chart")
     ap.add_argument("--phase", choices=("build", "serve", *COMPETITOR_PHASES),
                     help=argparse.SUPPRESS)
     ap.add_argument("--engine", help=argparse.SUPPRESS)
@@ -987,7 +991,24 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(r))
     else:
         print(json.dumps(r, indent=2))
+    if args.write:
+        write_size(r)
     return 0
+
+
+def write_size(result: dict[str, Any]) -> None:
+    """Put one size's whole row (ours and, when measured, the competitors') into
+    bench/results.json in place of the earlier one, the run's own commit, date and load
+    average recorded in the row (the other sizes keep theirs), and regenerate results.md and
+    the chart."""
+    path = ROOT / "results.json"
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    info = machine()
+    result["measured"] = {k: info[k] for k in ("date", "commit", "loadavg_at_start")}
+    rows = [r for r in saved["results"] if r["paragraphs"] != result["paragraphs"]]
+    rows = sorted([*rows, result], key=lambda r: int(r["paragraphs"]))
+    write_results(rows, saved["machine"])
+    log(f"wrote {ROOT / 'results.md'} and {path}: the {result['paragraphs']:,} row re-measured")
 
 
 if __name__ == "__main__":
