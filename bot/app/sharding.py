@@ -11,6 +11,13 @@ them all and nothing is answered twice. What differs from the one-connection bot
 * IDENTIFY waits for its bucket (:mod:`bot.app.identify`): ``max_concurrency`` comes from
   ``GET /gateway/bot`` at start-up, the buckets are shared through Redis when ``redis.url`` is
   set and are this process's own otherwise.
+
+Without ``discord.shard_count`` the bot stays a plain ``commands.Bot`` rather than an
+``AutoShardedBot`` with Discord's recommended count: below 2,500 servers that count is 1, so
+it would be the same one connection through other code (discord.py's ``launch_shard`` retries
+a failed connection every 5 s for ever, where ``Client.connect`` backs off), and the
+unsharded path is the one the rest of the end-to-end suite (outages, resumes, shutdown)
+exercises.
 """
 
 from __future__ import annotations
