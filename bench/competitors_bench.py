@@ -275,8 +275,12 @@ def oneshot_commands(paragraphs: int, query: str) -> dict[str, list[str]]:
 def oneshot(paragraphs: int, query: str, runs: int = ONESHOT_RUNS) -> dict[str, float]:
     """Median wall time of a fresh process that loads and answers ``query`` (after one
     unmeasured run each to warm the page cache), the engines alternating."""
-    env = {**os.environ, "ARCHIVE_BOT_INDEX__ENGINE": "matrix",
-           "ARCHIVE_BOT_QUERYLOG__PATH": str(OUT / "querylog.sqlite3")}
+    # Bytecode as a user's machine has it (pip compiles an installed package; an editable
+    # one is compiled on its first run, the unmeasured one here): a PYTHONDONTWRITEBYTECODE
+    # in this shell would make every measured run compile every module again.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env |= {"ARCHIVE_BOT_INDEX__ENGINE": "matrix",
+            "ARCHIVE_BOT_QUERYLOG__PATH": str(OUT / "querylog.sqlite3")}
     cmds = oneshot_commands(paragraphs, query)
     took: dict[str, list[float]] = {name: [] for name in cmds}
     names = [*ALL, "python"]
