@@ -77,8 +77,8 @@ def ensure_ray(settings: Settings) -> ModuleType:
     ray = import_ray()
     if not ray.is_initialized():
         r = settings.ray
-        if r.address:
-            ray.init(address=r.address, include_dashboard=False, log_to_driver=False)
+        if r.address:  # host:port of a cluster node, or ray://host:10001 (Ray Client)
+            ray.init(address=r.address, log_to_driver=False)
         else:
             ray.init(num_cpus=r.num_cpus, include_dashboard=False, log_to_driver=False)
         log.info("ray: %s", r.address or "local")
