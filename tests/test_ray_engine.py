@@ -34,7 +34,7 @@ ray = pytest.importorskip("ray")
 
 @pytest.fixture(scope="session")
 def local_ray() -> Iterator[Any]:
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield ray
     ray.shutdown()
 

@@ -275,7 +275,7 @@ def test_the_100m_plan_follows_from_the_measured_runs() -> None:
     def run(n: int, overhead: float, cpu: float) -> dict[str, object]:
         ms = {"p50": 4.0, "p95": 6.0, "p99": 8.0}
         return {"shards": n, "paragraphs_per_shard": [1_000_000 // n] * n,
-                "shard_disk_mb": [500.0 / n] * n, "in_process_shards_ms": ms,
+                "shard_disk_mb": [500.0 / n] * n, "single_ms": ms,
                 "ray_overhead_ms": {"p50": overhead, "p99": 2 * overhead},
                 "coordinator_cpu_ms": {"p50": cpu, "p99": 2 * cpu},
                 "actor_rss_mb": [{"RssAnon": 80.0, "RssFile": 400.0 / n}] * n}

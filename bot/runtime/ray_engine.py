@@ -80,7 +80,9 @@ def ensure_ray(settings: Settings) -> ModuleType:
         if r.address:  # host:port of a cluster node, or ray://host:10001 (Ray Client)
             ray.init(address=r.address, log_to_driver=False)
         else:
-            ray.init(num_cpus=r.num_cpus, include_dashboard=False, log_to_driver=False)
+            # address="local": a new local Ray, never one a stale /tmp/ray file points at
+            ray.init(address="local", num_cpus=r.num_cpus, include_dashboard=False,
+                     log_to_driver=False)
         log.info("ray: %s", r.address or "local")
     return ray
 
