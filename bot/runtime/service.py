@@ -16,7 +16,6 @@ The child process of an isolated build, and its analysis workers, die with their
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import pickle
 import threading
@@ -253,6 +252,8 @@ def build_in_child(
     """Run :func:`_child_build` in a spawned process, relaying its progress; re-raise its
     exception here. The saved index on disk is the result. Setting ``cancel`` kills the
     child (within :data:`POLL_SECONDS`) and raises :class:`ReindexCancelledError`."""
+    import multiprocessing  # here: a one-shot command never reindexes in a child
+
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     child = context.Process(target=_child_build, args=(settings, full, queue, os.getpid()),
