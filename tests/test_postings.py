@@ -222,3 +222,26 @@ def test_bounds_are_never_below_a_contribution() -> None:
         assert (scores <= bounds[term]).all()
         if len(scores):
             assert scores.max() == bounds[term]  # the bound is a contribution, not a guess
+
+
+def test_the_factor_table_holds_the_kernels_own_expression() -> None:
+    from bot.core.postings import FACTOR_TFS, factor_table, length_norm_table
+
+    lengths = np.array([3, 7, 1, 12], dtype=np.int64)
+    params = BM25Settings()
+    normtab = length_norm_table(12, lengths, params)
+    table = factor_table(normtab, params.k1 + 1).reshape(FACTOR_TFS, len(normtab))
+    for tf in range(1, FACTOR_TFS):
+        for length in range(len(normtab)):
+            q = float(tf)
+            assert table[tf, length] == (q * (params.k1 + 1)) / (q + normtab[length])
+    assert len(factor_table(np.ones(5000), 2.5)) == 0  # long paragraphs: computed instead
+
+
+@pytest.mark.skipif(compiled_kernel() is None, reason="the C kernel is not built")
+def test_a_factor_table_of_the_wrong_size_is_refused() -> None:
+    tf = random_tf(3)
+    scorer = PostingsScorer(Postings.from_tf(tf), doc_len_of(tf), BM25Settings(), kernel=True)
+    scorer.factors = np.zeros(7)
+    with pytest.raises(ValueError, match="factors of the wrong size"):
+        scorer.top([1, 2], 5)

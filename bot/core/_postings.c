@@ -16,8 +16,9 @@
  * MaxScore does: once k paragraphs are held, the terms whose bounds together stay below the
  * k-th score (with a margin for rounding) cannot lift a paragraph into the top k alone, so
  * in a block their postings are only counted, not scored; a paragraph the other terms
- * reached is scored in full (every term, in query-term order: the same bits as unpruned)
- * only when its partial sum plus those bounds can still reach the k-th score.  The top k
+ * reached is scored in full (every term, in query-term order: the same bits as unpruned,
+ * by walking the block's postings beside the candidates in order) only when its partial
+ * sum plus those bounds can still reach the k-th score.  The top k
  * and the count are exactly those of the unpruned search.
  *
  * Arrays arrive through the buffer protocol (numpy arrays, memory maps); every length and
@@ -168,13 +169,17 @@ heap_sort(double *hs, int32_t *hd, Py_ssize_t filled)
 
 /* Pruning (MaxScore) state: each query term's bound, the terms by bound ascending, which
  * terms are lazy (counted, not scored) in the current block and their bounds' sum, a mark
- * per paragraph of a block (for the count), each term's first posting in the block. */
+ * per paragraph of a block (for the count), each term's first posting in the block, and
+ * the block's candidates: a bit per paragraph, then the candidates ascending and their sums. */
 struct pruning {
     const double *ub;
     Py_ssize_t *order;
     uint8_t *lazy;
     uint8_t *marks;
     int64_t *start;
+    uint64_t *bits;
+    int32_t *cand;
+    double *sums;
     double lazy_sum;
 };
 
@@ -191,7 +196,11 @@ pruning_init(struct pruning *pr, const double *ub, Py_ssize_t m)
     pr->lazy = PyMem_Calloc((size_t)m, 1);
     pr->marks = PyMem_Calloc(BLOCK_DOCS, 1);
     pr->start = PyMem_Malloc(sizeof(int64_t) * (size_t)m);
-    if (pr->order == NULL || pr->lazy == NULL || pr->marks == NULL || pr->start == NULL)
+    pr->bits = PyMem_Calloc(BLOCK_DOCS / 64, sizeof(uint64_t));
+    pr->cand = PyMem_Malloc(sizeof(int32_t) * BLOCK_DOCS);
+    pr->sums = PyMem_Calloc(BLOCK_DOCS, sizeof(double));
+    if (pr->order == NULL || pr->lazy == NULL || pr->marks == NULL || pr->start == NULL ||
+        pr->bits == NULL || pr->cand == NULL || pr->sums == NULL)
         return -1;
     for (Py_ssize_t i = 0; i < m; i++) {  /* insertion sort by bound: m is a query's terms */
         Py_ssize_t j = i;
@@ -205,6 +214,7 @@ static void
 pruning_free(struct pruning *pr)
 {
     PyMem_Free(pr->order); PyMem_Free(pr->lazy); PyMem_Free(pr->marks); PyMem_Free(pr->start);
+    PyMem_Free(pr->bits); PyMem_Free(pr->cand); PyMem_Free(pr->sums);
     pr->ub = NULL;
 }
 
@@ -227,6 +237,18 @@ lazy_terms(struct pruning *pr, Py_ssize_t m, double theta)
     return n;
 }
 
+/* (tf * (k1 + 1)) / (tf + normtab[len]): from the caller's table for small counts (the
+ * same expression computed once per count and length, so the same bits), else computed. */
+#define FACTOR_TFS 16
+static inline double
+factor(const double *ft, unsigned t, Py_ssize_t len, Py_ssize_t n_lengths, double k1p1,
+       const double *nt)
+{
+    if (ft != NULL && t < FACTOR_TFS) return ft[(Py_ssize_t)t * n_lengths + len];
+    double q = (double)t;
+    return (q * k1p1) / (q + nt[len]);
+}
+
 /* What scoring a posting needs (the arrays search() checked). */
 struct block {
     const int32_t *dp; const uint16_t *tp; const uint8_t *tp8; int narrow;
@@ -234,6 +256,7 @@ struct block {
     Py_ssize_t n_docs, n_lengths;
     const double *nt, *idfp; const int64_t *qp; const double *wp; double k1p1;
     const uint8_t *mp;
+    const double *ft;  /* FACTOR_TFS x n_lengths factors, or NULL */
 };
 
 static inline Py_ssize_t
@@ -245,27 +268,45 @@ block_len(const struct block *b, int32_t d)
 static inline double
 contribution(const struct block *b, Py_ssize_t i, int64_t j, int32_t d)
 {
-    double q = b->narrow ? (double)b->tp8[j] : (double)b->tp[j];
-    return b->idfp[b->qp[i]] * ((q * b->k1p1) / (q + b->nt[block_len(b, d)]));
+    unsigned t = b->narrow ? b->tp8[j] : b->tp[j];
+    return b->idfp[b->qp[i]] * factor(b->ft, t, block_len(b, d), b->n_lengths, b->k1p1, b->nt);
 }
 
-/* Paragraph d's full score: every term holding it (found by binary search among the term's
- * postings of this block), summed in query-term order as the unpruned loop sums them. */
-static double
-full_score(const struct block *b, const struct pruning *pr, const int64_t *cur,
-           Py_ssize_t m, int32_t d)
+/* The block's candidates (their bits set) scored in full and offered to the k-heap: the
+ * candidates in ascending order, then each query term's postings of the block walked beside
+ * them in query-term order, so each sum adds the same terms in the same order as the
+ * unpruned loop (the same bits), without searching any list. The bits are cleared. */
+static void
+score_candidates(const struct block *b, struct pruning *pr, const int64_t *cur,
+                 Py_ssize_t m, int64_t block_lo, double *hs, int32_t *hd,
+                 Py_ssize_t *filled, Py_ssize_t k)
 {
-    double s = 0.0;
-    for (Py_ssize_t i = 0; i < m; i++) {
-        int64_t lo = pr->start[i], hi = cur[i];
-        while (lo < hi) {
-            int64_t mid = lo + (hi - lo) / 2;
-            if (b->dp[mid] < d) lo = mid + 1; else hi = mid;
+    Py_ssize_t nc = 0;
+    for (Py_ssize_t wi = 0; wi < BLOCK_DOCS / 64; wi++) {
+        uint64_t word = pr->bits[wi];
+        if (!word) continue;
+        pr->bits[wi] = 0;
+        while (word) {
+            int bit = __builtin_ctzll(word);
+            pr->cand[nc++] = (int32_t)(block_lo + wi * 64 + bit);
+            word &= word - 1;
         }
-        if (lo < cur[i] && b->dp[lo] == d)
-            s += contribution(b, i, lo, d) * b->wp[i];
     }
-    return s + 0.0;
+    for (Py_ssize_t i = 0; i < m && nc; i++) {
+        int64_t j = pr->start[i], hi = cur[i];
+        double w = b->wp[i];
+        Py_ssize_t c = 0;
+        while (j < hi && c < nc) {
+            int32_t d = b->dp[j], e = pr->cand[c];
+            if (d < e) j++;
+            else if (d > e) c++;
+            else { pr->sums[c] += contribution(b, i, j, d) * w; j++; c++; }
+        }
+    }
+    for (Py_ssize_t c = 0; c < nc; c++) {
+        heap_push(hs, hd, filled, k, pr->sums[c] + 0.0, pr->cand[c]);
+        pr->sums[c] = 0.0;
+    }
 }
 
 /* One block with lazy terms: every posting counted once per paragraph (marks), the eager
@@ -304,8 +345,12 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
         ap[d] = 0.0;
         if (bad || (b->mp != NULL && !b->mp[d])) continue;
         if ((partial + pr->lazy_sum) * (1.0 + PRUNE_MARGIN) < hs[0]) continue;
-        heap_push(hs, hd, filled, k, full_score(b, pr, cur, m, d), d);
+        pr->bits[(d - block_lo) / 64] |= (uint64_t)1 << ((d - block_lo) % 64);
     }
+    if (!bad)
+        score_candidates(b, pr, cur, m, block_lo, hs, hd, filled, k);
+    else
+        memset(pr->bits, 0, BLOCK_DOCS / 8);
     memset(pr->marks, 0, BLOCK_DOCS);
     return bad;
 }
@@ -321,14 +366,25 @@ search(PyObject *self, PyObject *args)
     Py_buffer indptr, docs, tf, idf, lens, normtab, terms, weights, acc, touched, mask,
         out_docs, out_scores, bounds;
     double k1p1;
-    PyObject *mask_obj, *bounds_obj = Py_None, *result = NULL;
-    int has_mask = 0, has_bounds = 0;
+    PyObject *mask_obj, *bounds_obj = Py_None, *factors_obj = Py_None, *result = NULL;
+    Py_buffer factors;
+    int has_mask = 0, has_bounds = 0, has_factors = 0;
     int64_t *cur = NULL;
     struct pruning pr = {0};
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*dy*y*w*w*Ow*w*|O", &indptr, &docs, &tf, &idf,
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*dy*y*w*w*Ow*w*|OO", &indptr, &docs, &tf, &idf,
                           &lens, &normtab, &k1p1, &terms, &weights, &acc, &touched, &mask_obj,
-                          &out_docs, &out_scores, &bounds_obj))
+                          &out_docs, &out_scores, &bounds_obj, &factors_obj))
         return NULL;
+    if (factors_obj != Py_None) {
+        if (PyObject_GetBuffer(factors_obj, &factors, PyBUF_FORMAT) < 0) goto done;
+        has_factors = 1;
+        if (check(&factors, 8, "factors") ||
+            (factors.len != 0 && factors.len != (Py_ssize_t)(FACTOR_TFS * normtab.len))) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "postings: factors of the wrong size");
+            goto done;
+        }
+    }
     if (mask_obj != Py_None) {
         if (PyObject_GetBuffer(mask_obj, &mask, PyBUF_SIMPLE) < 0) goto done;
         has_mask = 1;
@@ -356,6 +412,7 @@ search(PyObject *self, PyObject *args)
         const uint16_t *tp = tf.buf;
         const uint8_t *tp8 = tf.buf, *mp = has_mask ? mask.buf : NULL;
         const double *idfp = idf.buf, *nt = normtab.buf, *wp = weights.buf;
+        const double *ft = has_factors && factors.len ? factors.buf : NULL;
         const uint16_t *lp16 = lens.buf;
         const uint32_t *lp32 = lens.buf;
         int wide_lens = lens.itemsize == 4;
@@ -397,9 +454,9 @@ search(PyObject *self, PyObject *args)
                 if (d < 0 || d >= n_docs) { bad = 1; break; }
                 if (mp != NULL && !mp[d]) continue;
                 if (LEN(d) >= n_lengths) { bad = 1; break; }
-                double q = narrow ? (double)tp8[j] : (double)tp[j];
+                unsigned q = narrow ? tp8[j] : tp[j];
                 double s = 0.0;
-                s += (it * ((q * k1p1) / (q + nt[LEN(d)]))) * w;
+                s += (it * factor(ft, q, LEN(d), n_lengths, k1p1, nt)) * w;
                 total++;
                 heap_push(hs, hd, &filled, k, s, d);
             }
@@ -416,7 +473,7 @@ search(PyObject *self, PyObject *args)
             Py_ssize_t n_touched = 0;
             if (pr.ub != NULL && filled == k && lazy_terms(&pr, m, hs[0]) > 0) {
                 struct block b = {dp, tp, tp8, narrow, lp16, lp32, wide_lens, n_docs,
-                                  n_lengths, nt, idfp, qp, wp, k1p1, mp};
+                                  n_lengths, nt, idfp, qp, wp, k1p1, mp, ft};
                 bad = pruned_block(&b, &pr, cur, end, m, block_hi - BLOCK_DOCS, block_hi,
                                    ap, up, hs, hd, &filled, k, &total);
                 if (bad) break;
@@ -429,8 +486,8 @@ search(PyObject *self, PyObject *args)
                     int32_t d = dp[j];
                     if (d >= block_hi) break;
                     if (d < 0 || d >= n_docs || LEN(d) >= n_lengths) { bad = 1; break; }
-                    double q = narrow ? (double)tp8[j] : (double)tp[j];
-                    double v = it * ((q * k1p1) / (q + nt[LEN(d)]));
+                    unsigned q = narrow ? tp8[j] : tp[j];
+                    double v = it * factor(ft, q, LEN(d), n_lengths, k1p1, nt);
                     add(ap, up, &n_touched, d, v * w);
                 }
                 cur[i] = j;
@@ -463,6 +520,7 @@ done:
     PyBuffer_Release(&touched); PyBuffer_Release(&out_docs); PyBuffer_Release(&out_scores);
     if (has_mask) PyBuffer_Release(&mask);
     if (has_bounds) PyBuffer_Release(&bounds);
+    if (has_factors) PyBuffer_Release(&factors);
     return result;
 }
 
@@ -471,7 +529,7 @@ static PyMethodDef methods[] = {
      "accumulate(indptr, docs, tf, idf, norm, k1p1, terms, weights, acc, touched) -> n"},
     {"search", search, METH_VARARGS,
      "search(indptr, docs, tf, idf, lens, normtab, k1p1, terms, weights, acc, touched, "
-     "mask|None, out_docs, out_scores[, bounds|None]) -> (filled, total)"},
+     "mask|None, out_docs, out_scores[, bounds|None[, factors|None]]) -> (filled, total)"},
     {NULL, NULL, 0, NULL},
 };
 

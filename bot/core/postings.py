@@ -162,6 +162,22 @@ def length_norm_table(longest: int, doc_len: npt.NDArray[np.int64],
     return table
 
 
+FACTOR_TFS = 16  # the kernel's table covers counts 0..15 (all but a few postings)
+FACTOR_LENGTHS = 4096  # and lengths up to this (longer archives compute every factor)
+
+
+def factor_table(normtab: FloatArray, k1p1: float) -> FloatArray:
+    """``(tf * (k1 + 1)) / (tf + normtab[len])`` for tf 0..15 and every length, row by tf:
+    the very expression the kernel evaluates per posting, computed once (the same bits), so
+    a posting costs a table read instead of a division. Empty when the table would be big."""
+    if len(normtab) > FACTOR_LENGTHS:
+        return np.zeros(0, dtype=np.float64)
+    q = np.arange(FACTOR_TFS, dtype=np.float64)[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):  # tf 0 (never read) over k1 = 0
+        table: FloatArray = ((q * k1p1) / (q + normtab[None, :])).ravel()
+    return table
+
+
 @dataclass(frozen=True, slots=True)
 class Top:
     """The best paragraphs of one query: best first, ties to the earlier paragraph."""
@@ -213,6 +229,7 @@ class PostingsScorer:
                 k1p1: float, kernel: ModuleType | None) -> None:
         self.postings, self.idf, self.lens, self.normtab = postings, idf, lens, normtab
         self.norm: FloatArray = normtab[lens]  # per paragraph, for accumulate() and numpy
+        self.factors = factor_table(normtab, k1p1)
         self.k1p1 = k1p1
         self.kernel = kernel
         # Per term, the largest ``(tf * (k1 + 1)) / (tf + norm)`` of its postings (NaN until a
@@ -258,7 +275,7 @@ class PostingsScorer:
                 p.indptr, p.docs, p.tf, self.idf, self.lens, self.normtab, self.k1p1, ids,
                 weights,
                 scratch.acc, scratch.touched, None if mask is None else mask.view(np.uint8),
-                out_docs, out_scores, bounds,
+                out_docs, out_scores, bounds, self.factors,
             )
         finally:
             self._free.append(scratch)
