@@ -70,23 +70,24 @@ class FileTerms:
 
 
 class TermCollector:
-    """Builds a :class:`FileTerms` one paragraph at a time (a worker's side)."""
+    """Builds a :class:`FileTerms` one paragraph at a time (a worker's side): the tokens are
+    kept as they come and numbered once at the end, each step a C-level pass (the distinct
+    terms in first-use order by ``dict.fromkeys``, every token mapped by one ``map``), not a
+    Python loop per token."""
 
-    __slots__ = ("_ids", "_lengths", "_local")
+    __slots__ = ("_lengths", "_tokens")
 
     def __init__(self) -> None:
-        self._local: dict[str, int] = {}
-        self._ids, self._lengths = array("i"), array("i")
+        self._tokens: list[str] = []
+        self._lengths = array("i")
 
     def add(self, tokens: Sequence[str]) -> None:
-        local, ids = self._local, self._ids
-        before = len(ids)
-        try:
-            ids.extend(map(local.__getitem__, tokens))  # every term seen: no Python loop
-        except KeyError:  # a new term: drop the partial extend, number terms in order
-            del ids[before:]
-            ids.extend([local.setdefault(t, len(local)) for t in tokens])
+        self._tokens.extend(tokens)
         self._lengths.append(len(tokens))
 
     def finish(self) -> FileTerms:
-        return FileTerms(tuple(self._local), self._ids, self._lengths)
+        vocab = tuple(dict.fromkeys(self._tokens))
+        number = {term: i for i, term in enumerate(vocab)}
+        ids = array("i", map(number.__getitem__, self._tokens))
+        self._tokens = []
+        return FileTerms(vocab, ids, self._lengths)
