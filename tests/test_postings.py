@@ -229,7 +229,7 @@ def test_the_factor_table_holds_the_kernels_own_expression() -> None:
 
     lengths = np.array([3, 7, 1, 12], dtype=np.int64)
     params = BM25Settings()
-    normtab = length_norm_table(12, lengths, params)
+    normtab = length_norm_table(12, float(lengths.sum()) / len(lengths), params)
     table = factor_table(normtab, params.k1 + 1).reshape(FACTOR_TFS, len(normtab))
     for tf in range(1, FACTOR_TFS):
         for length in range(len(normtab)):

@@ -35,11 +35,6 @@ class FileTerms:
     def __len__(self) -> int:
         return len(self.lengths)
 
-    def paragraph(self, i: int) -> list[str]:
-        """Paragraph ``i``'s tokens, in order."""
-        starts = self._starts()
-        return [self.vocab[t] for t in self.ids[int(starts[i]):int(starts[i + 1])]]
-
     def _starts(self) -> npt.NDArray[np.int64]:
         starts = np.zeros(len(self.lengths) + 1, dtype=np.int64)
         np.cumsum(np.frombuffer(self.lengths, dtype=np.int32), out=starts[1:])

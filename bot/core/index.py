@@ -215,12 +215,13 @@ class IndexBuilder:
         )
         lookup = vocab.__getitem__
         self.files.append(pf.entry)
+        # a worker's term ids go in whole; a reused bag of terms or the tokenizer per paragraph
+        tokenize = not isinstance(pf.terms, FileTerms)
         reused: Iterator[Sequence[str]] | None = None
         if isinstance(pf.terms, FileTerms):
             self._add_file_terms(pf.terms, sum(len(a.paragraphs) for a in pf.articles))
         elif pf.terms is not None:
             reused = iter(pf.terms)
-        tokenize = not isinstance(pf.terms, FileTerms)
         base = len(self.docs)
         self.quotations.extend(q.rebased(base + q.document) for q in pf.quotations)
         for article in pf.articles:

@@ -146,14 +146,10 @@ class CorpusStats:
         return float(self.total_length) / self.n_docs if self.n_docs else 0.0
 
 
-def length_norm_table(longest: int, doc_len: npt.NDArray[np.int64],
-                      params: BM25Settings, avgdl: float | None = None) -> FloatArray:
-    """``k1 * (1 - b + b * len / avgdl)`` for every length 0..longest, with the archive's
-    average length (or ``avgdl``): ``table[len]`` is bit-identical to the normaliser
+def length_norm_table(longest: int, avgdl: float, params: BM25Settings) -> FloatArray:
+    """``k1 * (1 - b + b * len / avgdl)`` for every length 0..longest (``avgdl``: the
+    corpus's, :attr:`CorpusStats.avgdl`): ``table[len]`` is bit-identical to the normaliser
     :func:`bm25_matrix` computes per paragraph (the same expression on the same value)."""
-    if avgdl is None:
-        n_docs = len(doc_len)
-        avgdl = float(doc_len.sum()) / n_docs if n_docs else 0.0
     k1, b = params.k1, params.b
     if not avgdl:
         return np.full(longest + 1, k1 * (1 - b))
@@ -220,7 +216,7 @@ class PostingsScorer:
         self._assign(
             postings, idf_vector(stats.df, stats.n_docs, params.epsilon),
             _lengths(doc_len, longest),
-            length_norm_table(longest, doc_len, params, stats.avgdl), params.k1 + 1,
+            length_norm_table(longest, stats.avgdl, params), params.k1 + 1,
             compiled_kernel() if kernel is None or kernel is True else kernel or None,
         )
 
