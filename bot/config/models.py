@@ -205,6 +205,22 @@ class RedisSettings(_Section):
     url: Annotated[str | None, BeforeValidator(_redis_url)] = None
 
 
+class WatchSettings(_Section):
+    """Saved searches that alert (``/watch``, ``archive-bot watch``; README "Saved searches
+    and alerts")."""
+
+    # The match rule: a paragraph is in the watch query's top_k over the whole archive (with
+    # the watch's filters) AND its query terms carry at least min_coverage of the query's
+    # idf weight.
+    top_k: int = Field(default=50, ge=1, le=1000)
+    min_coverage: float = Field(default=0.75, gt=0, le=1)
+    max_per_user: int = Field(default=10, ge=1)  # watches one user may hold in a server
+    max_per_guild: int = Field(default=100, ge=1)  # watches per server
+    shown: int = Field(default=5, ge=1, le=10)  # paragraphs in one alert (then "N more")
+    sends_per_second: float = Field(default=5.0, gt=0, le=45)  # alert messages, all watches
+    poll_seconds: float = Field(default=2.0, gt=0)  # how often the bot looks for a new index
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         frozen=True, extra="forbid", strict=True, env_prefix=ENV_PREFIX,
@@ -220,6 +236,7 @@ class Settings(BaseSettings):
     discord: DiscordSettings = DiscordSettings()
     redis: RedisSettings = RedisSettings()
     ray: RaySettings = RaySettings()
+    watches: WatchSettings = WatchSettings()
     # Where the settings came from (None: built-in defaults); not a key, not compared.
     _source: Path | None = PrivateAttr(default=None)
 
