@@ -148,10 +148,16 @@ class Paginator(discord.ui.View):
         owner_id: int,
         timeout: float,
         request_id: str | None = None,
+        extra: Sequence[discord.ui.Item[Any]] = (),
     ) -> None:
         super().__init__(timeout=timeout)
         if not pages:
             raise ValueError("a paginator needs at least one page")
+        self.extra_ids: set[str] = set()
+        for item in extra:  # e.g. "Export CSV": checks its own clicks
+            self.add_item(item)
+            if isinstance(item, discord.ui.Button) and item.custom_id:
+                self.extra_ids.add(item.custom_id)
         self.pages = list(pages)
         self.owner_id = owner_id
         self.index = 0
@@ -170,7 +176,8 @@ class Paginator(discord.ui.View):
         self.next.disabled = self.index >= len(self.pages) - 1
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        if interaction.user.id == self.owner_id:
+        data: dict[str, Any] = dict(interaction.data or {})
+        if interaction.user.id == self.owner_id or data.get("custom_id") in self.extra_ids:
             return True
         await interaction.response.send_message(
             ONLY_ASKER, ephemeral=True, allowed_mentions=NO_MENTIONS
@@ -197,21 +204,50 @@ class Paginator(discord.ui.View):
         await self.show(interaction, self.index + 1)
 
     async def on_timeout(self) -> None:
-        for button in self.paging_buttons:
-            button.disabled = True
-        if self.message is None:
-            return
-        try:
-            await self.message.edit(view=self, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as exc:
-            log.debug("could not disable the buttons of message %s: %s", self.message.id, exc)
+        await disable_on_timeout(self, self.message)
+
+
+async def disable_on_timeout(view: discord.ui.View, message: discord.Message | None) -> None:
+    """A timed-out view's own buttons (paging, export) disabled, by editing its message."""
+    for item in view.children:
+        if isinstance(item, discord.ui.Button) and item.is_dispatchable():
+            item.disabled = True
+    if message is None:
+        return
+    try:
+        await message.edit(view=view, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException as exc:
+        log.debug("could not disable the buttons of message %s: %s", message.id, exc)
+
+
+class ItemsView(discord.ui.View):
+    """A single page's extra buttons (e.g. "Export CSV"), disabled on timeout."""
+
+    message: discord.Message | None
+
+    def __init__(self, items: Sequence[discord.ui.Item[Any]], *, timeout: float,
+                 request_id: str | None, owner_id: int) -> None:
+        super().__init__(timeout=timeout)
+        self.message = None
+        for item in items:
+            self.add_item(item)
+        if request_id is not None:
+            for button in feedback_buttons(request_id, owner_id):
+                self.add_item(button)
+
+    async def on_timeout(self) -> None:
+        await disable_on_timeout(self, self.message)
 
 
 def build_view(
-    pages: Sequence[discord.Embed], *, owner_id: int, timeout: float, request_id: str | None
+    pages: Sequence[discord.Embed], *, owner_id: int, timeout: float, request_id: str | None,
+    extra: Sequence[discord.ui.Item[Any]] = (),
 ) -> discord.ui.View | None:
     if len(pages) > 1:
-        return Paginator(pages, owner_id=owner_id, timeout=timeout, request_id=request_id)
+        return Paginator(pages, owner_id=owner_id, timeout=timeout, request_id=request_id,
+                         extra=extra)
+    if extra:
+        return ItemsView(extra, timeout=timeout, request_id=request_id, owner_id=owner_id)
     if request_id is not None:
         return FeedbackView(request_id, owner_id)
     return None
@@ -325,10 +361,12 @@ async def respond(
     timeout: float,
     request_id: str | None = None,
     ephemeral: bool = False,
+    extra: Sequence[discord.ui.Item[Any]] = (),
 ) -> discord.Message:
-    """Send the first page (editing the deferred response, if any) with its buttons; rate
-    limits are outlasted as the module docstring says."""
-    view = build_view(pages, owner_id=interaction.user.id, timeout=timeout, request_id=request_id)
+    """Send the first page (editing the deferred response, if any) with its buttons (and the
+    ``extra`` ones); rate limits are outlasted as the module docstring says."""
+    view = build_view(pages, owner_id=interaction.user.id, timeout=timeout, request_id=request_id,
+                      extra=extra)
     message: discord.Message
     if interaction.response.is_done():
         fields: dict[str, Any] = {"embed": pages[0]}
@@ -348,7 +386,7 @@ async def respond(
 
         await send_initial(interaction, send)
         message = await interaction.original_response()
-    if isinstance(view, Paginator):
+    if isinstance(view, Paginator | ItemsView):
         view.message = message
     return message
 

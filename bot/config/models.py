@@ -221,6 +221,24 @@ class WatchSettings(_Section):
     poll_seconds: float = Field(default=2.0, gt=0)  # how often the bot looks for a new index
 
 
+class TimelineSettings(_Section):
+    """``/timeline`` and ``archive-bot timeline`` (README "Timeline")."""
+
+    # The period: weeks when the span is shorter than weeks_below_days, years when it is
+    # longer than years_above_days, else months.
+    weeks_below_days: int = Field(default=92, ge=0)
+    years_above_days: int = Field(default=2192, ge=1)
+    top_articles: int = Field(default=3, ge=1, le=10)  # cited for the busiest period
+
+
+class ExportSettings(_Section):
+    """CSV exports (the "Export CSV" buttons, ``archive-bot export``; README "Exports")."""
+
+    max_rows: int = Field(default=5000, ge=1, le=100_000)  # rows in one export
+    max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)  # Discord: 10 MiB a file
+    max_parts: int = Field(default=3, ge=1, le=10)  # files (one follow-up each) per export
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         frozen=True, extra="forbid", strict=True, env_prefix=ENV_PREFIX,
@@ -237,6 +255,8 @@ class Settings(BaseSettings):
     redis: RedisSettings = RedisSettings()
     ray: RaySettings = RaySettings()
     watches: WatchSettings = WatchSettings()
+    timeline: TimelineSettings = TimelineSettings()
+    exports: ExportSettings = ExportSettings()
     # Where the settings came from (None: built-in defaults); not a key, not compared.
     _source: Path | None = PrivateAttr(default=None)
 

@@ -34,6 +34,7 @@ from bot.app import admin_render
 from bot.app.charts import queries_per_day_png
 from bot.app.client import ArchiveBot
 from bot.app.errors import tracking
+from bot.app.exports import LogQuery, LogsExportButton
 from bot.app.permissions import AUDIT_FLUSH_SECONDS, AuditTrail, authorize, refusal
 from bot.app.progress import ProgressRelay
 from bot.app.services import Request, new_error_id
@@ -213,7 +214,9 @@ class AdminCog(commands.GroupCog, group_name=GROUP,
             if command:
                 described.append(f"command {command}")
             pages = admin_render.log_pages(view, rows, filters=", ".join(described))
-            await respond(interaction, pages, ephemeral=True,
+            export = LogsExportButton(self.services, self.audit, FETCHERS[view],
+                                      LogQuery(view, days, key, command))
+            await respond(interaction, pages, ephemeral=True, extra=[export] if rows else [],
                           timeout=self.services.settings.discord.view_timeout_seconds)
 
     @app_commands.command(name="stats", description="Query totals, answer rate, latency, chart")

@@ -10,6 +10,7 @@ from discord import app_commands
 from bot.app import render
 from bot.app.client import ArchiveBot, ArchiveCog
 from bot.app.errors import tracking
+from bot.app.exports import SearchExportButton
 from bot.app.options import configure_commands
 from bot.app.views import respond
 from bot.core.models import SearchHit
@@ -63,8 +64,10 @@ class SearchCog(ArchiveCog):
                 index_date=archive.index.built_at,
                 searched=len(archive.index.docs),
             )
+            export = [SearchExportButton(self.services, wanted, interaction.user.id)
+                      ] if result.hits else []
             await respond(interaction, pages, timeout=settings.view_timeout_seconds,
-                          ephemeral=ephemeral)
+                          ephemeral=ephemeral, extra=export)
 
 
 async def setup(bot: ArchiveBot) -> None:
