@@ -239,6 +239,15 @@ class ExportSettings(_Section):
     max_parts: int = Field(default=3, ge=1, le=10)  # files (one follow-up each) per export
 
 
+class FollowupSettings(_Section):
+    # Read a question asked in a thread the bot opened in the context of the thread's first
+    # question (README "Follow-up questions in threads"); false: every question on its own.
+    enabled: bool = True
+    # A question with at most this many content words (after stop words and dates) is a
+    # follow-up; one with more stands on its own.
+    max_words: int = Field(default=2, ge=0, le=10)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         frozen=True, extra="forbid", strict=True, env_prefix=ENV_PREFIX,
@@ -257,6 +266,7 @@ class Settings(BaseSettings):
     watches: WatchSettings = WatchSettings()
     timeline: TimelineSettings = TimelineSettings()
     exports: ExportSettings = ExportSettings()
+    followups: FollowupSettings = FollowupSettings()
     # Where the settings came from (None: built-in defaults); not a key, not compared.
     _source: Path | None = PrivateAttr(default=None)
 
