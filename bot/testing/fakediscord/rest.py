@@ -102,8 +102,9 @@ class Rest:
              m.webhook_edit),
             ("DELETE", f"/webhooks/{app}/{tok}/messages/(?P<message>@original|\\d+)",
              m.webhook_delete),
+            ("POST", "/users/@me/channels", fake.dms.create),
             ("GET", f"/channels/{chan}", self.get_channel),
-            ("POST", f"/channels/{chan}/messages", m.channel_post),
+            ("POST", f"/channels/{chan}/messages", fake.dms.post),  # others: m.channel_post
             ("GET", f"/channels/{chan}/messages/{mid}", m.channel_get),
             ("PATCH", f"/channels/{chan}/messages/{mid}", m.channel_edit),
             ("DELETE", f"/channels/{chan}/messages/{mid}", m.channel_delete),

@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from . import validate
+from .dm import DirectMessages
 from .factories import World, message
 from .gateway import Gateway
 from .interactions import (
@@ -47,6 +48,7 @@ class FakeDiscord:
         self.ack_heartbeats = True
         self.recorder = Recorder()
         self.messages = MessageStore(self)
+        self.dms = DirectMessages(self)
         self.rest = Rest(self)
         self.gateway = Gateway(self)
         self._runner: web.AppRunner | None = None

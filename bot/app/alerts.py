@@ -1,0 +1,216 @@
+"""Alerts: after every new index, each watch's new matching paragraphs, posted once.
+
+:class:`AlertRunner` follows the serving snapshot (:meth:`AlertRunner.follow` looks every
+``watches.poll_seconds`` whether it changed: an admin's reindex, the scheduled one, or any
+other swap). For every active watch it finds the paragraphs that match and that the watch
+has not seen (:func:`~bot.core.watches.new_matches`, in the CPU pool), and posts ONE message:
+the best ``watches.shown`` with citations, and "N more". What was posted is then marked seen;
+a message that could not be sent is tried again after the next reindex.
+
+Sends are paced (:class:`Pacer`: at most ``watches.sends_per_second`` for all watches, far
+under Discord's global 50 requests/s; discord.py still handles each route's 429s). A channel
+the bot cannot post in (403 Forbidden, 404 a deleted channel) pauses the watch, and its owner
+is told once by DM; ``/watch resume`` unpauses it. Alerts never mention anyone
+(``AllowedMentions.none()``) and archive text is escaped like every reply's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass
+
+import discord
+
+from bot.app.render import (
+    DESCRIPTION_MAX,
+    TITLE_MAX,
+    embeds,
+    escape,
+    hit_item,
+    item_pages,
+    oneline,
+    shorten,
+)
+from bot.app.services import Services
+from bot.app.views import NO_MENTIONS
+from bot.config.models import WatchSettings
+from bot.core.models import Filters
+from bot.core.snapshot import Snapshot
+from bot.core.watches import (
+    Match,
+    MatchRule,
+    ParagraphKey,
+    WatchRequest,
+    matches,
+    new_matches,
+)
+from bot.store.watches import Watch, WatchStore
+
+log = logging.getLogger(__name__)
+
+ALERT_BUDGET = 3600  # description characters: title + footer + this stay under 6000
+BASELINE_K = 1000  # a new watch marks this many of its query's best matches seen
+
+
+def find_new(snapshot: Snapshot, request: WatchRequest, seen: Collection[ParagraphKey],
+             rule: MatchRule) -> list[Match]:
+    """CPU work: the watch's matches it has not seen, best first."""
+    return new_matches(matches(snapshot, request, rule), seen)
+
+
+def baseline(snapshot: Snapshot, request: WatchRequest, rule: MatchRule) -> list[Match]:
+    """CPU work: what a new watch already matches (marked seen: it reports what arrives
+    after it), over more of the ranking than an alert looks at."""
+    wide = MatchRule(max(rule.top_k, BASELINE_K), rule.min_coverage)
+    return matches(snapshot, request, wide)
+
+
+def describe_filters(filters: Filters) -> str:
+    parts = []
+    if filters.date_from or filters.date_to:
+        parts.append(f"{filters.date_from or '…'} to {filters.date_to or '…'}")
+    if filters.source:
+        parts.append(f"source {filters.source}")
+    return ", ".join(parts)
+
+
+def alert_embed(watch: Watch, fresh: Sequence[Match], shown: int,
+                index_date: str | None = None) -> discord.Embed:
+    """One watch's alert: the best ``shown`` new paragraphs (fewer if they do not fit one
+    embed) with citations, then how many more and how to see them."""
+    items = [hit_item(n, m.hit, None) for n, m in enumerate(fresh[:shown], start=1)]
+    k = len(items)
+    while k > 1 and len(item_pages(items[:k], k, budget=ALERT_BUDGET)) > 1:
+        k -= 1
+    body = item_pages(items[:k], k, budget=ALERT_BUDGET)[0] if items else ""
+    more = len(fresh) - k
+    if more > 0:
+        query = shorten(escape(oneline(watch.query)), 300)
+        body += f"\n\n**{more} more**: run `/search` {query}"
+    title = shorten(f"Watch #{watch.id}: " + escape(oneline(watch.query)), TITLE_MAX)
+    count = f"{len(fresh)} new matching paragraph{'s' if len(fresh) != 1 else ''}"
+    where = describe_filters(watch.filters)
+    footer = count + (f" · {where}" if where else "") + (
+        f" · index of {index_date[:10]}" if index_date else "")
+    return embeds(title, [body[:DESCRIPTION_MAX]], footer)[0]
+
+
+class Pacer:
+    """At most ``per_second`` sends, evenly spaced (the clock and sleep are injectable)."""
+
+    def __init__(self, per_second: float, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.interval = 1.0 / per_second
+        self._clock = clock
+        self._sleep = sleep
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        now = self._clock()
+        if self._next > now:
+            await self._sleep(self._next - now)
+            now = self._next
+        self._next = now + self.interval
+
+
+@dataclass
+class RunReport:
+    """What one alert run did."""
+
+    watches: int = 0
+    posted: int = 0  # messages (one per watch at most)
+    paragraphs: int = 0  # new paragraphs reported in them
+    paused: int = 0
+    failed: int = 0  # not sent for another reason: tried again after the next reindex
+
+
+def paused_notice(watch: Watch) -> str:
+    return (f"Your watch #{watch.id} ({shorten(escape(oneline(watch.query)), 200)}) is paused: "
+            f"I cannot post in <#{watch.channel_id}>. Give me Send Messages and Embed Links "
+            f"there, then use /watch resume {watch.id}.")
+
+
+class AlertRunner:
+    def __init__(self, client: discord.Client, services: Services, store: WatchStore) -> None:
+        self.client = client
+        self.services = services
+        self.store = store
+        self.settings: WatchSettings = services.settings.watches
+        self.rule = MatchRule.of(self.settings)
+        self.pacer = Pacer(self.settings.sends_per_second)
+        self._lock = asyncio.Lock()
+
+    async def follow(self) -> None:
+        """Run the alerts whenever the serving snapshot changes (until cancelled)."""
+        last = self.services.archive.current
+        while True:
+            await asyncio.sleep(self.settings.poll_seconds)
+            current = self.services.archive.current
+            if current is last:
+                continue
+            last = current
+            try:
+                report = await self.run(current)
+            except Exception:  # the alerts must outlive a failed run (database, bug)
+                log.exception("alert run failed; the next new index runs them again")
+                continue
+            log.info("alerts: %d watches, %d messages (%d paragraphs), %d paused, %d failed",
+                     report.watches, report.posted, report.paragraphs, report.paused,
+                     report.failed)
+
+    async def run(self, snapshot: Snapshot) -> RunReport:
+        """One pass over every active watch against ``snapshot`` (one run at a time)."""
+        async with self._lock:
+            report = RunReport()
+            for watch in await self.store.active():
+                report.watches += 1
+                seen = frozenset(await self.store.seen(watch.id))
+                fresh = await self.services.run_cpu(find_new, snapshot, watch.request, seen,
+                                                    self.rule)
+                if fresh:
+                    await self.deliver(watch, fresh, snapshot, report)
+            return report
+
+    async def deliver(self, watch: Watch, fresh: list[Match], snapshot: Snapshot,
+                      report: RunReport) -> None:
+        embed = alert_embed(watch, fresh, self.settings.shown, snapshot.index.built_at)
+        await self.pacer.wait()
+        try:
+            await self._send(watch, embed)
+        except (discord.Forbidden, discord.NotFound) as exc:
+            report.paused += 1
+            await self._pause(watch, exc)
+            return
+        except discord.HTTPException as exc:
+            report.failed += 1
+            log.warning("alert of watch #%d not sent (%s); tried again after the next reindex",
+                        watch.id, exc)
+            return
+        report.posted += 1
+        report.paragraphs += len(fresh)
+        await self.store.mark_seen(watch.id, fresh)
+
+    async def _send(self, watch: Watch, embed: discord.Embed) -> None:
+        if watch.channel_id is not None:
+            channel = self.client.get_partial_messageable(int(watch.channel_id))
+            await channel.send(embed=embed, allowed_mentions=NO_MENTIONS)
+            return
+        dm = await self.client.create_dm(discord.Object(int(watch.owner_id)))
+        await dm.send(embed=embed, allowed_mentions=NO_MENTIONS)
+
+    async def _pause(self, watch: Watch, exc: discord.HTTPException) -> None:
+        where = "by DM" if watch.channel_id is None else f"in <#{watch.channel_id}>"
+        reason = f"cannot post {where} ({exc.status})"
+        log.warning("watch #%d paused: %s", watch.id, reason)
+        first = await self.store.pause(watch.id, reason)
+        if not first or watch.channel_id is None:  # told already, or DMs are what failed
+            return
+        await self.pacer.wait()
+        try:
+            dm = await self.client.create_dm(discord.Object(int(watch.owner_id)))
+            await dm.send(content=paused_notice(watch), allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as dm_exc:
+            log.info("could not tell the owner of watch #%d it is paused: %s", watch.id, dm_exc)
