@@ -281,6 +281,14 @@ def embeds(
     return out
 
 
+def read_as(pages: Sequence[discord.Embed], text: str) -> list[discord.Embed]:
+    """Say how a follow-up was read (``Read as: …``, the embed's author line: plain text,
+    no markdown or mentions there) on every page."""
+    for page in pages:
+        page.set_author(name=shorten(oneline("Read as: " + text), AUTHOR_MAX))
+    return list(pages)
+
+
 def _footer(count: str, index_date: str | None) -> str:
     return count + (f" · index of {index_date[:10]}" if index_date else "")
 

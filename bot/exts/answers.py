@@ -21,6 +21,7 @@ from bot.app.errors import tracking
 from bot.app.options import configure_commands
 from bot.app.paragraph_view import ShowParagraphButton, respond_with_paragraph
 from bot.app.services import Request, Services, is_warm
+from bot.app.threadcontext import read_question
 from bot.app.views import respond
 from bot.core.answers.ask import Answer, ask
 from bot.core.answers.quotebook import find_quotes
@@ -76,7 +77,12 @@ class AnswersCog(ArchiveCog):
             wanted = AskRequest.parse(self.services.settings, question, date_from, date_to,
                                       source)
             ephemeral = await self.defer(interaction)
+            reading = await read_question(self.services.settings, interaction.client,
+                                          interaction.channel, wanted.question, wanted.filters)
+            wanted = AskRequest(reading.question, reading.filters)
             answer, pages = await run_ask(self.services, request, wanted)
+            if reading.read_as is not None:
+                pages = render.read_as(pages, reading.read_as)
             cited = answer.sentences[0].citation if answer.sentences else None
             await respond_with_paragraph(
                 interaction, pages, cited, request_id=request.request_id,

@@ -11,7 +11,6 @@ spam a channel) but a ⏳ reaction, once per user per cooldown window, then noth
 from __future__ import annotations
 
 import logging
-import re
 import time
 
 import discord
@@ -21,6 +20,7 @@ from discord.ext import commands
 from bot.app import render
 from bot.app.client import ArchiveBot
 from bot.app.errors import classify, tracking
+from bot.app.threadcontext import question_from, read_question
 from bot.app.views import NO_MENTIONS, reply_to
 from bot.core.requests import AskRequest
 from bot.errors import QueryError
@@ -28,14 +28,8 @@ from bot.exts.answers import run_ask
 
 log = logging.getLogger(__name__)
 
-MENTION_SYNTAX = re.compile(r"<@[!&]?\d+>|<#\d+>")
 HELP = "Ask me a question after the mention, e.g. “@archive-bot who said the talks failed?”"
 COOLDOWN_REACTION = "⏳"
-
-
-def question_from(content: str) -> str:
-    """The message text without mention tokens, whitespace collapsed."""
-    return " ".join(MENTION_SYNTAX.sub(" ", content).split())
 
 
 class MentionsCog(commands.Cog):
@@ -70,7 +64,12 @@ class MentionsCog(commands.Cog):
                 if not question:
                     raise QueryError(HELP)
                 wanted = AskRequest.parse(services.settings, question)
+                reading = await read_question(services.settings, self.bot, message.channel,
+                                              wanted.question, wanted.filters)
+                wanted = AskRequest(reading.question, reading.filters)
                 _, pages = await run_ask(services, request, wanted)
+                if reading.read_as is not None:
+                    pages = render.read_as(pages, reading.read_as)
                 thread = (await self.thread_for(message, wanted.question) if channel.threads
                           else None)
                 await reply_to(message, pages, request_id=request.request_id, thread=thread,

@@ -12,6 +12,7 @@ from bot.app.client import ArchiveBot, ArchiveCog
 from bot.app.errors import tracking
 from bot.app.exports import SearchExportButton
 from bot.app.options import configure_commands
+from bot.app.threadcontext import read_question
 from bot.app.views import respond
 from bot.core.models import SearchHit
 from bot.core.requests import SearchRequest
@@ -53,6 +54,10 @@ class SearchCog(ArchiveCog):
             wanted = SearchRequest.parse(archive.settings, query, limit, date_from, date_to,
                                          source)
             ephemeral = await self.defer(interaction)
+            reading = await read_question(self.services.settings, interaction.client,
+                                          interaction.channel, wanted.query, wanted.filters)
+            wanted = SearchRequest(reading.question, wanted.limit,
+                                   reading.filters)
             result = await self.services.run_cpu(archive.search, wanted)
             request.set_hits(hit_pairs(result.hits), count=result.total, found=bool(result.hits))
             tokenizer = archive.tokenizer
@@ -64,6 +69,8 @@ class SearchCog(ArchiveCog):
                 index_date=archive.index.built_at,
                 searched=len(archive.index.docs),
             )
+            if reading.read_as is not None:
+                pages = render.read_as(pages, reading.read_as)
             export = [SearchExportButton(self.services, wanted, interaction.user.id)
                       ] if result.hits else []
             await respond(interaction, pages, timeout=settings.view_timeout_seconds,

@@ -19,9 +19,10 @@ _OPTION_TYPES = {str: 3, bool: 5, int: 4, float: 10}
 def interaction_payload(world: World, *, type: int, data: dict[str, Any],
                         user: dict[str, Any] | None = None, channel_id: str | None = None,
                         message: dict[str, Any] | None = None, locale: str = "en-US",
-                        ) -> dict[str, Any]:
-    """A guild INTERACTION_CREATE payload (member carries the total `permissions` string)."""
-    channel = world.channel(channel_id or world.channel_id)
+                        thread: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A guild INTERACTION_CREATE payload (member carries the total `permissions` string);
+    `thread`: a thread channel (e.g. from `fake.messages.threads`) it is sent from."""
+    channel = thread or world.channel(channel_id or world.channel_id)
     if channel is None:
         raise ValueError(f"unknown channel {channel_id}")
     payload: dict[str, Any] = {

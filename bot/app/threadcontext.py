@@ -1,0 +1,93 @@
+"""The first question of a thread the bot opened, read back from Discord itself.
+
+Nothing about a conversation is stored: when a question is asked in a thread, the thread is
+looked at (the interaction's channel, or ``GET /channels/{id}`` for a message in a thread
+the client has not cached) and, if the bot owns it, its **starter message** is fetched from
+the parent channel (``GET /channels/{parent}/messages/{thread id}``: a thread started from a
+message has that message's id). A mention the bot answered in a new thread is that starter;
+its question is read with :func:`question_from`, the very function that read it the first
+time. The pure rule (:func:`bot.core.followup.interpret`) then decides.
+
+No context, and the question is answered on its own, when: the channel is not a thread; the
+thread was not opened by the bot; the starter message was deleted (404) or cannot be fetched
+(any other HTTP error, logged); the starter does not address the bot; or follow-ups are
+turned off (``followups.enabled``). An archived thread is read like any other (fetching a
+message does not need it open).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import discord
+
+from bot.config import Settings
+from bot.core.followup import FirstQuestion, Reading, interpret
+from bot.core.models import Filters
+
+log = logging.getLogger(__name__)
+
+MENTION_SYNTAX = re.compile(r"<@[!&]?\d+>|<#\d+>")
+
+
+def question_from(content: str) -> str:
+    """A mention's text without mention tokens, whitespace collapsed."""
+    return " ".join(MENTION_SYNTAX.sub(" ", content).split())
+
+
+async def thread_of(client: discord.Client, channel: Any) -> discord.Thread | None:
+    """``channel`` as a thread: itself, or fetched when the client only knows its id (a
+    message in a thread it has not cached); None for anything else or a failed fetch."""
+    if isinstance(channel, discord.Thread):
+        return channel
+    if not isinstance(channel, discord.PartialMessageable) or channel.guild_id is None:
+        return None
+    try:
+        fetched = await client.fetch_channel(channel.id)
+    except discord.HTTPException as exc:
+        log.info("could not fetch channel %s to read its thread: %s", channel.id, exc)
+        return None
+    return fetched if isinstance(fetched, discord.Thread) else None
+
+
+def starter_question(message: discord.Message, me: int) -> FirstQuestion | None:
+    """The question a thread's starter message asked the bot (None: it asked nothing)."""
+    if message.author.id == me or not any(user.id == me for user in message.mentions):
+        return None
+    question = question_from(message.content)
+    return FirstQuestion(question) if question else None
+
+
+async def first_question(client: discord.Client, channel: Any) -> FirstQuestion | None:
+    """The first question of the bot's thread ``channel`` (None: no such context)."""
+    me = client.user
+    thread = await thread_of(client, channel)
+    if me is None or thread is None or thread.owner_id != me.id:
+        return None
+    parent = client.get_partial_messageable(thread.parent_id, guild_id=thread.guild.id)
+    try:
+        starter = await parent.fetch_message(thread.id)
+    except discord.NotFound:
+        log.info("thread %s: its starter message is gone; answering on its own", thread.id)
+        return None
+    except discord.HTTPException as exc:
+        log.warning("thread %s: could not fetch its starter message (%s); answering on its "
+                    "own", thread.id, exc)
+        return None
+    return starter_question(starter, me.id)
+
+
+async def read_question(settings: Settings, client: discord.Client, channel: Any,
+                        question: str, own: Filters) -> Reading:
+    """How to answer ``question`` (validated) asked in ``channel`` with the options
+    ``own``: as a follow-up of the thread's first question, or as asked."""
+    wanted = settings.followups
+    if not wanted.enabled:
+        return Reading(question, own)
+    first = await first_question(client, channel)
+    reading = interpret(question, first, own, max_words=wanted.max_words)
+    if len(reading.question) > settings.limits.query_max_chars:
+        return Reading(question, own)  # a long first question plus new words: as asked
+    return reading
