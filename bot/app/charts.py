@@ -1,10 +1,13 @@
-"""PNG charts for the admin stats reply (matplotlib's object API: no pyplot, no global state)."""
+"""PNG charts for the admin stats reply and /timeline (matplotlib's object API: no pyplot,
+no global state)."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
 from datetime import date
+
+from bot.core.timeline import Timeline
 
 
 def queries_per_day_png(
@@ -33,3 +36,41 @@ def queries_per_day_png(
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
+
+
+def timeline_png(timeline: Timeline) -> bytes:
+    """Matching articles per period as a bar chart (PNG bytes), titled with what was
+    counted; the caller draws nothing for an empty timeline (:attr:`Timeline.empty`)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    fig = Figure(figsize=(9, 3.6), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    periods = timeline.periods
+    counts = [p.articles for p in periods]
+    busiest = timeline.busiest
+    colours = ["#ED4245" if p is busiest else "#5865F2" for p in periods]
+    ax.bar(range(len(periods)), counts, color=colours, width=0.8)
+    labels = [p.start.isoformat() if timeline.unit == "week" else p.label for p in periods]
+    step = max(1, -(-len(periods) // 12))  # at most 12 labels
+    ax.set_xticks(range(0, len(periods), step), labels[::step])
+    ax.set_xlim(-0.6, len(periods) - 0.4)
+    ax.set_title(_short(timeline.title(), 90))
+    ax.set_xlabel("week (starting Monday)" if timeline.unit == "week" else timeline.unit)
+    ax.set_ylabel("matching articles")
+    ax.set_ylim(bottom=0, top=max([*counts, 1]) * 1.15)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(axis="y", alpha=0.3)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _short(text: str, limit: int) -> str:
+    """Plain text for a matplotlib title: cut to ``limit``, ``$`` escaped (no mathtext)."""
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return text.replace("$", r"\$")

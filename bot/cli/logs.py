@@ -18,6 +18,7 @@ from typing import Any
 from bot.cli.common import settings_from
 from bot.cli.output import table
 from bot.config import Settings
+from bot.core.export import safe_text
 from bot.errors import QueryError
 from bot.store import views
 from bot.store.backend import Database, StoreError
@@ -171,6 +172,14 @@ def _cell(value: Any, width: int = 48) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _csv_cell(value: Any) -> str:
+    """A CSV cell: texts made inert for spreadsheets (formula injection; bot.core.export)."""
+    if value is None:
+        return ""
+    text = _cell(value, 10_000)
+    return safe_text(text) if isinstance(value, str) else text
+
+
 def emit(view: str, rows: list[dict[str, Any]], fmt: str) -> None:
     if fmt == "json":
         print(json.dumps({"view": view, "rows": rows}, ensure_ascii=False, indent=2))
@@ -181,7 +190,7 @@ def emit(view: str, rows: list[dict[str, Any]], fmt: str) -> None:
         if flat:
             writer.writerow(list(flat[0]))
             for row in flat:
-                writer.writerow([_cell(v, 10_000) if v is not None else "" for v in row.values()])
+                writer.writerow([_csv_cell(v) for v in row.values()])
         return
     if view == "stats":
         _print_stats(rows[0])
