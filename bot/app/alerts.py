@@ -52,20 +52,12 @@ from bot.store.watches import Watch, WatchStore
 log = logging.getLogger(__name__)
 
 ALERT_BUDGET = 3600  # description characters: title + footer + this stay under 6000
-BASELINE_K = 1000  # a new watch marks this many of its query's best matches seen
 
 
 def find_new(snapshot: Snapshot, request: WatchRequest, seen: Collection[ParagraphKey],
              rule: MatchRule) -> list[Match]:
     """CPU work: the watch's matches it has not seen, best first."""
     return new_matches(matches(snapshot, request, rule), seen)
-
-
-def baseline(snapshot: Snapshot, request: WatchRequest, rule: MatchRule) -> list[Match]:
-    """CPU work: what a new watch already matches (marked seen: it reports what arrives
-    after it), over more of the ranking than an alert looks at."""
-    wide = MatchRule(max(rule.top_k, BASELINE_K), rule.min_coverage)
-    return matches(snapshot, request, wide)
 
 
 def describe_filters(filters: Filters) -> str:

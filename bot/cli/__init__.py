@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import logsafety
-from bot.cli import answers, health, logs, migrate, run, search
+from bot.cli import answers, health, logs, migrate, run, search, timeline, watch
 from bot.cli.common import common_parser, load_env_file
 from bot.cli.output import SafeStream, clean, log_handler, stderr_console, stderr_is_terminal
 from bot.errors import ArchiveBotError
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Each module adds its subcommands; the order is the order of `archive-bot --help`.
-COMMAND_MODULES = (search, answers, logs, migrate, run, health)
+COMMAND_MODULES = (search, answers, timeline, logs, watch, migrate, run, health)
 
 
 def package_version() -> str:

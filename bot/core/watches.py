@@ -36,6 +36,7 @@ from bot.errors import QueryError
 
 DIGEST_CHARS = 16
 COVERAGE_SLACK = 1e-9  # a paragraph with every term covers 1.0 whatever the rounding
+BASELINE_K = 1000  # a new watch marks this many of its query's best matches seen
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -141,6 +142,12 @@ def matches(snapshot: Snapshot, request: WatchRequest, rule: MatchRule) -> list[
         if share + COVERAGE_SLACK >= rule.min_coverage:
             out.append(Match(hit, share, key_of(hit)))
     return out
+
+
+def baseline(snapshot: Snapshot, request: WatchRequest, rule: MatchRule) -> list[Match]:
+    """What a new watch already matches (marked seen: a watch reports what arrives after
+    it), over more of the ranking than an alert looks at (:data:`BASELINE_K`)."""
+    return matches(snapshot, request, MatchRule(max(rule.top_k, BASELINE_K), rule.min_coverage))
 
 
 def new_matches(found: Sequence[Match], seen: Collection[ParagraphKey]) -> list[Match]:
