@@ -24,7 +24,7 @@ from typing import Any
 import discord
 
 from bot.config import Settings
-from bot.core.followup import FirstQuestion, Reading, interpret
+from bot.core.followup import FirstQuestion, Reading, read_follow_up
 from bot.core.models import Filters
 
 log = logging.getLogger(__name__)
@@ -83,11 +83,6 @@ async def read_question(settings: Settings, client: discord.Client, channel: Any
                         question: str, own: Filters) -> Reading:
     """How to answer ``question`` (validated) asked in ``channel`` with the options
     ``own``: as a follow-up of the thread's first question, or as asked."""
-    wanted = settings.followups
-    if not wanted.enabled:
-        return Reading(question, own)
-    first = await first_question(client, channel)
-    reading = interpret(question, first, own, max_words=wanted.max_words)
-    if len(reading.question) > settings.limits.query_max_chars:
-        return Reading(question, own)  # a long first question plus new words: as asked
-    return reading
+    if not settings.followups.enabled:
+        return Reading(question, own)  # not even a look at the thread
+    return read_follow_up(settings, question, await first_question(client, channel), own)

@@ -14,8 +14,10 @@ from bot.cli.common import (
 )
 from bot.cli.output import wrap
 from bot.cli.search import hit_json
+from bot.config import Settings
+from bot.core.followup import FirstQuestion, read_follow_up
 from bot.core.models import Citation
-from bot.core.requests import AskRequest, QuoteRequest, SummaryRequest
+from bot.core.requests import AskRequest, QuoteRequest, SummaryRequest, check_text
 from bot.core.snapshot import Snapshot
 
 if TYPE_CHECKING:  # the answer code is imported by the command that runs it
@@ -29,6 +31,9 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
                                    "each cited; says so when the archive holds no answer.")
     p.add_argument("question", help="the question (at most 300 characters)")
     add_filter_options(p)
+    p.add_argument("--follow-up-of", metavar="QUESTION", default=None,
+                   help="read the question as a follow-up of this first question, as in a "
+                        "Discord thread the bot opened (says 'Read as: ...')")
     add_json_option(p)
     p.set_defaults(handler=cmd_ask)
 
@@ -85,16 +90,30 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     }
 
 
+def _follow_up(args: argparse.Namespace, settings: Settings,
+               wanted: AskRequest) -> tuple[AskRequest, str | None]:
+    """``--follow-up-of``: the question read by the rule the bot applies in its threads."""
+    if args.follow_up_of is None:
+        return wanted, None
+    first = FirstQuestion(check_text(settings, args.follow_up_of, "first question"))
+    reading = read_follow_up(settings, wanted.question, first, wanted.filters)
+    return AskRequest(reading.question, reading.filters), reading.read_as
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     archive, _ = load_archive(args)
     wanted = AskRequest.parse(archive.settings, args.question, args.date_from, args.date_to,
                               args.source)
+    wanted, read_as = _follow_up(args, archive.settings, wanted)
     from bot.core.answers import ask
 
     answer = ask(Snapshot(archive), wanted)
     if args.json:
-        print_json(answer_json(answer))
+        extra = {"read_as": read_as} if args.follow_up_of is not None else {}
+        print_json({**answer_json(answer), **extra})
         return 0
+    if read_as is not None:
+        print(f"Read as: {read_as}\n")
     if not answer.found:
         print(answer.message)
         return 0

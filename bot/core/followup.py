@@ -32,11 +32,13 @@ import calendar
 import re
 from dataclasses import dataclass
 
+from bot.config import Settings
 from bot.core.dates import MONTHS
 from bot.core.models import Filters
 from bot.core.tokenize import STOPWORDS
 
-__all__ = ["FILLERS", "FirstQuestion", "Reading", "describe_filters", "interpret"]
+__all__ = ["FILLERS", "FirstQuestion", "Reading", "describe_filters", "interpret",
+           "read_follow_up"]
 
 # Words of a follow-up that say "the same, but ..." and carry no topic of their own.
 FILLERS: frozenset[str] = frozenset(
@@ -219,3 +221,17 @@ def interpret(
     filters = _merge_filters(first.filters, dates, own)
     described = describe_filters(filters)
     return Reading(question, filters, question + (f" · {described}" if described else ""))
+
+
+def read_follow_up(settings: Settings, text: str, first: FirstQuestion | None,
+                   own: Filters = Filters()) -> Reading:
+    """:func:`interpret` as the bot and the CLI apply it: ``followups.enabled`` off, or a
+    rewritten question over ``limits.query_max_chars`` (a long first question plus new
+    words), and the question is read as asked."""
+    wanted = settings.followups
+    if not wanted.enabled:
+        return Reading(text, own)
+    reading = interpret(text, first, own, max_words=wanted.max_words)
+    if len(reading.question) > settings.limits.query_max_chars:
+        return Reading(text, own)
+    return reading

@@ -79,7 +79,8 @@ async def mention(fake: FakeDiscord, text: str, channel_id: str) -> dict[str, An
     await fake.send_message_create(text, mention_bot=True, channel_id=channel_id)
     sent = await fake.wait_for_request("POST", rf"^/channels/{channel_id}/messages$",
                                        predicate=lambda r: r.ok, since=since)
-    return sent.response
+    reply: dict[str, Any] = sent.response
+    return reply
 
 
 async def slash_in_thread(fake: FakeDiscord, thread: dict[str, Any], name: str,
