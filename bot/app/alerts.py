@@ -4,8 +4,9 @@
 ``watches.poll_seconds`` whether it changed: an admin's reindex, the scheduled one, or any
 other swap). For every active watch it finds the paragraphs that match and that the watch
 has not seen (:func:`~bot.core.watches.new_matches`, in the CPU pool), and posts ONE message:
-the best ``watches.shown`` with citations, and "N more". What was posted is then marked seen;
-a message that could not be sent is tried again after the next reindex.
+the best ``watches.shown`` with citations, and "N more" (in a channel, with an "Export CSV"
+button: :class:`WatchExportButton`, the watch's search as CSV). What was posted is then
+marked seen; a message that could not be sent is tried again after the next reindex.
 
 Sends are paced (:class:`Pacer`: at most ``watches.sends_per_second`` for all watches, far
 under Discord's global 50 requests/s; discord.py still handles each route's 429s). A channel
@@ -18,12 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any, Self
 
 import discord
 
+from bot.app.exports import EMOJI, LABEL, Export, run_export, search_export
 from bot.app.render import (
     DESCRIPTION_MAX,
     TITLE_MAX,
@@ -35,9 +39,10 @@ from bot.app.render import (
     shorten,
 )
 from bot.app.services import Services
-from bot.app.views import NO_MENTIONS
+from bot.app.views import NO_MENTIONS, services_of
 from bot.config.models import WatchSettings
 from bot.core.models import Filters
+from bot.core.requests import SearchRequest
 from bot.core.snapshot import Snapshot
 from bot.core.watches import (
     Match,
@@ -47,11 +52,13 @@ from bot.core.watches import (
     matches,
     new_matches,
 )
+from bot.errors import QueryError
 from bot.store.watches import Watch, WatchStore
 
 log = logging.getLogger(__name__)
 
 ALERT_BUDGET = 3600  # description characters: title + footer + this stay under 6000
+EXPORT_TEMPLATE = r"wx:(?P<wid>[0-9]{1,20})"  # an alert's Export CSV button: the watch's id
 
 
 def find_new(snapshot: Snapshot, request: WatchRequest, seen: Collection[ParagraphKey],
@@ -125,6 +132,52 @@ def paused_notice(watch: Watch) -> str:
             f"there, then use /watch resume {watch.id}.")
 
 
+class WatchExportButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=EXPORT_TEMPLATE
+):
+    """Under a channel alert with "N more": the watch's search as CSV (every matching
+    paragraph, :func:`~bot.app.exports.search_export`), privately for whoever clicks. Works
+    after a restart (the custom_id holds the watch's id; the watch is looked up in the
+    clicker's server)."""
+
+    def __init__(self, watch_id: int) -> None:
+        super().__init__(discord.ui.Button(label=LABEL, emoji=EMOJI,
+                                           style=discord.ButtonStyle.secondary,
+                                           custom_id=f"wx:{watch_id}"))
+        self.watch_id = watch_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
+        return cls(int(match["wid"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        services = services_of(interaction.client)
+        request = services.begin("export:watch", f"#{self.watch_id}",
+                                 guild_id=interaction.guild_id,
+                                 channel_id=interaction.channel_id,
+                                 user_id=interaction.user.id)
+        await run_export(interaction, request, lambda: self.build(services,
+                                                                  interaction.guild_id))
+
+    async def build(self, services: Services, guild_id: int | None) -> Export:
+        if services.db is None or guild_id is None:
+            raise QueryError("This export is not available here.")
+        watch = await WatchStore(services.db).get(guild_id, self.watch_id)
+        wanted = SearchRequest(watch.query, services.settings.limits.max_results,
+                               watch.filters)
+        return await search_export(services, wanted)
+
+
+def alert_view(watch: Watch, fresh: Sequence[Match], shown: int) -> discord.ui.View | None:
+    """The Export CSV button, for a channel alert with more than it shows."""
+    if watch.channel_id is None or len(fresh) <= shown:
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(WatchExportButton(watch.id))
+    return view
+
+
 class AlertRunner:
     def __init__(self, client: discord.Client, services: Services, store: WatchStore) -> None:
         self.client = client
@@ -169,9 +222,10 @@ class AlertRunner:
     async def deliver(self, watch: Watch, fresh: list[Match], snapshot: Snapshot,
                       report: RunReport) -> None:
         embed = alert_embed(watch, fresh, self.settings.shown, snapshot.index.built_at)
+        view = alert_view(watch, fresh, self.settings.shown)
         await self.pacer.wait()
         try:
-            await self._send(watch, embed)
+            await self._send(watch, embed, view)
         except (discord.Forbidden, discord.NotFound) as exc:
             report.paused += 1
             await self._pause(watch, exc)
@@ -185,10 +239,14 @@ class AlertRunner:
         report.paragraphs += len(fresh)
         await self.store.mark_seen(watch.id, fresh)
 
-    async def _send(self, watch: Watch, embed: discord.Embed) -> None:
+    async def _send(self, watch: Watch, embed: discord.Embed,
+                    view: discord.ui.View | None = None) -> None:
         if watch.channel_id is not None:
             channel = self.client.get_partial_messageable(int(watch.channel_id))
-            await channel.send(embed=embed, allowed_mentions=NO_MENTIONS)
+            if view is None:
+                await channel.send(embed=embed, allowed_mentions=NO_MENTIONS)
+            else:
+                await channel.send(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
             return
         dm = await self.client.create_dm(discord.Object(int(watch.owner_id)))
         await dm.send(embed=embed, allowed_mentions=NO_MENTIONS)

@@ -19,7 +19,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app.alerts import AlertRunner, describe_filters
+from bot.app.alerts import AlertRunner, WatchExportButton, describe_filters
 from bot.app.client import ArchiveBot
 from bot.app.errors import tracking
 from bot.app.render import DESCRIPTION_MAX, embeds, escape, oneline, shorten
@@ -167,4 +167,5 @@ class WatchCog(commands.GroupCog, group_name="watch",
 
 
 async def setup(bot: ArchiveBot) -> None:
+    bot.add_dynamic_items(WatchExportButton)  # alerts' Export CSV, after restarts too
     await bot.add_cog(WatchCog(bot))

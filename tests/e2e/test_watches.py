@@ -179,6 +179,38 @@ async def test_watch_pauses_on_a_channel_it_cannot_post_to(
     fake.assert_no_violations()
 
 
+async def test_more_than_shown_offers_an_export_of_the_search(
+        fake: FakeDiscord, start_bot: StartBot, tmp_path: Path) -> None:
+    room = await newsroom(fake, start_bot, tmp_path, shown=1)
+    general = fake.world.channels[0]
+    await room.command("add", {"query": WATCH, "channel": general})
+    await sentinel(room)
+    second = ("idlib-chlorine-2.md", "# Second chlorine attack in Idlib\n\nA chlorine attack "
+              "near Idlib city left six dead, rescuers said.\n")
+    await room.reindex(MATCHING, second)
+
+    [request] = [r for r in fake.requests_matching("POST",
+                                                   rf"^/channels/{general['id']}/messages$")
+                 if r.ok and "Watch #" in text_of(r.json)]
+    text = text_of(request.json)
+    assert len(citations(request.json)) == 1 and "**1 more**: run `/search`" in text
+    [row] = request.json["components"]
+    [button] = row["components"]
+    assert button["label"] == "Export CSV" and button["custom_id"] == "wx:1"
+
+    reader = fake.world.admin  # anyone in the server may export the watch's search
+    click = await fake.send_component(request.response, label="Export CSV", user=reader)
+    callback = await click.wait_response()
+    assert callback.json["type"] == 5 and callback.json["data"]["flags"] & EPHEMERAL
+    edit = await click.wait_edit(timeout=20)
+    [csv_file] = edit.files
+    data = csv_file.data.decode("utf-8")
+    assert (csv_file.filename or "").endswith(".csv")
+    assert "Chlorine attack reported in Idlib" in data
+    assert "Second chlorine attack in Idlib" in data
+    fake.assert_no_violations()
+
+
 async def test_a_burst_of_watches_all_arrive_each_once(
         fake: FakeDiscord, start_bot: StartBot, tmp_path: Path) -> None:
     room = await newsroom(fake, start_bot, tmp_path, sends_per_second=20.0,
