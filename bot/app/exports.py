@@ -2,10 +2,11 @@
 
 A click on "Export CSV" (under /search results, or under ``/archive-admin logs``) defers the
 button's interaction privately, builds the CSV off the event loop (the CPU pool, through
-:meth:`~bot.app.services.Services.run_cpu`: the clicker's fair share of it) and sends each
-file as an ephemeral follow-up: one file per message, each within ``exports.max_file_bytes``
-(Discord's default limit is 10 MiB a file), at most ``exports.max_parts`` of them, the first
-one saying how many rows there are and what was left out.
+:meth:`~bot.app.services.Services.run_cpu`: the clicker's fair share of it) and sends the
+first file in the private reply, each further one as an ephemeral follow-up: one file per
+message, each within ``exports.max_file_bytes`` (Discord's default limit is 10 MiB a file),
+at most ``exports.max_parts`` of them, the first saying how many rows there are and what was
+left out.
 
 :func:`search_export` / :func:`search_export_files` are the stable entry points for anything
 else that wants a search's matching paragraphs as CSV (an alert's "N more" button).
@@ -100,15 +101,19 @@ async def logs_export(services: Services, db: Database, fetch: Fetch, *, view: s
 
 
 async def send_export(interaction: discord.Interaction[Any], export: Export) -> None:
-    """Each file as an ephemeral follow-up of the (deferred) ``interaction``."""
+    """The first file in the (deferred, ephemeral) response, each further one as an
+    ephemeral follow-up."""
     if not export.csv.parts or export.csv.rows == 0:
-        await interaction.followup.send(content(f"Nothing to export: {export.note()}"),
-                                        ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.edit_original_response(
+            content=content(f"Nothing to export: {export.note()}"), allowed_mentions=NO_MENTIONS)
         return
     for i, file in enumerate(export.files()):
-        text = export.note() if i == 0 else f"Part {i + 1} of {len(export.csv.parts)}."
-        await interaction.followup.send(content(text), file=file, ephemeral=True,
-                                        allowed_mentions=NO_MENTIONS)
+        if i == 0:
+            await interaction.edit_original_response(
+                content=content(export.note()), attachments=[file], allowed_mentions=NO_MENTIONS)
+            continue
+        await interaction.followup.send(content(f"Part {i + 1} of {len(export.csv.parts)}."),
+                                        file=file, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 async def run_export(interaction: discord.Interaction[Any], request: Request,
