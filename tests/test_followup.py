@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.followup import FirstQuestion, Reading, describe_filters, interpret
+from bot.core.followup import (
+    FirstQuestion,
+    Reading,
+    context_footer,
+    describe_filters,
+    interpret,
+    parse_context,
+)
 from bot.core.models import Filters
 
 IDLIB = "How many civilians were killed in air strikes in Idlib?"
@@ -103,3 +110,27 @@ def test_may_without_a_year_is_not_a_date() -> None:
 ])
 def test_describe_filters(filters: Filters, text: str) -> None:
     assert describe_filters(filters) == text
+
+
+@pytest.mark.parametrize("first", [
+    FirstQuestion(IDLIB),
+    FirstQuestion("q", Filters("2016-01-01", None, "Middle East Monitor · Syria")),
+    FirstQuestion("q", Filters(None, "2016-01-01")),
+    FirstQuestion("q", Filters("2016-01-01", "2017-06-30", "AP")),
+])
+def test_context_footer_reads_back(first: FirstQuestion) -> None:
+    footer = context_footer(first) + "\nSearched 4 articles · index of 2026-12-01 · page 1/2"
+    assert parse_context(footer) == first
+
+
+@pytest.mark.parametrize("footer", [
+    "Searched 4 articles",  # an answer that opened no thread
+    "Thread question: q",  # cut: nothing after it
+    "Thread question: q\nThread filters: source: A",  # cut after the filters
+    "Thread question:  \nSearched 4 articles",  # no question
+    "Thread question: q\nThread filters: from 2017-01-01 · to 2016-01-01\nSearched",
+    "Thread question: q\nThread filters: from 2016-02-30\nSearched",  # not a date
+    "Thread question: q\nThread filters: since 2016\nSearched",
+])
+def test_context_footer_refuses_what_it_did_not_write(footer: str) -> None:
+    assert parse_context(footer) is None

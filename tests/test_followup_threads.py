@@ -11,7 +11,7 @@ import pytest
 from bot.app.threadcontext import first_question, read_question, starter_question
 from bot.config import LimitSettings, Settings
 from bot.config.models import FollowupSettings
-from bot.core.followup import FirstQuestion, Reading
+from bot.core.followup import FirstQuestion, Reading, context_footer
 from bot.core.models import Filters
 
 ME, USER, PARENT, THREAD = 10, 20, 30, 40
@@ -23,8 +23,9 @@ def response(status: int) -> Any:
 
 
 def starter(author: int = USER, content: str = f"<@{ME}> {FIRST}",
-            mentions: tuple[int, ...] = (ME,)) -> Any:
+            mentions: tuple[int, ...] = (ME,), footers: tuple[str, ...] = ()) -> Any:
     message = mock.Mock(spec=discord.Message, content=content)
+    message.embeds = [discord.Embed(title="Q").set_footer(text=f) for f in footers]
     message.author = mock.Mock(id=author)
     message.mentions = [mock.Mock(id=m) for m in mentions]
     return message
@@ -94,7 +95,16 @@ async def test_a_starter_that_cannot_be_fetched(error: Exception) -> None:
 def test_starter_question_reads_only_a_question_to_the_bot() -> None:
     assert starter_question(starter(), ME) == FirstQuestion(FIRST)
     assert starter_question(starter(mentions=()), ME) is None  # not addressed to the bot
-    assert starter_question(starter(author=ME), ME) is None
+    assert starter_question(starter(author=ME), ME) is None  # the bot's, without an embed
+
+
+def test_starter_question_reads_the_bots_answer_footer() -> None:
+    context = context_footer(FirstQuestion(FIRST, Filters("2016-01-01", None, "AP")))
+    answer = starter(author=ME, content="", mentions=(), footers=(
+        f"{context}\nSearched 4 articles · page 1/2",))
+    assert starter_question(answer, ME) == FirstQuestion(FIRST, Filters("2016-01-01", None, "AP"))
+    plain = starter(author=ME, content="", mentions=(), footers=("Searched 4 articles",))
+    assert starter_question(plain, ME) is None  # an answer that opened no thread
     assert starter_question(starter(content=f"<@{ME}>"), ME) is None  # nothing asked
 
 

@@ -289,6 +289,14 @@ def read_as(pages: Sequence[discord.Embed], text: str) -> list[discord.Embed]:
     return list(pages)
 
 
+def with_context(pages: Sequence[discord.Embed], context: str) -> list[discord.Embed]:
+    """``context`` (the lines a thread's follow-ups are read against) first in every
+    page's footer; footers are plain text in Discord."""
+    for page in pages:
+        page.set_footer(text=shorten(f"{context}\n{page.footer.text or ''}", FOOTER_MAX))
+    return list(pages)
+
+
 def _footer(count: str, index_date: str | None) -> str:
     return count + (f" · index of {index_date[:10]}" if index_date else "")
 

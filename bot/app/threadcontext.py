@@ -1,16 +1,23 @@
-"""The first question of a thread the bot opened, read back from Discord itself.
+"""Threads the bot opens for answers, and their first question read back from Discord itself.
 
-Nothing about a conversation is stored: when a question is asked in a thread, the thread is
-looked at (the interaction's channel, or ``GET /channels/{id}`` for a message in a thread
-the client has not cached) and, if the bot owns it, its **starter message** is fetched from
-the parent channel (``GET /channels/{parent}/messages/{thread id}``: a thread started from a
-message has that message's id). A mention the bot answered in a new thread is that starter;
-its question is read with :func:`question_from`, the very function that read it the first
-time. The pure rule (:func:`bot.core.followup.interpret`) then decides.
+Opening: a mention is answered in a new thread on the mention (``bot.exts.mentions``); a
+public ``/ask`` or ``/search`` answer in a text channel with ``threads`` on opens a thread on
+the answer (:func:`opens_thread`, :func:`open_thread`), whose embed footers first carry the
+question and filters (:func:`mark_first`; the format is
+:func:`bot.core.followup.context_footer`).
+
+Reading: nothing about a conversation is stored. When a question is asked in a thread, the
+thread is looked at (the interaction's channel, or ``GET /channels/{id}`` for a message in a
+thread the client has not cached) and, if the bot owns it, its **starter message** is fetched
+from the parent channel (``GET /channels/{parent}/messages/{thread id}``: a thread started
+from a message has that message's id). The starter is the bot's own answer (its footer read
+back with :func:`bot.core.followup.parse_context`) or a mention of the bot (read with
+:func:`question_from`, the very function that read it the first time). The pure rule
+(:func:`bot.core.followup.interpret`) then decides.
 
 No context, and the question is answered on its own, when: the channel is not a thread; the
 thread was not opened by the bot; the starter message was deleted (404) or cannot be fetched
-(any other HTTP error, logged); the starter does not address the bot; or follow-ups are
+(any other HTTP error, logged); the starter holds no question for the bot; or follow-ups are
 turned off (``followups.enabled``). An archived thread is read like any other (fetching a
 message does not need it open).
 """
@@ -23,9 +30,18 @@ from typing import Any
 
 import discord
 
+from bot.app import render
+from bot.app.client import SETTINGS_EXTRA
 from bot.config import Settings
-from bot.core.followup import FirstQuestion, Reading, read_follow_up
+from bot.core.followup import (
+    FirstQuestion,
+    Reading,
+    context_footer,
+    parse_context,
+    read_follow_up,
+)
 from bot.core.models import Filters
+from bot.store.channels import ChannelSettings
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +69,12 @@ async def thread_of(client: discord.Client, channel: Any) -> discord.Thread | No
 
 
 def starter_question(message: discord.Message, me: int) -> FirstQuestion | None:
-    """The question a thread's starter message asked the bot (None: it asked nothing)."""
-    if message.author.id == me or not any(user.id == me for user in message.mentions):
+    """The question of a thread's starter message: the bot's own answer (read from the
+    context lines of its footer) or a mention of the bot (None: neither)."""
+    if message.author.id == me:
+        footer = message.embeds[0].footer.text if message.embeds else None
+        return parse_context(footer) if footer else None
+    if not any(user.id == me for user in message.mentions):
         return None
     question = question_from(message.content)
     return FirstQuestion(question) if question else None
@@ -86,3 +106,26 @@ async def read_question(settings: Settings, client: discord.Client, channel: Any
     if not settings.followups.enabled:
         return Reading(question, own)  # not even a look at the thread
     return read_follow_up(settings, question, await first_question(client, channel), own)
+
+
+def opens_thread(interaction: discord.Interaction[Any], ephemeral: bool) -> bool:
+    """Whether a public answer to ``interaction`` opens a thread: the channel's ``threads``
+    setting (as the gate read it) in a text channel (never in a thread, never private)."""
+    settings = interaction.extras.get(SETTINGS_EXTRA)
+    return (not ephemeral and isinstance(settings, ChannelSettings) and settings.threads
+            and isinstance(interaction.channel, discord.TextChannel))
+
+
+def mark_first(pages: list[discord.Embed], question: str, filters: Filters,
+               ) -> list[discord.Embed]:
+    """The pages of an answer that opens a thread, its question and filters in the footer."""
+    return render.with_context(pages, context_footer(FirstQuestion(question, filters)))
+
+
+async def open_thread(message: discord.Message, question: str) -> discord.Thread | None:
+    """A thread on the bot's answer ``message`` (None where one cannot be made: logged)."""
+    try:
+        return await message.create_thread(name=render.thread_name(question))
+    except (discord.HTTPException, ValueError) as exc:  # ValueError: no guild on it
+        log.info("cannot open a thread on answer %s: %s", message.id, exc)
+        return None

@@ -35,10 +35,12 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.core.dates import MONTHS
 from bot.core.models import Filters
+from bot.core.requests import make_filters
 from bot.core.tokenize import STOPWORDS
+from bot.errors import QueryError
 
-__all__ = ["FILLERS", "FirstQuestion", "Reading", "describe_filters", "interpret",
-           "read_follow_up"]
+__all__ = ["FILLERS", "FirstQuestion", "Reading", "context_footer", "describe_filters",
+           "interpret", "parse_context", "read_follow_up"]
 
 # Words of a follow-up that say "the same, but ..." and carry no topic of their own.
 FILLERS: frozenset[str] = frozenset(
@@ -53,6 +55,12 @@ DEFAULT_MAX_WORDS = 2
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _YEAR = re.compile(r"^(1[89]|2[01])\d\d$")
 _TRAILING = re.compile(r"[\s?!.…]*$")
+# The lines an answer that opens a thread starts its footer with (plain text in Discord).
+QUESTION_LINE = "Thread question: "
+FILTERS_LINE = "Thread filters: "
+_FILTERS = re.compile(r"(?:from (?P<start>\d{4}-\d\d-\d\d))?(?:(?<=\d) · )?"
+                      r"(?:to (?P<end>\d{4}-\d\d-\d\d))?(?:(?<=\d) · )?"
+                      r"(?:source: (?P<source>.+))?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,3 +243,37 @@ def read_follow_up(settings: Settings, text: str, first: FirstQuestion | None,
     if len(reading.question) > settings.limits.query_max_chars:
         return Reading(text, own)
     return reading
+
+
+def context_footer(first: FirstQuestion) -> str:
+    """The first lines of the footer of an answer that opens a thread: its question and,
+    when any, its filters (``from D · to D · source: S``, the source last)."""
+    lines = [QUESTION_LINE + first.question]
+    f = first.filters
+    parts = [*([f"from {f.date_from}"] if f.date_from else []),
+             *([f"to {f.date_to}"] if f.date_to else []),
+             *([f"source: {f.source}"] if f.source else [])]
+    if parts:
+        lines.append(FILTERS_LINE + " · ".join(parts))
+    return "\n".join(lines)
+
+
+def parse_context(footer: str) -> FirstQuestion | None:
+    """:func:`context_footer`'s question and filters read back from a footer (None: not
+    one, or cut: a complete context is followed by at least one further line)."""
+    lines = footer.split("\n")
+    if len(lines) < 2 or not lines[0].startswith(QUESTION_LINE):
+        return None
+    question = " ".join(lines[0][len(QUESTION_LINE):].split())
+    if not question:
+        return None
+    if not lines[1].startswith(FILTERS_LINE):
+        return FirstQuestion(question)
+    match = _FILTERS.fullmatch(lines[1][len(FILTERS_LINE):])
+    if len(lines) < 3 or match is None:
+        return None
+    try:
+        filters = make_filters(match["start"], match["end"], match["source"])
+    except QueryError:
+        return None
+    return FirstQuestion(question, filters)

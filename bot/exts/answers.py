@@ -21,7 +21,7 @@ from bot.app.errors import tracking
 from bot.app.options import configure_commands
 from bot.app.paragraph_view import ShowParagraphButton, respond_with_paragraph
 from bot.app.services import Request, Services, is_warm
-from bot.app.threadcontext import read_question
+from bot.app.threadcontext import mark_first, open_thread, opens_thread, read_question
 from bot.app.views import respond
 from bot.core.answers.ask import Answer, ask
 from bot.core.answers.quotebook import find_quotes
@@ -83,11 +83,16 @@ class AnswersCog(ArchiveCog):
             answer, pages = await run_ask(self.services, request, wanted)
             if reading.read_as is not None:
                 pages = render.read_as(pages, reading.read_as)
+            thread = opens_thread(interaction, ephemeral)
+            if thread:  # its follow-ups are read against this question, from the footer
+                pages = mark_first(pages, wanted.question, wanted.filters)
             cited = answer.sentences[0].citation if answer.sentences else None
-            await respond_with_paragraph(
+            message = await respond_with_paragraph(
                 interaction, pages, cited, request_id=request.request_id,
                 timeout=self.services.settings.discord.view_timeout_seconds,
                 ephemeral=ephemeral)
+            if thread:
+                await open_thread(message, wanted.question)
 
     @app_commands.command(name="summary",
                           description="A cited summary of a topic, an article or the archive")

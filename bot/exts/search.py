@@ -12,7 +12,7 @@ from bot.app.client import ArchiveBot, ArchiveCog
 from bot.app.errors import tracking
 from bot.app.exports import SearchExportButton
 from bot.app.options import configure_commands
-from bot.app.threadcontext import read_question
+from bot.app.threadcontext import mark_first, open_thread, opens_thread, read_question
 from bot.app.views import respond
 from bot.core.models import SearchHit
 from bot.core.requests import SearchRequest
@@ -71,10 +71,15 @@ class SearchCog(ArchiveCog):
             )
             if reading.read_as is not None:
                 pages = render.read_as(pages, reading.read_as)
+            thread = opens_thread(interaction, ephemeral)
+            if thread:  # its follow-ups are read against this query, from the footer
+                pages = mark_first(pages, wanted.query, wanted.filters)
             export = [SearchExportButton(self.services, wanted, interaction.user.id)
                       ] if result.hits else []
-            await respond(interaction, pages, timeout=settings.view_timeout_seconds,
-                          ephemeral=ephemeral, extra=export)
+            message = await respond(interaction, pages, timeout=settings.view_timeout_seconds,
+                                    ephemeral=ephemeral, extra=export)
+            if thread:
+                await open_thread(message, wanted.query)
 
 
 async def setup(bot: ArchiveBot) -> None:

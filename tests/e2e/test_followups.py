@@ -143,6 +143,52 @@ async def test_follow_ups_in_the_bots_thread(fake: FakeDiscord, start_bot: Start
     fake.assert_no_violations()
 
 
+async def slash_opening_thread(fake: FakeDiscord, name: str, options: dict[str, Any],
+                               ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A slash command in the channel: its public answer and the thread opened on it."""
+    since = fake.mark()
+    handle = await fake.send_slash_command(name, options)
+    answer = await answer_of(handle)
+    made = await fake.wait_for_request(
+        "POST", rf"^/channels/{fake.world.channel_id}/messages/{answer['id']}/threads$",
+        predicate=lambda r: r.ok, since=since)
+    thread: dict[str, Any] = made.response
+    assert thread["id"] == answer["id"] and thread["owner_id"] == fake.world.bot["id"]
+    return answer, thread
+
+
+async def test_threads_opened_by_ask_and_search_keep_their_filters(
+        fake: FakeDiscord, start_bot: StartBot, strikes: Indexed) -> None:
+    await start_bot(archive=strikes, discord={"reply_in_threads": True})
+    answer, thread = await slash_opening_thread(fake, "ask", {
+        "question": FIRST, "source": "Levant Wire"})
+    footer = answer["embeds"][0]["footer"]["text"]
+    assert footer.startswith(f"Thread question: {FIRST}\nThread filters: source: Levant Wire\n")
+
+    # The year replaces the (absent) date range, the source is inherited.
+    reply = await slash_in_thread(fake, thread, "ask", {"question": "and in 2016?"})
+    assert read_as(reply) == f"Read as: {FIRST} · 2016 · source: Levant Wire"
+    assert titles(reply)[0] == IDLIB_2016
+    # Aleppo was reported by another outlet: the inherited source keeps it out.
+    other = await slash_in_thread(fake, thread, "ask", {"question": "what about Aleppo?"})
+    assert read_as(other) == f"Read as: {FIRST.replace('Idlib', 'Aleppo')} · source: Levant Wire"
+    assert ALEPPO_2016 not in titles(other)
+    # The follow-up's own option wins over the inherited one.
+    herald = await slash_in_thread(fake, thread, "ask", {
+        "question": "what about Aleppo?", "source": "Northern Herald"})
+    assert read_as(herald) == (f"Read as: {FIRST.replace('Idlib', 'Aleppo')}"
+                               " · source: Northern Herald")
+    assert titles(herald)[0] == ALEPPO_2016
+
+    # /search opens one too; a mention in it is read against the query and its dates.
+    _, searched = await slash_opening_thread(fake, "search", {
+        "query": "civilians killed air strikes", "from": "2016-01-01", "to": "2016-12-31"})
+    mentioned = await mention(fake, "and Aleppo?", searched["id"])
+    assert read_as(mentioned) == "Read as: civilians killed air strikes Aleppo · 2016"
+    assert titles(mentioned)[0] == ALEPPO_2016
+    fake.assert_no_violations()
+
+
 async def test_no_context_answers_on_its_own(fake: FakeDiscord, start_bot: StartBot,
                                             strikes: Indexed) -> None:
     await start_bot(archive=strikes, discord={"reply_in_threads": True})

@@ -144,6 +144,8 @@ class MessageStore:
             if kind == 5:
                 msg.update(content="", embeds=[], components=[])
             handle.original = msg
+            if not ephemeral:  # a public response is a channel message (threads start on it)
+                self.channel_messages[msg["id"]] = msg
             info["response_message_id"] = msg["id"]
             result["resource"] = {"type": kind, "message": msg}
         elif kind in (6, 7) and handle.message is not None:
