@@ -1,12 +1,13 @@
 """Alerts: after every new index, each watch's new matching paragraphs, posted once.
 
-:class:`AlertRunner` follows the serving snapshot (:meth:`AlertRunner.follow` looks every
-``watches.poll_seconds`` whether it changed: an admin's reindex, the scheduled one, or any
-other swap). For every active watch it finds the paragraphs that match and that the watch
-has not seen (:func:`~bot.core.watches.new_matches`, in the CPU pool), and posts ONE message:
-the best ``watches.shown`` with citations, and "N more" (in a channel, with an "Export CSV"
-button: :class:`WatchExportButton`, the watch's search as CSV). What was posted is then
-marked seen; a message that could not be sent is tried again after the next reindex.
+:class:`AlertRunner` follows the serving snapshot: :meth:`AlertRunner.follow` runs once the
+bot is ready (what arrived while it was down), then looks every ``watches.poll_seconds``
+whether the snapshot changed (an admin's reindex, the scheduled one, or any other swap). For
+every active watch it finds the paragraphs that match and that the watch has not seen
+(:func:`~bot.core.watches.new_matches`, in the CPU pool), and posts ONE message: the best
+``watches.shown`` with citations, and "N more" (in a channel, with an "Export CSV" button:
+:class:`WatchExportButton`, the watch's search as CSV). What was posted is then marked seen;
+a message that could not be sent is tried again after the next new index.
 
 Sends are paced (:class:`Pacer`: at most ``watches.sends_per_second`` for all watches, far
 under Discord's global 50 requests/s; discord.py still handles each route's 429s). A channel
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -189,22 +191,32 @@ class AlertRunner:
         self._lock = asyncio.Lock()
 
     async def follow(self) -> None:
-        """Run the alerts whenever the serving snapshot changes (until cancelled)."""
-        last = self.services.archive.current
+        """Run the alerts once the bot is ready (what arrived while it was down: only what
+        no watch has seen is posted), then whenever the serving snapshot changes (until
+        cancelled)."""
+        await self.client.wait_until_ready()
+        last: Snapshot | None = None
         while True:
-            await asyncio.sleep(self.settings.poll_seconds)
             current = self.services.archive.current
-            if current is last:
-                continue
-            last = current
-            try:
-                report = await self.run(current)
-            except Exception:  # the alerts must outlive a failed run (database, bug)
-                log.exception("alert run failed; the next new index runs them again")
-                continue
-            log.info("alerts: %d watches, %d messages (%d paragraphs), %d paused, %d failed",
-                     report.watches, report.posted, report.paragraphs, report.paused,
-                     report.failed)
+            if current is not last:
+                last = current
+                await self.run_logged(current)
+            await asyncio.sleep(self.settings.poll_seconds)
+
+    async def run_logged(self, snapshot: Snapshot) -> RunReport | None:
+        try:
+            report = await self.run(snapshot)
+        except sqlite3.Error as exc:  # BackendError too: the database is away
+            log.warning("alerts not run: the database cannot be read (%s); the next new "
+                        "index runs them", exc)
+            return None
+        except Exception:  # the alerts must outlive a failed run (a bug)
+            log.exception("alert run failed; the next new index runs them again")
+            return None
+        log.info("alerts: %d watches, %d messages (%d paragraphs), %d paused, %d failed",
+                 report.watches, report.posted, report.paragraphs, report.paused,
+                 report.failed)
+        return report
 
     async def run(self, snapshot: Snapshot) -> RunReport:
         """One pass over every active watch against ``snapshot`` (one run at a time)."""
