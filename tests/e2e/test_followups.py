@@ -112,8 +112,12 @@ async def test_follow_ups_in_the_bots_thread(fake: FakeDiscord, start_bot: Start
     await start_bot(archive=strikes, discord={"reply_in_threads": True})
     thread = await open_thread(fake)
 
+    starter = rf"^/channels/{fake.world.channel_id}/messages/{thread['id']}$"
+    assert not fake.requests_matching("GET", r"^/channels/\d+/messages/\d+$")  # none in a channel
+
     # A year: the first question's terms, 2016 only.
     reply = await mention(fake, "and in 2016?", thread["id"])
+    assert len(fake.requests_matching("GET", starter)) == 1  # read from Discord, each time
     assert read_as(reply) == f"Read as: {FIRST} · 2016"
     assert titles(reply)[0] == IDLIB_2016
     assert "23 civilians" in text_of(reply)
@@ -140,6 +144,7 @@ async def test_follow_ups_in_the_bots_thread(fake: FakeDiscord, start_bot: Start
     archived = {**thread, "thread_metadata": {**thread["thread_metadata"], "archived": True}}
     again = await slash_in_thread(fake, archived, "ask", {"question": "and in 2016?"})
     assert read_as(again) == f"Read as: {FIRST} · 2016"
+    assert len(fake.requests_matching("GET", starter)) == 5  # one per question in the thread
     fake.assert_no_violations()
 
 
