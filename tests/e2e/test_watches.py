@@ -1,7 +1,9 @@
 """``/watch`` against the real bot and the local Discord: a watch fires after a reindex that
 adds a matching article, not for one that only mentions a place, never twice for the same
 paragraph; a channel the bot cannot post in pauses it (its owner told once by DM) until
-``/watch resume``; a burst of watches after one reindex all arrive, each once, paced.
+``/watch resume``; more new paragraphs than shown offer an Export CSV button; what another
+process indexed while the bot was down is reported when it starts; a burst of watches after
+one reindex all arrive, each once, paced.
 
 Every reindex also adds a "quokka" paragraph that a sentinel watch (alerts by DM, created
 last) reports: the alerts of one run go out in watch order, so once the sentinel's DM has
@@ -208,6 +210,27 @@ async def test_more_than_shown_offers_an_export_of_the_search(
     assert (csv_file.filename or "").endswith(".csv")
     assert "Chlorine attack reported in Idlib" in data
     assert "Second chlorine attack in Idlib" in data
+    fake.assert_no_violations()
+
+
+async def test_an_index_built_while_the_bot_was_down_is_reported_at_start(
+        fake: FakeDiscord, start_bot: StartBot, tmp_path: Path) -> None:
+    indexed = small_archive(tmp_path / "source")
+    bot = await start_bot(archive=indexed, settings={"watches": {"poll_seconds": 0.2}})
+    room = Newsroom(fake, bot.workdir / "archive")
+    general = fake.world.channels[0]
+    await room.command("add", {"query": WATCH, "channel": general})
+    assert await bot.terminate() == 0
+
+    # Another process indexes the new article (archive-bot index, the bot's config).
+    (room.archive / MATCHING[0]).write_text(MATCHING[1], encoding="utf-8")
+    build_index(bot.config, bot.workdir)
+    since = fake.mark()
+    await start_bot(archive=indexed, settings={"watches": {"poll_seconds": 0.2}})
+    posted = await fake.wait_for_request(
+        "POST", rf"^/channels/{general['id']}/messages$", timeout=30, since=since,
+        predicate=lambda r: r.ok and "Watch #1" in text_of(r.json))
+    assert citations(posted.json) == [("Chlorine attack reported in Idlib", 1)]
     fake.assert_no_violations()
 
 
