@@ -52,6 +52,9 @@ FILLERS: frozenset[str] = frozenset(
     """.split()
 )
 DEFAULT_MAX_WORDS = 2
+# English, whatever the locale (calendar.month_name follows it).
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _YEAR = re.compile(r"^(1[89]|2[01])\d\d$")
 _TRAILING = re.compile(r"[\s?!.…]*$")
@@ -169,7 +172,7 @@ def _describe_range(start: str, end: str) -> str:
         return y1 if y1 == y2 else f"{y1} to {y2}"
     whole_month = d1 == "01" and int(d2) == calendar.monthrange(int(y2), int(m2))[1]
     if whole_month and (y1, m1) == (y2, m2):
-        return f"{calendar.month_name[int(m1)]} {y1}"
+        return f"{_MONTH_NAMES[int(m1) - 1]} {y1}"
     return f"{start} to {end}"
 
 
@@ -219,11 +222,11 @@ def interpret(
     if len(content) > max_words:
         return Reading(text, own)
     names = _name_runs(words, skip_first=False, skip=frozenset(date_words))
-    named = {id(w) for run in names for w in run}
+    named = {w.start for run in names for w in run}
     known = {w.key for w in _words(first.question)}
     extra: list[str] = []
     for word in content:
-        if id(word) not in named and word.key not in known and word.text not in extra:
+        if word.start not in named and word.key not in known and word.text not in extra:
             extra.append(word.text)
     question = _rewrite(first.question, names, extra, text)
     filters = _merge_filters(first.filters, dates, own)
