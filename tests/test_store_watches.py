@@ -132,3 +132,16 @@ async def test_watches_survive_reopening(store_target: Path | str) -> None:
         assert len(await store.seen(watch.id)) == 1
     finally:
         await second.close()
+
+
+async def test_forget_owner_deletes_their_watches_only(conn: Database) -> None:
+    store = WatchStore(conn)
+    mine = await store.add(1, 10, None, REQUEST, CAPS, baseline=[match("a", 1, "x")])
+    await store.add(2, 10, None, REQUEST, CAPS)
+    theirs = await store.add(1, 11, None, REQUEST, CAPS)
+    assert await store.forget_owner(10, guild_id=1) == 1
+    assert [w.id for w in await store.list(1)] == [theirs.id]
+    assert await store.seen(mine.id) == set()
+    assert len(await store.list(2)) == 1  # another server's: kept when scoped
+    assert await store.forget_owner(10) == 1
+    assert await store.list(2) == [] and await store.forget_owner(10) == 0

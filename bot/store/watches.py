@@ -141,6 +141,21 @@ class WatchStore:
             await self._conn.execute("DELETE FROM watches WHERE id = ?", (watch.id,))
         return watch
 
+    async def forget_owner(self, owner_id: int | str, guild_id: int | str | None = None,
+                           ) -> int:
+        """Delete every watch of a user (in one server, or in all: None) and what they have
+        seen, for a right-to-be-forgotten request; how many watches went."""
+        where, params = "owner_id = ?", [str(owner_id)]
+        if guild_id is not None:
+            where += " AND guild_id = ?"
+            params.append(str(guild_id))
+        async with atomic(self._conn, patience=self.write_patience):
+            await self._conn.execute(
+                f"DELETE FROM watch_seen WHERE watch_id IN (SELECT id FROM watches WHERE {where})",
+                params)
+            result = await self._conn.execute(f"DELETE FROM watches WHERE {where}", params)
+        return max(result.rowcount, 0)
+
     async def active(self) -> builtins.list[Watch]:
         """Every watch not paused, in every server, oldest first (the alert run's order)."""
         return [_watch(r) for r in await self._conn.fetchall(
