@@ -159,3 +159,20 @@ def test_bad_requests_are_refused(snapshot: Snapshot) -> None:
 def test_chart_is_a_png_of_readable_size(snapshot: Snapshot) -> None:
     t = build_timeline(snapshot, TimelineRequest.parse(snapshot.settings, "chlorine"))
     assert png_size(timeline_png(t)) == (900, 360)
+
+
+def test_the_embed_stays_inside_discords_limits_with_hostile_text(snapshot: Snapshot) -> None:
+    from bot.app.render import limit_problems
+    from bot.exts.timeline import timeline_embed
+
+    topic = "@everyone **chlorine** <@123> " + "chlorine " * 30
+    t = build_timeline(snapshot, TimelineRequest.parse(snapshot.settings, topic))
+    embed = timeline_embed(t, searched=6)
+    assert limit_problems([embed]) == []
+    text = f"{embed.title}\n{embed.description}"
+    assert "@everyone" not in text and "<@123>" not in text and "\\*\\*chlorine" in text
+    assert embed.image.url == "attachment://timeline.png"
+    empty = timeline_embed(build_timeline(snapshot, TimelineRequest.parse(
+        snapshot.settings, "leaflet zeppelin")), searched=6)
+    assert empty.image.url is None and "1 undated article matches: nothing to chart." in str(
+        empty.description)

@@ -160,8 +160,9 @@ def build_timeline(snapshot: Snapshot, request: TimelineRequest) -> Timeline:
                            max(last, date.fromordinal(int(dated_days.max()))), unit)
     buckets = _bucket_of(dated_days, starts)
     paragraphs = np.bincount(buckets, minlength=len(starts))
-    pairs = np.unique(np.stack([buckets, dated_docs]), axis=1)  # one (period, article) each
-    articles = np.bincount(pairs[0], minlength=len(starts))
+    n_docs = max(len(snapshot.index.docs), 1)  # one key per (period, article), in 1-D:
+    pairs = np.unique(buckets * n_docs + dated_docs)  # a sort of ints, not of rows
+    articles = np.bincount(pairs // n_docs, minlength=len(starts))
     periods = tuple(
         Period(s, next_start(s, unit) - timedelta(days=1), label(s, unit), int(a), int(p))
         for s, a, p in zip(starts, articles.tolist(), paragraphs.tolist(), strict=True))
