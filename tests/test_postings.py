@@ -245,3 +245,35 @@ def test_a_factor_table_of_the_wrong_size_is_refused() -> None:
     scorer.factors = np.zeros(7)
     with pytest.raises(ValueError, match="factors of the wrong size"):
         scorer.top([1, 2], 5)
+
+
+def test_peaks_at_once_are_each_terms_first_use_peak() -> None:
+    """The peaks saved with an index (computed in chunks, some terms without postings and
+    one term longer than a chunk) are what the scorer finds on a term's first query."""
+    tf = big_tf(11, n_docs=3_000)
+    tf[:, 5] = 0  # a term no paragraph uses
+    lengths = doc_len_of(tf) + np.random.default_rng(11).integers(0, 50, tf.shape[0])
+    scorer = PostingsScorer(Postings.from_tf(tf), lengths, BM25Settings(), kernel=False)
+    want = [scorer._peak_of(t) for t in range(tf.shape[1])]
+    for chunk in (1, 37, 1 << 22):
+        assert scorer.peaks(chunk).tolist() == want
+    seeded = PostingsScorer(Postings.from_tf(tf), lengths, BM25Settings(), kernel=False,
+                            peaks=scorer.peaks())
+    ids, weights = np.arange(tf.shape[1], dtype=np.int64), np.ones(tf.shape[1])
+    assert seeded.bounds(ids, weights).tolist() == scorer.bounds(ids, weights).tolist()
+
+
+def test_saved_peaks_are_ignored_for_another_corpus_statistics() -> None:
+    from bot.core.postings import CorpusStats
+
+    tf = big_tf(12, n_docs=500)
+    lengths = doc_len_of(tf)
+    postings = Postings.from_tf(tf)
+    stats = CorpusStats(n_docs=1_000, total_length=int(lengths.sum()) * 3,
+                        df=CorpusStats.of(postings, lengths).df)
+    wrong = np.zeros(postings.n_terms)
+    shard = PostingsScorer(postings, lengths, BM25Settings(), stats=stats, peaks=wrong)
+    alone = PostingsScorer(postings, lengths, BM25Settings(), stats=stats)
+    ids, weights = np.arange(postings.n_terms, dtype=np.int64), np.ones(postings.n_terms)
+    assert shard.bounds(ids, weights).tolist() == alone.bounds(ids, weights).tolist()
+    assert shard.bounds(ids, weights).max() > 0

@@ -31,7 +31,7 @@ from bot.core.fileterms import FileTerms
 __all__ = ["ArchiveIndex", "DocMeta", "FileEntry", "IndexBuilder", "ParsedFile", "SavedFiles",
            "build_index", "fingerprint", "index_params", "paragraph_terms"]
 from bot.core.models import Article, Skipped
-from bot.core.postings import Postings
+from bot.core.postings import Postings, PostingsScorer
 from bot.core.quotations import EMPTY as EMPTY_QUOTATIONS
 from bot.core.quotations import Quotation, QuotationTable
 from bot.core.texts import BlockTexts
@@ -117,6 +117,9 @@ class ArchiveIndex:
     # Every article's quotations, ``document`` the article's position in ``docs``.
     quotations: QuotationTable = EMPTY_QUOTATIONS
     saved: SavedFiles | None = None  # set when loaded from disk
+    # Per term, its largest BM25 factor with this index's own statistics and parameters
+    # (:meth:`PostingsScorer.peaks`): saved with the index; computed on first use if not.
+    term_peaks: npt.NDArray[np.float64] | None = None
 
     @property
     def term_lookup(self) -> dict[str, int]:
@@ -147,6 +150,13 @@ class ArchiveIndex:
     def bm25_settings(self) -> BM25Settings:
         """The BM25 parameters the index was built (and is scored) with."""
         return BM25Settings(**self.params["bm25"])
+
+    def peaks(self) -> npt.NDArray[np.float64]:
+        """:attr:`term_peaks`, computed (and kept) when the index was not loaded from disk."""
+        if self.term_peaks is None:
+            self.term_peaks = PostingsScorer(self.postings, self.doc_len,
+                                             self.bm25_settings(), kernel=False).peaks()
+        return self.term_peaks
 
     def uses_term(self, term: int, first: int, count: int) -> bool:
         """Whether any of the paragraphs ``first .. first + count - 1`` uses ``term``."""

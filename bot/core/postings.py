@@ -201,13 +201,16 @@ class PostingsScorer:
 
     def __init__(self, postings: Postings, doc_len: npt.NDArray[np.int64],
                  params: BM25Settings, *, kernel: ModuleType | bool | None = None,
-                 stats: CorpusStats | None = None, prune: bool = True) -> None:
+                 stats: CorpusStats | None = None, prune: bool = True,
+                 peaks: FloatArray | None = None) -> None:
         """``stats``: score with these corpus statistics instead of the postings' own (a
         shard scoring as part of the whole corpus; ``stats.df`` indexed by term id).
         ``prune=False``: the compiled search scores every posting (the bench's reference;
-        the results are the same)."""
+        the results are the same). ``peaks``: :meth:`peaks` as saved with the index, for
+        the postings' own statistics and these ``params`` (ignored with ``stats``)."""
         self.prune = prune
         longest = int(doc_len.max(initial=0))
+        own = stats is None
         if stats is None:
             stats = CorpusStats.of(postings, doc_len)
         # The kernel's search reads a paragraph's normaliser as normtab[length], from 2-byte
@@ -219,6 +222,8 @@ class PostingsScorer:
             length_norm_table(longest, stats.avgdl, params), params.k1 + 1,
             compiled_kernel() if kernel is None or kernel is True else kernel or None,
         )
+        if own and peaks is not None and len(peaks) == postings.n_terms:
+            self._peak = peaks
 
     def _assign(self, postings: Postings, idf: FloatArray,
                 lens: Lengths, normtab: FloatArray,
@@ -286,6 +291,28 @@ class PostingsScorer:
         for t in ids[np.isnan(peak[ids])].tolist():
             peak[t] = self._peak_of(int(t))
         out: FloatArray = (self.idf[ids] * peak[ids]) * weights
+        return out
+
+    def peaks(self, chunk: int = 1 << 22) -> FloatArray:
+        """Every term's peak (what :meth:`bounds` finds on a term's first query), computed
+        at once by the same expression over ``chunk`` postings at a time: saved with the
+        index, so no query pays for a term's first use."""
+        p = self.postings
+        out: FloatArray = np.zeros(p.n_terms, dtype=np.float64)
+        indptr = np.asarray(p.indptr, dtype=np.int64)
+        start = 0
+        while start < p.n_terms:
+            stop = max(int(np.searchsorted(indptr, indptr[start] + chunk, "right")) - 1,
+                       start + 1)
+            stop = min(stop, p.n_terms)
+            lo, hi = int(indptr[start]), int(indptr[stop])
+            if hi > lo:
+                q = p.tf[lo:hi].astype(np.float64)
+                f = (q * self.k1p1) / (q + self.normtab[self.lens[p.docs[lo:hi]]])
+                bounds = indptr[start:stop + 1] - lo
+                full = np.flatnonzero(bounds[1:] > bounds[:-1])
+                out[start + full] = np.maximum.reduceat(f, bounds[full])
+            start = stop
         return out
 
     def _peak_of(self, term: int) -> float:

@@ -60,8 +60,10 @@ class Archive:
         if settings.index.engine == "rank_bm25":
             self.scorer = RankBM25Scorer(index.tf, index.doc_len, index.vocab, settings.bm25)
         else:
+            own = settings.bm25 == index.bm25_settings()
             self.scorer = self.postings_scorer = PostingsScorer(
-                index.postings, index.doc_len, settings.bm25)
+                index.postings, index.doc_len, settings.bm25,
+                peaks=index.peaks() if own else None)
         self._doc_dates = index.docs.dates  # day numbers, -1 when undated
         self._mask = lru_cache(maxsize=64)(self._compute_mask)
 

@@ -72,13 +72,14 @@ FORMAT = "archive-bot-index"
 # v4: term-major postings with exact uint8/uint16 counts, no tf or float score matrix;
 # v5: the document table as JSON lines with offsets, ids and day numbers; texts in zstd
 # blocks with a trained dictionary; the vocabulary sorted, memory-mapped;
-# v6: the articles' sources as a column (doc_sources.json).
-VERSION = 6
+# v6: the articles' sources as a column (doc_sources.json);
+# v7: each term's peak BM25 factor (post_peak), the kernel's pruning bound.
+VERSION = 7
 POINTER = "CURRENT"
 ARRAYS = (
     "vocab", "para_doc", "para_num", "text_offsets", "text_blocks", "doc_len", "doc_offsets",
     "doc_dates",
-    "post_indptr", "post_docs", "post_tf",
+    "post_indptr", "post_docs", "post_tf", "post_peak",
     *(f"quotations.{c}" for c in QUOTATION_COLUMNS),
 )
 # Opens the index folder's lock, held while a generation is saved: the runtime's is an
@@ -353,7 +354,8 @@ def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveInde
     counts = manifest["counts"]
     if (counts["paragraphs"], counts["documents"], counts["terms"]) != (
         n_par, len(docs), n_terms
-    ) or len(arrays["text_offsets"]) != n_par + 1:
+    ) or len(arrays["text_offsets"]) != n_par + 1 or len(arrays["post_peak"]) != n_terms \
+            or str(arrays["post_peak"].dtype) != "float64":
         raise ValueError("array sizes disagree with the manifest counts")
     return ArchiveIndex(
         docs=docs,
@@ -371,6 +373,7 @@ def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveInde
         built_at=manifest["built_at"],
         build_seconds=float(manifest["build_seconds"]),
         extras=json.loads(bytes(blobs["extras.json"])),
+        term_peaks=arrays["post_peak"],
         quotations=QuotationTable.from_arrays(
             {c: arrays[f"quotations.{c}"] for c in QUOTATION_COLUMNS}),
     )

@@ -102,6 +102,7 @@ def array_members(index: ArchiveIndex, doc_lines: bytes,
         "post_indptr": index.postings.indptr,
         "post_docs": index.postings.docs,
         "post_tf": index.postings.tf,
+        "post_peak": index.peaks(),
         **{f"quotations.{c}": a for c, a in index.quotations.arrays().items()},
     }
 
