@@ -198,6 +198,7 @@ class PostingsScorer:
     """BM25Okapi from exact postings; :class:`bot.core.bm25.Scorer` plus :meth:`top`."""
 
     name = "postings"
+    _peak: FloatArray
 
     def __init__(self, postings: Postings, doc_len: npt.NDArray[np.int64],
                  params: BM25Settings, *, kernel: ModuleType | bool | None = None,
@@ -235,7 +236,7 @@ class PostingsScorer:
         self.kernel = kernel
         # Per term, the largest ``(tf * (k1 + 1)) / (tf + norm)`` of its postings (NaN until a
         # query first uses the term): what the kernel's pruning bounds a term's contribution by.
-        self._peak: FloatArray = np.full(postings.n_terms, np.nan)
+        self._peak = np.full(postings.n_terms, np.nan)
         # Accumulators free for the next query; a thread takes one (list.pop and append
         # are atomic), so concurrent queries never share one.
         self._free: list[_Scratch] = []
