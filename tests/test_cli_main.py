@@ -75,3 +75,32 @@ def test_a_closed_pipe_is_no_traceback(tmp_path: Path) -> None:
         os.close(write)
     assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr
     assert done.stderr == "" and done.returncode == 141
+
+
+def test_each_module_registers_the_commands_listed_for_it() -> None:
+    import argparse
+
+    from bot.cli import COMMANDS, build_parser, command_module
+    from bot.cli.common import common_parser
+
+    for name, commands in COMMANDS.items():
+        sub = argparse.ArgumentParser().add_subparsers()
+        command_module(name).register(sub, common_parser())
+        assert tuple(sub.choices) == commands, name
+    full = build_parser()
+    action = next(a for a in full._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(action.choices) == [c for commands in COMMANDS.values() for c in commands]
+
+
+def test_a_command_line_imports_only_its_commands_module(tmp_path: Path) -> None:
+    script = ("import sys\nfrom bot.cli import main\ntry:\n"
+              "    main(['search', 'Idlib', '--help'])\nexcept SystemExit:\n    pass\n"
+              "print(sorted(m for m in sys.modules if m.startswith('bot.cli.')))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, text=True,
+                          capture_output=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    loaded = done.stdout.strip().splitlines()[-1]
+    assert "bot.cli.search" in loaded
+    for other in ("bot.cli.logs", "bot.cli.watch", "bot.cli.timeline", "bot.cli.migrate"):
+        assert other not in loaded, loaded
+    assert cli("bogus", cwd=tmp_path).stderr.count("invalid choice") == 1

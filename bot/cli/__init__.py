@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from bot import logsafety
-from bot.cli import answers, health, logs, migrate, run, search, timeline, watch
 from bot.cli.common import common_parser, load_env_file
 from bot.cli.output import SafeStream, clean, log_handler, stderr_console, stderr_is_terminal
 from bot.errors import ArchiveBotError
@@ -29,8 +30,25 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Each module adds its subcommands; the order is the order of `archive-bot --help`.
-COMMAND_MODULES = (search, answers, timeline, logs, watch, migrate, run, health)
+# Each module of bot.cli adds its subcommands; the order is the order of `archive-bot
+# --help`. A command line naming one command imports only its module (a one-shot
+# `archive-bot search` does not pay for the log, watch or timeline code); tests check that
+# every module registers exactly the commands listed here.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "search": ("index", "search"),
+    "answers": ("ask", "summary", "quote"),
+    "timeline": ("timeline", "export"),
+    "logs": ("logs",),
+    "watch": ("watch",),
+    "migrate": ("migrate-log",),
+    "run": ("run",),
+    "health": ("health",),
+}
+_MODULE_OF = {command: module for module, commands in COMMANDS.items() for command in commands}
+
+
+def command_module(name: str) -> ModuleType:
+    return importlib.import_module(f"bot.cli.{name}")
 
 
 def package_version() -> str:
@@ -57,7 +75,14 @@ class VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def named_command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names (its first word that is no option), if one we know."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in _MODULE_OF else None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or with ``command`` only of its module's commands."""
     parser = argparse.ArgumentParser(
         prog="archive-bot",
         description="Answer questions about a news archive, citing article and paragraph.",
@@ -67,8 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="more log output (-vv for debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     parent = common_parser()
-    for module in COMMAND_MODULES:
-        module.register(sub, parent)
+    modules = [_MODULE_OF[command]] if command is not None else list(COMMANDS)
+    for name in modules:
+        command_module(name).register(sub, parent)
     return parser
 
 
@@ -85,8 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # .env in the working directory only (never a parent folder's); the environment wins.
     # The one beside the config file is read when the settings are (settings_from).
     load_env_file(Path.cwd() / ".env")
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(named_command(words))
+    args = parser.parse_args(words)
     # rich only on a terminal: a command in a pipe (a script, the bench) does not import it
     args.stderr_console = console = stderr_console() if stderr_is_terminal() else None
     configure_logging(args.verbose, console)
