@@ -54,7 +54,7 @@ from bot.core.watches import (
     matches,
     new_matches,
 )
-from bot.errors import QueryError
+from bot.errors import ArchiveBotError, QueryError
 from bot.store.watches import Watch, WatchStore
 
 log = logging.getLogger(__name__)
@@ -209,6 +209,9 @@ class AlertRunner:
         except sqlite3.Error as exc:  # BackendError too: the database is away
             log.warning("alerts not run: the database cannot be read (%s); the next new "
                         "index runs them", exc)
+            return None
+        except ArchiveBotError as exc:  # shutting down (queued work dropped), a bad index
+            log.warning("alerts not run (%s); the next new index runs them", exc)
             return None
         except Exception:  # the alerts must outlive a failed run (a bug)
             log.exception("alert run failed; the next new index runs them again")
