@@ -125,6 +125,7 @@ def test_filters_set_the_span_and_drop_undated(snapshot: Snapshot) -> None:
     assert t.periods[-1].end >= date(2016, 2, 15)
     assert t.undated_articles == 0 and t.dated_articles == 2
     assert t.title() == "Articles matching 'chlorine' per week, 2015–2016"
+    assert t.title(topic_max=5) == "Articles matching 'chlo…' per week, 2015–2016"
     by_source = build_timeline(snapshot, TimelineRequest.parse(
         snapshot.settings, "chlorine", source="valley"))
     assert by_source.dated_articles == 2 and by_source.undated_articles == 1

@@ -75,9 +75,13 @@ class Timeline:
         """Nothing to draw: no dated article matches."""
         return not self.dated_articles
 
-    def title(self) -> str:
-        """``Articles matching 'chlorine' per month, 2013–2019``."""
-        text = f"Articles matching '{self.topic}' per {self.unit}"
+    def title(self, topic_max: int | None = None) -> str:
+        """``Articles matching 'chlorine' per month, 2013–2019`` (the topic cut to
+        ``topic_max`` characters when given, so the years stay)."""
+        topic = self.topic
+        if topic_max is not None and len(topic) > topic_max:
+            topic = topic[: max(topic_max - 1, 0)].rstrip() + "…"
+        text = f"Articles matching '{topic}' per {self.unit}"
         if not self.periods:
             return text
         first, last = self.periods[0].start.year, self.periods[-1].end.year
