@@ -112,8 +112,9 @@ async def send_export(interaction: discord.Interaction[Any], export: Export) -> 
             await interaction.edit_original_response(
                 content=content(export.note()), attachments=[file], allowed_mentions=NO_MENTIONS)
             continue
-        await interaction.followup.send(content(f"Part {i + 1} of {len(export.csv.parts)}."),
-                                        file=file, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(
+            content=content(f"Part {i + 1} of {len(export.csv.parts)}."), file=file,
+            ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 async def run_export(interaction: discord.Interaction[Any], request: Request,
