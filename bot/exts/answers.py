@@ -116,16 +116,25 @@ class AnswersCog(ArchiveCog):
             doc = (archive.index.docs[find_document(archive, wanted.doc_id)]
                    if wanted.doc_id is not None else None)
             ephemeral = await self.defer(interaction)
+            read_as = None
+            if wanted.topic is not None and wanted.doc_id is None:  # a topic follows up too
+                reading = await read_question(self.services.settings, interaction.client,
+                                              interaction.channel, wanted.topic, wanted.filters)
+                wanted = SummaryRequest(reading.question, None, wanted.sentences,
+                                        reading.filters)
+                read_as = reading.read_as
             result = await self.services.run_cpu(summarize, archive, wanted,
                                                  self.services.budget())
             cited = [(s.citation.doc_id, s.citation.paragraph) for s in result.sentences]
             request.set_hits(cited, count=len(result.sentences), found=bool(result.sentences))
-            title = doc.title if doc else (topic or "the archive")
+            title = doc.title if doc else (wanted.topic or "the archive")
             pages = render.summary_pages(
                 result.sentences, title=title, url=doc.url if doc else None,
                 index_date=archive.index.built_at,
                 empty=result.message or "Nothing to summarise.",
             )
+            if read_as is not None:
+                pages = render.read_as(pages, read_as)
             await respond(interaction, pages, request_id=request.request_id,
                           timeout=self.services.settings.discord.view_timeout_seconds,
                           ephemeral=ephemeral)

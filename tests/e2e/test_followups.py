@@ -133,6 +133,12 @@ async def test_follow_ups_in_the_bots_thread(fake: FakeDiscord, start_bot: Start
     assert read_as(found) == f"Read as: {FIRST} · 2018"
     assert titles(found) and set(titles(found)) == {IDLIB_2018}
 
+    # /summary of a topic in the thread: the first question's terms, 2016's articles.
+    summary = await slash_in_thread(fake, thread, "summary", {"topic": "and in 2016?"})
+    assert read_as(summary) == f"Read as: {FIRST} · 2016"
+    assert summary["embeds"][0]["title"] == f"Summary: {FIRST}"
+    assert IDLIB_2016 in titles(summary) and set(titles(summary)) <= {IDLIB_2016, ALEPPO_2016}
+
     # A question of its own in the thread: answered as asked, no "Read as".
     own = await slash_in_thread(fake, thread, "ask", {
         "question": "Which convoy carried flour and medicine to Madaya?"})
@@ -144,7 +150,7 @@ async def test_follow_ups_in_the_bots_thread(fake: FakeDiscord, start_bot: Start
     archived = {**thread, "thread_metadata": {**thread["thread_metadata"], "archived": True}}
     again = await slash_in_thread(fake, archived, "ask", {"question": "and in 2016?"})
     assert read_as(again) == f"Read as: {FIRST} · 2016"
-    assert len(fake.requests_matching("GET", starter)) == 5  # one per question in the thread
+    assert len(fake.requests_matching("GET", starter)) == 6  # one per question in the thread
     fake.assert_no_violations()
 
 
