@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.core.models import SearchHit
+from bot.core.watches import Match, WatchRequest, key_of
 from bot.store import views
 from bot.store.backend import load_salt
 from bot.store.channels import ChannelStore, admin_attempts, log_admin_attempt
 from bot.store.db import open_database, utcnow
 from bot.store.querylog import QueryLog, QueryRecord
+from bot.store.watches import Caps, WatchStore
 
 SNOWFLAKE = 10**17  # Discord user ids: 17 to 20 digits
 
@@ -42,8 +45,21 @@ async def seed(path: Path, rows: int = 2500) -> str:
     store = ChannelStore(conn)
     await store.set(1, 2, updated_by="9", enabled=False)
     await store.set(1, 3, updated_by="9", threads=True)
+    watches = WatchStore(conn)
+    for n, query in enumerate(("chlorine attack Idlib", "Astana talks")):
+        await watches.add(1, SNOWFLAKE + n, 2 if n else None, WatchRequest(query), CAPS,
+                          [seen_match(f"d{n}", p) for p in range(3)])
     await conn.close()
     return key
+
+
+CAPS = Caps(per_user=5, per_guild=10)
+
+
+def seen_match(doc: str, paragraph: int) -> Match:
+    hit = SearchHit(doc, f"Title {doc}", "Reuters", "2018-05-16", paragraph, 1.0,
+                    f"text {paragraph}")
+    return Match(hit, 1.0, key_of(hit))
 
 
 async def contents(target: Path | str) -> tuple[object, ...]:
@@ -51,8 +67,10 @@ async def contents(target: Path | str) -> tuple[object, ...]:
     try:
         recent = [r._replace(id=0) for r in await views.recent(conn, limit=5000)]
         audit = [a._replace(id=0) for a in await admin_attempts(conn, days=None)]
-        store = ChannelStore(conn)
-        return (recent, audit, await store.list(1), await load_salt(conn))
+        store, watches = ChannelStore(conn), WatchStore(conn)
+        listed = await watches.list(1)
+        seen = [sorted(await watches.seen(w.id)) for w in listed]
+        return (recent, audit, await store.list(1), await load_salt(conn), listed, seen)
     finally:
         await conn.close()
 
@@ -77,8 +95,19 @@ def test_every_row_is_copied_and_checked(source: Path, pg_url: str, capsys) -> N
     assert lines["queries"] == ["2500", "2500", "0", "2500"]
     assert lines["admin_audit"] == ["4", "4", "0", "4"]
     assert lines["channel_settings"] == ["2", "2", "0", "2"]
+    assert lines["watches"] == ["2", "2", "0", "2"]
+    assert lines["watch_seen"] == ["6", "6", "0", "6"]
     assert "every row is there" in out
     assert asyncio.run(contents(pg_url)) == asyncio.run(contents(source))
+    assert asyncio.run(add_watch(pg_url)) == 3  # the target's ids go on after the copied
+
+
+async def add_watch(target: str) -> int:
+    conn = await open_database(target)
+    try:
+        return (await WatchStore(conn).add(1, SNOWFLAKE, None, WatchRequest("Aleppo"), CAPS)).id
+    finally:
+        await conn.close()
 
 
 def test_a_second_run_is_refused_or_copies_nothing_twice(source: Path, pg_url: str,

@@ -27,7 +27,7 @@ from bot.cli.common import settings_from
 from bot.cli.logs import open_log
 from bot.cli.output import table
 from bot.errors import QueryError
-from bot.store.backend import SALT_KEY, Database, atomic, load_salt
+from bot.store.backend import POSTGRESQL, SALT_KEY, Database, atomic, load_salt
 from bot.store.postgres import is_postgres_url, safe_url
 from bot.store.querylog import COLUMNS
 
@@ -35,7 +35,10 @@ BATCH = 1000
 AUDIT = ("ts", "guild_id", "channel_id", "user_key", "action", "allowed", "detail")
 CHANNELS = ("guild_id", "channel_id", "enabled", "answer_mentions", "ephemeral", "threads",
             "updated_at", "updated_by")
-TABLES = ("queries", "admin_audit", "channel_settings", "meta")
+TABLES = ("queries", "admin_audit", "channel_settings", "watches", "watch_seen", "meta")
+WATCHES = ("id", "guild_id", "owner_id", "channel_id", "query", "date_from", "date_to",
+           "source", "created_at", "paused_at", "pause_reason", "owner_told")
+SEEN = ("watch_id", "doc_id", "digest", "paragraph", "seen_at")
 
 
 @dataclass
@@ -102,6 +105,7 @@ async def migrate(source: Path, target: str, *, append: bool) -> list[Copied]:
             return [await _queries(src, dst), await _audit(src, dst),
                     await _keyed(src, dst, "channel_settings", CHANNELS,
                                  ("guild_id", "channel_id")),
+                    *await _watches(src, dst),
                     await _keyed(src, dst, "meta", ("key", "value"), ("key",))]
         finally:
             await dst.close()
@@ -187,3 +191,14 @@ async def _keyed(src: Database, dst: Database, name: str, columns: Sequence[str]
     result.present = result.source - result.copied
     result.target = await _count(dst, name)
     return result
+
+
+async def _watches(src: Database, dst: Database) -> list[Copied]:
+    """The saved searches with their ids (what each has seen refers to them), then the
+    target's id sequence moved past them, so a watch added there later gets a new id."""
+    watches = await _keyed(src, dst, "watches", WATCHES, ("id",))
+    seen = await _keyed(src, dst, "watch_seen", SEEN, ("watch_id", "doc_id", "digest"))
+    if dst.dialect == POSTGRESQL:
+        await dst.execute("SELECT setval(pg_get_serial_sequence('watches', 'id'), "
+                          "(SELECT COALESCE(max(id), 0) + 1 FROM watches), false)")
+    return [watches, seen]
