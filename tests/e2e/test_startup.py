@@ -21,6 +21,14 @@ USER_COMMANDS: dict[str, list[tuple[str, int, bool]]] = {
     "summary": [("topic", STRING, False), ("article", STRING, False),
                 ("sentences", INTEGER, False)],
     "quote": [("text", STRING, False), ("speaker", STRING, False)],
+    "timeline": [("topic", STRING, True), *FILTERS],
+}
+WATCH = "watch"
+WATCH_SUBCOMMANDS: dict[str, list[tuple[str, int, bool]]] = {
+    "add": [("query", STRING, True), *FILTERS, ("channel", CHANNEL, False)],
+    "list": [],
+    "remove": [("id", INTEGER, True)],
+    "resume": [("id", INTEGER, True)],
 }
 ADMIN = "archive-admin"
 ADMIN_SUBCOMMANDS: dict[str, list[tuple[str, int, bool]]] = {
@@ -58,7 +66,7 @@ async def test_commands_synced_to_the_guild(fake: FakeDiscord, start_bot: StartB
     assert None not in fake.commands  # nothing global
 
     registered = {c["name"]: c for c in fake.commands[guild]}
-    assert set(registered) == {*USER_COMMANDS, ADMIN}
+    assert set(registered) == {*USER_COMMANDS, ADMIN, WATCH}
     for command in registered.values():
         assert command["type"] == 1
         assert not undescribed(command), undescribed(command)
@@ -76,6 +84,13 @@ async def test_commands_synced_to_the_guild(fake: FakeDiscord, start_bot: StartB
     assert (sentences["min_value"], sentences["max_value"]) == (1, 15)
     limit = registered["search"]["options"][1]
     assert (limit["min_value"], limit["max_value"]) == (1, 25)
+
+    watch = registered[WATCH]
+    assert watch["contexts"] == [0] and watch["dm_permission"] is False  # guild only
+    assert watch["default_member_permissions"] is None  # everyone may watch
+    assert {o["name"]: shape(o.get("options") or []) for o in watch["options"]} == \
+        WATCH_SUBCOMMANDS
+    assert {o["type"] for o in watch["options"]} == {SUBCOMMAND}
 
     admin = registered[ADMIN]
     assert int(admin["default_member_permissions"]) == factories.MANAGE_GUILD
