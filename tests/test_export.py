@@ -133,3 +133,19 @@ def test_search_csv_is_every_match_ranked_as_search_ranks(seed_snapshot: Snapsho
     capped = search_csv(seed_snapshot, request, ExportSettings(max_rows=3))
     assert capped.rows == 3 and capped.total == page.total
     assert "(exports.max_rows)" in capped.describe("matching paragraphs")
+
+
+def test_logs_csv_cells_are_made_inert(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli.logs import emit
+
+    rows: list[dict[str, object]] = [
+        {"query": "=HYPERLINK(\"http://evil.example\")", "feedback": -1, "latency_ms": 12.5,
+         "command": "@search", "top_hits": [["doc", 2]], "error_id": None},
+        {"query": "plain words", "feedback": 1, "latency_ms": 3.0, "command": "search",
+         "top_hits": [], "error_id": "ab12"}]
+    emit("recent", rows, "csv")
+    parsed = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert parsed == [
+        ["query", "feedback", "latency_ms", "command", "top_hits", "error_id"],
+        ["'=HYPERLINK(\"http://evil.example\")", "-1", "12.50", "'@search", '[["doc", 2]]', ""],
+        ["plain words", "1", "3.00", "search", "[]", "ab12"]]  # numbers never prefixed
