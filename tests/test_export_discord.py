@@ -51,3 +51,45 @@ async def test_nothing_to_export_says_so_without_a_file() -> None:
     assert name == "edit_original_response" and "attachments" not in kwargs
     assert kwargs["content"] == "Nothing to export: CSV export: 0 matching paragraphs."
     assert no_pings(kwargs)
+
+
+def _page() -> discord.Embed:
+    return discord.Embed(title="page", description="text")
+
+
+async def test_a_single_pages_export_button_is_disabled_on_timeout_feedback_is_not() -> None:
+    from bot.app.itemviews import ItemsView
+    from bot.app.views import build_view
+    from tests.fakes import USER_ID, fake_message
+
+    export = discord.ui.Button[discord.ui.View](label="Export CSV")
+    view = build_view([_page()], owner_id=USER_ID, timeout=60, request_id="c" * 32,
+                      extra=[export])
+    assert isinstance(view, ItemsView)
+    labels = [getattr(i, "label", None) for i in view.children]
+    assert labels == ["Export CSV", "Helpful", "Not helpful"]
+    view.message = message = fake_message()
+    await view.on_timeout()
+    assert export.disabled
+    assert not any(getattr(i, "disabled", True) for i in view.children[1:])
+    kwargs = message.edit.await_args.kwargs
+    assert kwargs["view"] is view and no_pings(kwargs)
+    view.stop()
+    assert build_view([_page()], owner_id=USER_ID, timeout=60, request_id=None) is None
+
+
+async def test_a_paginators_export_button_checks_its_own_clicks() -> None:
+    from bot.app.views import Paginator
+    from tests.fakes import OTHER_USER_ID, USER_ID
+
+    client = discord.Client(intents=discord.Intents.none())
+    export = discord.ui.Button[discord.ui.View](label="Export CSV", custom_id="export-1")
+    view = Paginator([_page(), _page()], owner_id=USER_ID, timeout=60, extra=[export])
+    stranger = fake_interaction(client, user_id=OTHER_USER_ID)
+    stranger.data = {"custom_id": "export-1", "component_type": 2}
+    assert await view.interaction_check(stranger) is True  # the button answers it
+    stranger.response.send_message.assert_not_awaited()
+    paging = fake_interaction(client, user_id=OTHER_USER_ID)
+    paging.data = {"custom_id": view.next.custom_id, "component_type": 2}
+    assert await view.interaction_check(paging) is False
+    view.stop()

@@ -28,6 +28,7 @@ from typing import Any, Self, TypeVar
 
 import discord
 
+from bot.app.itemviews import ItemsView, disable_on_timeout
 from bot.app.render import CUSTOM_ID_MAX
 from bot.app.services import Services
 
@@ -207,38 +208,6 @@ class Paginator(discord.ui.View):
         await disable_on_timeout(self, self.message)
 
 
-async def disable_on_timeout(view: discord.ui.View, message: discord.Message | None) -> None:
-    """A timed-out view's own buttons (paging, export) disabled, by editing its message."""
-    for item in view.children:
-        if isinstance(item, discord.ui.Button) and item.is_dispatchable():
-            item.disabled = True
-    if message is None:
-        return
-    try:
-        await message.edit(view=view, allowed_mentions=NO_MENTIONS)
-    except discord.HTTPException as exc:
-        log.debug("could not disable the buttons of message %s: %s", message.id, exc)
-
-
-class ItemsView(discord.ui.View):
-    """A single page's extra buttons (e.g. "Export CSV"), disabled on timeout."""
-
-    message: discord.Message | None
-
-    def __init__(self, items: Sequence[discord.ui.Item[Any]], *, timeout: float,
-                 request_id: str | None, owner_id: int) -> None:
-        super().__init__(timeout=timeout)
-        self.message = None
-        for item in items:
-            self.add_item(item)
-        if request_id is not None:
-            for button in feedback_buttons(request_id, owner_id):
-                self.add_item(button)
-
-    async def on_timeout(self) -> None:
-        await disable_on_timeout(self, self.message)
-
-
 def build_view(
     pages: Sequence[discord.Embed], *, owner_id: int, timeout: float, request_id: str | None,
     extra: Sequence[discord.ui.Item[Any]] = (),
@@ -247,7 +216,8 @@ def build_view(
         return Paginator(pages, owner_id=owner_id, timeout=timeout, request_id=request_id,
                          extra=extra)
     if extra:
-        return ItemsView(extra, timeout=timeout, request_id=request_id, owner_id=owner_id)
+        feedback = feedback_buttons(request_id, owner_id) if request_id is not None else []
+        return ItemsView([*extra, *feedback], timeout=timeout)
     if request_id is not None:
         return FeedbackView(request_id, owner_id)
     return None
