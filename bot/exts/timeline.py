@@ -3,7 +3,8 @@
 The counting is :func:`bot.core.timeline.build_timeline` (matching as /search matches); the
 chart is drawn in the CPU pool too. The embed says what was counted, the totals, how many
 undated articles are not shown, and cites the busiest period's top articles as /search does.
-A topic nothing dated matches gets a plain "no match" embed, without an empty chart.
+A topic nothing dated matches gets a plain "no match" embed, without an empty chart. An
+"Export CSV" button under the chart exports the matching paragraphs, as /search's does.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from bot.app import render
 from bot.app.charts import timeline_png
 from bot.app.client import ArchiveBot, ArchiveCog
 from bot.app.errors import tracking
+from bot.app.exports import SearchExportButton
+from bot.app.itemviews import ItemsView
 from bot.app.options import configure_commands
 from bot.app.views import NO_MENTIONS, edit_or_follow_up
+from bot.core.requests import SearchRequest
 from bot.core.timeline import Timeline, TimelineRequest, build_timeline
 from bot.exts.search import FROM, SOURCE, TO, filter_log, hit_pairs
 
@@ -93,8 +97,14 @@ class TimelineCog(ArchiveCog):
                 return
             png = await self.services.run_cpu(timeline_png, result)
             chart = discord.File(io.BytesIO(png), filename=CHART_FILENAME)
-            await interaction.edit_original_response(embed=embed, attachments=[chart],
-                                                     allowed_mentions=NO_MENTIONS)
+            # The paragraphs behind the chart, as /search's button exports them.
+            paragraphs = SearchRequest(wanted.topic, snapshot.settings.limits.default_results,
+                                       wanted.filters)
+            view = ItemsView([SearchExportButton(self.services, paragraphs, interaction.user.id,
+                                                 row=0)],
+                             timeout=self.services.settings.discord.view_timeout_seconds)
+            view.message = await interaction.edit_original_response(
+                embed=embed, attachments=[chart], view=view, allowed_mentions=NO_MENTIONS)
 
 
 async def setup(bot: ArchiveBot) -> None:

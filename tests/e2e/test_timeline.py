@@ -4,12 +4,22 @@ topic that matches nothing."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
 
 from bot.testing.fakediscord import FakeDiscord
-from tests.e2e.botproc import answer_of, build_index, citations, query_rows, text_of, write_config
+from tests.e2e.botproc import (
+    DEFERRED,
+    answer_of,
+    build_index,
+    citations,
+    query_rows,
+    text_of,
+    write_config,
+)
 from tests.e2e.conftest import Indexed, StartBot
 from tests.test_timeline import png_size, write_timeline_archive
 
@@ -48,6 +58,14 @@ async def test_timeline_attaches_a_chart_and_cites_the_busiest_month(
     cited = citations(message)
     assert {title for title, _ in cited} == {"Report tl-a", "Report tl-b"}
     assert "Harbour Gazette, 2016-01-05, ¶" in text  # /search's citation style
+
+    # The paragraphs behind the chart, privately, as /search exports them.
+    click = await fake.send_component(message, label="Export CSV", user=fake.world.user)
+    assert (await click.wait_response()).json["type"] == DEFERRED
+    [export] = (await click.wait_edit()).files
+    rows = list(csv.reader(io.StringIO(export.data.decode("utf-8-sig"), newline="")))
+    assert len(rows) == 1 + 6 and {r[0] for r in rows[1:]} == {
+        "tl-a", "tl-b", "tl-c", "tl-d", "tl-e"}
 
     # From / to: weeks; the undated article is left out, as /search leaves it out.
     weeks = await answer_of(await fake.send_slash_command(
