@@ -30,12 +30,14 @@ from bot.config import Settings
 from bot.core.build import BuildReport, open_archive
 from bot.core.models import Skipped
 from bot.core.search import Archive
+from bot.core.watches import WatchRequest
 from bot.exts.search import SearchCog
 from bot.runtime import service as service_module
 from bot.runtime.service import ReindexStatus
 from bot.store import views as logviews
 from bot.store.db import utcnow
 from bot.store.querylog import QueryRecord
+from bot.store.watches import Caps, WatchStore
 from tests.conftest import SEEDS, modify_archive, settings_for
 from tests.fakes import (
     CHANNEL_ID,
@@ -517,11 +519,19 @@ async def test_forget_deletes_only_that_users_rows_in_this_server(
         keys = {r.user_key for r in await log_rows(services)}
         assert len(keys) == 2
         theirs = services.querylog.user_key(OTHER_USER_ID)
+        assert services.db is not None
+        watches, caps = WatchStore(services.db), Caps(per_user=5, per_guild=10)
+        for guild, owner in ((GUILD_ID, OTHER_USER_ID), (GUILD_ID + 1, OTHER_USER_ID),
+                             (GUILD_ID, USER_ID)):
+            await watches.add(guild, owner, None, WatchRequest("Idlib"), caps)
         interaction = admin(bot, cog, "forget")
         await call(bot, cog, "forget", interaction, user=fake_user(OTHER_USER_ID))
         interaction.response.defer.assert_awaited_once_with(ephemeral=True, thinking=True)
         text = last_kwargs(interaction)["content"]
         assert text.startswith(f"Forgot <@{OTHER_USER_ID}> in this server: deleted 2 log rows")
+        assert text.endswith("and 1 saved searches.")
+        assert [w.owner_id for w in await watches.list(GUILD_ID)] == [str(USER_ID)]
+        assert [w.owner_id for w in await watches.list(GUILD_ID + 1)] == [str(OTHER_USER_ID)]
         assert no_pings(last_kwargs(interaction))
         remaining = await log_rows(services)
         here = [r for r in remaining if r.guild_id == str(GUILD_ID)]

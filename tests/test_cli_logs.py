@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.core.watches import WatchRequest
 from bot.store.db import open_database, utcnow
 from bot.store.querylog import QueryLog, QueryRecord
+from bot.store.watches import Caps, WatchStore
 
 
 async def seed(path: Path | str) -> str:
@@ -137,7 +139,7 @@ def test_prune_applies_retention(env, capsys) -> None:
 def test_forget_user(env, capsys) -> None:
     config, _, user1 = env
     _, out = run(capsys, config, "--user", user1, "--forget")
-    assert out.strip() == f"forgot user {user1}: 2 rows deleted"
+    assert out.strip() == f"forgot user {user1}: 2 rows and 0 saved searches deleted"
     _, out = run(capsys, config, "--format", "json")
     assert all(r["user_key"] != user1 for r in json.loads(out)["rows"])
     assert len(json.loads(out)["rows"]) == 3
@@ -170,10 +172,29 @@ def test_forget_accepts_a_discord_user_id(env, capsys) -> None:
                 QueryRecord("ask", "also mine", user_id=int(snowflake), request_id="s2"))
     code, out = run(capsys, config, "--user", snowflake, "--format", "json")
     assert code == 0 and {r["query"] for r in json.loads(out)["rows"]} == {"mine", "also mine"}
+    asyncio.run(add_watches(db, int(snowflake), 42))
     code, out = run(capsys, config, "--user", snowflake, "--forget")
-    assert code == 0 and out.strip() == f"forgot user {snowflake}: 2 rows deleted"
+    assert code == 0
+    assert out.strip() == f"forgot user {snowflake}: 2 rows and 2 saved searches deleted"
     _, out = run(capsys, config, "--format", "json")
     assert "mine" not in {r["query"] for r in json.loads(out)["rows"]}
+    assert asyncio.run(watch_owners(db)) == ["42"]  # another user's watch stays
+
+
+async def add_watches(db: Path | str, user: int, other: int) -> None:
+    conn = await open_database(db)
+    store, caps = WatchStore(conn), Caps(per_user=5, per_guild=10)
+    for guild, owner, query in ((1, user, "Idlib"), (2, user, "Aleppo"), (1, other, "Homs")):
+        await store.add(guild, owner, None, WatchRequest(query), caps)
+    await conn.close()
+
+
+async def watch_owners(db: Path | str) -> list[str]:
+    conn = await open_database(db)
+    try:
+        return [w.owner_id for w in await WatchStore(conn).list(1)]
+    finally:
+        await conn.close()
 
 
 def test_forget_that_matches_nothing_says_so_and_fails(env, capsys) -> None:

@@ -25,6 +25,7 @@ from bot.store.backend import Database, StoreError
 from bot.store.db import open_database
 from bot.store.postgres import is_postgres_url, safe_url
 from bot.store.querylog import QueryLog
+from bot.store.watches import WatchStore
 
 SNOWFLAKE = re.compile(r"[0-9]{17,20}")
 VIEWS = ("recent", "top", "unanswered", "slow", "feedback", "stats")
@@ -97,11 +98,15 @@ async def _logs(settings: Settings, args: argparse.Namespace) -> int:
             if user is None:  # cmd_logs checks this first; here for the type checker
                 raise QueryError("--forget needs --user (a Discord user id or a stored key)")
             removed = await qlog.forget_user(user, guild_id=args.guild)
+            # Saved searches keep the Discord id (an alert's DM needs it): forgotten by id.
+            watches = (await WatchStore(conn).forget_owner(args.user.strip(), args.guild)
+                       if SNOWFLAKE.fullmatch(args.user.strip()) else 0)
             where = "" if args.guild is None else f" in guild {args.guild}"
-            if not removed:  # a right-to-be-forgotten request must never silently do nothing
+            if not removed and not watches:  # a forget request must never silently do nothing
                 raise QueryError(f"no query-log rows for user {args.user}{where}: "
                                  "nothing deleted (give a Discord user id or a stored key)")
-            print(f"forgot user {args.user}{where}: {removed} rows deleted")
+            print(f"forgot user {args.user}{where}: {removed} rows and {watches} saved "
+                  "searches deleted")
             return 0
         if args.action == "prune":
             removed = await qlog.prune()

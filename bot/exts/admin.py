@@ -44,6 +44,7 @@ from bot.errors import ArchiveBotError, QueryError, ReindexInProgressError
 from bot.store import views
 from bot.store.backend import Database
 from bot.store.channels import ChannelSettings
+from bot.store.watches import WatchStore
 
 log = logging.getLogger(__name__)
 
@@ -249,10 +250,12 @@ class AdminCog(commands.GroupCog, group_name=GROUP,
             await self.defer(interaction)  # the delete waits on the database: reply first
             querylog = self.services.querylog
             removed = await querylog.forget_user(querylog.user_key(user.id), guild_id=guild_id)
-            request.set_hits([], count=removed, found=True)
+            db = self.services.db
+            watches = 0 if db is None else await WatchStore(db).forget_owner(user.id, guild_id)
+            request.set_hits([], count=removed + watches, found=True)
             await self.edit_text(interaction, f"Forgot <@{user.id}> in this server: deleted "
                                               f"{removed} log rows (queries and admin audit "
-                                              "entries).")
+                                              f"entries) and {watches} saved searches.")
 
     # -- channel settings ------------------------------------------------------------------
 
@@ -297,7 +300,7 @@ class AdminCog(commands.GroupCog, group_name=GROUP,
     @channel.command(name="mode", description="How the bot answers in a channel")
     @app_commands.describe(channel="the channel (default: this one)",
                            mentions="answer @mentions", ephemeral="answer only to the asker",
-                           threads="answer mentions in a new thread")
+                           threads="answer mentions and public /ask, /search in a new thread")
     async def channel_mode(self, interaction: discord.Interaction[ArchiveBot],
                            channel: discord.TextChannel | None = None,
                            mentions: bool | None = None, ephemeral: bool | None = None,
