@@ -1,4 +1,5 @@
-"""``python -m bench generate|engine|kernel|bot|squad|quotes|ingest|shards|querylog|identify``."""
+"""``python -m bench COMMAND``: generate, engine, kernel, bot, squad, quotes, ingest, shards,
+querylog, identify, newsroom."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     commands = ("generate", "engine", "kernel", "bot", "squad", "quotes", "ingest", "shards",
-                "querylog", "identify")
+                "querylog", "identify", "newsroom")
     if not args or args[0] not in commands:
         print(f"usage: python -m bench {{{','.join(commands)}}} [options]  (--help for each)",
               file=sys.stderr)
@@ -31,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         from bench.querylog import main as run
     elif args[0] == "identify":
         from bench.identify import main as run
+    elif args[0] == "newsroom":
+        from bench.newsroom import main as run
     else:
         from bench.engine import main as run
     return run(args[1:])

@@ -1,6 +1,6 @@
 """What a timeline and a CSV export cost, beside the /search they build on.
 
-    python -m bench.newsroom --paragraphs 100k [--queries 20] [--write]
+    python -m bench newsroom --paragraphs 100k [--queries 20] [--write]
 
 On the bench archive (``python -m bench generate``; the index is built on first use), for
 deterministic queries of every tier (common, middling and rare words: ``make_queries``), in
@@ -102,7 +102,7 @@ def table(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.newsroom", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m bench newsroom", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--paragraphs", type=parse_size, default=100_000)
     ap.add_argument("--queries", type=int, default=20)
