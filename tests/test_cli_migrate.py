@@ -47,7 +47,7 @@ async def seed(path: Path, rows: int = 2500) -> str:
     await store.set(1, 3, updated_by="9", threads=True)
     watches = WatchStore(conn)
     for n, query in enumerate(("chlorine attack Idlib", "Astana talks")):
-        await watches.add(1, SNOWFLAKE + n, 2 if n else None, WatchRequest(query), CAPS,
+        await watches.add(1, SNOWFLAKE + 7 - 6 * n, 2 if n else None, WatchRequest(query), CAPS,
                           [seen_match(f"d{n}", p) for p in range(3)])
     await conn.close()
     return key
@@ -134,7 +134,7 @@ def test_the_copied_users_can_still_be_forgotten_by_discord_id(
     out, err = capsys.readouterr()
     assert code == 0, err
     # user 7: the 277 queries with n % 9 == 7 (n < 2500) and the 4 audit rows
-    assert "281 rows deleted" in out
+    assert "281 rows and 1 saved searches deleted" in out  # and user 7's watch
 
 
 def test_appending_to_a_log_with_another_salt_is_refused(source: Path, pg_url: str,
