@@ -3,6 +3,7 @@ and that watches survive reopening the database."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,6 +77,23 @@ async def test_caps_per_user_and_per_guild(conn: Database) -> None:
         await store.add(1, 12, None, REQUEST, CAPS)
     await store.add(2, 10, None, REQUEST, CAPS)  # the caps are per server
     assert len(await store.list(1)) == 3 and len(await store.list(2)) == 1
+
+
+async def test_adds_at_once_never_pass_a_cap_together(store_target: Path | str) -> None:
+    """Six adds by one user at once, each on its own connection (PostgreSQL's pool or a
+    second SQLite connection): exactly the cap's two are saved."""
+    conns = [await open_database(store_target) for _ in range(3)]
+    try:
+        stores = [WatchStore(c) for c in conns]
+        outcomes = await asyncio.gather(
+            *(stores[n % 3].add(1, 10, None, REQUEST, CAPS) for n in range(6)),
+            return_exceptions=True)
+        refused = [o for o in outcomes if isinstance(o, QueryError)]
+        assert len(refused) == 4 and all("You have 2 watches" in str(e) for e in refused)
+        assert len(await stores[0].list(1)) == 2
+    finally:
+        for c in conns:
+            await c.close()
 
 
 async def test_seen_paragraphs_baseline_and_marking(conn: Database) -> None:

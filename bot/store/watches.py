@@ -10,6 +10,7 @@ it was created. Both tables are in the query log's database (SQLite or PostgreSQ
 from __future__ import annotations
 
 import builtins
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,12 +18,13 @@ from datetime import datetime
 from bot.core.models import Filters
 from bot.core.watches import Match, ParagraphKey, WatchRequest
 from bot.errors import QueryError
-from bot.store.backend import Database, Row, atomic, format_ts, parse_ts, utcnow
+from bot.store.backend import POSTGRESQL, Database, Row, atomic, format_ts, parse_ts, utcnow
 
 WRITE_PATIENCE_SECONDS = 30.0  # a user's /watch add waits out a briefly locked database
 COLUMNS = ("id, guild_id, owner_id, channel_id, query, date_from, date_to, source, "
            "created_at, paused_at, pause_reason, owner_told")
 SEEN_COLUMNS = ("watch_id", "doc_id", "digest", "paragraph", "seen_at")
+_CAP_LOCK_NAMESPACE = 0x5741  # "WA": watch caps (the migrations' lock is another key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,11 @@ def _watch(row: Row) -> Watch:
     return Watch(int(r[0]), str(r[1]), str(r[2]), None if r[3] is None else str(r[3]), r[4],
                  Filters(r[5], r[6], r[7]), parse_ts(r[8]),
                  None if r[9] is None else parse_ts(r[9]), r[10], bool(r[11]))
+
+
+def _cap_lock(guild: str) -> int:
+    """The advisory lock key of a server's watch caps (a namespace in the high bits)."""
+    return (_CAP_LOCK_NAMESPACE << 32) | zlib.crc32(guild.encode("utf-8"))
 
 
 def unknown(watch_id: int) -> QueryError:
@@ -97,6 +104,10 @@ class WatchStore:
         return _watch(stored)
 
     async def _check_caps(self, guild: str, owner: str, caps: Caps) -> None:
+        if self._conn.dialect == POSTGRESQL:
+            # Adds in one server take turns (held to the end of the transaction), so two at
+            # once cannot both pass the cap; SQLite's BEGIN IMMEDIATE already serialises them.
+            await self._conn.execute("SELECT pg_advisory_xact_lock(?)", (_cap_lock(guild),))
         row = await self._conn.fetchone(
             "SELECT COUNT(*), SUM(CASE WHEN owner_id = ? THEN 1 ELSE 0 END) FROM watches "
             "WHERE guild_id = ?", (owner, guild))
