@@ -329,6 +329,48 @@ async def test_patience_waits_out_a_lock(locker: Locker, monkeypatch: pytest.Mon
         await conn.close()
 
 
+async def test_a_new_file_waits_for_wal_while_another_process_holds_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Switching a new file to WAL is refused at once while another process holds it (as
+    when several processes open a new log together): retried within the patience."""
+    locker = Locker(tmp_path / "new.sqlite3")
+    plain = sqlite3.connect(locker.path)
+    plain.execute("CREATE TABLE t (x)")  # a file in the default rollback-journal mode
+    plain.close()
+    await locker.hold()  # without patience: SQLite's own error, at once
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            await sqlite_backend.connect(locker.path, busy_timeout_ms=0)
+    finally:
+        await locker.release()
+    tries, refused = 0, asyncio.Event()
+    real = sqlite_backend._try_wal
+
+    async def spy(conn: aiosqlite.Connection) -> str:
+        nonlocal tries
+        tries += 1
+        try:
+            return await real(conn)
+        except sqlite3.OperationalError:
+            refused.set()
+            raise
+
+    monkeypatch.setattr(sqlite_backend, "_try_wal", spy)
+    await locker.hold()
+    opening = asyncio.create_task(sqlite_backend.connect(locker.path, busy_timeout_ms=0,
+                                                         patience=30))
+    await refused.wait()
+    assert not opening.done()
+    await locker.release()
+    conn = await opening
+    try:
+        mode = await (await conn.execute("PRAGMA journal_mode")).fetchone()
+        assert mode is not None and mode[0] == "wal" and tries >= 2
+    finally:
+        await conn.close()
+
+
 async def test_patience_runs_out_with_a_clear_error(locker: Locker) -> None:
     conn = await open_database(locker.path, busy_timeout_ms=0)
     await locker.hold()

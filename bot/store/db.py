@@ -79,7 +79,7 @@ async def open_database(
     if pg.is_postgres_url(target):
         db = await pg.connect(str(target))
     else:
-        db = await sq.connect(target, busy_timeout_ms=busy_timeout_ms)
+        db = await sq.connect(target, busy_timeout_ms=busy_timeout_ms, patience=patience)
     try:
         await apply_migrations(db, patience=patience)
         await load_salt(db, patience=patience)

@@ -33,6 +33,7 @@ MEMORY = ":memory:"
 # initial response, although nothing on that path waits on the database (it is deferred or
 # served from memory first); what a locked database can cost any statement queued behind.
 DEFAULT_BUSY_TIMEOUT_MS = 1000
+WAL_RETRY_SECONDS = 0.02  # between tries to switch a new file to WAL (see _wal)
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_CORRUPT, _SQLITE_NOTADB = 5, 6, 11, 26
 _CREATE_MIGRATIONS = ("CREATE TABLE IF NOT EXISTS migrations "
                       "(id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
@@ -135,8 +136,10 @@ class SqliteDatabase(Database):
         await self.conn.close()
 
 
-async def connect(path: Path | str, *, busy_timeout_ms: int) -> SqliteDatabase:
-    """The connection at ``path`` with the store's pragmas; not migrated."""
+async def connect(path: Path | str, *, busy_timeout_ms: int,
+                  patience: float = 0.0) -> SqliteDatabase:
+    """The connection at ``path`` with the store's pragmas; not migrated (``patience``: how
+    long the switch to WAL waits for another process, at least the busy timeout)."""
     in_memory = str(path) == MEMORY
     if not in_memory:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -146,14 +149,34 @@ async def connect(path: Path | str, *, busy_timeout_ms: int) -> SqliteDatabase:
         await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         await conn.execute("PRAGMA foreign_keys = ON")
         if not in_memory:
-            cursor = await conn.execute("PRAGMA journal_mode = WAL")
-            row = await cursor.fetchone()
-            if row is None or str(row[0]).lower() != "wal":
+            mode = await _wal(conn, max(busy_timeout_ms / 1000, patience))
+            if mode != "wal":
                 logger.warning("%s: could not switch to WAL journal mode", path)
     except BaseException:
         await conn.close()
         raise
     return SqliteDatabase(conn, path)
+
+
+async def _wal(conn: aiosqlite.Connection, patience: float) -> str:
+    """``PRAGMA journal_mode = WAL``, the mode it gives. Switching a new file to WAL needs
+    the file to itself, and SQLite answers "database is locked" at once (no busy handler)
+    while another process migrates it: retried for ``patience`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    while True:
+        try:
+            return await _try_wal(conn)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or loop.time() >= deadline:
+                raise
+        await asyncio.sleep(WAL_RETRY_SECONDS)
+
+
+async def _try_wal(conn: aiosqlite.Connection) -> str:
+    cursor = await conn.execute("PRAGMA journal_mode = WAL")
+    row = await cursor.fetchone()
+    return "" if row is None else str(row[0]).lower()
 
 
 async def _shielded_begin(conn: aiosqlite.Connection) -> None:
