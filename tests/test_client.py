@@ -28,8 +28,9 @@ from bot.core.search import Archive
 from bot.errors import ConfigError
 from bot.store import db as db_module
 from bot.store import views as logviews
+from bot.store.backend import atomic
 from bot.store.db import open_database
-from bot.store.querylog import QueryRecord
+from bot.store.querylog import QueryLog, QueryRecord
 from tests.fakes import CHANNEL_ID, GUILD_ID, fake_interaction, make_services, seeds_settings
 
 EXTENSIONS = ["bot.exts.search", "bot.exts.answers", "bot.exts.mentions"]
@@ -287,6 +288,35 @@ async def test_rejected_token_is_a_config_error(
         with pytest.raises(ConfigError, match="rejected DISCORD_TOKEN"):
             await runner.serve(services, "a.b.c")
 
+
+
+async def test_a_prune_writing_when_the_connection_fails_ends_before_the_database_closes(
+    tmp_path: Path, seed_settings: Settings, seed_archive: Archive,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The daily prune starts with the bot; a connection that fails at once (a name that
+    does not resolve) must not close the database under the prune's open transaction."""
+    writing, ended = asyncio.Event(), asyncio.Event()
+
+    async def prune_in_a_transaction(self: QueryLog, interval: float = 0.0) -> None:
+        try:
+            async with atomic(self._conn):
+                writing.set()
+                await asyncio.Event().wait()  # cancelled here, mid-transaction
+        finally:
+            ended.set()
+
+    async def fail(self: ArchiveBot, token: str, *, reconnect: bool = True) -> None:
+        await writing.wait()
+        raise discord.LoginFailure("Improper token has been passed.")
+
+    monkeypatch.setattr(QueryLog, "run_daily_prune", prune_in_a_transaction)
+    monkeypatch.setattr(ArchiveBot, "start", fail)
+    async with make_services(seeds_settings(tmp_path, seed_settings), seed_archive) as services:
+        with pytest.raises(ConfigError):
+            await runner.serve(services, "a.b.c")
+        assert ended.is_set()  # rolled back while the database was open
+        assert services.db is not None and not services.db.in_transaction
 
 
 # -- nothing before the initial response waits on the database --------------------------------

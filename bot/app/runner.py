@@ -261,6 +261,8 @@ async def serve(services: Services, token: str) -> int:
         if watch is not None:
             watch.set()
         prune.cancel()
+        # Let a prune that was writing roll back before the database closes behind it.
+        await asyncio.wait({prune})
         await shutdown.close()
         loop = asyncio.get_running_loop()
         for sig in installed:

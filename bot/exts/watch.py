@@ -72,6 +72,9 @@ class WatchCog(commands.GroupCog, group_name="watch",
     async def cog_unload(self) -> None:
         if self._follow is not None:
             self._follow.cancel()
+            # Bot.close() unloads the extensions before the database closes: an alert run
+            # that was writing finishes its rollback first.
+            await asyncio.wait({self._follow})
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         await self.bot.gate(interaction)
