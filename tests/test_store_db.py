@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 import pytest
@@ -402,6 +403,42 @@ async def test_cancelled_begin_leaves_no_transaction_open(
         keys = {r[0] for r in await conn.execute_fetchall("SELECT key FROM meta")}
         assert "after" in keys and "cancelled" not in keys
     finally:
+        await conn.close()
+
+
+async def test_a_caller_cancelled_during_commit_keeps_the_commit(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Cancelled while its COMMIT runs in the connection's thread (a shutdown cancelling a
+    writer): the commit's outcome is awaited, no ROLLBACK is sent behind it."""
+    conn = await open_database(tmp_path / "c.sqlite3")
+    assert isinstance(conn, SqliteDatabase)
+    raw, committing, gate = conn.conn, asyncio.Event(), asyncio.Event()
+    real = raw.execute
+
+    async def execute(sql: str, *args: Any) -> Any:
+        if sql != "COMMIT":
+            return await real(sql, *args)
+        running = asyncio.ensure_future(real(sql))  # handed to the connection's thread
+        committing.set()
+        await gate.wait()
+        return await running
+
+    raw.execute = execute  # type: ignore[method-assign, assignment]
+    try:
+        writing = asyncio.create_task(_insert(conn, "kept"))
+        await committing.wait()
+        writing.cancel()
+        gate.set()
+        with pytest.raises(asyncio.CancelledError):
+            await writing
+        raw.execute = real  # type: ignore[method-assign]
+        assert not conn.in_transaction
+        keys = {r[0] for r in await conn.execute_fetchall("SELECT key FROM meta")}
+        assert "kept" in keys
+        assert "rollback failed" not in caplog.text
+    finally:
+        raw.execute = real  # type: ignore[method-assign]
         await conn.close()
 
 

@@ -105,7 +105,7 @@ class SqliteDatabase(Database):
         await _begin(conn, self._lock, patience)
         try:
             yield self
-            await conn.execute("COMMIT")
+            await _shielded_commit(conn)
         except BaseException:
             if conn.in_transaction:
                 try:
@@ -177,6 +177,19 @@ async def _try_wal(conn: aiosqlite.Connection) -> str:
     cursor = await conn.execute("PRAGMA journal_mode = WAL")
     row = await cursor.fetchone()
     return "" if row is None else str(row[0]).lower()
+
+
+async def _shielded_commit(conn: aiosqlite.Connection) -> None:
+    """``COMMIT``, cancellable: the statement runs on in the connection's thread, so a
+    cancelled caller waits for its outcome (a ``ROLLBACK`` sent behind it would find no
+    transaction, or undo nothing it meant to)."""
+    commit = asyncio.ensure_future(conn.execute("COMMIT"))
+    try:
+        await asyncio.shield(commit)
+    except asyncio.CancelledError:
+        with contextlib.suppress(sqlite3.Error):
+            await commit
+        raise
 
 
 async def _shielded_begin(conn: aiosqlite.Connection) -> None:
