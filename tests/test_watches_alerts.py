@@ -45,7 +45,7 @@ def test_alert_shows_the_best_and_counts_the_rest() -> None:
     # Archive text is data: mentions and markdown neutralised as in every reply.
     assert "@everyone" not in text and "<@123>" not in text and "@\u200beveryone" in text
     assert "\\*\\*chlorine\\*\\*" in text and "\\[x\\](http://evil)" in text
-    assert embed.footer.text == ("12 new matching paragraphs · 2018-01-01 to …, source Wire"
+    assert embed.footer.text == ("12 new matching paragraphs · from 2018-01-01 · source: Wire"
                                  " · index of 2026-12-01")
 
 

@@ -43,7 +43,7 @@ from bot.app.render import (
 from bot.app.services import Services
 from bot.app.views import NO_MENTIONS, services_of
 from bot.config.models import WatchSettings
-from bot.core.models import Filters
+from bot.core.followup import describe_filters
 from bot.core.requests import SearchRequest
 from bot.core.snapshot import Snapshot
 from bot.core.watches import (
@@ -67,15 +67,6 @@ def find_new(snapshot: Snapshot, request: WatchRequest, seen: Collection[Paragra
              rule: MatchRule) -> list[Match]:
     """CPU work: the watch's matches it has not seen, best first."""
     return new_matches(matches(snapshot, request, rule), seen)
-
-
-def describe_filters(filters: Filters) -> str:
-    parts = []
-    if filters.date_from or filters.date_to:
-        parts.append(f"{filters.date_from or '…'} to {filters.date_to or '…'}")
-    if filters.source:
-        parts.append(f"source {filters.source}")
-    return ", ".join(parts)
 
 
 def alert_embed(watch: Watch, fresh: Sequence[Match], shown: int,

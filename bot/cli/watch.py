@@ -23,8 +23,16 @@ from bot.cli.common import (
 from bot.cli.logs import open_log
 from bot.cli.output import clean
 from bot.config import Settings
+from bot.core.followup import describe_filters
 from bot.core.snapshot import Snapshot
-from bot.core.watches import Match, MatchRule, WatchRequest, baseline, check_source, matches
+from bot.core.watches import (
+    Match,
+    MatchRule,
+    WatchRequest,
+    baseline,
+    check_source,
+    matches,
+)
 from bot.core.watches import new_matches as unseen
 from bot.errors import QueryError
 from bot.store.watches import Caps, Watch, WatchStore
@@ -128,11 +136,9 @@ def watch_json(watch: Watch) -> dict[str, Any]:
 
 def describe(watch: Watch) -> str:
     where = f"channel {watch.channel_id}" if watch.channel_id else f"DM to {watch.owner_id}"
-    f = watch.filters
-    parts = [p for p in (f.date_from and f"from {f.date_from}", f.date_to and f"to {f.date_to}",
-                         f.source and f"source {f.source}") if p]
+    filters = describe_filters(watch.filters)
     state = f"  [paused: {watch.pause_reason}]" if watch.paused else ""
-    extra = f" ({', '.join(parts)})" if parts else ""
+    extra = f" ({clean(filters)})" if filters else ""
     return f"#{watch.id}  {clean(watch.query)}{extra} -> {where}, guild {watch.guild_id}{state}"
 
 

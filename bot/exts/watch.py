@@ -19,12 +19,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app.alerts import AlertRunner, WatchExportButton, describe_filters
+from bot.app.alerts import AlertRunner, WatchExportButton
 from bot.app.client import ArchiveBot
 from bot.app.errors import tracking
 from bot.app.render import DESCRIPTION_MAX, embeds, escape, oneline, shorten
 from bot.app.services import Request
 from bot.app.views import NO_MENTIONS, edit_or_follow_up
+from bot.core.followup import describe_filters
 from bot.core.watches import MatchRule, WatchRequest, baseline, check_source
 from bot.errors import QueryError
 from bot.store.watches import Caps, Watch, WatchStore

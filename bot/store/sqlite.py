@@ -105,7 +105,7 @@ class SqliteDatabase(Database):
         await _begin(conn, self._lock, patience)
         try:
             yield self
-            await _shielded_commit(conn)
+            await _shielded(conn, "COMMIT")
         except BaseException:
             if conn.in_transaction:
                 try:
@@ -179,31 +179,24 @@ async def _try_wal(conn: aiosqlite.Connection) -> str:
     return "" if row is None else str(row[0]).lower()
 
 
-async def _shielded_commit(conn: aiosqlite.Connection) -> None:
-    """``COMMIT``, cancellable: the statement runs on in the connection's thread, so a
-    cancelled caller waits for its outcome (a ``ROLLBACK`` sent behind it would find no
-    transaction, or undo nothing it meant to)."""
-    commit = asyncio.ensure_future(conn.execute("COMMIT"))
+async def _shielded(conn: aiosqlite.Connection, sql: str, *, undo: bool = False) -> None:
+    """``sql``, cancellable: the statement runs on in the connection's thread, so a
+    cancelled caller waits for its outcome (a ``ROLLBACK`` sent behind a ``COMMIT`` would
+    find no transaction); with ``undo`` it then rolls back what the statement opened."""
+    statement = asyncio.ensure_future(conn.execute(sql))
     try:
-        await asyncio.shield(commit)
+        await asyncio.shield(statement)
     except asyncio.CancelledError:
         with contextlib.suppress(sqlite3.Error):
-            await commit
+            await statement
+            if undo and conn.in_transaction:
+                await conn.execute("ROLLBACK")
         raise
 
 
 async def _shielded_begin(conn: aiosqlite.Connection) -> None:
-    """``BEGIN IMMEDIATE``, cancellable without leaving a transaction open: the statement
-    runs on in the connection's thread, so a cancelled caller waits for it and undoes it."""
-    begin = asyncio.ensure_future(conn.execute("BEGIN IMMEDIATE"))
-    try:
-        await asyncio.shield(begin)
-    except asyncio.CancelledError:
-        with contextlib.suppress(sqlite3.Error):
-            await begin
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
-        raise
+    """``BEGIN IMMEDIATE``, cancellable without leaving a transaction open."""
+    await _shielded(conn, "BEGIN IMMEDIATE", undo=True)
 
 
 async def _begin(conn: aiosqlite.Connection, lock: asyncio.Lock, patience: float) -> None:
