@@ -135,24 +135,35 @@ def _matching(name: str, have: set[str]) -> list[str]:
 
 class Names(NamedTuple):
     """The question's names as one paragraph holds them: for each, the paragraph's terms
-    that match it (so a sentence is checked against a few terms, not the prefix rule)."""
+    that match it (so a sentence is checked against a few terms, not the prefix rule), and
+    the position of its surname when it is a given name ("Zeina" of "Zeina Khodr")."""
 
     matching: tuple[frozenset[str], ...]
     para: float  # the share of the names the paragraph (and title) holds
+    surname: tuple[int, ...] = ()  # per name, the index of its surname in the names, or -1
 
     @classmethod
-    def of(cls, names: tuple[str, ...], para_have: set[str]) -> Names:
+    def of(cls, names: tuple[str, ...], para_have: set[str],
+           surnames: tuple[tuple[str, str], ...] = ()) -> Names:
         matching = tuple(frozenset(_matching(n, para_have)) for n in names)
         share = sum(bool(m) for m in matching) / len(names) if names else 1.0
-        return cls(matching, share)
+        given = dict(surnames)
+        surname = tuple(names.index(given[n]) if given.get(n) in names else -1 for n in names)
+        return cls(matching, share, surname)
 
     def share(self, terms: frozenset[str], text: str, fold: Fold, table: tuple[Alias, ...],
               defined: list[tuple[frozenset[str], frozenset[str]]]) -> float:
-        """The share of the names the sentence (``terms`` of ``text``) holds."""
+        """The share of the names the sentence (``terms`` of ``text``) holds: a given name
+        the paragraph or article holds counts when the sentence names the surname ("Khodr
+        said" after "Zeina Khodr")."""
         if not self.matching:
             return 1.0
         have = have_terms(terms, text, fold, table, defined)
-        return sum(not m.isdisjoint(have) for m in self.matching) / len(self.matching)
+        held = [not m.isdisjoint(have) for m in self.matching]
+        for i, s in enumerate(self.surname):
+            if s >= 0 and not held[i] and self.matching[i] and held[s]:
+                held[i] = True
+        return sum(held) / len(held)
 
 
 def competing_country(names: tuple[str, ...], countries: frozenset[str],

@@ -1,7 +1,9 @@
 """What kind of answer a question asks for, and where a sentence holds one.
 
 :func:`question_kind` reads the question word ("how many" → ``number``, "when" → ``date``,
-"who" → ``person``, "where" → ``place``, "why" → ``reason``, else ``other``);
+"who" → ``person``, "where" → ``place``, "why" → ``reason``, else ``other``) and
+:func:`question_measure` what a number must measure ("how far": a distance, "how old": an
+age);
 :func:`type_match` finds, in a candidate sentence, the phrase of that kind that the question
 does not already name (a number, a date, a name, a reason clause) and scores it 0–1. The
 phrase is what the Discord embed shows in bold.
@@ -36,6 +38,28 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 KINDS = ("number", "date", "person", "place", "reason", "other")
+
+# Numbers whose question names what they measure: "how far" wants a distance, "how old" an
+# age. A number of that measure is the answer ("about 10 kilometres", "in his 40s"); another
+# number ("12 trucks") only half one.
+_MEASURES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("distance", re.compile(
+        r"\bhow\s+(?:far|tall|high|deep|wide)\b|\bwhat\s+(?:is|was)\s+the\s+"
+        r"(?:distance|height|depth|width)\b|\bat\s+what\s+(?:distance|height|depth)\b", re.I)),
+    ("age", re.compile(r"\bhow\s+old\b|\b(?:at\s+)?what\s+age\b|\bwhat\s+is\s+the\s+age\b",
+                       re.I)),
+)
+_MEASURED = {
+    "distance": re.compile(
+        r"\b\d[\d,.]*(?:\s*-\s*|\s+)?(?:kilomet(?:re|er)s?|km|miles?|met(?:re|er)s?|feet"
+        r"|foot|ft|yards?|inches|cm|centimet(?:re|er)s?|nautical\s+miles)\b", re.I),
+    "age": re.compile(
+        r"\b(?:in\s+(?:his|her|their)\s+(?:early\s+|mid-?|late\s+)?(?:\d0s|teens|twenties"
+        r"|thirties|forties|fifties|sixties|seventies|eighties|nineties)"
+        r"|aged\s+\d{1,3}|\d{1,3}-years?-old|\d{1,3}\s+years?\s+old|at\s+the\s+age\s+of\s+\d{1,3}"
+        r"|age\s+(?:of\s+)?\d{1,3})\b", re.I),
+}
+UNMEASURED = 0.5  # a number of another measure than the one asked, relative to one of it
 
 _NUMBER = re.compile(
     r"\b\d[\d,.]*(?:\s*(?:per\s*cent|percent|%|million|billion|thousand|hundred))?"
@@ -81,6 +105,11 @@ def question_kind(text: str) -> str:
     return next((name for name, rx in _KINDS if rx.search(text)), "other")
 
 
+def question_measure(text: str) -> str:
+    """What a number answering ``text`` measures ("distance", "age"), or "" (any number)."""
+    return next((name for name, rx in _MEASURES if rx.search(text)), "")
+
+
 def _new(words: str, asked: frozenset[str], fold: Callable[[str], list[str]]) -> bool:
     """Whether ``words`` say something the question does not (some term not in it)."""
     terms = fold(words)
@@ -88,7 +117,12 @@ def _new(words: str, asked: frozenset[str], fold: Callable[[str], list[str]]) ->
 
 
 def _numbers(text: str, asked: frozenset[str], anchors: list[int],
-             fold: Callable[[str], list[str]]) -> Phrase:
+             fold: Callable[[str], list[str]], measure: str = "") -> Phrase:
+    if measure:
+        for m in _MEASURED[measure].finditer(text):
+            if _new(m.group(), asked, fold):
+                return Phrase(1.0, m.start(), m.end())
+    scale = UNMEASURED if measure else 1.0
     best = NONE
     for m in _NUMBER.finditer(text):
         word = m.group()
@@ -96,7 +130,7 @@ def _numbers(text: str, asked: frozenset[str], anchors: list[int],
             continue
         value = 0.4 if _YEAR.fullmatch(word) else 0.6 if _VAGUE.fullmatch(word) else 1.0
         near = any(abs(m.start() - a) <= 60 for a in anchors) if anchors else True
-        score = value if near else value * 0.6
+        score = (value if near else value * 0.6) * scale
         if score > best.score:
             counted = _COUNTED.match(text, m.end())
             best = Phrase(score, m.start(), counted.end() if counted else m.end())
@@ -131,12 +165,13 @@ def _names(text: str, asked: frozenset[str], fold: Callable[[str], list[str]],
 
 
 def type_match(kind: str, text: str, asked: frozenset[str], anchors: list[int],
-               fold: Callable[[str], list[str]]) -> Phrase:
+               fold: Callable[[str], list[str]], measure: str = "") -> Phrase:
     """The best phrase of ``kind`` in ``text`` that the question (its terms ``asked``) does
     not already hold; ``anchors``: where question terms sit in ``text`` (a number near
-    them scores higher); ``fold``: the archive's tokenizer."""
+    them scores higher); ``fold``: the archive's tokenizer; ``measure``: what a number must
+    measure (:func:`question_measure`) to score in full."""
     if kind == "number":
-        return _numbers(text, asked, anchors, fold)
+        return _numbers(text, asked, anchors, fold, measure)
     if kind == "date":
         return _dates(text, asked, fold)
     if kind in ("person", "place"):

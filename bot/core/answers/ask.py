@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from bot.core.answers.abstain import ABSTAIN, abstain_features
 from bot.core.answers.aliases import alias_table
-from bot.core.answers.answertype import question_kind, type_match
+from bot.core.answers.answertype import question_kind, question_measure, type_match
 from bot.core.answers.candidates import Candidate, Paragraph, candidates, logit
 from bot.core.answers.ranker import Weights, shipped_weights, sigmoid
 from bot.core.answers.sentences import CitedSentence, Span
@@ -49,6 +49,10 @@ MAX_UNSEEN = 0.34
 # (a date for "when" is left to the ranker: SQuAD's "when" answers are often "after the war").
 STRICT_KINDS = frozenset({"number"})
 UNSEEN = ABSTAIN.index("unseen")
+# A "how many" answer without a number gives way to the best of the next SLOT_CANDIDATES
+# candidates that holds one, if it scores at least SLOT_RATIO of the best.
+SLOT_CANDIDATES = 8
+SLOT_RATIO = 0.5
 
 # Phrases that only say what kind of answer is wanted: removed before searching.
 _ASKING = re.compile(
@@ -77,6 +81,10 @@ class Question(NamedTuple):
     proper: tuple[str, ...]  # terms of its capitalised words (names)
     dotted: tuple[str, ...]  # acronyms among them spelt with dots ("U.S.")
     words: tuple[str, ...] = ()  # the words of ``search`` as written
+    measure: str = ""  # what a number answering it measures (answertype.question_measure)
+    # Each name term's full name, when it is the given name of a person the question names
+    # in two or more words ("zeina" → "khodr"): a sentence naming the surname names it.
+    surnames: tuple[tuple[str, str], ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -108,7 +116,30 @@ def parse_question(archive: Snapshot, text: str) -> Question:
     proper = tuple(dict.fromkeys(archive.tokenizer(" ".join(capitals))))
     dotted = tuple(".".join(w) + "." for w in capitals if w.isupper() and 2 <= len(w) <= 3)
     return Question(text, kind, search, terms, proper, dotted,
-                    tuple(w.strip(".,'’?") for _, w in kept))
+                    tuple(w.strip(".,'’?") for _, w in kept), question_measure(text),
+                    _surnames(archive, kept))
+
+
+def _surnames(archive: Snapshot, kept: list[tuple[int, str]]) -> tuple[tuple[str, str], ...]:
+    """(given name term, surname term) for each run of two or three adjacent capitalised
+    words of the question ("Zeina Khodr"): news names a person in full once, then by the
+    surname alone."""
+    runs: list[list[tuple[int, str]]] = []
+    for i, word in kept:
+        word = word.strip(".,'’")
+        if i == 0 or not (word[:1].isupper() and word.isalpha()):
+            continue
+        if runs and runs[-1][-1][0] == i - 1:
+            runs[-1].append((i, word))
+        else:
+            runs.append([(i, word)])
+    out: list[tuple[str, str]] = []
+    for run in runs:
+        terms = [archive.tokenizer(w) for _, w in run]
+        if 2 <= len(run) <= 3 and all(len(t) == 1 for t in terms):
+            last = terms[-1][0]
+            out += [(t[0], last) for t in terms[:-1] if t[0] != last]
+    return tuple(out)
 
 
 def idf_of(archive: Snapshot, terms: tuple[str, ...] | list[str]) -> dict[str, float]:
@@ -186,6 +217,8 @@ def choose(archive: Snapshot, q: Question, hits: list[SearchHit],
     if not ranked:
         return Choice(q, hits, [], paragraphs, (), 0.0)
     extra = _neighbour(archive, q, paragraphs, ranked[0].cand)
+    if not _holds_slot(archive, q, ranked[0].cand, extra):
+        ranked, extra = _slotted_first(archive, q, paragraphs, ranked, extra)
     feats = abstain_features(archive, q, ranked, extra, idf,
                              _holds_slot(archive, q, ranked[0].cand, extra))
     confidence = weights.confidence(feats)
@@ -229,7 +262,9 @@ def _neighbour(archive: Snapshot, q: Question, paragraphs: list[Paragraph],
     if before is not None and q.kind == "person" and _PRONOUN.match(best.span.text):
         return before
     if before is not None and best.features[7] < 1.0 and q.names:
-        lacking = [n for n in q.names if n not in best.terms]
+        given = dict(q.surnames)
+        lacking = [n for n in q.names if n not in best.terms
+                   and given.get(n, "") not in best.terms]
         if any(n in archive.tokenizer(before.text) for n in lacking):
             return before
     if best.phrase.score < 1.0 and q.kind != "other":
@@ -244,10 +279,27 @@ def _neighbour(archive: Snapshot, q: Question, paragraphs: list[Paragraph],
         return after  # the next sentence goes on about the same thing ("Our core interests")
     if after is not None and q.kind == "number" and best.phrase.score > 0.0:
         counted = best.span.text[best.phrase.start:best.phrase.end].split()[-1]
-        other = type_match(q.kind, after.text, frozenset(), [], archive.tokenizer)
+        other = type_match(q.kind, after.text, frozenset(), [], archive.tokenizer, q.measure)
         if other.score > 0.0 and after.text[other.start:other.end].endswith(counted):
             return after  # another estimate of the same count
     return None
+
+
+def _slotted_first(archive: Snapshot, q: Question, paragraphs: list[Paragraph],
+                   ranked: list[Ranked], extra: Span | None) -> tuple[list[Ranked], Span | None]:
+    """``ranked`` with the best candidate that holds the number a "how many" question asks
+    for (itself or with its neighbour) moved first, when the best does not and that one
+    scores at least :data:`SLOT_RATIO` of it ("How old is Alloush?": not his quotation but
+    "Alloush has also proved a divisive character. A stocky man in his 40s ...")."""
+    floor = SLOT_RATIO * ranked[0].p
+    for at in range(1, min(len(ranked), SLOT_CANDIDATES)):
+        r = ranked[at]
+        if r.p < floor:
+            break
+        joined = _neighbour(archive, q, paragraphs, r.cand)
+        if _holds_slot(archive, q, r.cand, joined):
+            return [r, *ranked[:at], *ranked[at + 1:]], joined
+    return ranked, extra
 
 
 def _holds_slot(archive: Snapshot, q: Question, best: Candidate, extra: Span | None) -> bool:
@@ -267,7 +319,7 @@ def _shares_pair(q: Question, first: frozenset[str], second: list[str]) -> bool:
 def _typed(archive: Snapshot, q: Question, text: str) -> float:
     """How well ``text`` holds the answer type (0 under 0.6: too weak to join)."""
     fold = archive.tokenizer
-    score = type_match(q.kind, text, frozenset(fold(q.text)), [], fold).score
+    score = type_match(q.kind, text, frozenset(fold(q.text)), [], fold, q.measure).score
     return score if score >= 0.6 else 0.0
 
 
@@ -335,7 +387,7 @@ def respond(archive: Snapshot, request: AskRequest, choice: Choice,
 def _bold(archive: Snapshot, q: Question, text: str) -> Span | None:
     fold = archive.tokenizer
     anchors = [s for s, _ in fold.spans(text, q.terms)] if q.kind == "number" else []
-    phrase = type_match(q.kind, text, frozenset(fold(q.text)), anchors, fold)
+    phrase = type_match(q.kind, text, frozenset(fold(q.text)), anchors, fold, q.measure)
     if phrase.score <= 0.0:
         return None
     return Span(text[phrase.start:phrase.end], phrase.start, phrase.end)

@@ -26,7 +26,7 @@ value in 0–1:
   ("what ..."); ``no_names`` / ``no_qualifier``: the article lacks a name asked / the
   paragraph a qualifier asked ("first", "population"); ``short`` (under :data:`MIN_WORDS`
   words), ``last``, ``top_para``; ``para_cov_rel``: ``para_cov`` over the best
-  paragraph's.
+  paragraph's; ``nb_typ``: how much better the sentence next to it holds the kind asked.
 
 Hard checks drop a sentence (:func:`_vetoed`): another country than the one asked, no role
 asked for ("who leads"), a role only of another country. Measured on SQuAD they cost 0.1
@@ -67,8 +67,11 @@ FEATURES = ("bias", "cov", "ctx", "prox", "bigram", "typ", "untyped", "names_s",
             "typ_number", "typ_date", "typ_person", "typ_place", "typ_reason", "typ_near",
             "prev_cov", "next_cov", "para_cov", "ordered", "rare", "cov_other",
             "bigram_other", "prox_other", "no_names", "no_qualifier", "short", "last",
-            "top_para", "para_cov_rel")
+            "top_para", "para_cov_rel", "nb_typ")
 _TYPED = ("number", "date", "person", "place", "reason")
+_PARA_COV_REL = FEATURES.index("para_cov_rel")
+# A neighbour's phrase of the kind asked counts from this score (weaker ones are chance).
+NEIGHBOUR_TYPED = 0.6
 MIN_WORDS = 4
 
 
@@ -185,17 +188,28 @@ def _para(cx: _Context, rank: int, hit: SearchHit, spans: tuple[Span, ...]) -> _
     q, fold, weights = cx.q, cx.archive.tokenizer, cx.weights
     toks = [fold(s.text) for s in spans]
     sets = [frozenset(ts) for ts in toks]
-    cov = [sum(weights[t] for t in q.terms if t in ts) for ts in sets]
-    if max(cov, default=0.0) == 0.0:
+    if max((sum(weights[t] for t in q.terms if t in ts) for ts in sets), default=0.0) == 0.0:
         return None
     defined = definitions(hit.text, fold) if "(" in hit.text else []
     para_have = have_terms(set(fold(hit.title)).union(*sets), hit.text, fold, cx.table, defined)
-    names = Names.of(q.names, para_have | _article_names(cx.archive, q, hit, para_have))
+    article = para_have | _article_names(cx.archive, q, hit, para_have)
+    names = Names.of(q.names, article, q.surnames)
+    if q.surnames:
+        sets = [_named_in_full(q.surnames, ts, article) for ts in sets]
+    cov = [sum(weights[t] for t in q.terms if t in ts) for ts in sets]
     held = [t for t in q.terms if t in para_have]
     rare = max(held, key=lambda t: weights[t], default="")
     return _Para(rank, hit, toks, sets, cov, names, defined,
                  sum(weights[t] for t in held) / cx.total, rare,
                  cx.slots.holds_qualifiers(para_have))
+
+
+def _named_in_full(surnames: tuple[tuple[str, str], ...], terms: frozenset[str],
+                   article: set[str]) -> frozenset[str]:
+    """A sentence's terms with the given names of the people it names by surname alone
+    ("Khodr said" names Zeina Khodr when her article does)."""
+    given = [g for g, s in surnames if s in terms and g not in terms and g in article]
+    return terms.union(given) if given else terms
 
 
 def _others(cx: _Context, p: _Para, position: int) -> tuple[float, float]:
@@ -224,14 +238,15 @@ def _ordered(q: Question, terms: list[str]) -> float:
     return sum(a < b for i, a in enumerate(held) for b in held[i + 1:]) / pairs
 
 
-def _sentence(cx: _Context, p: _Para, position: int, span: Span) -> tuple[list[float], Phrase]:
+def _sentence(cx: _Context, p: _Para, position: int, span: Span,
+              spans: tuple[Span, ...]) -> tuple[list[float], Phrase]:
     """The features (:data:`FEATURES`) of one sentence of paragraph ``p``, and its phrase of
     the kind asked."""
     q, fold = cx.q, cx.archive.tokenizer
     terms, tset = p.toks[position], p.sets[position]
     ctx = max(0.0, p.whole - p.cov[position] / cx.total)
     anchors = [s for s, _ in fold.spans(span.text, q.terms)] if q.kind == "number" else []
-    phrase = type_match(q.kind, span.text, cx.asked, anchors, fold)
+    phrase = type_match(q.kind, span.text, cx.asked, anchors, fold, q.measure)
     cov = p.cov[position] / cx.total
     bigram, prox = _bigrams(q, terms), proximity(terms, cx.wanted)
     near = _near(fold, span.text, phrase, terms, cx.wanted)
@@ -249,7 +264,24 @@ def _sentence(cx: _Context, p: _Para, position: int, span: Span) -> tuple[list[f
             cov * other, bigram * other, prox * other,
             float(p.names.para < 1.0), float(not p.qualified),
             float(len(span.text.split()) < MIN_WORDS), float(position == len(p.sets) - 1),
-            float(p.rank == 0), p.whole], phrase
+            float(p.rank == 0), p.whole, _neighbour_typed(cx, p, position, spans, phrase)], phrase
+
+
+def _neighbour_typed(cx: _Context, p: _Para, position: int, spans: tuple[Span, ...],
+                     phrase: Phrase) -> float:
+    """How much better the sentence after (or before) holds the kind asked than this one
+    ("Alloush has also proved a divisive character." then "A stocky man in his 40s")."""
+    q = cx.q
+    if q.kind == "other" or phrase.score >= 1.0:
+        return 0.0
+    best = 0.0
+    for at in (position + 1, position - 1):
+        if 0 <= at < len(spans):
+            score = type_match(q.kind, spans[at].text, cx.asked, [], cx.archive.tokenizer,
+                               q.measure).score
+            if score >= NEIGHBOUR_TYPED:
+                best = max(best, score)
+    return max(0.0, best - phrase.score)
 
 
 def _vetoed(cx: _Context, p: _Para, position: int) -> bool:
@@ -275,7 +307,7 @@ def _paragraph(cx: _Context, rank: int, hit: SearchHit, spans: tuple[Span, ...])
     for position, span in enumerate(spans):
         if not p.cov[position] or _vetoed(cx, p, position):
             continue
-        feats, phrase = _sentence(cx, p, position, span)
+        feats, phrase = _sentence(cx, p, position, span, spans)
         out.append((span, hit, rank, position, feats, phrase, p.sets[position]))
     return out
 
@@ -304,7 +336,7 @@ def candidates(archive: Snapshot, q: Question, hits: list[SearchHit],
     out = []
     for span, hit, rank, position, feats, phrase, tset in raw:
         feats[12] = feats[1] / best_cov
-        feats[-1] = feats[24] / best_para
+        feats[_PARA_COV_REL] = feats[24] / best_para
         out.append(Candidate(span, hit, rank, position, tuple(feats), phrase, tset))
     return out, paragraphs
 

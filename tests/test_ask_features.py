@@ -1,0 +1,118 @@
+"""The answer features behind the last seed questions of issue #13: a number of the measure
+asked, a person named by the surname alone, and a "how many" answer that holds a number."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import TokenizerSettings
+from bot.core.answers.aliases import Names
+from bot.core.answers.answertype import UNMEASURED, question_measure, type_match
+from bot.core.answers.ask import choose, parse_question
+from bot.core.answers.candidates import FEATURES, _named_in_full
+from bot.core.models import Filters
+from bot.core.snapshot import Snapshot
+from bot.core.tokenize import Tokenizer
+
+FOLD = Tokenizer(TokenizerSettings())
+
+
+def phrase_text(text: str, measure: str, question: str = "") -> tuple[str, float]:
+    got = type_match("number", text, frozenset(FOLD(question)), [], FOLD, measure)
+    return text[got.start:got.end], got.score
+
+
+@pytest.mark.parametrize(("question", "measure"), [
+    ("How far is Moadamiyeh from Damascus?", "distance"),
+    ("How tall is the tower?", "distance"),
+    ("What is the distance between the towns?", "distance"),
+    ("How old is Alloush?", "age"),
+    ("At what age did he join?", "age"),
+    ("How many trucks reached Homs?", ""),
+    ("How long did the siege last?", ""),  # a time or a length: any number
+])
+def test_question_measure(question: str, measure: str) -> None:
+    assert question_measure(question) == measure
+
+
+def test_a_distance_beats_a_count_for_how_far() -> None:
+    text = "12 trucks arrived in the town, which is located about 10 kilometres from Damascus."
+    assert phrase_text(text, "distance") == ("10 kilometres", 1.0)
+    assert phrase_text(text, "") == ("12 trucks", 1.0)
+
+
+@pytest.mark.parametrize(("text", "age"), [
+    ("A stocky man in his 40s, he also said so.", "in his 40s"),
+    ("She is in her late thirties.", "in her late thirties"),
+    ("The victim, aged 17, died.", "aged 17"),
+    ("A 45-year-old teacher was arrested.", "45-year-old"),
+    ("He was 82 years old.", "82 years old"),
+    ("He joined at the age of 19 in 2011.", "at the age of 19"),
+])
+def test_ages(text: str, age: str) -> None:
+    assert phrase_text(text, "age") == (age, 1.0)
+
+
+def test_a_number_of_another_measure_scores_half() -> None:
+    assert phrase_text("12 trucks arrived.", "distance") == ("12 trucks", UNMEASURED)
+    assert phrase_text("12 trucks arrived.", "age") == ("12 trucks", UNMEASURED)
+
+
+def test_a_measure_the_question_names_is_not_the_answer() -> None:
+    text = "The road is 10 kilometres long; the wall is 3 metres high."
+    assert phrase_text(text, "distance", "Is the road 10 kilometres long?") == ("3 metres", 1.0)
+
+
+def test_surnames_of_the_question(seed_snapshot: Snapshot) -> None:
+    q = parse_question(seed_snapshot, "Where was Zeina Khodr reporting from?")
+    assert q.surnames == (("zeina", "khodr"),)
+    assert parse_question(seed_snapshot, "Who is Syria's foreign minister?").surnames == ()
+    # one capitalised word is no full name; four are a title, not a person
+    assert parse_question(seed_snapshot, "How old is Alloush?").surnames == ()
+    q = parse_question(seed_snapshot, "Did the International Syria Support Group meet?")
+    assert q.surnames == ()
+
+
+def test_a_surname_names_the_person_when_the_article_does() -> None:
+    names = ("zeina", "khodr")
+    article = {"zeina", "khodr", "said"}
+    held = Names.of(names, article, (("zeina", "khodr"),))
+    assert held.share(frozenset({"khodr", "said"}), "Khodr said", FOLD, (), []) == 1.0
+    assert held.share(frozenset({"said"}), "She said", FOLD, (), []) == 0.0
+    # without the full name in the question, or in the article, the surname is half of it
+    plain = Names.of(names, article)
+    assert plain.share(frozenset({"khodr", "said"}), "Khodr said", FOLD, (), []) == 0.5
+    elsewhere = Names.of(names, {"khodr", "said"}, (("zeina", "khodr"),))
+    assert elsewhere.share(frozenset({"khodr", "said"}), "Khodr said", FOLD, (), []) == 0.5
+
+
+def test_coverage_counts_the_given_name_behind_a_surname() -> None:
+    surnames = (("zeina", "khodr"),)
+    got = _named_in_full(surnames, frozenset({"khodr", "report"}), {"zeina", "khodr"})
+    assert got == {"zeina", "khodr", "report"}
+    assert _named_in_full(surnames, frozenset({"khodr"}), {"khodr"}) == {"khodr"}
+    assert _named_in_full(surnames, frozenset({"report"}), {"zeina"}) == {"report"}
+
+
+def test_neighbour_typed_feature(seed_snapshot: Snapshot) -> None:
+    q = parse_question(seed_snapshot, "How old is Alloush?")
+    best = seed_snapshot.top(q.search, 8, Filters()).pairs
+    hits = [seed_snapshot.hit(p, s) for p, s in best]
+    choice = choose(seed_snapshot, q, hits)
+    at = FEATURES.index("nb_typ")
+    by_text = {r.cand.span.text: r.cand.features[at] for r in choice.ranked}
+    assert by_text["Alloush has also proved a divisive character."] == 1.0
+    # a sentence that holds no number and has no neighbour with one
+    assert all(v == 0.0 for t, v in by_text.items() if "unity government" in t)
+
+
+def test_a_how_many_answer_holds_a_number(seed_snapshot: Snapshot) -> None:
+    q = parse_question(seed_snapshot, "How old is Alloush?")
+    best = seed_snapshot.top(q.search, 8, Filters()).pairs
+    hits = [seed_snapshot.hit(p, s) for p, s in best]
+    choice = choose(seed_snapshot, q, hits)
+    top = choice.ranked[0]
+    # not the best-scored sentence (his quotation), but the one whose neighbour has his age
+    assert top.p < max(r.p for r in choice.ranked)
+    assert top.cand.span.text == "Alloush has also proved a divisive character."
+    assert choice.extra is not None and "in his 40s" in choice.extra.text
