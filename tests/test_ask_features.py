@@ -9,7 +9,7 @@ from bot.config import TokenizerSettings
 from bot.core.answers.aliases import Names
 from bot.core.answers.answertype import UNMEASURED, question_measure, type_match
 from bot.core.answers.ask import choose, parse_question
-from bot.core.answers.candidates import FEATURES, _named_in_full
+from bot.core.answers.candidates import _named_in_full
 from bot.core.models import Filters
 from bot.core.snapshot import Snapshot
 from bot.core.tokenize import Tokenizer
@@ -92,18 +92,6 @@ def test_coverage_counts_the_given_name_behind_a_surname() -> None:
     assert got == {"zeina", "khodr", "report"}
     assert _named_in_full(surnames, frozenset({"khodr"}), {"khodr"}) == {"khodr"}
     assert _named_in_full(surnames, frozenset({"report"}), {"zeina"}) == {"report"}
-
-
-def test_neighbour_typed_feature(seed_snapshot: Snapshot) -> None:
-    q = parse_question(seed_snapshot, "How old is Alloush?")
-    best = seed_snapshot.top(q.search, 8, Filters()).pairs
-    hits = [seed_snapshot.hit(p, s) for p, s in best]
-    choice = choose(seed_snapshot, q, hits)
-    at = FEATURES.index("nb_typ")
-    by_text = {r.cand.span.text: r.cand.features[at] for r in choice.ranked}
-    assert by_text["Alloush has also proved a divisive character."] == 1.0
-    # a sentence that holds no number and has no neighbour with one
-    assert all(v == 0.0 for t, v in by_text.items() if "unity government" in t)
 
 
 def test_a_how_many_answer_holds_a_number(seed_snapshot: Snapshot) -> None:

@@ -211,6 +211,30 @@ def test_pruned_search_finds_exactly_the_unpruned_top_k_and_count(seed: int) -> 
 
 
 @pytest.mark.skipif(compiled_kernel() is None, reason="the C kernel is not built")
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_uncounted_search_finds_exactly_the_counted_top_k(seed: int) -> None:
+    """Without a count the kernel leaves the lazy terms' postings unwalked (a candidate is
+    looked up in them, blocks only they reach are skipped): the same top k, the same bits."""
+    tf = big_tf(seed)
+    lengths = doc_len_of(tf) + np.random.default_rng(seed).integers(0, 30, tf.shape[0])
+    params = BM25Settings()
+    fast = PostingsScorer(Postings.from_tf(tf), lengths, params, kernel=True)
+    plain = PostingsScorer(Postings.from_tf(tf), lengths, params, kernel=False)
+    rng = np.random.default_rng(seed + 20)
+    mask = rng.random(tf.shape[0]) < 0.5
+    for n_terms in (2, 3, 5, 8):
+        for _ in range(12):
+            query = [*rng.integers(0, 40, n_terms).tolist(), int(rng.integers(30, 40))]
+            for k, m in ((1, None), (8, None), (8, mask), (200, None)):
+                got, want = fast.top(query, k, m, count=False), plain.top(query, k, m)
+                assert got.total == -1
+                assert got.paragraphs.tolist() == want.paragraphs.tolist(), query
+                assert got.scores.tolist() == want.scores.tolist(), query
+    # the numpy path says "not counted" the same way
+    assert plain.top([1, 2], 3, count=False).total == -1
+
+
+@pytest.mark.skipif(compiled_kernel() is None, reason="the C kernel is not built")
 def test_bounds_are_never_below_a_contribution() -> None:
     tf = big_tf(7, n_docs=5_000)
     lengths = doc_len_of(tf)

@@ -19,7 +19,10 @@
  * reached is scored in full (every term, in query-term order: the same bits as unpruned,
  * by walking the block's postings beside the candidates in order) only when its partial
  * sum plus those bounds can still reach the k-th score.  The top k
- * and the count are exactly those of the unpruned search.
+ * and the count are exactly those of the unpruned search.  Asked for no count (``counted``
+ * false: /ask needs only the best few), the lazy terms' postings are not walked at all: a
+ * candidate is looked up in them by a doubling search, and blocks only they reach are
+ * skipped; the top k is the same, the count returned -1.
  *
  * Arrays arrive through the buffer protocol (numpy arrays, memory maps); every length and
  * item size is checked here, so a bad call raises instead of reading out of bounds.
@@ -309,6 +312,114 @@ score_candidates(const struct block *b, struct pruning *pr, const int64_t *cur,
     }
 }
 
+/* The first posting in [j, hi) of paragraph target or above (hi when none): a doubling
+ * search from j, then a binary one, so a long list is crossed in a few reads. */
+static inline int64_t
+gallop(const int32_t *dp, int64_t j, int64_t hi, int32_t target)
+{
+    if (j >= hi || dp[j] >= target) return j;
+    int64_t lo = j, step = 1;  /* dp[lo] < target */
+    while (lo + step < hi && dp[lo + step] < target) { lo += step; step <<= 1; }
+    int64_t r = lo + step < hi ? lo + step : hi;  /* dp[r] >= target, or r == hi */
+    while (lo + 1 < r) {
+        int64_t mid = lo + (r - lo) / 2;
+        if (dp[mid] < target) lo = mid; else r = mid;
+    }
+    return r;
+}
+
+/* As score_candidates, without a count: a lazy term's postings were not walked, so each
+ * candidate is found in them by gallop() from the term's position (which then stays at the
+ * first posting not yet passed); an eager term's are walked beside the candidates. The
+ * same terms in the same order: the same bits. */
+static void
+score_candidates_uncounted(const struct block *b, struct pruning *pr, int64_t *cur,
+                           const int64_t *end, Py_ssize_t m, int64_t block_lo, double *hs,
+                           int32_t *hd, Py_ssize_t *filled, Py_ssize_t k)
+{
+    Py_ssize_t nc = 0;
+    for (Py_ssize_t wi = 0; wi < BLOCK_DOCS / 64; wi++) {
+        uint64_t word = pr->bits[wi];
+        if (!word) continue;
+        pr->bits[wi] = 0;
+        while (word) {
+            int bit = __builtin_ctzll(word);
+            pr->cand[nc++] = (int32_t)(block_lo + wi * 64 + bit);
+            word &= word - 1;
+        }
+    }
+    for (Py_ssize_t i = 0; i < m && nc; i++) {
+        double w = b->wp[i];
+        if (pr->lazy[i]) {
+            int64_t j = cur[i], hi = end[i];
+            for (Py_ssize_t c = 0; c < nc; c++) {
+                j = gallop(b->dp, j, hi, pr->cand[c]);
+                if (j >= hi) break;
+                if (b->dp[j] == pr->cand[c]) {
+                    pr->sums[c] += contribution(b, i, j, pr->cand[c]) * w;
+                    j++;
+                }
+            }
+            cur[i] = j;
+            continue;
+        }
+        int64_t j = pr->start[i], hi = cur[i];
+        Py_ssize_t c = 0;
+        while (j < hi && c < nc) {
+            int32_t d = b->dp[j], e = pr->cand[c];
+            if (d < e) j++;
+            else if (d > e) c++;
+            else { pr->sums[c] += contribution(b, i, j, d) * w; j++; c++; }
+        }
+    }
+    for (Py_ssize_t c = 0; c < nc; c++) {
+        heap_push(hs, hd, filled, k, pr->sums[c] + 0.0, pr->cand[c]);
+        pr->sums[c] = 0.0;
+    }
+}
+
+/* One block with lazy terms and no count: only the eager terms' postings are walked (summed
+ * into acc), then each paragraph they reached scored in full (the lazy terms found by
+ * gallop()) unless its partial sum plus the lazy bounds cannot reach the k-th score.
+ * Returns 1 on a bad posting. */
+static int
+uncounted_block(const struct block *b, struct pruning *pr, int64_t *cur, const int64_t *end,
+                Py_ssize_t m, int64_t block_lo, int64_t block_hi, double *ap, int32_t *up,
+                double *hs, int32_t *hd, Py_ssize_t *filled, Py_ssize_t k)
+{
+    Py_ssize_t n_touched = 0;
+    int bad = 0;
+    for (Py_ssize_t i = 0; i < m && !bad; i++) {
+        if (pr->lazy[i]) continue;
+        int64_t j = cur[i], hi = end[i];
+        double w = b->wp[i];
+        pr->start[i] = j;
+        for (; j < hi; j++) {
+            int32_t d = b->dp[j];
+            if (d >= block_hi) break;
+            if (d < block_lo || d >= b->n_docs || block_len(b, d) >= b->n_lengths) {
+                bad = 1;
+                break;
+            }
+            add(ap, up, &n_touched, d, contribution(b, i, j, d) * w);
+        }
+        cur[i] = j;
+    }
+    for (Py_ssize_t t = 0; t < n_touched; t++) {
+        int32_t d = up[t];
+        double partial = ap[d] + 0.0;
+        ap[d] = 0.0;
+        if (bad || (b->mp != NULL && !b->mp[d])) continue;
+        if ((partial + pr->lazy_sum) * (1.0 + PRUNE_MARGIN) < hs[0]) continue;
+        pr->bits[(d - block_lo) / 64] |= (uint64_t)1 << ((d - block_lo) % 64);
+    }
+    if (!bad)
+        score_candidates_uncounted(b, pr, cur, end, m, block_lo, hs, hd, filled, k);
+    else
+        memset(pr->bits, 0, BLOCK_DOCS / 8);
+    return bad;
+}
+
 /* One block with lazy terms: every posting counted once per paragraph (marks), the eager
  * terms summed into acc, then each paragraph they reached scored in full unless its partial
  * sum plus the lazy bounds cannot reach the k-th score. Returns 1 on a bad posting. */
@@ -368,12 +479,12 @@ search(PyObject *self, PyObject *args)
     double k1p1;
     PyObject *mask_obj, *bounds_obj = Py_None, *factors_obj = Py_None, *result = NULL;
     Py_buffer factors;
-    int has_mask = 0, has_bounds = 0, has_factors = 0;
+    int has_mask = 0, has_bounds = 0, has_factors = 0, counted = 1;
     int64_t *cur = NULL;
     struct pruning pr = {0};
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*dy*y*w*w*Ow*w*|OO", &indptr, &docs, &tf, &idf,
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*dy*y*w*w*Ow*w*|OOp", &indptr, &docs, &tf, &idf,
                           &lens, &normtab, &k1p1, &terms, &weights, &acc, &touched, &mask_obj,
-                          &out_docs, &out_scores, &bounds_obj, &factors_obj))
+                          &out_docs, &out_scores, &bounds_obj, &factors_obj, &counted))
         return NULL;
     if (factors_obj != Py_None) {
         if (PyObject_GetBuffer(factors_obj, &factors, PyBUF_FORMAT) < 0) goto done;
@@ -463,14 +574,29 @@ search(PyObject *self, PyObject *args)
             m = 0;  /* nothing left for the blocks below */
         }
         for (;;) {
+            /* Without a count, once k paragraphs are held the lazy terms (those that cannot
+             * lift a paragraph into the top k alone) are left unwalked: the next block is
+             * the next that an eager term reaches, and none left ends the search. */
+            int uncounted = !counted && pr.ub != NULL && filled == k &&
+                            lazy_terms(&pr, m, hs[0]) > 0;
             /* the next block holding a posting: skip the empty ones */
             int64_t next = -1;
             for (Py_ssize_t i = 0; i < m; i++)
-                if (cur[i] < end[i] && (next < 0 || dp[cur[i]] < next)) next = dp[cur[i]];
+                if (cur[i] < end[i] && !(uncounted && pr.lazy[i]) &&
+                    (next < 0 || dp[cur[i]] < next))
+                    next = dp[cur[i]];
             if (next < 0) break;
             if (next >= n_docs || next < 0) { bad = 1; break; }
             int64_t block_hi = (next / BLOCK_DOCS + 1) * BLOCK_DOCS;
             Py_ssize_t n_touched = 0;
+            if (uncounted) {
+                struct block b = {dp, tp, tp8, narrow, lp16, lp32, wide_lens, n_docs,
+                                  n_lengths, nt, idfp, qp, wp, k1p1, mp, ft};
+                bad = uncounted_block(&b, &pr, cur, end, m, block_hi - BLOCK_DOCS, block_hi,
+                                      ap, up, hs, hd, &filled, k);
+                if (bad) break;
+                continue;
+            }
             if (pr.ub != NULL && filled == k && lazy_terms(&pr, m, hs[0]) > 0) {
                 struct block b = {dp, tp, tp8, narrow, lp16, lp32, wide_lens, n_docs,
                                   n_lengths, nt, idfp, qp, wp, k1p1, mp, ft};
@@ -508,7 +634,7 @@ search(PyObject *self, PyObject *args)
             PyErr_SetString(PyExc_ValueError, "postings: a term or paragraph id out of range");
             goto done;
         }
-        result = Py_BuildValue("nn", filled, total);
+        result = Py_BuildValue("nn", filled, counted ? total : (Py_ssize_t)-1);
 #undef LEN
     }
 done:

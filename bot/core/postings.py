@@ -180,7 +180,7 @@ class Top:
 
     paragraphs: IntArray
     scores: FloatArray
-    total: int  # paragraphs matching any query term (and the mask)
+    total: int  # paragraphs matching any query term (and the mask); -1: not counted
 
 
 class _Scratch:
@@ -262,10 +262,13 @@ class PostingsScorer:
         return scratch, int(n)
 
     def top(self, term_ids: Sequence[int], k: int,
-            mask: npt.NDArray[np.bool_] | None = None) -> Top:
-        """The ``k`` best paragraphs passing ``mask`` and how many pass in all."""
+            mask: npt.NDArray[np.bool_] | None = None, *, count: bool = True) -> Top:
+        """The ``k`` best paragraphs passing ``mask`` and how many pass in all (``count``
+        false: not counted, ``total`` -1; the compiled kernel then skips what cannot reach
+        the top ``k``)."""
         if self.kernel is None:
-            return self._top_numpy(term_ids, k, mask)
+            found = self._top_numpy(term_ids, k, mask)
+            return found if count else Top(found.paragraphs, found.scores, -1)
         ids, weights = query_weights(term_ids)
         scratch = self._free.pop() if self._free else _Scratch(self.postings.n_docs)
         out_docs = np.empty(max(k, 0), dtype=np.int32)
@@ -277,7 +280,7 @@ class PostingsScorer:
                 p.indptr, p.docs, p.tf, self.idf, self.lens, self.normtab, self.k1p1, ids,
                 weights,
                 scratch.acc, scratch.touched, None if mask is None else mask.view(np.uint8),
-                out_docs, out_scores, bounds, self.factors,
+                out_docs, out_scores, bounds, self.factors, count,
             )
         finally:
             self._free.append(scratch)

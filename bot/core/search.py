@@ -122,14 +122,17 @@ class Archive:
             paragraphs, scores = paragraphs[keep], scores[keep]
         return Ranked(terms, paragraphs, scores, len(paragraphs))
 
-    def top(self, text: str, k: int, filters: Filters = Filters()) -> Best:
+    def top(self, text: str, k: int, filters: Filters = Filters(), *,
+            count: bool = True) -> Best:
         """The ``k`` best (paragraph, score) pairs for ``text`` and how many paragraphs
-        match: :meth:`rank` then :meth:`best` in one pass when the engine can."""
+        match: :meth:`rank` then :meth:`best` in one pass when the engine can (``count``
+        false: the total is not needed, -1 when the engine skipped counting)."""
         if self.postings_scorer is None:
             ranked = self.rank(text, filters)
             return Best(ranked.terms, self.best(ranked, k), ranked.total)
         terms = tuple(self.tokenizer(text))
-        found = self.postings_scorer.top(self.index.term_ids(terms), k, self._mask(filters))
+        found = self.postings_scorer.top(self.index.term_ids(terms), k, self._mask(filters),
+                                         count=count)
         pairs = [(int(p), float(s)) for p, s in
                  zip(found.paragraphs.tolist(), found.scores.tolist(), strict=True)]
         return Best(terms, pairs, found.total)

@@ -68,9 +68,11 @@ class Snapshot:
     def best(self, ranked: Ranked, k: int) -> list[tuple[int, float]]:
         return self.retrieval.best(ranked, k)
 
-    def top(self, text: str, k: int, filters: Filters = Filters()) -> Best:
-        """The ``k`` best (paragraph, score) pairs and the match count, in one pass."""
-        return self.retrieval.top(text, k, filters)
+    def top(self, text: str, k: int, filters: Filters = Filters(), *,
+            count: bool = True) -> Best:
+        """The ``k`` best (paragraph, score) pairs and the match count, in one pass
+        (``count`` false: the count is not needed, and may be skipped: -1)."""
+        return self.retrieval.top(text, k, filters, count=count)
 
     def hit(self, para: int, score: float) -> SearchHit:
         return self.retrieval.hit(para, score)

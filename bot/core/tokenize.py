@@ -106,10 +106,15 @@ class Tokenizer:
         if not wanted:
             return []
         out = []
-        # The quote translation maps one character to one, so offsets stay valid.
-        for match in _WORD.finditer(text.translate(_QUOTES)):
-            word = unicodedata.normalize("NFKC", match.group()).casefold()
-            if self.term(word) in wanted:
+        cache = self._cache
+        # The quote mapping maps one character to one, so offsets stay valid.
+        quoted = text if text.isascii() else _DOUBLE.sub('"', _SINGLE.sub("'", text))
+        for match in _WORD.finditer(quoted.replace("`", "'") if "`" in quoted else quoted):
+            word = match.group()
+            word = word.lower() if word.isascii() else unicodedata.normalize(
+                "NFKC", word).casefold()
+            term = cache[word] if word in cache else self.term(word)
+            if term in wanted:
                 out.append(match.span())
         return out
 

@@ -273,7 +273,9 @@ class ShardedSnapshot(Snapshot):
             self.retrieval.doc_mask(filters)  # raises FiltersExcludeAllError, saying why
         return terms, merged
 
-    def top(self, text: str, k: int, filters: Filters = Filters()) -> Best:
+    def top(self, text: str, k: int, filters: Filters = Filters(), *,
+            count: bool = True) -> Best:
+        """The shards' merged best ``k`` (they always count, whatever ``count`` says)."""
         terms, merged = self._merged(text, k, filters)
         return Best(terms, [(h.paragraph, h.score) for h in merged.hits], merged.total)
 

@@ -85,6 +85,7 @@ class Question(NamedTuple):
     # Each name term's full name, when it is the given name of a person the question names
     # in two or more words ("zeina" → "khodr"): a sentence naming the surname names it.
     surnames: tuple[tuple[str, str], ...] = ()
+    asked: frozenset[str] = frozenset()  # every term of the question as written
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -117,7 +118,7 @@ def parse_question(archive: Snapshot, text: str) -> Question:
     dotted = tuple(".".join(w) + "." for w in capitals if w.isupper() and 2 <= len(w) <= 3)
     return Question(text, kind, search, terms, proper, dotted,
                     tuple(w.strip(".,'’?") for _, w in kept), question_measure(text),
-                    _surnames(archive, kept))
+                    _surnames(archive, kept), frozenset(archive.tokenizer(text)))
 
 
 def _surnames(archive: Snapshot, kept: list[tuple[int, str]]) -> tuple[tuple[str, str], ...]:
@@ -319,7 +320,7 @@ def _shares_pair(q: Question, first: frozenset[str], second: list[str]) -> bool:
 def _typed(archive: Snapshot, q: Question, text: str) -> float:
     """How well ``text`` holds the answer type (0 under 0.6: too weak to join)."""
     fold = archive.tokenizer
-    score = type_match(q.kind, text, frozenset(fold(q.text)), [], fold, q.measure).score
+    score = type_match(q.kind, text, q.asked, [], fold, q.measure).score
     return score if score >= 0.6 else 0.0
 
 
@@ -354,7 +355,8 @@ def ask(archive: Snapshot, request: AskRequest, budget: Budget | None = None,
     if budget is None:
         budget = Budget.of(settings)
     q = parse_question(archive, text)
-    best = archive.top(q.search, settings.passages, filters).pairs  # one kernel pass
+    # one kernel pass, uncounted (an answer needs only the best few passages)
+    best = archive.top(q.search, settings.passages, filters, count=False).pairs
     budget.spend_paragraphs(archive.index, (p for p, _ in best))  # before reading them
     hits = [archive.hit(p, s) for p, s in best]
     return respond(archive, request, choose(archive, q, hits, budget, weights), weights)
@@ -387,7 +389,7 @@ def respond(archive: Snapshot, request: AskRequest, choice: Choice,
 def _bold(archive: Snapshot, q: Question, text: str) -> Span | None:
     fold = archive.tokenizer
     anchors = [s for s, _ in fold.spans(text, q.terms)] if q.kind == "number" else []
-    phrase = type_match(q.kind, text, frozenset(fold(q.text)), anchors, fold, q.measure)
+    phrase = type_match(q.kind, text, q.asked, anchors, fold, q.measure)
     if phrase.score <= 0.0:
         return None
     return Span(text[phrase.start:phrase.end], phrase.start, phrase.end)

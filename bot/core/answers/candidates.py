@@ -26,7 +26,7 @@ value in 0–1:
   ("what ..."); ``no_names`` / ``no_qualifier``: the article lacks a name asked / the
   paragraph a qualifier asked ("first", "population"); ``short`` (under :data:`MIN_WORDS`
   words), ``last``, ``top_para``; ``para_cov_rel``: ``para_cov`` over the best
-  paragraph's; ``nb_typ``: how much better the sentence next to it holds the kind asked.
+  paragraph's.
 
 Hard checks drop a sentence (:func:`_vetoed`): another country than the one asked, no role
 asked for ("who leads"), a role only of another country. Measured on SQuAD they cost 0.1
@@ -67,11 +67,9 @@ FEATURES = ("bias", "cov", "ctx", "prox", "bigram", "typ", "untyped", "names_s",
             "typ_number", "typ_date", "typ_person", "typ_place", "typ_reason", "typ_near",
             "prev_cov", "next_cov", "para_cov", "ordered", "rare", "cov_other",
             "bigram_other", "prox_other", "no_names", "no_qualifier", "short", "last",
-            "top_para", "para_cov_rel", "nb_typ")
+            "top_para", "para_cov_rel")
 _TYPED = ("number", "date", "person", "place", "reason")
 _PARA_COV_REL = FEATURES.index("para_cov_rel")
-# A neighbour's phrase of the kind asked counts from this score (weaker ones are chance).
-NEIGHBOUR_TYPED = 0.6
 MIN_WORDS = 4
 
 
@@ -238,8 +236,7 @@ def _ordered(q: Question, terms: list[str]) -> float:
     return sum(a < b for i, a in enumerate(held) for b in held[i + 1:]) / pairs
 
 
-def _sentence(cx: _Context, p: _Para, position: int, span: Span,
-              spans: tuple[Span, ...]) -> tuple[list[float], Phrase]:
+def _sentence(cx: _Context, p: _Para, position: int, span: Span) -> tuple[list[float], Phrase]:
     """The features (:data:`FEATURES`) of one sentence of paragraph ``p``, and its phrase of
     the kind asked."""
     q, fold = cx.q, cx.archive.tokenizer
@@ -264,24 +261,7 @@ def _sentence(cx: _Context, p: _Para, position: int, span: Span,
             cov * other, bigram * other, prox * other,
             float(p.names.para < 1.0), float(not p.qualified),
             float(len(span.text.split()) < MIN_WORDS), float(position == len(p.sets) - 1),
-            float(p.rank == 0), p.whole, _neighbour_typed(cx, p, position, spans, phrase)], phrase
-
-
-def _neighbour_typed(cx: _Context, p: _Para, position: int, spans: tuple[Span, ...],
-                     phrase: Phrase) -> float:
-    """How much better the sentence after (or before) holds the kind asked than this one
-    ("Alloush has also proved a divisive character." then "A stocky man in his 40s")."""
-    q = cx.q
-    if q.kind == "other" or phrase.score >= 1.0:
-        return 0.0
-    best = 0.0
-    for at in (position + 1, position - 1):
-        if 0 <= at < len(spans):
-            score = type_match(q.kind, spans[at].text, cx.asked, [], cx.archive.tokenizer,
-                               q.measure).score
-            if score >= NEIGHBOUR_TYPED:
-                best = max(best, score)
-    return max(0.0, best - phrase.score)
+            float(p.rank == 0), p.whole], phrase
 
 
 def _vetoed(cx: _Context, p: _Para, position: int) -> bool:
@@ -307,7 +287,7 @@ def _paragraph(cx: _Context, rank: int, hit: SearchHit, spans: tuple[Span, ...])
     for position, span in enumerate(spans):
         if not p.cov[position] or _vetoed(cx, p, position):
             continue
-        feats, phrase = _sentence(cx, p, position, span, spans)
+        feats, phrase = _sentence(cx, p, position, span)
         out.append((span, hit, rank, position, feats, phrase, p.sets[position]))
     return out
 
@@ -320,7 +300,7 @@ def candidates(archive: Snapshot, q: Question, hits: list[SearchHit],
     budget = budget or Budget.unlimited()
     fold = archive.tokenizer
     cx = _Context(archive, q, weights, sum(weights[t] for t in q.terms) or 1.0,
-                  frozenset(q.terms), frozenset(fold(q.text)),
+                  frozenset(q.terms), q.asked,
                   max((h.score for h in hits), default=1.0) or 1.0, table, country_terms(fold),
                   slots_of(q.terms, q.kind, fold),
                   frozenset(n for n in q.names if n in country_terms(fold)))

@@ -222,7 +222,7 @@ class QuoteBook:
             ids = [t for t in ids if t in rare]
         # the best paragraphs in one kernel pass; a score of 0 or less is no match (it can
         # only rank below every positive one, so dropping it afterwards changes nothing else)
-        found = self._scorer.top(ids, self.CANDIDATE_PARAGRAPHS)
+        found = self._scorer.top(ids, self.CANDIDATE_PARAGRAPHS, count=False)
         best = self._quoted_paras[found.paragraphs[found.scores > 0]]
         lo = np.searchsorted(self._sorted_paras, best, side="left")
         counts = np.searchsorted(self._sorted_paras, best, side="right") - lo
