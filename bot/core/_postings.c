@@ -434,6 +434,21 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
         int64_t j = cur[i], hi = end[i];
         double w = b->wp[i];
         pr->start[i] = j;
+        if (pr->lazy[i]) {
+            /* counted only: a lazy term's length is read when a candidate is scored (its
+             * paragraph checked then, by the eager term that reached it) */
+            for (; j < hi; j++) {
+                int32_t d = b->dp[j];
+                if (d >= block_hi) break;
+                if (d < block_lo || d >= b->n_docs) { bad = 1; break; }
+                if (!pr->marks[d - block_lo]) {
+                    pr->marks[d - block_lo] = 1;
+                    if (b->mp == NULL || b->mp[d]) (*total)++;
+                }
+            }
+            cur[i] = j;
+            continue;
+        }
         for (; j < hi; j++) {
             int32_t d = b->dp[j];
             if (d >= block_hi) break;
@@ -445,8 +460,7 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
                 pr->marks[d - block_lo] = 1;
                 if (b->mp == NULL || b->mp[d]) (*total)++;
             }
-            if (!pr->lazy[i])
-                add(ap, up, &n_touched, d, contribution(b, i, j, d) * w);
+            add(ap, up, &n_touched, d, contribution(b, i, j, d) * w);
         }
         cur[i] = j;
     }
