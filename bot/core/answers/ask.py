@@ -7,7 +7,11 @@ neighbours and its paragraph; proximity and order; the answer type the question 
 the question's names, with aliases; the paragraph's rank and score), weighed by a small
 listwise-trained logistic model shipped as data (:mod:`bot.core.answers.ranker`). The best
 sentence answers; a neighbour joins it when it carries the missing part (the number, the
-name behind "he"), or another sentence when it scores nearly as well.
+name behind "he"), or another sentence when it scores nearly as well. A "how many" (or "how
+old", "how far": a number of that measure) answer must hold a number: when the best does
+not, itself or with its neighbour, the next candidate that does takes its place if it
+scores at least half as well. A person the question names in full is named by a sentence
+that gives the surname alone, when the article names the person in full.
 
 The answer is "not found" when no paragraph matches, the best scores under
 ``answers.min_score``, :data:`MAX_UNSEEN` of the question's weight is in terms the archive
