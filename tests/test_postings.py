@@ -6,7 +6,10 @@ reference here; its own parity with rank-bm25 is tests/test_bm25_parity.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
+import numpy.typing as npt
 import pytest
 from scipy import sparse
 
@@ -189,25 +192,35 @@ def big_tf(seed: int, n_docs: int = 140_000, vocab: int = 40) -> sparse.csr_matr
     return tf
 
 
-@pytest.mark.skipif(compiled_kernel() is None, reason="the C kernel is not built")
-@pytest.mark.parametrize("seed", [5, 6])
-def test_pruned_search_finds_exactly_the_unpruned_top_k_and_count(seed: int) -> None:
+def pruning_case(seed: int) -> tuple[PostingsScorer, PostingsScorer, np.random.Generator,
+                                      npt.NDArray[np.bool_]]:
+    """The kernel and numpy over :func:`big_tf`, a random source for queries and a mask."""
     tf = big_tf(seed)
     lengths = doc_len_of(tf) + np.random.default_rng(seed).integers(0, 30, tf.shape[0])
     params = BM25Settings()
-    pruned = PostingsScorer(Postings.from_tf(tf), lengths, params, kernel=True)
+    kernel = PostingsScorer(Postings.from_tf(tf), lengths, params, kernel=True)
     plain = PostingsScorer(Postings.from_tf(tf), lengths, params, kernel=False)
     rng = np.random.default_rng(seed + 10)
-    mask = rng.random(tf.shape[0]) < 0.7
+    return kernel, plain, rng, rng.random(tf.shape[0]) < 0.6
+
+
+def pruning_queries(rng: np.random.Generator) -> Iterator[list[int]]:
+    """A rare term or two beside frequent ones, sometimes repeated, 3 to 9 terms."""
     for n_terms in (2, 3, 5, 8):
         for _ in range(12):
-            # a rare term or two beside frequent ones, sometimes repeated
-            query = [*rng.integers(0, 40, n_terms).tolist(), int(rng.integers(30, 40))]
-            for k, m in ((1, None), (10, None), (10, mask), (200, None)):
-                got, want = pruned.top(query, k, m), plain.top(query, k, m)
-                assert got.total == want.total
-                assert got.paragraphs.tolist() == want.paragraphs.tolist(), query
-                assert got.scores.tolist() == want.scores.tolist(), query
+            yield [*rng.integers(0, 40, n_terms).tolist(), int(rng.integers(30, 40))]
+
+
+@pytest.mark.skipif(compiled_kernel() is None, reason="the C kernel is not built")
+@pytest.mark.parametrize("seed", [5, 6])
+def test_pruned_search_finds_exactly_the_unpruned_top_k_and_count(seed: int) -> None:
+    pruned, plain, rng, mask = pruning_case(seed)
+    for query in pruning_queries(rng):
+        for k, m in ((1, None), (10, None), (10, mask), (200, None)):
+            got, want = pruned.top(query, k, m), plain.top(query, k, m)
+            assert got.total == want.total
+            assert got.paragraphs.tolist() == want.paragraphs.tolist(), query
+            assert got.scores.tolist() == want.scores.tolist(), query
 
 
 @pytest.mark.skipif(compiled_kernel() is None, reason="the C kernel is not built")
@@ -215,21 +228,13 @@ def test_pruned_search_finds_exactly_the_unpruned_top_k_and_count(seed: int) -> 
 def test_uncounted_search_finds_exactly_the_counted_top_k(seed: int) -> None:
     """Without a count the kernel leaves the lazy terms' postings unwalked (a candidate is
     looked up in them, blocks only they reach are skipped): the same top k, the same bits."""
-    tf = big_tf(seed)
-    lengths = doc_len_of(tf) + np.random.default_rng(seed).integers(0, 30, tf.shape[0])
-    params = BM25Settings()
-    fast = PostingsScorer(Postings.from_tf(tf), lengths, params, kernel=True)
-    plain = PostingsScorer(Postings.from_tf(tf), lengths, params, kernel=False)
-    rng = np.random.default_rng(seed + 20)
-    mask = rng.random(tf.shape[0]) < 0.5
-    for n_terms in (2, 3, 5, 8):
-        for _ in range(12):
-            query = [*rng.integers(0, 40, n_terms).tolist(), int(rng.integers(30, 40))]
-            for k, m in ((1, None), (8, None), (8, mask), (200, None)):
-                got, want = fast.top(query, k, m, count=False), plain.top(query, k, m)
-                assert got.total == -1
-                assert got.paragraphs.tolist() == want.paragraphs.tolist(), query
-                assert got.scores.tolist() == want.scores.tolist(), query
+    fast, plain, rng, mask = pruning_case(seed)
+    for query in pruning_queries(rng):
+        for k, m in ((1, None), (8, None), (8, mask), (200, None)):
+            got, want = fast.top(query, k, m, count=False), plain.top(query, k, m)
+            assert got.total == -1
+            assert got.paragraphs.tolist() == want.paragraphs.tolist(), query
+            assert got.scores.tolist() == want.scores.tolist(), query
     # the numpy path says "not counted" the same way
     assert plain.top([1, 2], 3, count=False).total == -1
 

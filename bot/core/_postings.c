@@ -275,43 +275,6 @@ contribution(const struct block *b, Py_ssize_t i, int64_t j, int32_t d)
     return b->idfp[b->qp[i]] * factor(b->ft, t, block_len(b, d), b->n_lengths, b->k1p1, b->nt);
 }
 
-/* The block's candidates (their bits set) scored in full and offered to the k-heap: the
- * candidates in ascending order, then each query term's postings of the block walked beside
- * them in query-term order, so each sum adds the same terms in the same order as the
- * unpruned loop (the same bits), without searching any list. The bits are cleared. */
-static void
-score_candidates(const struct block *b, struct pruning *pr, const int64_t *cur,
-                 Py_ssize_t m, int64_t block_lo, double *hs, int32_t *hd,
-                 Py_ssize_t *filled, Py_ssize_t k)
-{
-    Py_ssize_t nc = 0;
-    for (Py_ssize_t wi = 0; wi < BLOCK_DOCS / 64; wi++) {
-        uint64_t word = pr->bits[wi];
-        if (!word) continue;
-        pr->bits[wi] = 0;
-        while (word) {
-            int bit = __builtin_ctzll(word);
-            pr->cand[nc++] = (int32_t)(block_lo + wi * 64 + bit);
-            word &= word - 1;
-        }
-    }
-    for (Py_ssize_t i = 0; i < m && nc; i++) {
-        int64_t j = pr->start[i], hi = cur[i];
-        double w = b->wp[i];
-        Py_ssize_t c = 0;
-        while (j < hi && c < nc) {
-            int32_t d = b->dp[j], e = pr->cand[c];
-            if (d < e) j++;
-            else if (d > e) c++;
-            else { pr->sums[c] += contribution(b, i, j, d) * w; j++; c++; }
-        }
-    }
-    for (Py_ssize_t c = 0; c < nc; c++) {
-        heap_push(hs, hd, filled, k, pr->sums[c] + 0.0, pr->cand[c]);
-        pr->sums[c] = 0.0;
-    }
-}
-
 /* The first posting in [j, hi) of paragraph target or above (hi when none): a doubling
  * search from j, then a binary one, so a long list is crossed in a few reads. */
 static inline int64_t
@@ -328,14 +291,17 @@ gallop(const int32_t *dp, int64_t j, int64_t hi, int32_t target)
     return r;
 }
 
-/* As score_candidates, without a count: a lazy term's postings were not walked, so each
- * candidate is found in them by gallop() from the term's position (which then stays at the
- * first posting not yet passed); an eager term's are walked beside the candidates. The
- * same terms in the same order: the same bits. */
+/* The block's candidates (their bits set) scored in full and offered to the k-heap: the
+ * candidates in ascending order, then each query term's postings of the block walked beside
+ * them in query-term order, so each sum adds the same terms in the same order as the
+ * unpruned loop (the same bits), without searching any list. The bits are cleared.
+ * Uncounted (``end`` given), a lazy term's postings were not walked: each candidate is
+ * found in them by gallop() from the term's position, which then stays at the first
+ * posting not yet passed. */
 static void
-score_candidates_uncounted(const struct block *b, struct pruning *pr, int64_t *cur,
-                           const int64_t *end, Py_ssize_t m, int64_t block_lo, double *hs,
-                           int32_t *hd, Py_ssize_t *filled, Py_ssize_t k)
+score_candidates(const struct block *b, struct pruning *pr, int64_t *cur, const int64_t *end,
+                 Py_ssize_t m, int64_t block_lo, double *hs, int32_t *hd,
+                 Py_ssize_t *filled, Py_ssize_t k)
 {
     Py_ssize_t nc = 0;
     for (Py_ssize_t wi = 0; wi < BLOCK_DOCS / 64; wi++) {
@@ -350,12 +316,11 @@ score_candidates_uncounted(const struct block *b, struct pruning *pr, int64_t *c
     }
     for (Py_ssize_t i = 0; i < m && nc; i++) {
         double w = b->wp[i];
-        if (pr->lazy[i]) {
+        if (end != NULL && pr->lazy[i]) {
             int64_t j = cur[i], hi = end[i];
-            for (Py_ssize_t c = 0; c < nc; c++) {
+            for (Py_ssize_t c = 0; c < nc && j < hi; c++) {
                 j = gallop(b->dp, j, hi, pr->cand[c]);
-                if (j >= hi) break;
-                if (b->dp[j] == pr->cand[c]) {
+                if (j < hi && b->dp[j] == pr->cand[c]) {
                     pr->sums[c] += contribution(b, i, j, pr->cand[c]) * w;
                     j++;
                 }
@@ -378,51 +343,12 @@ score_candidates_uncounted(const struct block *b, struct pruning *pr, int64_t *c
     }
 }
 
-/* One block with lazy terms and no count: only the eager terms' postings are walked (summed
- * into acc), then each paragraph they reached scored in full (the lazy terms found by
- * gallop()) unless its partial sum plus the lazy bounds cannot reach the k-th score.
- * Returns 1 on a bad posting. */
-static int
-uncounted_block(const struct block *b, struct pruning *pr, int64_t *cur, const int64_t *end,
-                Py_ssize_t m, int64_t block_lo, int64_t block_hi, double *ap, int32_t *up,
-                double *hs, int32_t *hd, Py_ssize_t *filled, Py_ssize_t k)
-{
-    Py_ssize_t n_touched = 0;
-    int bad = 0;
-    for (Py_ssize_t i = 0; i < m && !bad; i++) {
-        if (pr->lazy[i]) continue;
-        int64_t j = cur[i], hi = end[i];
-        double w = b->wp[i];
-        pr->start[i] = j;
-        for (; j < hi; j++) {
-            int32_t d = b->dp[j];
-            if (d >= block_hi) break;
-            if (d < block_lo || d >= b->n_docs || block_len(b, d) >= b->n_lengths) {
-                bad = 1;
-                break;
-            }
-            add(ap, up, &n_touched, d, contribution(b, i, j, d) * w);
-        }
-        cur[i] = j;
-    }
-    for (Py_ssize_t t = 0; t < n_touched; t++) {
-        int32_t d = up[t];
-        double partial = ap[d] + 0.0;
-        ap[d] = 0.0;
-        if (bad || (b->mp != NULL && !b->mp[d])) continue;
-        if ((partial + pr->lazy_sum) * (1.0 + PRUNE_MARGIN) < hs[0]) continue;
-        pr->bits[(d - block_lo) / 64] |= (uint64_t)1 << ((d - block_lo) % 64);
-    }
-    if (!bad)
-        score_candidates_uncounted(b, pr, cur, end, m, block_lo, hs, hd, filled, k);
-    else
-        memset(pr->bits, 0, BLOCK_DOCS / 8);
-    return bad;
-}
-
-/* One block with lazy terms: every posting counted once per paragraph (marks), the eager
- * terms summed into acc, then each paragraph they reached scored in full unless its partial
- * sum plus the lazy bounds cannot reach the k-th score. Returns 1 on a bad posting. */
+/* One block with lazy terms: the eager terms summed into acc, then each paragraph they
+ * reached scored in full unless its partial sum plus the lazy bounds cannot reach the k-th
+ * score. With ``total``, every posting is counted once per paragraph (marks); a lazy term's
+ * are only counted, its lengths read (and checked, by the eager term that reached the
+ * paragraph) when a candidate is scored. Without (NULL: no count), a lazy term's postings
+ * are not walked at all. Returns 1 on a bad posting. */
 static int
 pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int64_t *end,
              Py_ssize_t m, int64_t block_lo, int64_t block_hi, double *ap, int32_t *up,
@@ -431,36 +357,25 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
     Py_ssize_t n_touched = 0;
     int bad = 0;
     for (Py_ssize_t i = 0; i < m && !bad; i++) {
+        int lazy = pr->lazy[i];
+        if (lazy && total == NULL) continue;
         int64_t j = cur[i], hi = end[i];
         double w = b->wp[i];
         pr->start[i] = j;
-        if (pr->lazy[i]) {
-            /* counted only: a lazy term's length is read when a candidate is scored (its
-             * paragraph checked then, by the eager term that reached it) */
-            for (; j < hi; j++) {
-                int32_t d = b->dp[j];
-                if (d >= block_hi) break;
-                if (d < block_lo || d >= b->n_docs) { bad = 1; break; }
-                if (!pr->marks[d - block_lo]) {
-                    pr->marks[d - block_lo] = 1;
-                    if (b->mp == NULL || b->mp[d]) (*total)++;
-                }
-            }
-            cur[i] = j;
-            continue;
-        }
         for (; j < hi; j++) {
             int32_t d = b->dp[j];
             if (d >= block_hi) break;
-            if (d < block_lo || d >= b->n_docs || block_len(b, d) >= b->n_lengths) {
+            if (d < block_lo || d >= b->n_docs ||
+                (!lazy && block_len(b, d) >= b->n_lengths)) {
                 bad = 1;
                 break;
             }
-            if (!pr->marks[d - block_lo]) {
+            if (total != NULL && !pr->marks[d - block_lo]) {
                 pr->marks[d - block_lo] = 1;
                 if (b->mp == NULL || b->mp[d]) (*total)++;
             }
-            add(ap, up, &n_touched, d, contribution(b, i, j, d) * w);
+            if (!lazy)
+                add(ap, up, &n_touched, d, contribution(b, i, j, d) * w);
         }
         cur[i] = j;
     }
@@ -473,10 +388,12 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
         pr->bits[(d - block_lo) / 64] |= (uint64_t)1 << ((d - block_lo) % 64);
     }
     if (!bad)
-        score_candidates(b, pr, cur, m, block_lo, hs, hd, filled, k);
+        score_candidates(b, pr, cur, total == NULL ? end : NULL, m, block_lo, hs, hd, filled,
+                         k);
     else
         memset(pr->bits, 0, BLOCK_DOCS / 8);
-    memset(pr->marks, 0, BLOCK_DOCS);
+    if (total != NULL)
+        memset(pr->marks, 0, BLOCK_DOCS);
     return bad;
 }
 
@@ -588,11 +505,12 @@ search(PyObject *self, PyObject *args)
             m = 0;  /* nothing left for the blocks below */
         }
         for (;;) {
-            /* Without a count, once k paragraphs are held the lazy terms (those that cannot
-             * lift a paragraph into the top k alone) are left unwalked: the next block is
-             * the next that an eager term reaches, and none left ends the search. */
-            int uncounted = !counted && pr.ub != NULL && filled == k &&
-                            lazy_terms(&pr, m, hs[0]) > 0;
+            /* Once k paragraphs are held, the lazy terms (those that cannot lift a paragraph
+             * into the top k alone) are only counted; without a count they are left
+             * unwalked: the next block is the next that an eager term reaches, and none
+             * left ends the search. */
+            int pruning = pr.ub != NULL && filled == k && lazy_terms(&pr, m, hs[0]) > 0;
+            int uncounted = pruning && !counted;
             /* the next block holding a posting: skip the empty ones */
             int64_t next = -1;
             for (Py_ssize_t i = 0; i < m; i++)
@@ -603,19 +521,11 @@ search(PyObject *self, PyObject *args)
             if (next >= n_docs || next < 0) { bad = 1; break; }
             int64_t block_hi = (next / BLOCK_DOCS + 1) * BLOCK_DOCS;
             Py_ssize_t n_touched = 0;
-            if (uncounted) {
-                struct block b = {dp, tp, tp8, narrow, lp16, lp32, wide_lens, n_docs,
-                                  n_lengths, nt, idfp, qp, wp, k1p1, mp, ft};
-                bad = uncounted_block(&b, &pr, cur, end, m, block_hi - BLOCK_DOCS, block_hi,
-                                      ap, up, hs, hd, &filled, k);
-                if (bad) break;
-                continue;
-            }
-            if (pr.ub != NULL && filled == k && lazy_terms(&pr, m, hs[0]) > 0) {
+            if (pruning) {
                 struct block b = {dp, tp, tp8, narrow, lp16, lp32, wide_lens, n_docs,
                                   n_lengths, nt, idfp, qp, wp, k1p1, mp, ft};
                 bad = pruned_block(&b, &pr, cur, end, m, block_hi - BLOCK_DOCS, block_hi,
-                                   ap, up, hs, hd, &filled, k, &total);
+                                   ap, up, hs, hd, &filled, k, uncounted ? NULL : &total);
                 if (bad) break;
                 continue;
             }

@@ -186,7 +186,8 @@ def _para(cx: _Context, rank: int, hit: SearchHit, spans: tuple[Span, ...]) -> _
     q, fold, weights = cx.q, cx.archive.tokenizer, cx.weights
     toks = [fold(s.text) for s in spans]
     sets = [frozenset(ts) for ts in toks]
-    if max((sum(weights[t] for t in q.terms if t in ts) for ts in sets), default=0.0) == 0.0:
+    cov = [sum(weights[t] for t in q.terms if t in ts) for ts in sets]
+    if max(cov, default=0.0) == 0.0:
         return None
     defined = definitions(hit.text, fold) if "(" in hit.text else []
     para_have = have_terms(set(fold(hit.title)).union(*sets), hit.text, fold, cx.table, defined)
@@ -194,7 +195,7 @@ def _para(cx: _Context, rank: int, hit: SearchHit, spans: tuple[Span, ...]) -> _
     names = Names.of(q.names, article, q.surnames)
     if q.surnames:
         sets = [_named_in_full(q.surnames, ts, article) for ts in sets]
-    cov = [sum(weights[t] for t in q.terms if t in ts) for ts in sets]
+        cov = [sum(weights[t] for t in q.terms if t in ts) for ts in sets]
     held = [t for t in q.terms if t in para_have]
     rare = max(held, key=lambda t: weights[t], default="")
     return _Para(rank, hit, toks, sets, cov, names, defined,
