@@ -103,3 +103,4 @@ def test_worker_ids_for_the_wrong_number_of_paragraphs_are_an_error() -> None:
     tokenizer = Tokenizer(TokenizerSettings())
     with pytest.raises(ValueError, match="term ids for 1 paragraphs, the file has 3"):
         _index(collected([["air"]]), tokenizer)
+

@@ -161,6 +161,68 @@ def test_counts_over_the_uint16_range_are_refused() -> None:
         Postings.from_tf(tf)
 
 
+def flat_ids(tf: sparse.csr_matrix, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every paragraph's tokens back to back, shuffled within the paragraph (a tokenizer's
+    order), and each paragraph's token count."""
+    rng = np.random.default_rng(seed)
+    ids: list[int] = []
+    for d in range(tf.shape[0]):
+        row = tf[d]
+        tokens = np.repeat(row.indices, row.data)
+        ids += rng.permutation(tokens).tolist()
+    return np.array(ids, dtype=np.int32), doc_len_of(tf)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_postings_inverted_from_the_ids_are_those_of_the_count_matrix(kernel: bool) -> None:
+    tf = random_tf(7)
+    tf[5, 3] = 300  # one count past uint8
+    tf.eliminate_zeros()
+    ids, lengths = flat_ids(tf, 7)
+    n = tf.shape[1]
+    order = np.random.default_rng(8).permutation(n).astype(np.int32)  # ids renumbered
+    inverse = np.argsort(order).astype(np.int32)
+    expected = Postings.from_tf(tf[:, inverse].tocsr())
+    got = Postings.from_ids(ids, lengths, order, n, kernel=kernel)
+    for name in ("indptr", "docs", "tf"):
+        want, have = getattr(expected, name), getattr(got, name)
+        assert have.dtype == want.dtype, name
+        np.testing.assert_array_equal(have, want, err_msg=name)
+    assert got.n_docs == tf.shape[0]
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_terms_mapped_to_minus_one_are_left_out(kernel: bool) -> None:
+    ids = np.array([0, 1, 1, 2, 2, 0], dtype=np.int32)
+    got = Postings.from_ids(ids, np.array([3, 0, 3]), np.array([-1, 0, 1], dtype=np.int32),
+                            2, kernel=kernel)
+    assert got.indptr.tolist() == [0, 1, 2]  # old id 0 dropped, 1 and 2 renumbered 0 and 1
+    assert got.docs.tolist() == [0, 2] and got.tf.tolist() == [2, 2]
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_inverting_a_count_over_the_uint16_range_is_refused(kernel: bool) -> None:
+    ids = np.zeros(70_000, dtype=np.int32)
+    with pytest.raises(ValueError, match="more than 65535"):
+        Postings.from_ids(ids, np.array([70_000]), np.array([0], dtype=np.int32), 1,
+                          kernel=kernel)
+
+
+def test_compiled_inversion_rejects_ids_that_disagree_with_the_lengths() -> None:
+    kernel = compiled_kernel()
+    if kernel is None:
+        pytest.skip("the C kernel is not built (no compiler at install)")
+    indptr = np.zeros(3, dtype=np.int64)
+    none32, none16 = np.empty(0, dtype=np.int32), np.empty(0, dtype=np.uint16)
+    remap = np.arange(2, dtype=np.int32)
+    with pytest.raises(ValueError, match="disagree"):  # lengths sum past the ids
+        kernel.invert(np.array([0, 1], dtype=np.int32), np.array([3]), remap, 2, indptr,
+                      none32, none16)
+    with pytest.raises(ValueError, match="disagree"):  # an id past the remap table
+        kernel.invert(np.array([0, 5], dtype=np.int32), np.array([2]), remap, 2, indptr,
+                      none32, none16)
+
+
 def test_compiled_search_with_4_byte_lengths_gives_the_same_top() -> None:
     """A paragraph over 65535 tokens makes the lengths 4 bytes wide: the same results."""
     if compiled_kernel() is None:

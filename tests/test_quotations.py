@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -41,3 +43,14 @@ def test_inconsistent_arrays_are_refused() -> None:
         QuotationTable.from_arrays({k: v for k, v in arrays.items() if k != "speaker"})
     with pytest.raises(QuotationTableError):
         QuotationTable.from_arrays({**arrays, "paragraph": arrays["paragraph"][:2]})
+
+
+@pytest.mark.parametrize("cut", [[], [0], [1, 3], [0, 0, 2, 4]])
+def test_concatenated_tables_are_the_table_of_all_their_records(cut: list[int]) -> None:
+    bounds = [0, *cut, len(ROWS)]
+    tables = [QuotationTable.from_records(ROWS[a:b]) for a, b in itertools.pairwise(bounds)]
+    joined, whole = QuotationTable.concat(tables).arrays(), QuotationTable.from_records(ROWS)
+    for name, column in whole.arrays().items():
+        assert joined[name].dtype == column.dtype, name
+        np.testing.assert_array_equal(joined[name], column, err_msg=name)
+    assert len(QuotationTable.concat([])) == 0

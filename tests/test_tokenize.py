@@ -10,7 +10,7 @@ import unicodedata
 import pytest
 
 from bot.config import TokenizerSettings
-from bot.core.tokenize import STOPWORDS, Tokenizer, normalize
+from bot.core.tokenize import STOPWORDS, Tokenizer, compiled_terms, normalize
 
 SENTENCE = "The Russians were running the talks"
 
@@ -123,3 +123,28 @@ def test_terms_are_deterministic_and_independent_of_the_cache() -> None:
     assert [warm(text) for text in texts] == first  # from the cache
     assert [tokenizer()(text) for text in texts] == first  # a fresh tokenizer each time
     assert [tokenizer()(text) for text in reversed(texts)] == first[::-1]
+
+
+ASCII_PIECES = ["a", "Ab", "9", "0", "_", "'", "''", ".", ",", "-", " ", "\t", "\n", "`", "3,500",
+                "2.5.", "1..2", "don't", "rock'n'roll", "US", "the", "said", "12'5", "x_y"]
+
+
+@pytest.mark.skipif(compiled_terms() is None,
+                    reason="the tokenizer's C fast path is not built (no compiler at install)")
+@pytest.mark.parametrize("settings", [{}, {"stopwords": False, "stemming": False}])
+def test_the_compiled_ascii_path_finds_the_terms_the_expression_finds(
+        settings: dict[str, bool]) -> None:
+    rng = random.Random(11)
+    texts = ["".join(rng.choice(ASCII_PIECES) for _ in range(rng.randint(0, 25)))
+             for _ in range(3000)]
+    texts += [_random_text(rng) for _ in range(200)]
+    fast = Tokenizer(TokenizerSettings(**settings))
+    reference = Tokenizer(TokenizerSettings(**settings), compiled=False)
+    assert [fast(t) for t in texts] == [reference(t) for t in texts]  # cold: the expression
+    assert [fast(t) for t in texts] == [reference(t) for t in texts]  # warm: the C pass
+    cached = {"talks": "talk", "the": None}
+    terms = compiled_terms()
+    assert terms is not None
+    assert terms("the talks, the talks", cached) == ["talk", "talk"]
+    assert terms("the talks resumed", cached) is None  # a word not cached yet
+    assert terms("café talks", cached) is None  # not ASCII

@@ -24,6 +24,9 @@
  * candidate is looked up in them by a doubling search, and blocks only they reach are
  * skipped; the top k is the same, the count returned -1.
  *
+ * invert(): the build's side, every paragraph's term ids turned into those term-major
+ * postings in two passes (count, then fill), without a paragraph-by-term matrix.
+ *
  * Arrays arrive through the buffer protocol (numpy arrays, memory maps); every length and
  * item size is checked here, so a bad call raises instead of reading out of bounds.
  */
@@ -574,12 +577,121 @@ done:
     return result;
 }
 
+/* invert(ids, lengths, remap, n_terms, indptr, docs, tf): term-major postings from every
+ * paragraph's term ids back to back (``ids``, int32; ``lengths``: int64 tokens per
+ * paragraph), each id first mapped through ``remap`` (int32: the index's term id, or -1 for
+ * a term to drop).  Called with ``docs`` and ``tf`` empty it only fills ``indptr``
+ * (int64, n_terms + 1: each term's offset, from how many paragraphs use it) and returns the
+ * postings' count; called again with ``docs`` (int32) and ``tf`` (uint16) of that count, it
+ * fills them: each term's paragraphs ascending with how often each uses it.  The same
+ * arrays as sorting the paragraph-by-term count matrix by term (Postings.from_tf), without
+ * building that matrix.  A count over 65535 raises ValueError. */
+static PyObject *
+invert(PyObject *self, PyObject *args)
+{
+    Py_buffer ids, lengths, remap, indptr, docs, tf;
+    Py_ssize_t n_terms;
+    PyObject *result = NULL;
+    int32_t *last = NULL;
+    int64_t *cur = NULL;
+    if (!PyArg_ParseTuple(args, "y*y*y*nw*w*w*", &ids, &lengths, &remap, &n_terms, &indptr,
+                          &docs, &tf))
+        return NULL;
+    if (check(&ids, 4, "ids") || check(&lengths, 8, "lengths") || check(&remap, 4, "remap") ||
+        check(&indptr, 8, "indptr") || check(&docs, 4, "docs") || check(&tf, 2, "tf"))
+        goto done;
+    {
+        const int32_t *ip = ids.buf, *rp = remap.buf;
+        const int64_t *lp = lengths.buf;
+        int64_t *pp = indptr.buf;
+        int32_t *dp = docs.buf;
+        uint16_t *tp = tf.buf;
+        Py_ssize_t n_ids = ids.len / 4, n_docs = lengths.len / 8, n_remap = remap.len / 4;
+        Py_ssize_t nnz = docs.len / 4, fill = nnz > 0, bad = 0, over = 0, at = 0;
+        if (n_terms < 0 || indptr.len / 8 != n_terms + 1 || tf.len / 2 != nnz) {
+            PyErr_SetString(PyExc_ValueError, "invert: array lengths disagree");
+            goto done;
+        }
+        last = PyMem_Malloc(sizeof(int32_t) * (size_t)(n_terms ? n_terms : 1));
+        cur = PyMem_Malloc(sizeof(int64_t) * (size_t)(n_terms ? n_terms : 1));
+        if (last == NULL || cur == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t t = 0; t < n_terms; t++) last[t] = -1;
+        if (fill) {
+            for (Py_ssize_t t = 0; t < n_terms; t++) cur[t] = pp[t];
+        } else {
+            for (Py_ssize_t t = 0; t < n_terms; t++) cur[t] = 0;
+        }
+        for (Py_ssize_t d = 0; d < n_docs && !bad && !over; d++) {
+            int64_t n = lp[d];
+            if (n < 0 || n > n_ids - at) { bad = 1; break; }
+            for (int64_t j = at; j < at + n; j++) {
+                int32_t local = ip[j];
+                if (local < 0 || local >= n_remap) { bad = 1; break; }
+                int32_t t = rp[local];
+                if (t < 0) continue;
+                if (t >= n_terms) { bad = 1; break; }
+                if (last[t] != (int32_t)d) {
+                    last[t] = (int32_t)d;
+                    if (fill) {
+                        int64_t k = cur[t]++;
+                        if (k >= pp[t + 1]) { bad = 1; break; }
+                        dp[k] = (int32_t)d;
+                        tp[k] = 1;
+                    } else {
+                        cur[t]++;
+                    }
+                } else if (fill) {
+                    uint16_t *c = &tp[cur[t] - 1];
+                    if (*c == UINT16_MAX) { over = 1; break; }
+                    (*c)++;
+                }
+            }
+            at += n;
+        }
+        if (!bad && !over && at != n_ids) bad = 1;
+        if (!bad && !over && !fill) {
+            int64_t total = 0;
+            for (Py_ssize_t t = 0; t < n_terms; t++) { pp[t] = total; total += cur[t]; }
+            pp[n_terms] = total;
+            at = (Py_ssize_t)total;
+        }
+        if (!bad && !over && fill) {
+            for (Py_ssize_t t = 0; t < n_terms && !bad; t++)
+                if (cur[t] != pp[t + 1]) bad = 1;
+            at = nnz;
+        }
+        Py_END_ALLOW_THREADS
+        if (over) {
+            PyErr_SetString(PyExc_ValueError, "a term occurs more than 65535 times in one "
+                                              "paragraph");
+            goto done;
+        }
+        if (bad) {
+            PyErr_SetString(PyExc_ValueError, "invert: ids, lengths and postings disagree");
+            goto done;
+        }
+        result = PyLong_FromSsize_t(at);
+    }
+done:
+    PyMem_Free(last);
+    PyMem_Free(cur);
+    PyBuffer_Release(&ids); PyBuffer_Release(&lengths); PyBuffer_Release(&remap);
+    PyBuffer_Release(&indptr); PyBuffer_Release(&docs); PyBuffer_Release(&tf);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"accumulate", accumulate, METH_VARARGS,
      "accumulate(indptr, docs, tf, idf, norm, k1p1, terms, weights, acc, touched) -> n"},
     {"search", search, METH_VARARGS,
      "search(indptr, docs, tf, idf, lens, normtab, k1p1, terms, weights, acc, touched, "
      "mask|None, out_docs, out_scores[, bounds|None[, factors|None]]) -> (filled, total)"},
+    {"invert", invert, METH_VARARGS,
+     "invert(ids, lengths, remap, n_terms, indptr, docs, tf) -> count of postings"},
     {NULL, NULL, 0, NULL},
 };
 

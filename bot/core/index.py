@@ -8,6 +8,7 @@ Readers on any thread can share it; a reindex builds a new one and swaps the ref
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import mmap
@@ -24,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.config import BM25Settings
-from bot.core.bm25 import bm25_matrix, tf_matrix
+from bot.core.bm25 import bm25_matrix
 from bot.core.doctable import DocMeta, DocTable
 from bot.core.fileterms import FileTerms
 
@@ -34,7 +35,7 @@ from bot.core.models import Article, Skipped
 from bot.core.postings import Postings, PostingsScorer
 from bot.core.quotations import EMPTY as EMPTY_QUOTATIONS
 from bot.core.quotations import Quotation, QuotationTable
-from bot.core.texts import BlockTexts
+from bot.core.texts import BlockTexts, BlockWriter
 from bot.core.tokenize import Tokenizer
 from bot.core.vocab import Vocabulary
 
@@ -77,6 +78,11 @@ class ParsedFile:
     quotations: tuple[Quotation, ...] = ()
     split: int = 0  # over-long paragraphs split at the cap
     reused: bool = False  # taken from the previous index, not parsed
+    # A large jsonl file is read in parts (bot.core.ingest.parts), each its own ParsedFile in
+    # file order: ``part`` > 0 continues the file of the part before (one entry for the
+    # file); ``lines`` gives each article's line (the duplicate-id rule reports it).
+    part: int = 0
+    lines: tuple[int, ...] = ()
 
 
 def fingerprint(files: Iterable[FileEntry], metadata_sha256: str | None) -> str:
@@ -193,10 +199,11 @@ class ArchiveIndex:
 class IndexBuilder:
     """Builds an :class:`ArchiveIndex` from parsed files added one at a time, in order.
 
-    Nothing of an added file is kept except its text bytes, term ids and citation fields,
-    so a caller can index each file as soon as it is parsed and drop it. Term ids go into one
-    flat int32 array and the texts into one growing buffer: at a million paragraphs, a small
-    numpy array and a bytes object per paragraph cost far more memory and time.
+    Nothing of an added file is kept except its texts (compressed a block at a time,
+    :class:`~bot.core.texts.BlockWriter`), term ids, quotations (as a table) and citation
+    fields, so a caller can index each file as soon as it is parsed and drop it. Term ids go
+    into one flat int32 array: at a million paragraphs, a small numpy array and a bytes
+    object per paragraph cost far more memory and time.
     """
 
     def __init__(self, tokenizer: Tokenizer, params: BM25Settings) -> None:
@@ -205,10 +212,11 @@ class IndexBuilder:
         self.started = time.perf_counter()
         self.docs: list[DocMeta] = []
         self.files: list[FileEntry] = []
-        # Every added file's quotations, ``document`` as the index numbers articles.
-        self.quotations: list[Quotation] = []
-        self.blob = bytearray()
-        self.offsets = array("q", [0])  # int64: byte offset of each paragraph in ``blob``
+        # Every added file's quotations as a table, ``document`` as the index numbers
+        # articles (columns, not a Python object per quotation).
+        self.quotations: list[QuotationTable] = []
+        self.texts = BlockWriter()  # compressed a block at a time, as files are added
+        self.offsets = array("q", [0])  # int64: each paragraph's offset in the whole text
         self.flat = array("i")  # int32: every paragraph's term ids, back to back
         self.lengths = array("q")  # int64: tokens per paragraph
         self.para_doc = array("i")
@@ -221,10 +229,14 @@ class IndexBuilder:
 
     def add(self, pf: ParsedFile) -> None:
         vocab, flat, lengths, blob, offsets = (
-            self.vocab, self.flat, self.lengths, self.blob, self.offsets
+            self.vocab, self.flat, self.lengths, self.texts.pending, self.offsets
         )
+        total = offsets[-1]
         lookup = vocab.__getitem__
-        self.files.append(pf.entry)
+        if pf.part:
+            self.files[-1] = _continued(self.files[-1], pf.entry)
+        else:
+            self.files.append(pf.entry)
         # a worker's term ids go in whole; a reused bag of terms or the tokenizer per paragraph
         tokenize = not isinstance(pf.terms, FileTerms)
         reused: Iterator[Sequence[str]] | None = None
@@ -233,7 +245,8 @@ class IndexBuilder:
         elif pf.terms is not None:
             reused = iter(pf.terms)
         base = len(self.docs)
-        self.quotations.extend(q.rebased(base + q.document) for q in pf.quotations)
+        if pf.quotations:
+            self.quotations.append(QuotationTable.from_records(pf.quotations, base))
         for article in pf.articles:
             # paragraphs so far: the texts' count (a worker's lengths are all in already)
             doc_index, first, n = len(self.docs), len(offsets) - 1, len(article.paragraphs)
@@ -244,8 +257,10 @@ class IndexBuilder:
                 )
             )
             for text in article.paragraphs:
-                blob += text.encode("utf-8")
-                offsets.append(len(blob))
+                data = text.encode("utf-8")
+                blob += data
+                total += len(data)
+                offsets.append(total)
                 if not tokenize:  # the file's term ids are in already
                     continue
                 tokens = next(reused) if reused is not None else self.tokenizer(text)
@@ -258,6 +273,7 @@ class IndexBuilder:
                 lengths.append(len(tokens))
             self.para_doc.extend([doc_index] * n)
             self.para_num.extend(range(1, n + 1))
+        self.texts.compress(np.frombuffer(offsets, dtype=np.int64))
 
     def _add_file_terms(self, terms: FileTerms, paragraphs: int) -> None:
         """A worker's term ids: its vocabulary numbered here (new terms in the order the file
@@ -270,21 +286,33 @@ class IndexBuilder:
         self.lengths.frombytes(np.frombuffer(terms.lengths, dtype=np.int32)
                                .astype(np.int64).tobytes())
 
+    def _postings(self, doc_len: npt.NDArray[np.int64]) -> tuple[Vocabulary, Postings]:
+        """The vocabulary of the terms some paragraph uses (BM25's average idf is over the
+        corpus vocabulary), numbered in its sorted order, and the postings: inverted from the
+        flat term ids, which are freed."""
+        ids = np.frombuffer(self.flat, dtype=np.int32)
+        used = np.bincount(ids, minlength=len(self.vocab)) > 0
+        kept = np.flatnonzero(used)
+        terms = list(self.vocab)
+        vocab, new_id = Vocabulary.build([terms[i] for i in kept.tolist()])
+        remap = np.full(len(terms), -1, dtype=np.int32)
+        remap[kept] = new_id
+        postings = Postings.from_ids(ids, doc_len, remap, len(kept))
+        del ids
+        self.flat = array("i")
+        return vocab, postings
+
     def finish(self, metadata_sha256: str | None = None) -> ArchiveIndex:
         """The index of everything added (the builder must not be used afterwards)."""
         doc_len = np.frombuffer(self.lengths, dtype=np.int64).copy()
-        tf = tf_matrix(np.frombuffer(self.flat, dtype=np.int32), doc_len, len(self.vocab))
-        self.flat = array("i")  # free the ids unless the tf matrix still views them
-        tf, used_terms = _drop_unused_terms(tf, list(self.vocab))
-        tf, vocab = _sorted_vocabulary(tf, used_terms)
-        postings = Postings.from_tf(tf)
-        del tf
+        vocab, postings = self._postings(doc_len)
+        text_offsets = np.frombuffer(self.offsets, dtype=np.int64).copy()
         index = ArchiveIndex(
             docs=DocTable(self.docs),
             para_doc=np.frombuffer(self.para_doc, dtype=np.int32).copy(),
             para_num=np.frombuffer(self.para_num, dtype=np.int32).copy(),
-            text_blob=self.blob,  # no copy: slicing a bytearray gives bytes-like too
-            text_offsets=np.frombuffer(self.offsets, dtype=np.int64).copy(),
+            text_blob=self.texts.finish(text_offsets),
+            text_offsets=text_offsets,
             vocab=vocab,
             postings=postings,
             doc_len=doc_len,
@@ -293,7 +321,7 @@ class IndexBuilder:
             fingerprint=fingerprint(self.files, metadata_sha256),
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             build_seconds=time.perf_counter() - self.started,
-            quotations=QuotationTable.from_records(self.quotations),
+            quotations=QuotationTable.concat(self.quotations),
         )
         self.quotations = []
         log.info(
@@ -321,36 +349,15 @@ def build_index(
     return builder.finish(metadata_sha256)
 
 
-def _drop_unused_terms(
-    tf: sparse.csr_matrix, vocab: list[str]
-) -> tuple[sparse.csr_matrix, list[str]]:
-    """Keep only terms some paragraph uses: BM25's average idf is over the corpus vocabulary."""
-    from scipy import sparse
-
-    df = np.bincount(tf.indices, minlength=len(vocab))
-    used = df > 0
-    if used.all():
-        return tf, vocab
-    new_ids = np.cumsum(used) - 1
-    tf = sparse.csr_matrix(
-        (tf.data, new_ids[tf.indices].astype(np.int32), tf.indptr),
-        shape=(tf.shape[0], int(used.sum())),
-    )
-    return tf, [t for t, u in zip(vocab, used, strict=True) if u]
-
-
-def _sorted_vocabulary(
-    tf: sparse.csr_matrix, terms: list[str]
-) -> tuple[sparse.csr_matrix, Vocabulary]:
-    """Renumber the terms in the vocabulary's sorted order (a term's id is its position)."""
-    from scipy import sparse
-
-    vocabulary, new_id = Vocabulary.build(terms)
-    tf = sparse.csr_matrix(
-        (tf.data, new_id[tf.indices].astype(np.int32), tf.indptr), shape=tf.shape
-    )
-    tf.sort_indices()
-    return tf, vocabulary
+def _continued(entry: FileEntry, part: FileEntry) -> FileEntry:
+    """A file's entry with one more of its parts: its articles, and its skipped lines in
+    line order (then those without a line: ids another file owns), as one pass gives them."""
+    if part.path != entry.path:
+        raise ValueError(f"a part of {part.path} continues {entry.path}")
+    skipped = sorted((*entry.skipped, *part.skipped),
+                     key=lambda s: (s.line is None, s.line or 0))
+    return dataclasses.replace(entry, docs=entry.docs + part.docs, skipped=tuple(skipped),
+                               notes=entry.notes + part.notes)
 
 
 def paragraph_terms(index: ArchiveIndex, para: int) -> list[str]:

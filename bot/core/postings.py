@@ -71,6 +71,35 @@ class Postings:
         return np.diff(self.indptr)
 
     @classmethod
+    def from_ids(cls, ids: npt.NDArray[np.int32], lengths: npt.NDArray[np.int64],
+                 remap: npt.NDArray[np.int32], n_terms: int, *,
+                 kernel: bool | None = None) -> Postings:
+        """From every paragraph's term ids back to back (``ids``; ``lengths``: each
+        paragraph's token count), each id mapped to the index's through ``remap`` (-1: a
+        term left out): the arrays :meth:`from_tf` gives for their count matrix. The
+        compiled kernel inverts them in two passes without building that matrix (at a
+        million paragraphs it would hold every posting twice more); ``kernel=False`` is the
+        matrix path, always there."""
+        compiled = compiled_kernel() if kernel is not False else None
+        if compiled is None:
+            from bot.core.bm25 import tf_matrix
+
+            mapped = remap[ids]
+            mapped[mapped < 0] = n_terms  # one column past the terms, cut off below
+            tf = tf_matrix(mapped, lengths, n_terms + 1)[:, :n_terms]
+            return cls.from_tf(tf.tocsr())
+        ids = np.ascontiguousarray(ids, dtype=np.int32)
+        lengths = np.ascontiguousarray(lengths, dtype=np.int64)
+        remap = np.ascontiguousarray(remap, dtype=np.int32)
+        indptr = np.zeros(n_terms + 1, dtype=np.int64)
+        none32, none16 = np.empty(0, dtype=np.int32), np.empty(0, dtype=np.uint16)
+        nnz = compiled.invert(ids, lengths, remap, n_terms, indptr, none32, none16)
+        docs, counts = np.empty(nnz, dtype=np.int32), np.empty(nnz, dtype=np.uint16)
+        if nnz:
+            compiled.invert(ids, lengths, remap, n_terms, indptr, docs, counts)
+        return cls(indptr, docs, _narrowest(counts), len(lengths))
+
+    @classmethod
     def from_tf(cls, tf: sparse.csr_matrix) -> Postings:
         """From a paragraph-by-term count matrix."""
         if tf.nnz and int(tf.data.max()) > TF_MAX:
@@ -115,10 +144,10 @@ class Postings:
         return Postings(indptr, mapped[at], self.tf[at], len(paragraphs))
 
 
-def _narrowest(counts: npt.NDArray[np.int32]) -> Counts:
+def _narrowest(counts: npt.NDArray[np.int32] | npt.NDArray[np.uint16]) -> Counts:
     if int(counts.max(initial=0)) <= np.iinfo(np.uint8).max:
         return counts.astype(np.uint8)
-    return counts.astype(np.uint16)
+    return counts.astype(np.uint16, copy=False)
 
 
 def _lengths(doc_len: npt.NDArray[np.int64], longest: int) -> Lengths:

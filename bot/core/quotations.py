@@ -101,7 +101,11 @@ class QuotationTable:
 
     # -- building -------------------------------------------------------------------------
     @classmethod
-    def from_records(cls, records: Iterable[Quotation]) -> QuotationTable:
+    def from_records(cls, records: Iterable[Quotation], document_offset: int = 0
+                     ) -> QuotationTable:
+        """The table of ``records``, each ``document`` shifted by ``document_offset`` (a
+        file's quotations numbered as the index numbers its articles, without rebasing each
+        record)."""
         rows = list(records)
         speakers = sorted({q.speaker for q in rows if q.speaker is not None})
         code = {name: i for i, name in enumerate(speakers)}
@@ -112,7 +116,7 @@ class QuotationTable:
         text_offsets, text_blob = _blob([q.text for q in rows])
         speaker_offsets, speaker_blob = _blob(speakers)
         return cls({
-            "document": column((q.document for q in rows), np.int32),
+            "document": column((q.document + document_offset for q in rows), np.int32),
             "paragraph": column((q.paragraph for q in rows), np.int32),
             "kind": column((KINDS.index(q.kind) for q in rows), np.int8),
             "speaker": column((NO_SPEAKER if q.speaker is None else code[q.speaker]
@@ -124,6 +128,32 @@ class QuotationTable:
             "text_offsets": text_offsets, "text_blob": text_blob,
             "speaker_offsets": speaker_offsets, "speaker_blob": speaker_blob,
         })
+
+    @classmethod
+    def concat(cls, tables: Sequence[QuotationTable]) -> QuotationTable:
+        """The rows of ``tables`` one after another: the table :meth:`from_records` makes
+        of all their records (speakers coded in sorted order), without making the records.
+        A build keeps each file's quotations this way, a few arrays instead of a Python
+        object per quotation."""
+        if len(tables) <= 1:
+            return tables[0] if tables else EMPTY
+        names = [t.speakers() for t in tables]
+        speakers = sorted({name for chunk in names for name in chunk})
+        code = {name: i for i, name in enumerate(speakers)}
+        out = {c: np.concatenate([getattr(t, c) for t in tables])
+               for c in ("document", "paragraph", "kind", "start", "end", "context_start",
+                         "context_end")}
+        # each table's codes to the common ones; NO_SPEAKER (-1) picks the appended -1
+        out["speaker"] = np.concatenate([
+            np.array([*(code[n] for n in chunk), NO_SPEAKER], dtype=np.int32)[t.speaker]
+            for t, chunk in zip(tables, names, strict=True)])
+        shifts = np.cumsum([0, *(len(t._text_blob) for t in tables)])
+        out["text_offsets"] = np.concatenate(
+            [np.zeros(1, dtype=np.int64),
+             *(t._text_offsets[1:] + shifts[i] for i, t in enumerate(tables))])
+        out["text_blob"] = np.concatenate([t._text_blob for t in tables])
+        out["speaker_offsets"], out["speaker_blob"] = _blob(speakers)
+        return cls(out)
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> QuotationTable:

@@ -1,12 +1,14 @@
-"""Paragraph texts: one buffer while an index is built, zstd blocks once it is saved.
+"""Paragraph texts in zstd blocks: compressed while an index is built, saved as they are.
 
-A saved index keeps its texts in blocks of :data:`BLOCK` paragraphs, each compressed with
+An index keeps its texts in blocks of :data:`BLOCK` paragraphs, each compressed with
 zstd (level 3) against one dictionary trained on the archive's own paragraphs (small blocks
 compress poorly alone; with the dictionary, the bench's synthetic text takes 2.1x less room
 and real news more). Reading a paragraph decompresses its block (microseconds) and keeps the
 most recently used blocks, so the paragraphs of one answer cost one decompression.
 The uncompressed offsets of every paragraph stay as they were (``text_offsets``), so lengths
-and budgets need no decompression at all.
+and budgets need no decompression at all. A build compresses the blocks as files are added
+(:class:`BlockWriter`), so it never holds the whole text uncompressed; a sharded index's
+texts, one buffer each, are compressed when saved (:class:`Compressed`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ LEVEL = 3
 DICT_BYTES = 64 << 10
 MIN_DICT_BYTES = 4 << 10  # below this (under ~80 kB of text) blocks go without a dictionary
 SAMPLE_PARAGRAPHS = 20_000  # at most this many paragraphs train the dictionary
+# A build trains the dictionary on its first this many bytes of text (all of a smaller
+# archive's), then compresses blocks as they fill (BlockWriter).
+TRAIN_BYTES = 32 << 20
 CACHED_BLOCKS = 512
 
 Offsets = npt.NDArray[np.int64]
@@ -75,6 +80,61 @@ class Compressed:
         out = np.zeros(len(self.sizes) + 1, dtype=np.int64)
         np.cumsum(self.sizes, out=out[1:])
         return out
+
+
+class BlockWriter:
+    """Texts compressed into blocks while an index is built, so the build never holds every
+    paragraph's text uncompressed. The builder appends each file's texts to
+    :attr:`pending` and calls :meth:`compress` with every paragraph's offset so far; the full
+    blocks are compressed and dropped from :attr:`pending`.
+
+    The dictionary is trained once :data:`TRAIN_BYTES` of text are in (on that text, as
+    :func:`train` samples it), or at :meth:`finish` for a smaller archive, on all of it: a
+    small archive's blocks are those :class:`Compressed` makes of its whole text."""
+
+    def __init__(self, train_bytes: int | None = None) -> None:
+        self.pending = bytearray()  # text from paragraph ``done * BLOCK`` on
+        self.train_bytes = TRAIN_BYTES if train_bytes is None else train_bytes
+        self._data = bytearray()
+        self._sizes = [0]  # each compressed block's end in ``_data``
+        self._done = 0  # blocks compressed
+        self._dictionary: bytes | None = None
+        self._compressor: zstandard.ZstdCompressor | None = None
+
+    def _start(self, offsets: Offsets) -> None:
+        self._dictionary = train(self.pending, offsets)
+        params = zstandard.ZstdCompressionDict(self._dictionary) if self._dictionary else None
+        self._compressor = zstandard.ZstdCompressor(level=LEVEL, dict_data=params,
+                                                    write_content_size=True,
+                                                    write_dict_id=False)
+
+    def compress(self, offsets: Offsets, *, last: bool = False) -> None:
+        """Compress the full blocks of ``pending`` (``offsets``: every paragraph's so far),
+        and with ``last`` the final partial one too."""
+        if self._compressor is None:
+            if len(self.pending) < self.train_bytes and not last:
+                return
+            self._start(offsets)
+        compressor = self._compressor
+        if compressor is None:
+            raise RuntimeError("text compressor not started")
+        n = len(offsets) - 1
+        blocks = -(-n // BLOCK) if last else n // BLOCK
+        base = int(offsets[self._done * BLOCK])
+        for b in range(self._done, blocks):
+            start, end = _block_bounds(offsets, b)
+            self._data += compressor.compress(bytes(self.pending[start - base:end - base]))
+            self._sizes.append(len(self._data))
+        if blocks > self._done:
+            del self.pending[:int(offsets[min(blocks * BLOCK, n)]) - base]
+            self._done = blocks
+
+    def finish(self, offsets: Offsets) -> BlockTexts:
+        """Every block compressed: the texts as a saved index holds them."""
+        self.compress(offsets, last=True)
+        data, self._data = self._data, bytearray()
+        return BlockTexts(data, np.array(self._sizes, dtype=np.int64), offsets,
+                          self._dictionary or b"")
 
 
 class BlockTexts:

@@ -8,9 +8,10 @@ tokenizing a million paragraphs costs one stemmer call per distinct word.
 
 from __future__ import annotations
 
+import importlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import Stemmer
 
@@ -49,6 +50,17 @@ _DOUBLE = re.compile("[\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb]")
 _CACHE_LIMIT = 2_000_000
 
 
+def compiled_terms() -> Callable[[str, dict[str, str | None]], list[str] | None] | None:
+    """The compiled fast path (``bot.core._tokens.terms``), or None when the package was
+    installed without a C compiler."""
+    try:
+        module = importlib.import_module("bot.core._tokens")
+    except ImportError:
+        return None
+    fast: Callable[[str, dict[str, str | None]], list[str] | None] = module.terms
+    return fast
+
+
 def normalize(text: str) -> str:
     """NFKC, typographic quotes to ASCII, case-folded."""
     if text.isascii():
@@ -62,10 +74,13 @@ def normalize(text: str) -> str:
 class Tokenizer:
     """Callable turning text into index terms. Instances are cheap; share one per index."""
 
-    def __init__(self, settings: TokenizerSettings) -> None:
+    def __init__(self, settings: TokenizerSettings, *, compiled: bool | None = None) -> None:
         self.settings = settings
         self._stemmer = Stemmer.Stemmer("english") if settings.stemming else None
         self._cache: dict[str, str | None] = {}
+        # The compiled ASCII fast path (None: the regular expression alone); compiled=None
+        # uses it when it is built, False never (the reference it is tested against).
+        self._fast = compiled_terms() if compiled is not False else None
 
     def term(self, word: str) -> str | None:
         """Map one normalised word (from :meth:`words`) to its term (None: a stop word)."""
@@ -84,8 +99,15 @@ class Tokenizer:
         return _WORD.findall(normalize(text))
 
     def __call__(self, text: str) -> list[str]:
-        words = _WORD.findall(normalize(text))
+        text = normalize(text)
         cache = self._cache
+        if self._fast is not None:
+            # Every word of an ASCII text already cached (a build's common case): words and
+            # their terms in one C pass; else None, and the expression's path below.
+            fast: list[str] | None = self._fast(text, cache)
+            if fast is not None:
+                return fast
+        words = _WORD.findall(text)
         try:
             # Common case, every word seen before: one C-level map over the cache.
             terms = list(map(cache.__getitem__, words))

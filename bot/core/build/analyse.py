@@ -8,6 +8,7 @@ quotations whose ``document`` is the article's position in its file.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,31 +30,46 @@ log = logging.getLogger(__name__)
 
 class FileProgress:
     """``on_done(file, part)`` while the ``file``-th file to parse is read, ``part`` (0..1)
-    of its articles done. In-process only: pickled (sent to a worker process) it is silent,
-    so the same job runs anywhere."""
+    of its articles done (of part ``share`` of ``shares`` when the file is read in parts).
+    In-process only: pickled (sent to a worker process) it is silent, so the same job runs
+    anywhere."""
 
-    __slots__ = ("_file", "_on_done")
+    __slots__ = ("_file", "_on_done", "_share", "_shares")
 
-    def __init__(self, on_done: Callable[[int, float], None] | None, file: int) -> None:
-        self._on_done, self._file = on_done, file
+    def __init__(self, on_done: Callable[[int, float], None] | None, file: int,
+                 share: int = 0, shares: int = 1) -> None:
+        self._on_done, self._file, self._share, self._shares = on_done, file, share, shares
 
     def __call__(self, done: int, total: int) -> None:
         if self._on_done is not None and done < total:
-            self._on_done(self._file, done / total)
+            self._on_done(self._file, (self._share + done / total) / self._shares)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (FileProgress, (None, self._file))
+        return (FileProgress, (None, self._file, self._share, self._shares))
 
 
 @dataclass(frozen=True, slots=True)
 class ParseJob:
     entry: FileEntry  # as scanned
     progress: FileProgress | None = None
+    part: int = 0  # of ``parts`` (a large jsonl file is read in parts: ingest.parts)
+    parts: int = 1
 
     @property
     def size(self) -> int:
         """Bytes to read (the runtime's map decides on worker processes by it)."""
-        return self.entry.size
+        return self.entry.size // self.parts
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedPart:
+    """One part of a file read in parts: its articles analysed (``parsed``; quotations
+    numbered from the part's first article), each article's line, and whether the part
+    holds only whitespace (:class:`~bot.core.ingest.parts.JsonlPart`)."""
+
+    parsed: ParsedFile
+    lines: tuple[int, ...]
+    blank: bool
 
 
 class Analysis:
@@ -69,15 +85,40 @@ class Analysis:
         return (_analysis, (self.root, self.tokenizer.settings, self.max_paragraph_chars,
                             self.day_first))
 
-    def __call__(self, job: ParseJob) -> ParsedFile:
-        return analyse_file(job.entry, self.root, self.tokenizer, job.progress,
+    def __call__(self, job: ParseJob) -> ParsedFile | ParsedPart:
+        return self.part(job) if job.parts > 1 else self.file(job.entry, job.progress)
+
+    def file(self, entry: FileEntry, progress: FileProgress | None = None) -> ParsedFile:
+        """The whole file ``entry``, analysed (:func:`analyse_file`)."""
+        return analyse_file(entry, self.root, self.tokenizer, progress,
                             max_paragraph_chars=self.max_paragraph_chars,
                             day_first=self.day_first)
+
+    def part(self, job: ParseJob) -> ParsedPart:
+        """Part ``job.part`` of a large jsonl file, analysed as :func:`analyse_file` does."""
+        entry = job.entry
+        try:
+            read = ingest.read_part(self.root / entry.path, entry.path, job.part, job.parts,
+                                    size=entry.size, day_first=self.day_first)
+        except OSError as exc:
+            read = ingest.JsonlPart(skipped=(
+                Skipped(entry.path, f"cannot read: {exc.strerror or exc}"),))
+        parsed = _analysed(entry, list(read.articles), list(read.skipped), [], self.tokenizer,
+                           job.progress, self.max_paragraph_chars)
+        return ParsedPart(parsed, read.lines, read.blank)
 
 
 def _analysis(root: Path, settings: TokenizerSettings, cap: int | None,
               day_first: bool = True) -> Analysis:
-    return Analysis(root, Tokenizer(settings), cap, day_first=day_first)
+    return Analysis(root, _tokenizer(settings), cap, day_first=day_first)
+
+
+@functools.lru_cache(maxsize=2)
+def _tokenizer(settings: TokenizerSettings) -> Tokenizer:
+    """One tokenizer per worker process and settings: each job arrives with its own copy
+    of the analysis, and a shared tokenizer keeps its stem cache warm from job to job (a
+    file read in parts is several jobs)."""
+    return Tokenizer(settings)
 
 
 def _parse(path: Path, root: Path, rel: str, day_first: bool = True,
@@ -114,6 +155,20 @@ def analyse_file(
     rel = entry.path
     notes: list[str] = []
     parsed, skipped = _parse(root / rel, root, rel, day_first, notes)
+    return _analysed(entry, parsed, skipped, notes, tokenizer, on_article, max_paragraph_chars)
+
+
+def _analysed(
+    entry: FileEntry,
+    parsed: list[Article],
+    skipped: list[Skipped],
+    notes: list[str],
+    tokenizer: Tokenizer,
+    on_article: Callable[[int, int], None] | None,
+    max_paragraph_chars: int | None,
+) -> ParsedFile:
+    """Parsed articles capped, tokenized and their quotations extracted."""
+    rel = entry.path
     articles: list[Article] = []
     split = 0
     for article in parsed:

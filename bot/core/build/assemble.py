@@ -15,7 +15,8 @@ from bot.core.build.scan import Scan
 from bot.core.fileterms import FileTerms
 from bot.core.index import ArchiveIndex, IndexBuilder, ParsedFile, Progress
 from bot.core.ingest import DocIds, Metadata
-from bot.core.models import Article
+from bot.core.ingest.ids import DUPLICATE
+from bot.core.models import Article, Skipped
 from bot.core.quotations import Quotation
 from bot.core.tokenize import Tokenizer
 
@@ -29,7 +30,8 @@ def accept(pf: ParsedFile, ids: DocIds, metadata: Metadata) -> ParsedFile:
     skips = list(pf.entry.skipped)
     kept: dict[int, Article] = {}  # position in the file -> article kept
     for position, article in enumerate(pf.articles):
-        duplicate = ids.claim(article.doc_id, pf.entry.path)
+        duplicate = _claim(ids, article.doc_id, pf.entry.path,
+                           pf.lines[position] if pf.lines else None)
         if duplicate is not None:
             skips.append(duplicate)
             continue
@@ -44,11 +46,20 @@ def accept(pf: ParsedFile, ids: DocIds, metadata: Metadata) -> ParsedFile:
         return dataclasses.replace(pf, entry=entry, articles=tuple(kept.values()))
     return dataclasses.replace(
         pf, entry=entry, articles=tuple(kept.values()),
-        terms=_kept_terms(pf, kept) if pf.terms is not None else None,
-        quotations=_kept_quotations(pf.quotations, kept))
+        terms=kept_terms(pf, kept) if pf.terms is not None else None,
+        quotations=kept_quotations(pf.quotations, kept))
 
 
-def _kept_terms(pf: ParsedFile, kept: dict[int, Article]) -> FileTerms | tuple[Any, ...]:
+def _claim(ids: DocIds, doc_id: str, path: str, line: int | None) -> Skipped | None:
+    """``ids.claim``; a part's article gives its line when the id is its own file's (one pass
+    over the file reports that line), not when another file owns the id."""
+    duplicate = ids.claim(doc_id, path, line)
+    if duplicate is not None and duplicate.reason != DUPLICATE:
+        return dataclasses.replace(duplicate, line=None)
+    return duplicate
+
+
+def kept_terms(pf: ParsedFile, kept: dict[int, Article]) -> FileTerms | tuple[Any, ...]:
     terms = pf.terms or ()
     spans: list[range] = []
     first = 0
@@ -62,7 +73,7 @@ def _kept_terms(pf: ParsedFile, kept: dict[int, Article]) -> FileTerms | tuple[A
     return tuple(t for span in spans for t in terms[span.start:span.stop])
 
 
-def _kept_quotations(quotations: Iterable[Quotation],
+def kept_quotations(quotations: Iterable[Quotation],
                      kept: dict[int, Article]) -> tuple[Quotation, ...]:
     renumbered = {old: new for new, old in enumerate(kept)}
     return tuple(q.rebased(renumbered[q.document]) for q in quotations
@@ -89,7 +100,8 @@ def assemble(
     for pf in parsed:
         accepted = accept(pf, ids, metadata)
         if accepted.split:
-            split[accepted.entry.path] = accepted.split
+            path = accepted.entry.path
+            split[path] = split.get(path, 0) + accepted.split
         builder.add(accepted)
         del pf, accepted
     if progress is not None:

@@ -7,13 +7,17 @@ from the tf matrix, its quotations from the quotation table), without reading it
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
-from bot.core.build.analyse import Analysis, FileProgress, ParseJob
+from bot.core import ingest
+from bot.core.build.analyse import Analysis, FileProgress, ParsedPart, ParseJob
 from bot.core.build.host import SERIAL, FileMapper
 from bot.core.build.plan import BuildPlan, FileTask
 from bot.core.index import ArchiveIndex, FileEntry, ParsedFile, Progress, paragraph_terms
-from bot.core.models import Article
+from bot.core.ingest.parts import WHITESPACE
+from bot.core.models import Article, Skipped
 from bot.core.quotations import Quotation
 from bot.errors import ArchiveBotError
 
@@ -61,9 +65,49 @@ def reuse(previous: ArchiveIndex, task: FileTask,
     )
 
 
-def _jobs(tasks: Sequence[FileTask], on_done: OnDone | None) -> list[ParseJob]:
-    return [ParseJob(t.entry, FileProgress(on_done, n) if on_done is not None else None)
-            for n, t in enumerate(tasks)]
+def _parts(root: Path, entry: FileEntry) -> int:
+    """How many parts to read a file in: a large jsonl file of plain UTF-8 in several
+    (:mod:`bot.core.ingest.parts`), any other in one."""
+    parts = ingest.part_count(entry.path, entry.size)
+    return parts if parts > 1 and ingest.plain_utf8(root / entry.path) else 1
+
+
+def _jobs(tasks: Sequence[FileTask], parts: Sequence[int],
+          on_done: OnDone | None) -> list[ParseJob]:
+    """One job per file, or per part of a file read in parts."""
+    jobs: list[ParseJob] = []
+    for n, (task, count) in enumerate(zip(tasks, parts, strict=True)):
+        jobs.extend(
+            ParseJob(task.entry,
+                     FileProgress(on_done, n, k, count) if on_done is not None else None,
+                     k, count)
+            for k in range(count))
+    return jobs
+
+
+def _file_results(results: Iterator[ParsedFile | ParsedPart], entry: FileEntry,
+                  parts: int) -> Iterator[ParsedFile]:
+    """The next file's ParsedFile from the map's results, or each of its ``parts`` in order
+    (each as soon as it is ready: the parts of a large file are never all held at once)."""
+    first = next(results, None)
+    if first is None:
+        return
+    if not isinstance(first, ParsedPart):
+        yield first
+        return
+    found = False
+    more: ParsedFile | ParsedPart | None = first
+    for k in range(parts):
+        if k:
+            more = next(results, None)
+        if not isinstance(more, ParsedPart) or more.parsed.entry.path != entry.path:
+            raise BuildError(f"the file map returned no part {k + 1} of {entry.path}")
+        pf = more.parsed
+        found = found or bool(pf.articles or pf.entry.skipped)
+        if k == parts - 1 and not found and more.blank:
+            pf = dataclasses.replace(pf, entry=dataclasses.replace(
+                pf.entry, skipped=(Skipped(entry.path, WHITESPACE),)))
+        yield dataclasses.replace(pf, part=k, lines=more.lines)
 
 
 def execute(
@@ -78,7 +122,8 @@ def execute(
     returns it (so a caller can index it and drop it), each reused one from ``previous``."""
     to_parse = plan.to_parse
     quotations = _reused_quotations(previous, plan) if previous is not None else {}
-    results = iter(parse_map(analysis, _jobs(to_parse, on_done)))
+    parts = [_parts(analysis.root, task.entry) for task in to_parse]
+    results = iter(parse_map(analysis, _jobs(to_parse, parts, on_done)))
     done = 0
     try:
         for task in plan.tasks:
@@ -87,15 +132,19 @@ def execute(
                     raise BuildError(f"{task.entry.path}: reuse planned without an index")
                 yield reuse(previous, task, quotations)
                 continue
-            parsed = next(results, None)
-            if parsed is None or parsed.entry.path != task.entry.path:
-                got = "nothing" if parsed is None else parsed.entry.path
-                raise BuildError(f"the file map returned {got} for {task.entry.path} "
-                                 f"(file {done + 1} of {len(to_parse)})")
+            got: str | None = None
+            for parsed in _file_results(results, task.entry, parts[done]):
+                if parsed.entry.path != task.entry.path:
+                    got = parsed.entry.path
+                    break
+                got = got or task.entry.path
+                yield parsed
+            if got != task.entry.path:
+                raise BuildError(f"the file map returned {got or 'nothing'} for "
+                                 f"{task.entry.path} (file {done + 1} of {len(to_parse)})")
             done += 1
             if on_done is not None:
                 on_done(done, 0.0)
-            yield parsed
         if next(results, None) is not None:
             raise BuildError(f"the file map returned more than the {len(to_parse)} files")
     finally:

@@ -17,15 +17,15 @@ from bot.core.index import ParsedFile
 from bot.core.storage import FileMap, FolderLock, no_lock
 
 if TYPE_CHECKING:  # the parsers are imported where files are parsed
-    from bot.core.build.analyse import ParseJob
+    from bot.core.build.analyse import ParsedPart, ParseJob
 
 
 class FileMapper(Protocol):
-    """``mapper(analysis, jobs)``: each job's :class:`ParsedFile`, in job order (the built-in
-    ``map`` is one; the runtime's runs the jobs in worker processes)."""
+    """``mapper(analysis, jobs)``: each job's :class:`ParsedFile` (or part of one), in job
+    order (the built-in ``map`` is one; the runtime's runs the jobs in worker processes)."""
 
-    def __call__(self, fn: Callable[[ParseJob], ParsedFile], jobs: Sequence[ParseJob],
-                 /) -> Iterable[ParsedFile]: ...
+    def __call__(self, fn: Callable[[ParseJob], ParsedFile | ParsedPart],
+                 jobs: Sequence[ParseJob], /) -> Iterable[ParsedFile | ParsedPart]: ...
 
 
 def _keep_heap() -> None:

@@ -4,6 +4,7 @@
   files and unreadable folders reported, never followed out of the archive unless asked);
 * :mod:`.formats`: one file's articles, by format (raw captures, markdown, HTML, jsonl,
   each also gzip-compressed);
+* :mod:`.parts`: a large jsonl file read in parts (byte ranges cut at line ends);
 * :mod:`.warc`: the HTML pages of a web archive (FastWARC), the other records counted;
 * :mod:`.encoding`: text that is not UTF-8, decoded as declared or detected;
 * :mod:`.metadata`: the metadata file (found in one place, a bad entry reported, never
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
         cap_paragraphs,
         split_paragraph,
     )
+    from bot.core.ingest.parts import JsonlPart, part_count, plain_utf8, read_part
 
 _WHERE = {
     "normalize_date": "bot.core.dates",
@@ -65,6 +67,10 @@ _WHERE = {
     "DEFAULT_MAX_PARAGRAPH_CHARS": "bot.core.ingest.paragraphs",
     "cap_paragraphs": "bot.core.ingest.paragraphs",
     "split_paragraph": "bot.core.ingest.paragraphs",
+    "JsonlPart": "bot.core.ingest.parts",
+    "part_count": "bot.core.ingest.parts",
+    "plain_utf8": "bot.core.ingest.parts",
+    "read_part": "bot.core.ingest.parts",
 }
 
 __all__ = [
@@ -73,6 +79,7 @@ __all__ = [
     "SUFFIXES",
     "ArchiveListing",
     "DocIds",
+    "JsonlPart",
     "Metadata",
     "apply_metadata",
     "cap_paragraphs",
@@ -83,6 +90,9 @@ __all__ = [
     "metadata_name",
     "normalize_date",
     "parse_file",
+    "part_count",
+    "plain_utf8",
+    "read_part",
     "split_paragraph",
 ]
 

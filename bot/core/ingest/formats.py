@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,8 @@ def _text(data: bytes, rel: str, *, html: bool = False,
     return decoded.text
 
 
-def _doc_base(rel: str, suffix: str) -> str:
+def doc_base(rel: str, suffix: str) -> str:
+    """The stem of the ids given to a file's articles that have none."""
     return strip_controls(rel[: len(rel) - len(suffix)])
 
 
@@ -89,7 +91,7 @@ def parse_file(
     suffix = archive_suffix(path.name)
     if suffix is None:
         raise IngestError(f"unsupported file type {path.suffix or '(none)'!r}")
-    base = _doc_base(rel, suffix)
+    base = doc_base(rel, suffix)
     if data is None:
         try:
             data = path.read_bytes()
@@ -198,20 +200,33 @@ def _parse_jsonl(text: str, rel: str, base: str,
     articles: list[Article] = []
     skipped: list[Skipped] = []
     ids = DocIds()
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            article = _jsonl_article(line, rel, f"{base}#{number}", day_first)
-        except IngestError as exc:
-            skipped.append(Skipped(rel, exc.reason, number))
-            continue
+    for number, article in jsonl_articles(text, rel, base, day_first, skipped):
         duplicate = ids.claim(article.doc_id, rel, number)
         if duplicate is not None:
             skipped.append(duplicate)
             continue
         articles.append(article)
     return articles, skipped
+
+
+def jsonl_articles(text: str, rel: str, base: str, day_first: bool, skipped: list[Skipped],
+                   first_line: int = 1) -> Iterator[tuple[int, Article]]:
+    """Each article of the jsonl ``text`` (newlines normalised) with its line number, the
+    first line numbered ``first_line``; a malformed line goes to ``skipped``. Ids are not
+    checked for duplicates here. Lines are found one at a time (no list of every line: a
+    large file's text is not held twice)."""
+    at, end, number = 0, len(text), first_line
+    while at < end:
+        stop = text.find("\n", at)
+        if stop < 0:
+            stop = end
+        line = text[at:stop]
+        if line.strip():
+            try:
+                yield number, _jsonl_article(line, rel, f"{base}#{number}", day_first)
+            except IngestError as exc:
+                skipped.append(Skipped(rel, exc.reason, number))
+        at, number = stop + 1, number + 1
 
 
 def _jsonl_record(line: str) -> dict[str, Any]:
