@@ -1,9 +1,11 @@
 """Per-file work of a build: parse, cap paragraphs, tokenize, extract quotations.
 
 Each file is analysed on its own (quotations never span articles), so a large archive can be
-analysed by worker processes (the runtime's map) while a small one stays in-process. A job
-and its result are plain records: terms as space-joined strings (cheap to pickle) and
-quotations whose ``document`` is the article's position in its file.
+analysed by worker processes (the runtime's map) while a small one stays in-process; a large
+jsonl file is analysed in parts (:mod:`bot.core.ingest.parts`), a job each. A job and its
+result are plain records: terms as ids local to the file or part
+(:class:`~bot.core.fileterms.FileTerms`, cheap to pickle) and quotations whose ``document``
+is the article's position in its file or part.
 """
 
 from __future__ import annotations

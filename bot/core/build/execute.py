@@ -1,8 +1,9 @@
 """Executing a plan: each file's :class:`ParsedFile`, in archive order, parsed or reused.
 
 Files to parse go through the host's map (serial ``map`` in the core, worker processes at
-run time); an unchanged file is rebuilt from the previous index (its paragraphs, its terms
-from the tf matrix, its quotations from the quotation table), without reading it.
+run time), a large jsonl file as several jobs whose parts are passed on one by one, each as
+soon as it is ready; an unchanged file is rebuilt from the previous index (its paragraphs,
+its terms from the postings, its quotations from the quotation table), without reading it.
 """
 
 from __future__ import annotations
@@ -132,16 +133,15 @@ def execute(
                     raise BuildError(f"{task.entry.path}: reuse planned without an index")
                 yield reuse(previous, task, quotations)
                 continue
-            got: str | None = None
+            where = f"for {task.entry.path} (file {done + 1} of {len(to_parse)})"
+            returned = False
             for parsed in _file_results(results, task.entry, parts[done]):
                 if parsed.entry.path != task.entry.path:
-                    got = parsed.entry.path
-                    break
-                got = got or task.entry.path
+                    raise BuildError(f"the file map returned {parsed.entry.path} {where}")
+                returned = True
                 yield parsed
-            if got != task.entry.path:
-                raise BuildError(f"the file map returned {got or 'nothing'} for "
-                                 f"{task.entry.path} (file {done + 1} of {len(to_parse)})")
+            if not returned:
+                raise BuildError(f"the file map returned nothing {where}")
             done += 1
             if on_done is not None:
                 on_done(done, 0.0)
