@@ -67,3 +67,43 @@ def test_name_variants_merge_conservatively() -> None:
     assert merged["J. Smith"] in ("John Smith", "Joan Smith")
     assert merge_speakers(["Dmitri Volkov", "Dmitry Volkov", "Dmitry Volkov"]) == {
         "Dmitri Volkov": "Dmitry Volkov", "Dmitry Volkov": "Dmitry Volkov"}
+
+
+def _merged_by_comparing_every_group(counts: dict[str, int]) -> dict[str, str]:
+    """The rule of merge_speakers written plainly: a name joins the first group of its
+    surname and length all of whose first names are close to its own."""
+    from bot.core.answers.variants import _close
+
+    groups: dict[tuple[str, int], list[list[str]]] = {}
+    for name in sorted(counts):
+        words = name.split()
+        if len(words) < 2:
+            continue
+        key = (words[-1].casefold(), len(words))
+        for group in groups.setdefault(key, []):
+            if all(_close(words[0], other.split()[0]) for other in group):
+                group.append(name)
+                break
+        else:
+            groups[key].append([name])
+    out = {n: n for n in counts}
+    for key in sorted(groups):
+        for group in groups[key]:
+            best = sorted(group, key=lambda n: (-counts[n], -len(n), n))[0]
+            out.update(dict.fromkeys(group, best))
+    return out
+
+
+def test_a_surname_with_many_spellings_merges_as_comparing_every_group_would() -> None:
+    import random
+
+    rng = random.Random(7)
+    stems = ["Sergei", "Serge", "Sergo", "Sarge", "Dmitri", "Dmitry", "Simon", "Simone", "S.",
+             "Sam", "Samuel", "Samuil", "Sxrgei", "ergei", "SERGEI", "Ana", "Anna", "."]
+    for _ in range(300):  # near spellings in any order: many groups to one surname
+        firsts = [rng.choice(stems) for _ in range(10)] + [
+            "S" + "".join(rng.choice("aei") for _ in range(rng.randint(3, 6))) for _ in range(60)]
+        names = {f"{rng.choice(firsts)} {rng.choice(['', 'van '])}"
+                 f"{rng.choice(['Lavrov', 'Smith'])}": rng.randint(1, 4)
+                 for _ in range(rng.randint(1, 120))}
+        assert merge_speakers(names) == _merged_by_comparing_every_group(names)

@@ -29,6 +29,77 @@ def _close(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
+def _first(words: list[str]) -> str:
+    return words[0].casefold().rstrip(".")
+
+
+def _keys(first: str) -> list[tuple[str, str]]:
+    """The index keys of a first name: two names close by :func:`_close` (and not
+    initials) share one of them: equal, one letter changed at the same place, or one the
+    other with a letter left out."""
+    keys = [("=", first)]
+    if len(first) >= 5:
+        keys += [("~", first[:i] + "\0" + first[i + 1:]) for i in range(len(first))]
+        keys += [("-", first[:i] + first[i + 1:]) for i in range(len(first))]
+        keys.append(("+", first))
+    return keys
+
+
+def _wanted(first: str) -> list[tuple[str, str]]:
+    """The keys under which the names close to ``first`` are indexed (see :func:`_keys`)."""
+    keys = [("=", first)]
+    if len(first) >= 5:
+        keys += [("~", first[:i] + "\0" + first[i + 1:]) for i in range(len(first))]
+        keys.append(("-", first))  # a name one letter longer, less that letter
+        keys += [("+", first[:i] + first[i + 1:]) for i in range(len(first))]  # shorter
+    return keys
+
+
+class _Bucket:
+    """The groups of one surname, number of names and first letter, in the order they were
+    made: a name joins the first group all of whose members' first names are close to
+    its own (:func:`_close`), else makes a new one. A small bucket compares a name with
+    each group; past :data:`_INDEXED` groups (one surname can have thousands in a large
+    archive) the groups are found through their members' first names (:func:`_keys`),
+    so a name is compared only with the few that can take it. Either way the same group."""
+
+    def __init__(self) -> None:
+        self.groups: list[list[str]] = []
+        self._by_key: dict[tuple[str, str], list[int]] | None = None
+
+    def add(self, name: str) -> None:
+        first = _first(name.split())
+        if len(first) == 1 and self.groups:  # an initial is close to every name here
+            candidates: Iterable[int] = (0,)
+        elif self._by_key is None:
+            candidates = range(len(self.groups))
+        else:  # (the first group holds a full name by now: an initial takes the next)
+            candidates = sorted({g for key in _wanted(first) for g in self._by_key.get(key, ())})
+        for g in candidates:
+            if all(_close(first, _first(other.split())) for other in self.groups[g]):
+                self._join(g, name, first)
+                return
+        self.groups.append([])
+        self._join(len(self.groups) - 1, name, first)
+        if self._by_key is None and len(self.groups) > _INDEXED:
+            self._by_key = {}
+            for g, group in enumerate(self.groups):
+                for member in group:
+                    self._index(g, _first(member.split()))
+
+    def _join(self, g: int, name: str, first: str) -> None:
+        self.groups[g].append(name)
+        self._index(g, first)
+
+    def _index(self, g: int, first: str) -> None:
+        if len(first) != 1 and self._by_key is not None:
+            for key in _keys(first):
+                self._by_key.setdefault(key, []).append(g)
+
+
+_INDEXED = 16  # groups in a bucket before they are looked up by key
+
+
 def merge_speakers(names: Iterable[str] | Mapping[str, int]) -> dict[str, str]:
     """Each speaker name -> the name it is merged into (itself when none): people with the
     same surname and the same number of names, whose first names are close (an edit
@@ -41,21 +112,18 @@ def merge_speakers(names: Iterable[str] | Mapping[str, int]) -> dict[str, str]:
     else:
         for n in names:
             counts[n] = counts.get(n, 0) + 1
-    groups: dict[tuple[str, int], list[list[str]]] = {}
+    # Close first names share their first letter (an initial is that letter): a bucket
+    # per surname, number of names and first letter holds every group a name could join.
+    buckets: dict[tuple[str, int, str], _Bucket] = {}
     for name in sorted(counts):
         words = name.split()
         if len(words) < 2:
             continue
-        key = (words[-1].casefold(), len(words))
-        for group in groups.setdefault(key, []):
-            if all(_close(words[0], other.split()[0]) for other in group):
-                group.append(name)
-                break
-        else:
-            groups[key].append([name])
+        key = (words[-1].casefold(), len(words), _first(words)[:1])
+        buckets.setdefault(key, _Bucket()).add(name)
     out = {n: n for n in counts}
-    for key in sorted(groups):
-        for group in groups[key]:
+    for key in sorted(buckets):
+        for group in buckets[key].groups:
             best = sorted(group, key=lambda n: (-counts[n], -len(n), n))[0]
             for n in group:
                 out[n] = best
