@@ -57,16 +57,11 @@ class FileTerms:
         the order the file first used it (so new terms are numbered as a token-by-token pass
         numbers them)."""
         mapping = np.fromiter(map(assign, self.vocab), dtype=np.int32, count=len(self.vocab))
-        return _gather(mapping, self.ids)
-
-
-def _gather(mapping: npt.NDArray[np.int32], ids: array[int]) -> npt.NDArray[np.int32]:
-    """``mapping`` at every local id of ``ids``, each checked to be in range."""
-    local = np.frombuffer(ids, dtype=np.int32)
-    if len(local) and (int(local.min()) < 0 or int(local.max()) >= len(mapping)):
-        raise ValueError("a paragraph's term id is outside its file's vocabulary")
-    out: npt.NDArray[np.int32] = mapping[local]
-    return out
+        local = np.frombuffer(self.ids, dtype=np.int32)
+        if len(local) and (int(local.min()) < 0 or int(local.max()) >= len(mapping)):
+            raise ValueError("a paragraph's term id is outside its file's vocabulary")
+        out: npt.NDArray[np.int32] = mapping[local]
+        return out
 
 
 class TermCollector:

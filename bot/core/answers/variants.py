@@ -33,25 +33,18 @@ def _first(words: list[str]) -> str:
     return words[0].casefold().rstrip(".")
 
 
-def _keys(first: str) -> list[tuple[str, str]]:
+def _keys(first: str, *, wanted: bool = False) -> list[tuple[str, str]]:
     """The index keys of a first name: two names close by :func:`_close` (and not
-    initials) share one of them: equal, one letter changed at the same place, or one the
-    other with a letter left out."""
+    initials) share one: equal, one letter changed at the same place, or one the other
+    with a letter left out. ``wanted``: the keys to look a name's close names up by (the
+    same, but a name one letter longer is found by this name, one shorter by its
+    deletions)."""
     keys = [("=", first)]
     if len(first) >= 5:
         keys += [("~", first[:i] + "\0" + first[i + 1:]) for i in range(len(first))]
-        keys += [("-", first[:i] + first[i + 1:]) for i in range(len(first))]
-        keys.append(("+", first))
-    return keys
-
-
-def _wanted(first: str) -> list[tuple[str, str]]:
-    """The keys under which the names close to ``first`` are indexed (see :func:`_keys`)."""
-    keys = [("=", first)]
-    if len(first) >= 5:
-        keys += [("~", first[:i] + "\0" + first[i + 1:]) for i in range(len(first))]
-        keys.append(("-", first))  # a name one letter longer, less that letter
-        keys += [("+", first[:i] + first[i + 1:]) for i in range(len(first))]  # shorter
+        shorter, whole = ("+", "-") if wanted else ("-", "+")
+        keys += [(shorter, first[:i] + first[i + 1:]) for i in range(len(first))]
+        keys.append((whole, first))
     return keys
 
 
@@ -74,7 +67,9 @@ class _Bucket:
         elif self._by_key is None:
             candidates = range(len(self.groups))
         else:  # (the first group holds a full name by now: an initial takes the next)
-            candidates = sorted({g for key in _wanted(first) for g in self._by_key.get(key, ())})
+            by_key = self._by_key
+            candidates = sorted({g for key in _keys(first, wanted=True)
+                                 for g in by_key.get(key, ())})
         for g in candidates:
             if all(_close(first, _first(other.split())) for other in self.groups[g]):
                 self._join(g, name, first)

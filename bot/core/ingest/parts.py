@@ -100,6 +100,7 @@ def read_part(path: Path, rel: str, part: int, parts: int, *, size: int,
     """Part ``part`` (0-based) of ``parts`` of the jsonl file at ``path`` (``rel`` in the
     archive), ``size`` bytes when it was scanned. Raises OSError when it cannot be read."""
     base = doc_base(rel, ".jsonl")
+    # a file changed since the scan: said once, by its first part
     changed = JsonlPart(skipped=(Skipped(rel, CHANGED),) if part == 0 else ())
     with path.open("rb") as fh:
         if fh.seek(0, 2) != size or size == 0:
@@ -116,7 +117,7 @@ def read_part(path: Path, rel: str, part: int, parts: int, *, size: int,
             raise UnicodeDecodeError("utf-8", b"", 0, 1, "NUL")
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return JsonlPart(skipped=(Skipped(rel, CHANGED),))
+        return changed
     del data
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     skipped: list[Skipped] = []
