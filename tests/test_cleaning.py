@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from bot.core import cleaning
 from bot.core.cleaning import normalize_space, parse_capture, strip_controls
 
 
@@ -24,6 +27,20 @@ from bot.core.cleaning import normalize_space, parse_capture, strip_controls
 )
 def test_normalize_space_strips_controls_and_overrides(text: str, expected: str) -> None:
     assert normalize_space(text) == expected
+
+
+def test_ascii_fast_path_agrees_with_the_patterns() -> None:
+    """Printable text skips the patterns; any text must come out as the patterns make it:
+    random strings over spaces, every whitespace and control kind, letters, curly quotes,
+    joiners and marks."""
+    alphabet = [" ", "  ", "a", "B", ".", "\t", "\r", "\n", "\x0b", "\x0c", "\x00", "\x1b",
+                "\x7f", "\x85", "\u00a0", "\u2003", "\u202e", "\u3000", "\u1680", "é", "“",
+                "”", "\u200c", "\u200f", "\u2066"]
+    rng = random.Random(20261202)
+    for _ in range(4000):
+        text = "".join(rng.choices(alphabet, k=rng.randint(0, 12)))
+        slow = cleaning._HSPACE_CHANGE.sub(" ", strip_controls(text)).strip()
+        assert normalize_space(text) == slow, repr(text)
 
 
 def test_script_marks_and_joiners_are_kept() -> None:

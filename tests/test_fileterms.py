@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import pickle
+import random
+from array import array
 
 import numpy as np
 import pytest
@@ -12,7 +15,7 @@ from bot.config import BM25Settings, TokenizerSettings
 from bot.core.fileterms import FileTerms, TermCollector
 from bot.core.index import ArchiveIndex, FileEntry, IndexBuilder, ParsedFile
 from bot.core.models import Article
-from bot.core.tokenize import Tokenizer
+from bot.core.tokenize import Tokenizer, compiled_terms
 
 PARAGRAPHS = [
     ["air", "strike", "idlib"],
@@ -44,6 +47,64 @@ def test_terms_are_numbered_in_the_order_the_file_first_uses_them() -> None:
     assert terms.vocab == ("air", "strike", "idlib", "talks", "astana")
     assert list(terms.lengths) == [3, 0, 4, 2]
     assert tokens_of(terms) == PARAGRAPHS
+
+
+WORDS = ["air", "strike", "Idlib", "the", "talks", "Astana", "3,500", "don't", "O’Brien",
+         "café", "“no”", "Straße", "ﬁnancial", "of", "running", "x_y", "2.5", "`quoted`"]
+
+
+def _texts(seed: int, n: int) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(WORDS) + rng.choice(["", ",", ".", " "])
+                     for _ in range(rng.randint(0, 14))) for _ in range(n)]
+
+
+@pytest.mark.parametrize("compiled", [None, False])
+def test_texts_collected_in_one_pass_equal_their_tokens_collected(
+        compiled: bool | None) -> None:
+    """add_text (the tokenizer's C pass where it applies: ASCII text, every word cached;
+    else the expression and the numbering loop) gives exactly what add(tokenizer(text))
+    gives, cold and warm, with ASCII and non-ASCII text; the Python reference too."""
+    texts = _texts(5, 600)
+    tokenizer = Tokenizer(TokenizerSettings(), compiled=compiled)
+    reference = Tokenizer(TokenizerSettings(), compiled=False)
+    for _ in range(2):  # cold, then with every word cached
+        by_text, by_tokens = TermCollector(compiled=compiled), TermCollector(compiled=False)
+        for text in texts:
+            by_text.add_text(text, tokenizer)
+            by_tokens.add(reference(text))
+        assert by_text.finish() == by_tokens.finish()
+
+
+def test_the_compiled_numbering_equals_the_reference() -> None:
+    rng = random.Random(8)
+    paragraphs = [[rng.choice(WORDS) for _ in range(rng.randint(0, 30))] for _ in range(500)]
+    fast, slow = TermCollector(), TermCollector(compiled=False)
+    for tokens in paragraphs:
+        fast.add(tokens)
+        slow.add(tokens)
+    terms = fast.finish()
+    assert terms == slow.finish()
+    assert tokens_of(terms) == paragraphs
+
+
+@pytest.mark.skipif(compiled_terms() is None,
+                    reason="the tokenizer's C fast path is not built (no compiler at install)")
+def test_the_one_pass_leaves_nothing_behind_where_it_cannot_apply() -> None:
+    _tokens = importlib.import_module("bot.core._tokens")  # built: compiled_terms() found it
+
+    cache: dict[str, str | None] = {"talks": "talk", "the": None, "air": "air"}
+    numbering, out = {"air": 0}, bytearray(b"\x01\x00\x00\x00")
+    assert _tokens.ids("the talks resumed", cache, numbering, out) == -1  # "resumed" uncached
+    assert _tokens.ids("café talks", cache, numbering, out) == -1  # not ASCII
+    assert numbering == {"air": 0} and out == b"\x01\x00\x00\x00"
+    assert _tokens.ids("the talks, air talks", cache, numbering, out) == 3
+    assert numbering == {"air": 0, "talk": 1}
+    assert array("i", bytes(out)).tolist() == [1, 1, 0, 1]
+    with pytest.raises(TypeError):
+        _tokens.number(["talk", 3], numbering, out)
+    with pytest.raises(TypeError):
+        _tokens.ids("air", {"air": 5}, numbering, out)  # a cached term must be str or None
 
 
 def test_select_keeps_the_chosen_paragraphs_and_the_vocabulary() -> None:

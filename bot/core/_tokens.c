@@ -6,9 +6,19 @@
  * \w is [0-9A-Za-z_]), each mapped through ``cache`` (word -> term, or None for a stop
  * word, which is left out).  Returns None when ``text`` is not ASCII or a word is not in
  * the cache yet: the caller then takes the regular-expression path, which fills the cache.
+ *
+ * number(terms, number, out) and ids(text, cache, number, out): a build worker's side of
+ * bot.core.fileterms.TermCollector, each term turned into its id local to the file (the
+ * order the file first uses it) and appended to a bytearray of int32; ids() does it from the
+ * text in one pass, without making the list of terms.
+ *
+ * tokens_in(): which of a set of words a text holds as white-space-separated tokens (the
+ * speech verbs quotation extraction looks for, bot.core.answers.cues.find_cues).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
+#include <string.h>
 
 static inline int
 is_digit(Py_UCS1 c)
@@ -86,9 +96,224 @@ terms(PyObject *self, PyObject *args)
     return out;
 }
 
+/* Append id as a native int32 to the bytearray out (grown by doubling). */
+struct ids_out {
+    int32_t *buf;
+    Py_ssize_t n, cap;
+};
+
+static int
+push_id(struct ids_out *o, int32_t id)
+{
+    if (o->n == o->cap) {
+        Py_ssize_t cap = o->cap ? 2 * o->cap : 64;
+        int32_t *grown = PyMem_Realloc(o->buf, (size_t)cap * sizeof(int32_t));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        o->buf = grown;
+        o->cap = cap;
+    }
+    o->buf[o->n++] = id;
+    return 0;
+}
+
+/* The id of term in number (term -> int, numbered in insertion order), a new term getting
+ * the next one; -1 with an exception set on failure. */
+static int32_t
+term_id(PyObject *number, PyObject *term)
+{
+    PyObject *known = PyDict_GetItemWithError(number, term);  /* borrowed */
+    if (known != NULL)
+        return (int32_t)PyLong_AsLong(known);
+    if (PyErr_Occurred())
+        return -1;
+    Py_ssize_t next = PyDict_GET_SIZE(number);
+    if (next >= INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "more distinct terms than int32 ids");
+        return -1;
+    }
+    PyObject *id = PyLong_FromSsize_t(next);
+    if (id == NULL)
+        return -1;
+    int failed = PyDict_SetItem(number, term, id);
+    Py_DECREF(id);
+    return failed ? -1 : (int32_t)next;
+}
+
+/* Write o's ids at the end of the bytearray out; returns their count, or -1. */
+static Py_ssize_t
+flush_ids(PyObject *out, struct ids_out *o)
+{
+    Py_ssize_t old = PyByteArray_GET_SIZE(out), add = o->n * (Py_ssize_t)sizeof(int32_t);
+    if (add && PyByteArray_Resize(out, old + add) < 0)
+        return -1;
+    if (add)
+        memcpy(PyByteArray_AS_STRING(out) + old, o->buf, (size_t)add);
+    return o->n;
+}
+
+/* number(terms, number, out): every term of the list ``terms`` as its id in ``number`` (a
+ * new term numbered next), appended to the bytearray ``out`` as native int32; returns how
+ * many. */
+static PyObject *
+number(PyObject *self, PyObject *args)
+{
+    PyObject *list, *numbering, *out;
+    if (!PyArg_ParseTuple(args, "O!O!O!", &PyList_Type, &list, &PyDict_Type, &numbering,
+                          &PyByteArray_Type, &out))
+        return NULL;
+    struct ids_out o = {NULL, 0, 0};
+    Py_ssize_t n = PyList_GET_SIZE(list), done = -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *term = PyList_GET_ITEM(list, i);
+        if (!PyUnicode_Check(term)) {
+            PyErr_SetString(PyExc_TypeError, "number: terms must be str");
+            goto end;
+        }
+        int32_t id = term_id(numbering, term);
+        if (id < 0 || push_id(&o, id) < 0)
+            goto end;
+    }
+    done = flush_ids(out, &o);
+end:
+    PyMem_Free(o.buf);
+    return done < 0 ? NULL : PyLong_FromSsize_t(done);
+}
+
+/* ids(text, cache, number, out): what number(terms(text, cache), number, out) does, in one
+ * pass and without the list of terms; -1 (and nothing appended, nothing numbered) where
+ * terms() would return None. */
+static PyObject *
+ids(PyObject *self, PyObject *args)
+{
+    PyObject *text, *cache, *numbering, *out;
+    if (!PyArg_ParseTuple(args, "UO!O!O!", &text, &PyDict_Type, &cache, &PyDict_Type,
+                          &numbering, &PyByteArray_Type, &out))
+        return NULL;
+    if (!PyUnicode_IS_ASCII(text))
+        return PyLong_FromLong(-1);
+    const Py_UCS1 *s = PyUnicode_1BYTE_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, nt = 0, cap = 0, done = -1;
+    PyObject **found = NULL;  /* the terms, borrowed from cache (None: a stop word) */
+    struct ids_out o = {NULL, 0, 0};
+    int missing = 0;
+    while (i < n) {  /* first every word's term, so that a miss leaves no trace */
+        if (!is_word(s[i])) {
+            i++;
+            continue;
+        }
+        Py_ssize_t j = match_end(s, n, i);
+        PyObject *word = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, s + i, j - i);
+        if (word == NULL)
+            goto end;
+        PyObject *term = PyDict_GetItemWithError(cache, word);  /* borrowed */
+        Py_DECREF(word);
+        if (term == NULL) {
+            if (PyErr_Occurred())
+                goto end;
+            missing = 1;
+            break;
+        }
+        if (term != Py_None) {
+            if (nt == cap) {
+                cap = cap ? 2 * cap : 64;
+                PyObject **grown = PyMem_Realloc(found, (size_t)cap * sizeof(PyObject *));
+                if (grown == NULL) {
+                    PyErr_NoMemory();
+                    goto end;
+                }
+                found = grown;
+            }
+            found[nt++] = term;
+        }
+        i = j;
+    }
+    if (missing) {
+        done = -2;
+        goto end;
+    }
+    for (Py_ssize_t t = 0; t < nt; t++) {
+        if (!PyUnicode_Check(found[t])) {
+            PyErr_SetString(PyExc_TypeError, "ids: cached terms must be str or None");
+            goto end;
+        }
+        int32_t id = term_id(numbering, found[t]);
+        if (id < 0 || push_id(&o, id) < 0)
+            goto end;
+    }
+    done = flush_ids(out, &o);
+end:
+    PyMem_Free(found);
+    PyMem_Free(o.buf);
+    if (done == -2)
+        return PyLong_FromLong(-1);
+    return done < 0 ? NULL : PyLong_FromSsize_t(done);
+}
+
+/* tokens_in(text, wanted, firsts, shortest, longest): the white-space-separated tokens of
+ * ``text`` (as str.split() cuts them) that are in the frozenset ``wanted``, in order, repeats
+ * kept; only tokens of ``shortest`` to ``longest`` characters starting with a character of
+ * the ASCII string ``firsts`` are looked up (every member of ``wanted`` must be such a token:
+ * the caller's promise). What set(text.split()) & wanted finds, without a string for every
+ * word. */
+static PyObject *
+tokens_in(PyObject *self, PyObject *args)
+{
+    PyObject *text, *wanted, *firsts;
+    Py_ssize_t shortest, longest;
+    if (!PyArg_ParseTuple(args, "UO!Unn", &text, &PyFrozenSet_Type, &wanted, &firsts,
+                          &shortest, &longest))
+        return NULL;
+    if (!PyUnicode_IS_ASCII(firsts)) {
+        PyErr_SetString(PyExc_ValueError, "tokens_in: firsts must be ASCII");
+        return NULL;
+    }
+    unsigned char first[128] = {0};
+    const Py_UCS1 *f = PyUnicode_1BYTE_DATA(firsts);
+    for (Py_ssize_t k = 0; k < PyUnicode_GET_LENGTH(firsts); k++)
+        first[f[k]] = 1;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0;
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    while (i < n) {
+        while (i < n && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i)))
+            i++;
+        Py_ssize_t j = i;
+        while (j < n && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j)))
+            j++;
+        Py_UCS4 c = i < n ? PyUnicode_READ(kind, data, i) : 0;
+        if (j - i >= shortest && j - i <= longest && j > i && c < 128 && first[c]) {
+            PyObject *token = PyUnicode_Substring(text, i, j);
+            int has = token == NULL ? -1 : PySet_Contains(wanted, token);
+            if (has == 1 && PyList_Append(out, token) < 0)
+                has = -1;
+            Py_XDECREF(token);
+            if (has < 0) {
+                Py_DECREF(out);
+                return NULL;
+            }
+        }
+        i = j;
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"terms", terms, METH_VARARGS,
      "terms(text, cache) -> list of terms, or None (not ASCII, or a word not cached)"},
+    {"number", number, METH_VARARGS,
+     "number(terms, number, out) -> count: each term's id (new terms numbered next) appended "
+     "to the bytearray out as int32"},
+    {"ids", ids, METH_VARARGS,
+     "ids(text, cache, number, out) -> count, or -1 where terms() gives None (nothing done)"},
+    {"tokens_in", tokens_in, METH_VARARGS,
+     "tokens_in(text, wanted, firsts, shortest, longest) -> the tokens of text.split() in "
+     "wanted"},
     {NULL, NULL, 0, NULL},
 };
 

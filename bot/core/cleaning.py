@@ -146,6 +146,11 @@ def strip_controls(text: str) -> str:
 def normalize_space(text: str) -> str:
     """Delete control characters and bidi overrides (:func:`strip_controls`), then strip and
     collapse runs of horizontal whitespace (incl. no-break spaces) to one space."""
+    if text.isprintable() and "  " not in text:
+        # Every character the two patterns change is a control, format or space character
+        # (Cc, Cf, Zs), none printable but " ": so only a double space could change here.
+        # The usual paragraph, checked in C instead of by the patterns.
+        return text.strip()
     return _HSPACE_CHANGE.sub(" ", strip_controls(text)).strip()
 
 

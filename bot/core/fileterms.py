@@ -13,11 +13,13 @@ pass would: both number a term when the file first uses it.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+
+from bot.core.tokenize import Tokenizer, numberer
 
 __all__ = ["FileTerms", "TermCollector"]
 
@@ -65,24 +67,30 @@ class FileTerms:
 
 
 class TermCollector:
-    """Builds a :class:`FileTerms` one paragraph at a time (a worker's side): the tokens are
-    kept as they come and numbered once at the end, each step a C-level pass (the distinct
-    terms in first-use order by ``dict.fromkeys``, every token mapped by one ``map``), not a
-    Python loop per token."""
+    """Builds a :class:`FileTerms` one paragraph at a time (a worker's side): each term is
+    numbered as it comes (its position in the order the file first uses it) and its id
+    appended to one int32 buffer, by the tokenizer's C pass from the text
+    (:meth:`add_text`) or a C loop over given tokens (:meth:`add`); ``compiled=False``: the
+    Python reference of that loop."""
 
-    __slots__ = ("_lengths", "_tokens")
+    __slots__ = ("_ids", "_lengths", "_number", "_numbering")
 
-    def __init__(self) -> None:
-        self._tokens: list[str] = []
+    def __init__(self, *, compiled: bool | None = None) -> None:
+        self._numbering: dict[str, int] = {}
+        self._ids = bytearray()
         self._lengths = array("i")
+        self._number = numberer(compiled=compiled)
 
-    def add(self, tokens: Sequence[str]) -> None:
-        self._tokens.extend(tokens)
-        self._lengths.append(len(tokens))
+    def add(self, tokens: list[str]) -> None:
+        self._lengths.append(self._number(tokens, self._numbering, self._ids))
+
+    def add_text(self, text: str, tokenizer: Tokenizer) -> None:
+        """``add(tokenizer(text))``, without the list of tokens where it can."""
+        self._lengths.append(tokenizer.number_into(text, self._numbering, self._ids))
 
     def finish(self) -> FileTerms:
-        vocab = tuple(dict.fromkeys(self._tokens))
-        number = {term: i for i, term in enumerate(vocab)}
-        ids = array("i", map(number.__getitem__, self._tokens))
-        self._tokens = []
-        return FileTerms(vocab, ids, self._lengths)
+        ids = array("i")
+        ids.frombytes(self._ids)
+        terms = FileTerms(tuple(self._numbering), ids, self._lengths)
+        self._numbering, self._ids = {}, bytearray()
+        return terms

@@ -11,7 +11,9 @@ from __future__ import annotations
 import importlib
 import re
 import unicodedata
+from array import array
 from collections.abc import Callable, Iterable
+from types import ModuleType
 
 import Stemmer
 
@@ -50,14 +52,43 @@ _DOUBLE = re.compile("[\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb]")
 _CACHE_LIMIT = 2_000_000
 
 
-def compiled_terms() -> Callable[[str, dict[str, str | None]], list[str] | None] | None:
-    """The compiled fast path (``bot.core._tokens.terms``), or None when the package was
-    installed without a C compiler."""
+def _compiled() -> ModuleType | None:
+    """``bot.core._tokens``, or None when the package was installed without a C compiler."""
     try:
-        module = importlib.import_module("bot.core._tokens")
+        return importlib.import_module("bot.core._tokens")
     except ImportError:
         return None
+
+
+def compiled_terms() -> Callable[[str, dict[str, str | None]], list[str] | None] | None:
+    """The compiled fast path (``bot.core._tokens.terms``), or None when not built."""
+    module = _compiled()
+    if module is None:
+        return None
     fast: Callable[[str, dict[str, str | None]], list[str] | None] = module.terms
+    return fast
+
+
+# number(terms, numbering, out): each term's id in ``numbering`` (a new term gets the next
+# id, so ids are positions in its insertion order) appended to ``out`` as native int32;
+# returns how many.
+Numberer = Callable[[list[str], dict[str, int], bytearray], int]
+
+
+def _number_reference(terms: list[str], numbering: dict[str, int], out: bytearray) -> int:
+    # len(numbering) is read before setdefault inserts: a new term gets the next id.
+    ids = array("i", [numbering.setdefault(t, len(numbering)) for t in terms])
+    out += ids.tobytes()
+    return len(ids)
+
+
+def numberer(*, compiled: bool | None = None) -> Numberer:
+    """A :data:`Numberer`: the C loop when built (``compiled`` None), the Python reference
+    when ``compiled`` is False."""
+    module = _compiled() if compiled is not False else None
+    if module is None:
+        return _number_reference
+    fast: Numberer = module.number
     return fast
 
 
@@ -80,7 +111,11 @@ class Tokenizer:
         self._cache: dict[str, str | None] = {}
         # The compiled ASCII fast path (None: the regular expression alone); compiled=None
         # uses it when it is built, False never (the reference it is tested against).
-        self._fast = compiled_terms() if compiled is not False else None
+        module = _compiled() if compiled is not False else None
+        self._fast = module.terms if module is not None else None
+        self._ids: Callable[[str, dict[str, str | None], dict[str, int], bytearray], int] | \
+            None = module.ids if module is not None else None
+        self._number = numberer(compiled=compiled)
 
     def term(self, word: str) -> str | None:
         """Map one normalised word (from :meth:`words`) to its term (None: a stop word)."""
@@ -99,7 +134,21 @@ class Tokenizer:
         return _WORD.findall(normalize(text))
 
     def __call__(self, text: str) -> list[str]:
+        return self._terms(normalize(text))
+
+    def number_into(self, text: str, numbering: dict[str, int], out: bytearray) -> int:
+        """The terms of ``text`` (``self(text)``) appended to ``out`` as their ids (int32) in
+        ``numbering``, as a :data:`Numberer` does; returns how many. A build worker's path: one
+        C pass from the text to the ids when every word is cached and the text ASCII."""
         text = normalize(text)
+        if self._ids is not None:
+            done = self._ids(text, self._cache, numbering, out)
+            if done >= 0:
+                return done
+        return self._number(self._terms(text), numbering, out)
+
+    def _terms(self, text: str) -> list[str]:
+        """The terms of ``text``, already normalised."""
         cache = self._cache
         if self._fast is not None:
             # Every word of an ASCII text already cached (a build's common case): words and

@@ -183,7 +183,7 @@ def _analysed(
     quotations: list[Quotation] = []
     for position, article in enumerate(articles):
         for text in article.paragraphs:
-            terms.add(tokenizer(text))
+            terms.add_text(text, tokenizer)
         quotations.extend(q.rebased(position) for q in extract_article(article.paragraphs))
         if on_article is not None:
             on_article(position + 1, len(articles))
