@@ -18,6 +18,7 @@ import pytest
 
 from bot.config import BM25Settings, TokenizerSettings
 from bot.core.answers import cues
+from bot.core.answers.marks import blank, word_count
 from bot.core.answers.quotes import extract_quotes
 from bot.core.answers.sentences import (
     Sentences,
@@ -278,3 +279,41 @@ def test_speech_cues_found_by_the_c_scan_equal_the_split_reference() -> None:
         text = "".join(rng.choice(words) + rng.choice(spaces)
                        for _ in range(rng.randint(0, 14)))
         assert cues.find_cues(text) == cues.find_cues(text, compiled=False), repr(text)
+
+
+def test_the_naming_test_answers_as_the_pattern_does() -> None:
+    """naming_before skips the NAMING search for windows that cannot match; on random
+    windows over its words, other words, punctuation and white space it agrees with it."""
+    words = ["titled", "Entitled", "so-called", "known as", "known to fans as", "the film",
+             "The Book", "production of", "defines it as", "PHRASE", "words", "said", "as",
+             "of", "Asa", "ofx", "word", "film's", "nicknamed", "names", "é", "ſeries", "K"]
+    tails = ["", " ", ",", ":", " ,", ": ", "\n", ",\n", ";", ".", "  :  "]
+    rng = random.Random(23)
+    for _ in range(6000):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 5)))
+        text += rng.choice(tails)
+        start = rng.randint(0, len(text))
+        expected = cues.NAMING.search(text, start, len(text)) is not None
+        assert cues.naming_before(text, start, len(text)) == expected, (repr(text), start)
+
+
+def test_words_counted_in_c_equal_the_pattern_count() -> None:
+    """word_count (C when built) counts what len(re.findall(r"\\w+", text)) counts, in any
+    script, with underscores, digits, marks and joiners."""
+    pieces = ["a", "Zb", "_", "9", " ", "-", "’", "é", "ß", "Σ", "東京", "٣", "\u0301", "\u200c",
+              "\U0001f600", "x_y", ",", "\n", "ﬁ", "Ⅻ", "²"]
+    rng = random.Random(29)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
+        assert word_count(text) == word_count(text, compiled=False), repr(text)
+
+
+def test_quotations_blanked_in_c_equal_the_translation() -> None:
+    """blank (C when built) writes what the translation table writes: x for every letter
+    or digit of any script, white space of any kind kept, a space for anything else."""
+    pieces = ["a", "Z", "_", "9", " ", "\t", "\n", "\u00a0", "\u2003", "\u3000", "\x1c", "-",
+              "’", "é", "東京", "٣", "\u0301", "\u200c", "\U0001f600", "ﬁ", "Ⅻ", "²", "\u2028"]
+    rng = random.Random(31)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
+        assert blank(text) == blank(text, compiled=False), repr(text)

@@ -303,6 +303,59 @@ tokens_in(PyObject *self, PyObject *args)
     return out;
 }
 
+/* word_count(text): how many runs of word characters (\w: alphanumeric or "_") ``text``
+ * holds: len(re.findall(r"\w+", text)), without a string per word. */
+static PyObject *
+word_count(PyObject *self, PyObject *arg)
+{
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "word_count: text must be str");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg), count = 0;
+    int inside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        int w = c < 128 ? is_word((Py_UCS1)c) : (Py_UNICODE_ISALNUM(c) != 0);
+        count += w && !inside;
+        inside = w;
+    }
+    return PyLong_FromSsize_t(count);
+}
+
+/* blank(text): ``text`` with every alphanumeric character "x", white space kept and any
+ * other character a space (the same length): what masking a quotation writes. */
+static PyObject *
+blank(PyObject *self, PyObject *arg)
+{
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "blank: text must be str");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    Py_UCS4 widest = 0;  /* the white space kept decides the result's kind */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c > 127 && Py_UNICODE_ISSPACE(c) && c > widest)
+            widest = c;
+    }
+    PyObject *out = PyUnicode_New(n, widest > 127 ? widest : 127);
+    if (out == NULL)
+        return NULL;
+    int okind = PyUnicode_KIND(out);
+    void *odata = PyUnicode_DATA(out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        Py_UCS4 b = Py_UNICODE_ISALNUM(c) ? 'x' : Py_UNICODE_ISSPACE(c) ? c : ' ';
+        PyUnicode_WRITE(okind, odata, i, b);
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"terms", terms, METH_VARARGS,
      "terms(text, cache) -> list of terms, or None (not ASCII, or a word not cached)"},
@@ -314,6 +367,8 @@ static PyMethodDef methods[] = {
     {"tokens_in", tokens_in, METH_VARARGS,
      "tokens_in(text, wanted, firsts, shortest, longest) -> the tokens of text.split() in "
      "wanted"},
+    {"blank", blank, METH_O, "blank(text) -> alphanumerics as x, white space kept, else spaces"},
+    {"word_count", word_count, METH_O, "word_count(text) -> len(re.findall(r'\\w+', text))"},
     {NULL, NULL, 0, NULL},
 };
 

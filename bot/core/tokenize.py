@@ -8,16 +8,15 @@ tokenizing a million paragraphs costs one stemmer call per distinct word.
 
 from __future__ import annotations
 
-import importlib
 import re
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterable
-from types import ModuleType
 
 import Stemmer
 
 from bot.config import TokenizerSettings
+from bot.core.compiled import helper, or_reference
 
 # The Snowball project's English stop word list (the one NLTK and many engines ship).
 STOPWORDS: frozenset[str] = frozenset(
@@ -52,20 +51,13 @@ _DOUBLE = re.compile("[\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb]")
 _CACHE_LIMIT = 2_000_000
 
 
-def _compiled() -> ModuleType | None:
-    """``bot.core._tokens``, or None when the package was installed without a C compiler."""
-    try:
-        return importlib.import_module("bot.core._tokens")
-    except ImportError:
-        return None
+TermsFn = Callable[[str, dict[str, str | None]], list[str] | None]
+IdsFn = Callable[[str, dict[str, str | None], dict[str, int], bytearray], int]
 
 
-def compiled_terms() -> Callable[[str, dict[str, str | None]], list[str] | None] | None:
+def compiled_terms() -> TermsFn | None:
     """The compiled fast path (``bot.core._tokens.terms``), or None when not built."""
-    module = _compiled()
-    if module is None:
-        return None
-    fast: Callable[[str, dict[str, str | None]], list[str] | None] = module.terms
+    fast: TermsFn | None = helper("terms")
     return fast
 
 
@@ -85,11 +77,8 @@ def _number_reference(terms: list[str], numbering: dict[str, int], out: bytearra
 def numberer(*, compiled: bool | None = None) -> Numberer:
     """A :data:`Numberer`: the C loop when built (``compiled`` None), the Python reference
     when ``compiled`` is False."""
-    module = _compiled() if compiled is not False else None
-    if module is None:
-        return _number_reference
-    fast: Numberer = module.number
-    return fast
+    return _number_reference if compiled is False else or_reference("number",
+                                                                    _number_reference)
 
 
 def normalize(text: str) -> str:
@@ -111,10 +100,8 @@ class Tokenizer:
         self._cache: dict[str, str | None] = {}
         # The compiled ASCII fast path (None: the regular expression alone); compiled=None
         # uses it when it is built, False never (the reference it is tested against).
-        module = _compiled() if compiled is not False else None
-        self._fast = module.terms if module is not None else None
-        self._ids: Callable[[str, dict[str, str | None], dict[str, int], bytearray], int] | \
-            None = module.ids if module is not None else None
+        self._fast: TermsFn | None = helper("terms") if compiled is not False else None
+        self._ids: IdsFn | None = helper("ids") if compiled is not False else None
         self._number = numberer(compiled=compiled)
 
     def term(self, word: str) -> str | None:

@@ -9,10 +9,10 @@ organisation (``Foundation``, ``Service``, a ``the`` before it) and what is neve
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
+
+from bot.core.compiled import or_reference
 
 # Speech verbs, every form an attribution uses ("said", "says", "saying"...).
 SPEECH = (
@@ -89,16 +89,7 @@ def _tokens_in_reference(text: str, wanted: frozenset[str], firsts: str, shortes
     return list(wanted.intersection(text.split()))
 
 
-def _compiled_tokens_in() -> Callable[[str, frozenset[str], str, int, int], list[str]]:
-    try:  # the C scan (bot/core/_tokens.c) when built
-        module = importlib.import_module("bot.core._tokens")
-    except ImportError:
-        return _tokens_in_reference
-    fast: Callable[[str, frozenset[str], str, int, int], list[str]] = module.tokens_in
-    return fast
-
-
-_TOKENS_IN = _compiled_tokens_in()
+_TOKENS_IN = or_reference("tokens_in", _tokens_in_reference)  # the C scan when built
 
 
 def find_cues(text: str, *, compiled: bool = True) -> list[Cue]:
@@ -136,6 +127,24 @@ NAMING = re.compile(
     r"|defined\s+as|translates\s+as|hashtag|film|song|album|novel|book|play|opera|show"
     r"|series|production\s+of|headline|banner)|\bthe\s+(?:film|book|song|play))\s*[,:]?\s*$",
     re.I)
+# The words a NAMING match ends with (the last word of each alternative).
+_NAMING_ENDS = ("titled", "called", "named", "dubbed", "as", "word", "words", "term", "phrase",
+                "slogan", "motto", "means", "meaning", "hashtag", "film", "song", "album",
+                "novel", "book", "play", "opera", "show", "series", "of", "headline", "banner")
+
+
+def naming_before(text: str, start: int, end: int) -> bool:
+    """Whether :data:`NAMING` matches ``text[start:end]`` (``titled “…”``: a name, not
+    speech). An ASCII window whose last word ends with none of its words cannot match: that
+    string test answers most windows before the search is tried."""
+    window = text[start:end]
+    if window.isascii():
+        tail = window.rstrip()
+        if tail[-1:] in (",", ":"):
+            tail = tail[:-1].rstrip()
+        if not tail.lower().endswith(_NAMING_ENDS):
+            return False
+    return NAMING.search(text, start, end) is not None
 # What may stand between a speech verb and its clause: "said on Wednesday that".
 _WHEN = (r"(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
          r"(?:\s+(?:morning|afternoon|evening|night))?|today|yesterday|earlier|later|also"

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.answers.sentences import Span
+from bot.core.compiled import or_reference
 
 _OPEN, _CLOSE = "“„«", "”»"
 _QUOTE_MARKS = ("’’", "''", '"', "“", "”", "„", "«", "»")
@@ -38,8 +39,16 @@ class Mark:
     closed: bool
 
 
-def word_count(text: str) -> int:
+def _word_count_reference(text: str) -> int:
     return len(_WORD.findall(text))
+
+
+_WORD_COUNT = or_reference("word_count", _word_count_reference)  # C when built
+
+
+def word_count(text: str, *, compiled: bool = True) -> int:
+    """How many ``\\w+`` words ``text`` holds."""
+    return _WORD_COUNT(text) if compiled else _word_count_reference(text)
 
 
 def _trim(text: str, start: int, end: int) -> Span:
@@ -133,11 +142,23 @@ class _BlankTable(dict[int, str]):
 _BLANKS = _BlankTable({code: _blank(chr(code)) for code in range(0x3000)})
 
 
+def _blank_reference(text: str) -> str:
+    return text.translate(_BLANKS)
+
+
+_BLANK = or_reference("blank", _blank_reference)  # C when built
+
+
+def blank(text: str, *, compiled: bool = True) -> str:
+    """``text`` with letters and digits ``x``, white space kept, anything else a space."""
+    return _BLANK(text) if compiled else _blank_reference(text)
+
+
 def mask(text: str, marks: Sequence[Mark]) -> str:
     """``text`` with quoted words blanked (same length), so attribution ignores them."""
     pieces, pos = [], 0
     for m in marks:
-        pieces += [text[pos:m.inner.start], m.inner.text.translate(_BLANKS)]
+        pieces += [text[pos:m.inner.start], _BLANK(m.inner.text)]
         pos = m.inner.end
     pieces.append(text[pos:])
     return "".join(pieces)

@@ -268,7 +268,7 @@ class _Article:
         return s.end if at <= s.end else len(text)
 
     def _naming(self, masked: str, text: str, m: Mark, attributed: bool) -> bool:
-        if cues.NAMING.search(masked, max(0, m.start - 40), m.start) is not None:
+        if cues.naming_before(masked, max(0, m.start - 40), m.start):
             return True
         return not attributed and _is_title(m.inner.text)
 
