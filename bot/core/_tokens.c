@@ -252,54 +252,67 @@ end:
     return done < 0 ? NULL : PyLong_FromSsize_t(done);
 }
 
-/* tokens_in(text, wanted, firsts, shortest, longest): the white-space-separated tokens of
+/* tokens_in(text, wanted, pairs, shortest, longest): the white-space-separated tokens of
  * ``text`` (as str.split() cuts them) that are in the frozenset ``wanted``, in order, repeats
- * kept; only tokens of ``shortest`` to ``longest`` characters starting with a character of
- * the ASCII string ``firsts`` are looked up (every member of ``wanted`` must be such a token:
- * the caller's promise). What set(text.split()) & wanted finds, without a string for every
- * word. */
+ * kept. Only tokens of ``shortest`` to ``longest`` characters whose first two characters are
+ * ASCII and marked in ``pairs`` (bytes, 128 * 128: pairs[first * 128 + second]) are looked
+ * up: every member of ``wanted`` must be such a token (the caller's promise). What
+ * set(text.split()) & wanted finds, without a string for every word. */
+static inline int
+is_space(Py_UCS4 c)
+{
+    return c < 128 ? (c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f))
+                   : Py_UNICODE_ISSPACE(c);
+}
+
 static PyObject *
 tokens_in(PyObject *self, PyObject *args)
 {
-    PyObject *text, *wanted, *firsts;
+    PyObject *text, *wanted;
+    Py_buffer pairs;
     Py_ssize_t shortest, longest;
-    if (!PyArg_ParseTuple(args, "UO!Unn", &text, &PyFrozenSet_Type, &wanted, &firsts,
+    if (!PyArg_ParseTuple(args, "UO!y*nn", &text, &PyFrozenSet_Type, &wanted, &pairs,
                           &shortest, &longest))
         return NULL;
-    if (!PyUnicode_IS_ASCII(firsts)) {
-        PyErr_SetString(PyExc_ValueError, "tokens_in: firsts must be ASCII");
+    if (pairs.len != 128 * 128 || shortest < 2) {
+        PyBuffer_Release(&pairs);
+        PyErr_SetString(PyExc_ValueError, "tokens_in: pairs must be 128 * 128 bytes, "
+                        "shortest at least 2");
         return NULL;
     }
-    unsigned char first[128] = {0};
-    const Py_UCS1 *f = PyUnicode_1BYTE_DATA(firsts);
-    for (Py_ssize_t k = 0; k < PyUnicode_GET_LENGTH(firsts); k++)
-        first[f[k]] = 1;
+    const unsigned char *pair = pairs.buf;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0;
     PyObject *out = PyList_New(0);
     if (out == NULL)
-        return NULL;
+        goto done;
     while (i < n) {
-        while (i < n && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i)))
+        while (i < n && is_space(PyUnicode_READ(kind, data, i)))
             i++;
         Py_ssize_t j = i;
-        while (j < n && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j)))
+        while (j < n && !is_space(PyUnicode_READ(kind, data, j)))
             j++;
-        Py_UCS4 c = i < n ? PyUnicode_READ(kind, data, i) : 0;
-        if (j - i >= shortest && j - i <= longest && j > i && c < 128 && first[c]) {
+        if (j - i < shortest || j - i > longest) {
+            i = j;
+            continue;
+        }
+        Py_UCS4 a = PyUnicode_READ(kind, data, i), b = PyUnicode_READ(kind, data, i + 1);
+        if (a < 128 && b < 128 && pair[a * 128 + b]) {
             PyObject *token = PyUnicode_Substring(text, i, j);
             int has = token == NULL ? -1 : PySet_Contains(wanted, token);
             if (has == 1 && PyList_Append(out, token) < 0)
                 has = -1;
             Py_XDECREF(token);
             if (has < 0) {
-                Py_DECREF(out);
-                return NULL;
+                Py_CLEAR(out);
+                goto done;
             }
         }
         i = j;
     }
+done:
+    PyBuffer_Release(&pairs);
     return out;
 }
 
@@ -365,7 +378,7 @@ static PyMethodDef methods[] = {
     {"ids", ids, METH_VARARGS,
      "ids(text, cache, number, out) -> count, or -1 where terms() gives None (nothing done)"},
     {"tokens_in", tokens_in, METH_VARARGS,
-     "tokens_in(text, wanted, firsts, shortest, longest) -> the tokens of text.split() in "
+     "tokens_in(text, wanted, pairs, shortest, longest) -> the tokens of text.split() in "
      "wanted"},
     {"blank", blank, METH_O, "blank(text) -> alphanumerics as x, white space kept, else spaces"},
     {"word_count", word_count, METH_O, "word_count(text) -> len(re.findall(r'\\w+', text))"},
