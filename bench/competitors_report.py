@@ -122,7 +122,10 @@ def chart(results: list[dict[str, Any]], path: Path) -> bool:
 def print_side_by_side(result: dict[str, Any]) -> None:
     """The competitor table of one size on stderr (stdout stays one JSON object)."""
     lines = section([result], None)
-    for line in lines[next(i for i, x in enumerate(lines) if x.startswith("### ")) :]:
+    start = next((i for i, x in enumerate(lines) if x.startswith("### ")), None)
+    if start is None:  # measured without competitors (--no-competitors): nothing to print
+        return
+    for line in lines[start:]:
         print(line, file=sys.stderr)
 
 

@@ -84,3 +84,13 @@ def test_stage_times_are_own_times_and_add_up_to_the_total() -> None:
     assert sum(stages.values()) == pytest.approx(total)
     with pytest.raises(StageError, match="more than the total"):
         timers.stages(table, total / 4)
+
+
+def test_a_size_measured_without_competitors_prints_no_side_by_side(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`--no-competitors` (the 10M run): the report of one size has no competitor section,
+    and printing it must not end the run before its JSON is written."""
+    from bench.competitors_report import print_side_by_side
+
+    print_side_by_side({"paragraphs": 10_000_000})
+    assert capsys.readouterr().err == ""
