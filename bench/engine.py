@@ -6,6 +6,7 @@ Usage::
     python -m bench engine --all                        # 10k, 100k, 1M -> bench/results.{md,json}
     python -m bench engine --paragraphs 1M --profile build|load|query   # cProfile a phase
     python -m bench engine --paragraphs 100k --competitors-only  # tantivy, bm25s beside ours
+    python -m bench engine --paragraphs 10M --mixes      # ours alone, both query mixes
 
 With the ``bench`` extra installed (``pip install -e '.[bench]'``) every run also measures
 tantivy and bm25s side by side (``--no-competitors`` skips them): see
@@ -455,6 +456,39 @@ def _top_agree(ours: list[int], scores: np.ndarray, k: int = TOP) -> bool:
     return all(scores[i] >= kth - TIE for i in ours) and all(
         i in mine for i in ref if scores[i] > kth + TIE
     )
+
+
+def phase_mixes(paragraphs: int, *, n_queries: int, rounds: int) -> dict[str, Any]:
+    """Ours alone, both query mixes (short: the serve phase's queries; natural: questions
+    around them), end to end (``Archive.search``, with the hits' texts) and ranking alone
+    (``Archive.top``), ``rounds`` interleaved rounds in one process: the side-by-side
+    figures of a size the competitors are too big to run at (10M)."""
+    from bot.runtime.workers import open_archive
+
+    started = time.perf_counter()
+    archive, report = open_archive(bench_settings(paragraphs))
+    load_s = time.perf_counter() - started
+    index, tokenizer = archive.index, archive.tokenizer
+    short = make_queries(index, tokenizer, n_queries)
+    mixes = {"short": short, "natural": make_questions(short, index)}
+    warm = make_queries(index, tokenizer, WARMUP, seed=QUERY_SEED + 1000)
+    ways: dict[str, Callable[[str], object]] = {
+        "search": lambda q: archive.search(q, limit=10), "ranking": lambda q: archive.top(q, 10)}
+    for q in warm + make_questions(warm, index):
+        for way in ways.values():
+            way(q)
+    ms: dict[str, list[float]] = {f"{w}_{m}": [] for w in ways for m in mixes}
+    for _ in range(rounds):
+        for mix, queries in mixes.items():
+            for q in queries:
+                for name, way in ways.items():
+                    t0 = time.perf_counter()
+                    way(q)
+                    ms[f"{name}_{mix}"].append((time.perf_counter() - t0) * 1000)
+    return {"paragraphs": paragraphs, "index_action": report.action,
+            "load_s": round(load_s, 3), "rounds": rounds, "queries": len(short),
+            "ms": {key: pct(values) for key, values in ms.items()},
+            "rss_mb": round(rss_mb(), 1)}
 
 
 def phase_serve(paragraphs: int, *, rank_bm25: bool, n_queries: int) -> dict[str, Any]:
@@ -921,7 +955,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="one size: put the result into bench/results.json (that size's "
                          "row; with --competitors-only the competitors' figures only) and "
                          "regenerate results.md and the chart")
-    ap.add_argument("--phase", choices=("build", "serve", *COMPETITOR_PHASES),
+    ap.add_argument("--mixes", action="store_true",
+                    help="one size, ours alone: both query mixes end to end and ranking "
+                         "alone, --rounds interleaved rounds (for 10M, where the "
+                         "competitors do not fit)")
+    ap.add_argument("--phase", choices=("build", "serve", "mixes", *COMPETITOR_PHASES),
                     help=argparse.SUPPRESS)
     ap.add_argument("--engine", help=argparse.SUPPRESS)
     ap.add_argument("--no-rank-bm25", action="store_true", help=argparse.SUPPRESS)
@@ -933,10 +971,18 @@ def main(argv: list[str] | None = None) -> int:
             out = competitor_phase(args)
         elif args.phase == "build":
             out = phase_build(args.paragraphs)
+        elif args.phase == "mixes":
+            out = phase_mixes(args.paragraphs, n_queries=args.queries, rounds=args.rounds)
         else:
             out = phase_serve(args.paragraphs, rank_bm25=not args.no_rank_bm25,
                               n_queries=args.queries)
         print(json.dumps(out))
+        return 0
+    if args.mixes:
+        if not args.paragraphs:
+            ap.error("--mixes needs --paragraphs (one size)")
+        print(json.dumps(child(["--phase", "mixes", "--paragraphs", str(args.paragraphs),
+                                "--queries", str(args.queries), "--rounds", str(args.rounds)])))
         return 0
     if args.profile:
         if not args.paragraphs:
