@@ -1,7 +1,8 @@
-"""The optional C helpers of ``bot/core/_tokens.c``, each standing in for a Python reference.
+"""The optional C extensions of ``bot.core``: the postings kernel (``_postings.c``) and the
+helpers of ``_tokens.c``, each standing in for a Python reference.
 
-The extension is built by pip when a C compiler is there (``setup.py``, ``optional=True``);
-without it every caller runs its reference, with the same results (parity tests beside
+The extensions are built by pip when a C compiler is there (``setup.py``, ``optional=True``);
+without them every caller runs its reference, with the same results (parity tests beside
 each caller).
 """
 
@@ -9,18 +10,24 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any, TypeVar, cast
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def helper(name: str) -> Any:
-    """``bot.core._tokens.<name>``, or None when the extension is not built."""
+def extension(name: str) -> ModuleType | None:
+    """The extension ``bot.core.<name>``, or None when it is not built."""
     try:
-        module = importlib.import_module("bot.core._tokens")
+        return importlib.import_module(f"bot.core.{name}")
     except ImportError:
         return None
-    return getattr(module, name)
+
+
+def helper(name: str) -> Any:
+    """``bot.core._tokens.<name>``, or None when the extension is not built."""
+    module = extension("_tokens")
+    return None if module is None else getattr(module, name)
 
 
 def or_reference(name: str, reference: F) -> F:

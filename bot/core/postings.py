@@ -19,7 +19,6 @@ the top k, its scores and the count are exactly the unpruned ones.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
@@ -30,6 +29,7 @@ import numpy.typing as npt
 
 from bot.config import BM25Settings
 from bot.core.bm25 import FloatArray, IntArray, idf_vector, query_weights, top_k
+from bot.core.compiled import extension
 
 if TYPE_CHECKING:  # scipy (0.2 s to import) is imported where a matrix is built
     from scipy import sparse
@@ -41,10 +41,7 @@ Lengths = npt.NDArray[np.uint16] | npt.NDArray[np.uint32]
 
 def compiled_kernel() -> ModuleType | None:
     """The compiled kernel, or None when the package was installed without a C compiler."""
-    try:
-        return importlib.import_module("bot.core._postings")
-    except ImportError:
-        return None
+    return extension("_postings")
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,8 +80,8 @@ _TRAILERS = ("", ".", ",", ";", ":", "!", "?", "\"", "”", "’", "'", ")", ".�
 # Each verb as a whitespace-separated token may end (punctuation after it), to its verb.
 _TOKENS = {word + end: word for word in REPORTING.split("|") for end in _TRAILERS}
 _TOKEN_SET = frozenset(_TOKENS)
-# What the C scan needs to skip most words unread: the verbs' first two characters (a
-# 128 x 128 table) and their lengths.
+
+
 def _pair_table(words: frozenset[str]) -> bytes:
     table = bytearray(128 * 128)
     for word in words:
@@ -92,6 +92,8 @@ def _pair_table(words: frozenset[str]) -> bytes:
     return bytes(table)
 
 
+# What the C scan needs to skip most words unread: the verbs' first two characters (a
+# 128 x 128 table) and their lengths.
 _PAIRS = _pair_table(_TOKEN_SET)
 _SHORTEST, _LONGEST = min(map(len, _TOKEN_SET)), max(map(len, _TOKEN_SET))
 
@@ -157,6 +159,8 @@ def naming_before(text: str, start: int, end: int) -> bool:
         if not tail.lower().endswith(_NAMING_ENDS):
             return False
     return NAMING.search(text, start, end) is not None
+
+
 # What may stand between a speech verb and its clause: "said on Wednesday that".
 _WHEN = (r"(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
          r"(?:\s+(?:morning|afternoon|evening|night))?|today|yesterday|earlier|later|also"
