@@ -7,6 +7,7 @@ import importlib
 import pickle
 import random
 from array import array
+from typing import Any
 
 import numpy as np
 import pytest
@@ -88,23 +89,66 @@ def test_the_compiled_numbering_equals_the_reference() -> None:
     assert tokens_of(terms) == paragraphs
 
 
-@pytest.mark.skipif(compiled_terms() is None,
-                    reason="the tokenizer's C fast path is not built (no compiler at install)")
-def test_the_one_pass_leaves_nothing_behind_where_it_cannot_apply() -> None:
-    _tokens = importlib.import_module("bot.core._tokens")  # built: compiled_terms() found it
+COMPILED = pytest.mark.skipif(
+    compiled_terms() is None,
+    reason="the tokenizer's C fast path is not built (no compiler at install)")
 
+
+def _ids_functions() -> list[str]:
+    return ["module", "table"]
+
+
+def _ids(kind: str) -> Any:
+    _tokens = importlib.import_module("bot.core._tokens")  # built: compiled_terms() found it
+    return _tokens.ids if kind == "module" else _tokens.Words().ids
+
+
+@COMPILED
+@pytest.mark.parametrize("kind", _ids_functions())
+def test_the_one_pass_leaves_nothing_behind_where_it_cannot_apply(kind: str) -> None:
+    _tokens = importlib.import_module("bot.core._tokens")
+    ids = _ids(kind)
     cache: dict[str, str | None] = {"talks": "talk", "the": None, "air": "air"}
     numbering, out = {"air": 0}, bytearray(b"\x01\x00\x00\x00")
-    assert _tokens.ids("the talks resumed", cache, numbering, out) == -1  # "resumed" uncached
-    assert _tokens.ids("café talks", cache, numbering, out) == -1  # not ASCII
+    assert ids("the talks resumed", cache, numbering, out) == -1  # "resumed" uncached
+    assert ids("café talks", cache, numbering, out) == -1  # not ASCII
     assert numbering == {"air": 0} and out == b"\x01\x00\x00\x00"
-    assert _tokens.ids("the talks, air talks", cache, numbering, out) == 3
+    assert ids("the talks, air talks", cache, numbering, out) == 3
     assert numbering == {"air": 0, "talk": 1}
     assert array("i", bytes(out)).tolist() == [1, 1, 0, 1]
     with pytest.raises(TypeError):
         _tokens.number(["talk", 3], numbering, out)
     with pytest.raises(TypeError):
-        _tokens.ids("air", {"air": 5}, numbering, out)  # a cached term must be str or None
+        ids("wind", {"wind": 5}, numbering, out)  # a cached term must be str or None
+
+
+@COMPILED
+def test_the_word_table_gives_what_the_dictionaries_give() -> None:
+    """Words.ids against _tokens.ids: 60,000 distinct words (the table grows past its first
+    size), shared stems, stop words, three files (numbering dictionaries) in turn, and terms
+    numbered between calls by the other path (_tokens.number, the fallback for a miss)."""
+    _tokens = importlib.import_module("bot.core._tokens")
+    rng = random.Random(11)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = sorted({"".join(rng.choice(letters) for _ in range(rng.randint(1, 9)))
+                    for _ in range(70_000)})
+    cache: dict[str, str | None] = {w: (None if i % 13 == 0 else w[:max(1, len(w) - 2)])
+                                    for i, w in enumerate(words)}
+    table = _tokens.Words()
+    for file in range(3):
+        mine: dict[str, int] = {}
+        theirs: dict[str, int] = {}
+        out_mine, out_theirs = bytearray(), bytearray()
+        for n in range(1_500):
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 40)))
+            if n % 7 == 3:  # the fallback numbers some terms straight into the dictionary
+                extra = [rng.choice(words) + "q" for _ in range(3)]
+                for numbering, out in ((mine, out_mine), (theirs, out_theirs)):
+                    _tokens.number(extra, numbering, out)
+            assert table.ids(text, cache, mine, out_mine) == _tokens.ids(
+                text, cache, theirs, out_theirs)
+        assert mine == theirs and out_mine == out_theirs, file
+    assert table.size() > 32_768
 
 
 def test_select_keeps_the_chosen_paragraphs_and_the_vocabulary() -> None:
@@ -114,10 +158,12 @@ def test_select_keeps_the_chosen_paragraphs_and_the_vocabulary() -> None:
     assert tokens_of(kept) == [PARAGRAPHS[0], PARAGRAPHS[3]]
 
 
-def test_global_ids_number_new_terms_as_a_token_by_token_pass_would() -> None:
+@pytest.mark.parametrize("compiled", [None, False])
+def test_global_ids_number_new_terms_as_a_token_by_token_pass_would(
+        compiled: bool | None) -> None:
     terms = collected(PARAGRAPHS)
     vocab = {"talks": 0, "zebra": 1}
-    ids = terms.global_ids(lambda t: vocab.setdefault(t, len(vocab)))
+    ids = terms.global_ids(vocab, compiled=compiled)
     by_token: dict[str, int] = {"talks": 0, "zebra": 1}
     expected = [by_token.setdefault(t, len(by_token)) for p in PARAGRAPHS for t in p]
     assert ids.tolist() == expected and vocab == by_token
@@ -127,7 +173,7 @@ def test_a_term_id_outside_the_file_vocabulary_is_refused() -> None:
     terms = collected(PARAGRAPHS)
     broken = dataclasses.replace(terms, vocab=terms.vocab[:2])
     with pytest.raises(ValueError, match="outside its file's vocabulary"):
-        broken.global_ids(lambda t: 0)
+        broken.global_ids({})
 
 
 def test_file_terms_survive_pickling_as_workers_send_them() -> None:

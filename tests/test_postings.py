@@ -121,6 +121,34 @@ def test_compiled_kernel_rejects_bad_arrays() -> None:
                           2.5, np.array([0]), np.array([1.0]), acc, touched)
 
 
+@pytest.mark.skipif(compiled_kernel() is None, reason="the C kernel is not built")
+@pytest.mark.parametrize("prune", [False, True])
+def test_a_bad_posting_is_refused_and_the_block_accumulator_left_zero(prune: bool) -> None:
+    """Postings that do not ascend (a paragraph before the block being summed), or point
+    past the archive, raise instead of writing outside the search's block accumulator,
+    which stays zero for the next query; the kernel wants exactly one block of it."""
+    kernel = compiled_kernel()
+    tf = big_tf(3, n_docs=70_000, vocab=12)
+    good = Postings.from_tf(tf)
+    scorer = PostingsScorer(good, doc_len_of(tf), BM25Settings(), kernel=True)
+    scorer.prune = prune
+    want = scorer.top([0, 1, 2], 10)
+    for broken in (good.docs[::-1].copy(), good.docs + tf.shape[0]):
+        scorer.postings = Postings(good.indptr, broken, good.tf, good.n_docs)
+        with pytest.raises(ValueError, match="out of range"):
+            scorer.top([0, 1, 2], 10)
+    scorer.postings = good
+    (scratch,) = scorer._free
+    assert not scratch.block.any()
+    got = scorer.top([0, 1, 2], 10)
+    assert got.paragraphs.tolist() == want.paragraphs.tolist() and got.total == want.total
+    p, small = scorer.postings, np.zeros(kernel.BLOCK_DOCS - 1)
+    with pytest.raises(ValueError, match="lengths disagree"):
+        kernel.search(p.indptr, p.docs, p.tf, scorer.idf, scorer.lens, scorer.normtab,
+                      scorer.k1p1, np.array([0, 1]), np.array([1.0, 1.0]), small, None,
+                      np.empty(3, dtype=np.int32), np.empty(3))
+
+
 def test_round_trip_restrict_and_uses() -> None:
     tf = random_tf(5)
     p = Postings.from_tf(tf)

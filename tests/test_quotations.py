@@ -54,3 +54,11 @@ def test_concatenated_tables_are_the_table_of_all_their_records(cut: list[int]) 
         assert joined[name].dtype == column.dtype, name
         np.testing.assert_array_equal(joined[name], column, err_msg=name)
     assert len(QuotationTable.concat([])) == 0
+
+
+@pytest.mark.parametrize("offset", [0, 7])
+def test_a_shifted_table_is_the_table_of_its_records_shifted(offset: int) -> None:
+    shifted = QuotationTable.from_records(ROWS).shifted(offset).arrays()
+    for name, column in QuotationTable.from_records(ROWS, offset).arrays().items():
+        assert shifted[name].dtype == column.dtype, name
+        np.testing.assert_array_equal(shifted[name], column, err_msg=name)

@@ -252,6 +252,330 @@ end:
     return done < 0 ? NULL : PyLong_FromSsize_t(done);
 }
 
+/* Words: a word table for ids(), one per tokenizer. ids() above makes a str of every word
+ * and looks it up in two dictionaries (the stem cache, then the file's numbering): about
+ * 450 ns a word at a build's vocabulary sizes, most of it allocation and cache misses.
+ * Words.ids(text, cache, number, out) gives the same result from a table of its own: each
+ * word's bytes hashed and found in an open-addressing table of the words seen before,
+ * which gives the word's term (an index into the table's terms, -1: a stop word); the term's
+ * id in ``number`` is kept beside it, valid while the same ``number`` dictionary is passed
+ * (a dictionary that only grows, as TermCollector's does). A word the table lacks is taken
+ * from ``cache`` (word -> term or None) and added; one ``cache`` lacks too makes the call
+ * return -1 with nothing done, as ids() does. */
+struct word {
+    uint64_t hash;
+    Py_ssize_t at;  /* its bytes in the arena */
+    int32_t len, term;  /* term: index in terms, -1 for a stop word */
+};
+
+typedef struct {
+    PyObject_HEAD
+    int32_t *slots;  /* -1 empty, else an index in words; size mask + 1, a power of two */
+    uint64_t mask;
+    struct word *words;
+    Py_ssize_t n_words, words_cap;
+    char *arena;
+    Py_ssize_t arena_len, arena_cap;
+    PyObject **terms;  /* owned */
+    uint32_t *seen;  /* the generation a term's id was found in */
+    int32_t *id;  /* the term's id in that generation's number dictionary */
+    Py_ssize_t n_terms, terms_cap;
+    PyObject *term_index;  /* dict: term -> its index in terms */
+    PyObject *number;  /* the number dictionary of this generation (owned) */
+    uint32_t generation;
+} Words;
+
+#define WORDS_LIMIT 4000000  /* words kept before the table starts again (memory bound) */
+
+static uint64_t
+hash_bytes(const Py_UCS1 *s, Py_ssize_t n)
+{
+    uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ULL;
+    }
+    return h ^ (h >> 29);
+}
+
+static int
+grow(void **buf, Py_ssize_t *cap, Py_ssize_t need, size_t item)
+{
+    if (need <= *cap)
+        return 0;
+    Py_ssize_t c = *cap ? *cap : 1024;
+    while (c < need)
+        c *= 2;
+    void *grown = PyMem_Realloc(*buf, (size_t)c * item);
+    if (grown == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *buf = grown;
+    *cap = c;
+    return 0;
+}
+
+static void
+words_clear(Words *w)
+{
+    for (Py_ssize_t t = 0; t < w->n_terms; t++)
+        Py_DECREF(w->terms[t]);
+    PyMem_Free(w->slots);
+    PyMem_Free(w->words);
+    PyMem_Free(w->arena);
+    PyMem_Free(w->terms);
+    PyMem_Free(w->seen);
+    PyMem_Free(w->id);
+    w->slots = NULL;
+    w->words = NULL;
+    w->arena = NULL;
+    w->terms = NULL;
+    w->seen = NULL;
+    w->id = NULL;
+    w->mask = 0;
+    w->n_words = w->words_cap = w->arena_len = w->arena_cap = w->n_terms = w->terms_cap = 0;
+    if (w->term_index != NULL)
+        PyDict_Clear(w->term_index);
+}
+
+static int
+words_rehash(Words *w, uint64_t size)
+{
+    int32_t *slots = PyMem_Malloc((size_t)size * sizeof(int32_t));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(slots, 0xff, (size_t)size * sizeof(int32_t));
+    for (Py_ssize_t k = 0; k < w->n_words; k++) {
+        uint64_t i = w->words[k].hash & (size - 1);
+        while (slots[i] >= 0)
+            i = (i + 1) & (size - 1);
+        slots[i] = (int32_t)k;
+    }
+    PyMem_Free(w->slots);
+    w->slots = slots;
+    w->mask = size - 1;
+    return 0;
+}
+
+/* The slot of the word s[0:n] with hash h: its entry's index, or -1 - (the free slot). */
+static int64_t
+words_find(Words *w, const Py_UCS1 *s, Py_ssize_t n, uint64_t h)
+{
+    uint64_t i = h & w->mask;
+    for (;;) {
+        int32_t k = w->slots[i];
+        if (k < 0)
+            return -1 - (int64_t)i;
+        struct word *e = &w->words[k];
+        if (e->hash == h && e->len == n && memcmp(w->arena + e->at, s, (size_t)n) == 0)
+            return k;
+        i = (i + 1) & w->mask;
+    }
+}
+
+/* The index of ``term`` (a str) in w->terms, added if new; -1 with an exception on error. */
+static int32_t
+words_term(Words *w, PyObject *term)
+{
+    PyObject *known = PyDict_GetItemWithError(w->term_index, term);  /* borrowed */
+    if (known != NULL)
+        return (int32_t)PyLong_AsLong(known);
+    if (PyErr_Occurred())
+        return -1;
+    Py_ssize_t t = w->n_terms;
+    if (grow((void **)&w->terms, &w->terms_cap, t + 1, sizeof(PyObject *)) < 0)
+        return -1;
+    Py_ssize_t cap = w->terms_cap;  /* seen and id follow terms' capacity */
+    uint32_t *seen = PyMem_Realloc(w->seen, (size_t)cap * sizeof(uint32_t));
+    if (seen == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    w->seen = seen;
+    int32_t *id = PyMem_Realloc(w->id, (size_t)cap * sizeof(int32_t));
+    if (id == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    w->id = id;
+    PyObject *index = PyLong_FromSsize_t(t);
+    if (index == NULL)
+        return -1;
+    int failed = PyDict_SetItem(w->term_index, term, index);
+    Py_DECREF(index);
+    if (failed)
+        return -1;
+    Py_INCREF(term);
+    w->terms[t] = term;
+    w->seen[t] = 0;
+    w->id[t] = 0;
+    w->n_terms = t + 1;
+    return (int32_t)t;
+}
+
+/* Add the word s[0:n] (hash h, free slot ``slot``) with its term from cache: 1 added (*term
+ * set), 0 when cache lacks it, -1 on error. */
+static int
+words_add(Words *w, const Py_UCS1 *s, Py_ssize_t n, uint64_t h, int64_t slot, PyObject *cache,
+          int32_t *term)
+{
+    PyObject *word = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, s, n);
+    if (word == NULL)
+        return -1;
+    PyObject *found = PyDict_GetItemWithError(cache, word);  /* borrowed */
+    Py_DECREF(word);
+    if (found == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    if (found == Py_None)
+        *term = -1;
+    else if (!PyUnicode_Check(found)) {
+        PyErr_SetString(PyExc_TypeError, "ids: cached terms must be str or None");
+        return -1;
+    }
+    else if ((*term = words_term(w, found)) < 0)
+        return -1;
+    if (grow((void **)&w->words, &w->words_cap, w->n_words + 1, sizeof(struct word)) < 0 ||
+        grow((void **)&w->arena, &w->arena_cap, w->arena_len + n, 1) < 0)
+        return -1;
+    memcpy(w->arena + w->arena_len, s, (size_t)n);
+    w->words[w->n_words] = (struct word){h, w->arena_len, (int32_t)n, *term};
+    w->arena_len += n;
+    w->slots[slot] = (int32_t)w->n_words++;
+    if ((uint64_t)w->n_words * 2 > w->mask + 1)  /* at most half full */
+        return words_rehash(w, (w->mask + 1) * 2) < 0 ? -1 : 1;
+    return 1;
+}
+
+/* The id of term t in the number dictionary of this generation. */
+static int32_t
+words_id(Words *w, int32_t t)
+{
+    if (w->seen[t] == w->generation)
+        return w->id[t];
+    int32_t id = term_id(w->number, w->terms[t]);
+    if (id >= 0) {
+        w->seen[t] = w->generation;
+        w->id[t] = id;
+    }
+    return id;
+}
+
+static PyObject *
+words_ids(Words *w, PyObject *args)
+{
+    PyObject *text, *cache, *numbering, *out;
+    if (!PyArg_ParseTuple(args, "UO!O!O!", &text, &PyDict_Type, &cache, &PyDict_Type,
+                          &numbering, &PyByteArray_Type, &out))
+        return NULL;
+    if (!PyUnicode_IS_ASCII(text))
+        return PyLong_FromLong(-1);
+    if (w->n_words >= WORDS_LIMIT)
+        words_clear(w);
+    if (w->slots == NULL && words_rehash(w, 1 << 16) < 0)
+        return NULL;
+    if (numbering != w->number) {  /* another file: every term's id is looked up again */
+        Py_INCREF(numbering);
+        Py_XSETREF(w->number, numbering);
+        if (++w->generation == 0) {
+            memset(w->seen, 0, (size_t)w->n_terms * sizeof(uint32_t));
+            w->generation = 1;
+        }
+    }
+    const Py_UCS1 *s = PyUnicode_1BYTE_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, done = -1;
+    struct ids_out terms = {NULL, 0, 0}, o = {NULL, 0, 0};
+    while (i < n) {  /* first every word's term, so that a miss leaves no trace */
+        if (!is_word(s[i])) {
+            i++;
+            continue;
+        }
+        Py_ssize_t j = match_end(s, n, i);
+        uint64_t h = hash_bytes(s + i, j - i);
+        int64_t k = words_find(w, s + i, j - i, h);
+        int32_t term;
+        if (k >= 0)
+            term = w->words[k].term;
+        else {
+            int added = words_add(w, s + i, j - i, h, -1 - k, cache, &term);
+            if (added < 0)
+                goto end;
+            if (added == 0) {
+                done = -2;
+                goto end;
+            }
+        }
+        if (term >= 0 && push_id(&terms, term) < 0)
+            goto end;
+        i = j;
+    }
+    for (Py_ssize_t t = 0; t < terms.n; t++) {
+        int32_t id = words_id(w, terms.buf[t]);
+        if (id < 0 || push_id(&o, id) < 0)
+            goto end;
+    }
+    done = flush_ids(out, &o);
+end:
+    PyMem_Free(terms.buf);
+    PyMem_Free(o.buf);
+    if (done == -2)
+        return PyLong_FromLong(-1);
+    return done < 0 ? NULL : PyLong_FromSsize_t(done);
+}
+
+static PyObject *
+words_len(Words *w, PyObject *Py_UNUSED(ignored))
+{
+    return PyLong_FromSsize_t(w->n_words);
+}
+
+static PyObject *
+words_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    if (PyTuple_GET_SIZE(args) || (kwds != NULL && PyDict_GET_SIZE(kwds))) {
+        PyErr_SetString(PyExc_TypeError, "Words() takes no arguments");
+        return NULL;
+    }
+    Words *w = (Words *)type->tp_alloc(type, 0);
+    if (w == NULL)
+        return NULL;
+    w->term_index = PyDict_New();
+    if (w->term_index == NULL) {
+        Py_DECREF(w);
+        return NULL;
+    }
+    return (PyObject *)w;
+}
+
+static void
+words_dealloc(Words *w)
+{
+    words_clear(w);
+    Py_XDECREF(w->term_index);
+    Py_XDECREF(w->number);
+    Py_TYPE(w)->tp_free((PyObject *)w);
+}
+
+static PyMethodDef words_methods[] = {
+    {"ids", (PyCFunction)words_ids, METH_VARARGS,
+     "ids(text, cache, number, out) -> what _tokens.ids gives, from the table"},
+    {"size", (PyCFunction)words_len, METH_NOARGS, "size() -> how many words the table holds"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject WordsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "bot.core._tokens.Words",
+    .tp_basicsize = sizeof(Words),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Words() -> a word table for ids() (see the comment above it in _tokens.c)",
+    .tp_new = words_new,
+    .tp_dealloc = (destructor)words_dealloc,
+    .tp_methods = words_methods,
+};
+
 /* tokens_in(text, wanted, pairs, shortest, longest): the white-space-separated tokens of
  * ``text`` (as str.split() cuts them) that are in the frozenset ``wanted``, in order, repeats
  * kept. Only tokens of ``shortest`` to ``longest`` characters whose first two characters are
@@ -393,5 +717,14 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__tokens(void)
 {
-    return PyModule_Create(&module);
+    if (PyType_Ready(&WordsType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddObjectRef(m, "Words", (PyObject *)&WordsType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }

@@ -13,7 +13,7 @@ pass would: both number a term when the file first uses it.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,11 +54,16 @@ class FileTerms:
             lengths.extend(self.lengths[span.start:span.stop])
         return FileTerms(self.vocab, ids, lengths)
 
-    def global_ids(self, assign: Callable[[str], int]) -> npt.NDArray[np.int32]:
-        """Every token's id in the index, ``assign(term)`` called once per distinct term in
-        the order the file first used it (so new terms are numbered as a token-by-token pass
-        numbers them)."""
-        mapping = np.fromiter(map(assign, self.vocab), dtype=np.int32, count=len(self.vocab))
+    def global_ids(self, numbering: dict[str, int], *,
+                   compiled: bool | None = None) -> npt.NDArray[np.int32]:
+        """Every token's id in the index's ``numbering`` (term -> id), a term it lacks given
+        the next id, in the order the file first used it (so new terms are numbered as a
+        token-by-token pass numbers them): the file's vocabulary numbered by the
+        :data:`~bot.core.tokenize.Numberer` (a C loop; ``compiled=False`` its reference),
+        then one gather for all its tokens."""
+        numbered = bytearray()
+        numberer(compiled=compiled)(list(self.vocab), numbering, numbered)
+        mapping = np.frombuffer(numbered, dtype=np.int32)
         local = np.frombuffer(self.ids, dtype=np.int32)
         if len(local) and (int(local.min()) < 0 or int(local.max()) >= len(mapping)):
             raise ValueError("a paragraph's term id is outside its file's vocabulary")

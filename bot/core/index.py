@@ -70,12 +70,13 @@ class ParsedFile:
     tokens, so they are not tokenized again: a worker's term ids local to the file
     (:class:`~bot.core.fileterms.FileTerms`, cheap to pickle and to merge), or a previous
     index's bag of terms per paragraph for an unchanged file. ``quotations``: the file's
-    quotations, each ``document`` the article's position in this file."""
+    quotations, each ``document`` the article's position in this file (a worker sends them
+    as a table: a few arrays unpickle in microseconds, a record per quotation did not)."""
 
     entry: FileEntry
     articles: tuple[Article, ...]
     terms: FileTerms | tuple[Sequence[str], ...] | None = None
-    quotations: tuple[Quotation, ...] = ()
+    quotations: QuotationTable | tuple[Quotation, ...] = ()
     split: int = 0  # over-long paragraphs split at the cap
     reused: bool = False  # taken from the previous index, not parsed
     # A large jsonl file is read in parts (bot.core.ingest.parts), each its own ParsedFile in
@@ -246,7 +247,9 @@ class IndexBuilder:
             reused = iter(pf.terms)
         base = len(self.docs)
         if pf.quotations:
-            self.quotations.append(QuotationTable.from_records(pf.quotations, base))
+            self.quotations.append(
+                pf.quotations.shifted(base) if isinstance(pf.quotations, QuotationTable)
+                else QuotationTable.from_records(pf.quotations, base))
         for article in pf.articles:
             # paragraphs so far: the texts' count (a worker's lengths are all in already)
             doc_index, first, n = len(self.docs), len(offsets) - 1, len(article.paragraphs)
@@ -280,8 +283,7 @@ class IndexBuilder:
         first used them, as a token-by-token pass would), its tokens mapped in one gather."""
         if len(terms) != paragraphs:
             raise ValueError(f"term ids for {len(terms)} paragraphs, the file has {paragraphs}")
-        vocab = self.vocab
-        ids = terms.global_ids(lambda t: vocab.setdefault(t, len(vocab)))
+        ids = terms.global_ids(self.vocab)
         self.flat.frombytes(ids.tobytes())
         self.lengths.frombytes(np.frombuffer(terms.lengths, dtype=np.int32)
                                .astype(np.int64).tobytes())

@@ -210,14 +210,30 @@ class Top:
 
 
 class _Scratch:
-    """One caller's accumulator: a score per paragraph (kept at zero between queries) and
-    the list of paragraphs the current query reached."""
+    """One caller's accumulators, kept at zero between queries: the kernel's search one
+    block of paragraphs at a time (``block``, the kernel's ``BLOCK_DOCS``), and for
+    :meth:`PostingsScorer.scores` a score per paragraph with the list of paragraphs the
+    current query reached (made at its first use: a search needs neither)."""
 
-    __slots__ = ("acc", "touched")
+    __slots__ = ("_acc", "_touched", "block", "n_docs")
 
-    def __init__(self, n_docs: int) -> None:
-        self.acc = np.zeros(n_docs, dtype=np.float64)
-        self.touched = np.empty(n_docs, dtype=np.int32)
+    def __init__(self, n_docs: int, block: int) -> None:
+        self.n_docs = n_docs
+        self.block = np.zeros(block, dtype=np.float64)
+        self._acc: FloatArray | None = None
+        self._touched: npt.NDArray[np.int32] | None = None
+
+    @property
+    def acc(self) -> FloatArray:
+        if self._acc is None:
+            self._acc = np.zeros(self.n_docs, dtype=np.float64)
+        return self._acc
+
+    @property
+    def touched(self) -> npt.NDArray[np.int32]:
+        if self._touched is None:
+            self._touched = np.empty(self.n_docs, dtype=np.int32)
+        return self._touched
 
 
 class PostingsScorer:
@@ -277,9 +293,16 @@ class PostingsScorer:
         return sub
 
     # ------------------------------------------------------------------ compiled
+    def _scratch(self) -> _Scratch:
+        """A free scratch, or a new one (the compiled kernel is there: the callers' check)."""
+        if self._free:
+            return self._free.pop()
+        block = int(self.kernel.BLOCK_DOCS)  # type: ignore[union-attr]
+        return _Scratch(self.postings.n_docs, block)
+
     def _run(self, term_ids: Sequence[int]) -> tuple[_Scratch, int]:
         ids, weights = query_weights(term_ids)
-        scratch = self._free.pop() if self._free else _Scratch(self.postings.n_docs)
+        scratch = self._scratch()
         p = self.postings
         n = self.kernel.accumulate(  # type: ignore[union-attr]
             p.indptr, p.docs, p.tf, self.idf, self.norm, self.k1p1, ids, weights,
@@ -296,7 +319,7 @@ class PostingsScorer:
             found = self._top_numpy(term_ids, k, mask)
             return found if count else Top(found.paragraphs, found.scores, -1)
         ids, weights = query_weights(term_ids)
-        scratch = self._free.pop() if self._free else _Scratch(self.postings.n_docs)
+        scratch = self._scratch()
         out_docs = np.empty(max(k, 0), dtype=np.int32)
         out_scores = np.empty(max(k, 0), dtype=np.float64)
         p = self.postings
@@ -305,7 +328,7 @@ class PostingsScorer:
             filled, total = self.kernel.search(
                 p.indptr, p.docs, p.tf, self.idf, self.lens, self.normtab, self.k1p1, ids,
                 weights,
-                scratch.acc, scratch.touched, None if mask is None else mask.view(np.uint8),
+                scratch.block, None if mask is None else mask.view(np.uint8),
                 out_docs, out_scores, bounds, self.factors, count,
             )
         finally:

@@ -159,6 +159,15 @@ class QuotationTable:
     def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> QuotationTable:
         return cls(arrays)
 
+    def shifted(self, document_offset: int) -> QuotationTable:
+        """The same rows, each ``document`` shifted by ``document_offset`` (a build worker's
+        table of one file, numbered as the index numbers its articles)."""
+        if not document_offset:
+            return self
+        arrays = self.arrays()
+        arrays["document"] = (self.document + document_offset).astype(np.int32)
+        return QuotationTable(arrays)
+
     def arrays(self) -> dict[str, np.ndarray]:
         """The columns to save, by name (1-d arrays of plain numbers, no objects)."""
         return {

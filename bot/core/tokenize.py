@@ -101,7 +101,10 @@ class Tokenizer:
         # The compiled ASCII fast path (None: the regular expression alone); compiled=None
         # uses it when it is built, False never (the reference it is tested against).
         self._fast: TermsFn | None = helper("terms") if compiled is not False else None
-        self._ids: IdsFn | None = helper("ids") if compiled is not False else None
+        # A build worker's one pass from text to term ids: a word table of the C extension
+        # (bot.core._tokens.Words, one per tokenizer) when built.
+        words = helper("Words") if compiled is not False else None
+        self._ids: IdsFn | None = words().ids if words is not None else None
         self._number = numberer(compiled=compiled)
 
     def term(self, word: str) -> str | None:

@@ -23,7 +23,7 @@ from bot.core.answers.quotes import extract_article
 from bot.core.fileterms import TermCollector
 from bot.core.index import FileEntry, ParsedFile
 from bot.core.models import Article, Skipped
-from bot.core.quotations import Quotation
+from bot.core.quotations import Quotation, QuotationTable
 from bot.core.tokenize import Tokenizer
 from bot.errors import IngestError
 
@@ -190,5 +190,6 @@ def _analysed(
     return ParsedFile(
         FileEntry(entry.path, entry.sha256, entry.size, entry.mtime_ns, (), tuple(skipped),
                   tuple(notes)),
-        tuple(articles), terms.finish(), tuple(quotations), split,
+        tuple(articles), terms.finish(),
+        QuotationTable.from_records(quotations) if quotations else (), split,
     )

@@ -75,6 +75,8 @@ def kept_terms(pf: ParsedFile, kept: dict[int, Article]) -> FileTerms | tuple[An
 
 def kept_quotations(quotations: Iterable[Quotation],
                      kept: dict[int, Article]) -> tuple[Quotation, ...]:
+    """The quotations of the articles kept, renumbered as they are (a table's rows decoded:
+    only a file with a duplicate id comes here)."""
     renumbered = {old: new for new, old in enumerate(kept)}
     return tuple(q.rebased(renumbered[q.document]) for q in quotations
                  if q.document in renumbered)
