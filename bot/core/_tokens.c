@@ -7,10 +7,10 @@
  * word, which is left out).  Returns None when ``text`` is not ASCII or a word is not in
  * the cache yet: the caller then takes the regular-expression path, which fills the cache.
  *
- * number(terms, number, out) and ids(text, cache, number, out): a build worker's side of
- * bot.core.fileterms.TermCollector, each term turned into its id local to the file (the
- * order the file first uses it) and appended to a bytearray of int32; ids() does it from the
- * text in one pass, without making the list of terms.
+ * number(terms, number, out) and Words().ids(text, cache, number, out): a build worker's side
+ * of bot.core.fileterms.TermCollector, each term turned into its id local to the file (the
+ * order the file first uses it) and appended to a bytearray of int32; Words.ids does it from
+ * the text in one pass, without making the list of terms.
  *
  * tokens_in(): which of a set of words a text holds as white-space-separated tokens (the
  * speech verbs quotation extraction looks for, bot.core.answers.cues.find_cues).
@@ -182,86 +182,17 @@ end:
     return done < 0 ? NULL : PyLong_FromSsize_t(done);
 }
 
-/* ids(text, cache, number, out): what number(terms(text, cache), number, out) does, in one
- * pass and without the list of terms; -1 (and nothing appended, nothing numbered) where
- * terms() would return None. */
-static PyObject *
-ids(PyObject *self, PyObject *args)
-{
-    PyObject *text, *cache, *numbering, *out;
-    if (!PyArg_ParseTuple(args, "UO!O!O!", &text, &PyDict_Type, &cache, &PyDict_Type,
-                          &numbering, &PyByteArray_Type, &out))
-        return NULL;
-    if (!PyUnicode_IS_ASCII(text))
-        return PyLong_FromLong(-1);
-    const Py_UCS1 *s = PyUnicode_1BYTE_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, nt = 0, cap = 0, done = -1;
-    PyObject **found = NULL;  /* the terms, borrowed from cache (None: a stop word) */
-    struct ids_out o = {NULL, 0, 0};
-    int missing = 0;
-    while (i < n) {  /* first every word's term, so that a miss leaves no trace */
-        if (!is_word(s[i])) {
-            i++;
-            continue;
-        }
-        Py_ssize_t j = match_end(s, n, i);
-        PyObject *word = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, s + i, j - i);
-        if (word == NULL)
-            goto end;
-        PyObject *term = PyDict_GetItemWithError(cache, word);  /* borrowed */
-        Py_DECREF(word);
-        if (term == NULL) {
-            if (PyErr_Occurred())
-                goto end;
-            missing = 1;
-            break;
-        }
-        if (term != Py_None) {
-            if (nt == cap) {
-                cap = cap ? 2 * cap : 64;
-                PyObject **grown = PyMem_Realloc(found, (size_t)cap * sizeof(PyObject *));
-                if (grown == NULL) {
-                    PyErr_NoMemory();
-                    goto end;
-                }
-                found = grown;
-            }
-            found[nt++] = term;
-        }
-        i = j;
-    }
-    if (missing) {
-        done = -2;
-        goto end;
-    }
-    for (Py_ssize_t t = 0; t < nt; t++) {
-        if (!PyUnicode_Check(found[t])) {
-            PyErr_SetString(PyExc_TypeError, "ids: cached terms must be str or None");
-            goto end;
-        }
-        int32_t id = term_id(numbering, found[t]);
-        if (id < 0 || push_id(&o, id) < 0)
-            goto end;
-    }
-    done = flush_ids(out, &o);
-end:
-    PyMem_Free(found);
-    PyMem_Free(o.buf);
-    if (done == -2)
-        return PyLong_FromLong(-1);
-    return done < 0 ? NULL : PyLong_FromSsize_t(done);
-}
-
-/* Words: a word table for ids(), one per tokenizer. ids() above makes a str of every word
- * and looks it up in two dictionaries (the stem cache, then the file's numbering): about
- * 450 ns a word at a build's vocabulary sizes, most of it allocation and cache misses.
- * Words.ids(text, cache, number, out) gives the same result from a table of its own: each
- * word's bytes hashed and found in an open-addressing table of the words seen before,
- * which gives the word's term (an index into the table's terms, -1: a stop word); the term's
- * id in ``number`` is kept beside it, valid while the same ``number`` dictionary is passed
- * (a dictionary that only grows, as TermCollector's does). A word the table lacks is taken
+/* Words: a build worker's word table, one per tokenizer.
+ * Words.ids(text, cache, number, out) is what number(terms(text, cache), number, out)
+ * does, in one pass: -1 (nothing appended, nothing numbered) where terms() would return
+ * None. Each word's bytes are hashed and found in an open-addressing table of the words
+ * seen before, which gives the word's term (an index into the table's terms, -1: a stop
+ * word), with no str made per word and no dictionary lookup (making a str and looking it up
+ * in two dictionaries cost about 450 ns a word at a build's vocabulary sizes). The term's id
+ * in ``number`` is kept beside it, valid while the same ``number`` dictionary is passed (a
+ * dictionary that only grows, as TermCollector's does). A word the table lacks is taken
  * from ``cache`` (word -> term or None) and added; one ``cache`` lacks too makes the call
- * return -1 with nothing done, as ids() does. */
+ * return -1 with nothing done. */
 struct word {
     uint64_t hash;
     Py_ssize_t at;  /* its bytes in the arena */
@@ -560,7 +491,7 @@ words_dealloc(Words *w)
 
 static PyMethodDef words_methods[] = {
     {"ids", (PyCFunction)words_ids, METH_VARARGS,
-     "ids(text, cache, number, out) -> what _tokens.ids gives, from the table"},
+     "ids(text, cache, number, out) -> count, or -1 where terms() gives None (nothing done)"},
     {"size", (PyCFunction)words_len, METH_NOARGS, "size() -> how many words the table holds"},
     {NULL, NULL, 0, NULL},
 };
@@ -570,7 +501,7 @@ static PyTypeObject WordsType = {
     .tp_name = "bot.core._tokens.Words",
     .tp_basicsize = sizeof(Words),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Words() -> a word table for ids() (see the comment above it in _tokens.c)",
+    .tp_doc = "Words() -> a build worker's word table (see the comment above it in _tokens.c)",
     .tp_new = words_new,
     .tp_dealloc = (destructor)words_dealloc,
     .tp_methods = words_methods,
@@ -699,8 +630,6 @@ static PyMethodDef methods[] = {
     {"number", number, METH_VARARGS,
      "number(terms, number, out) -> count: each term's id (new terms numbered next) appended "
      "to the bytearray out as int32"},
-    {"ids", ids, METH_VARARGS,
-     "ids(text, cache, number, out) -> count, or -1 where terms() gives None (nothing done)"},
     {"tokens_in", tokens_in, METH_VARARGS,
      "tokens_in(text, wanted, pairs, shortest, longest) -> the tokens of text.split() in "
      "wanted"},
