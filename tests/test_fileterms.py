@@ -158,6 +158,40 @@ def test_the_word_table_gives_what_the_dictionaries_give() -> None:
     assert table.size() > 32_768
 
 
+@COMPILED
+def test_a_word_the_cache_lacks_is_given_to_term_of() -> None:
+    """With term_of, Words.ids is terms() + number() as if the cache held term_of of every
+    word; a term_of that fails or gives no str leaves nothing numbered or appended."""
+    _tokens = importlib.import_module("bot.core._tokens")
+    rng = random.Random(5)
+    words = [f"w{n}" for n in range(3_000)] + ["the", "3,500"]
+    asked: list[str] = []
+
+    def term_of(word: str) -> str | None:
+        asked.append(word)
+        return None if word == "the" else word[:3]
+
+    table, cache = _tokens.Words(), {"w1": "cached"}
+    full = {w: term_of(w) for w in words} | cache
+    asked.clear()
+    mine: dict[str, int] = {}
+    theirs: dict[str, int] = {}
+    out_mine, out_theirs = bytearray(), bytearray()
+    for _ in range(400):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 30)))
+        assert table.ids(text, cache, mine, out_mine, term_of) == _reference_ids(
+            text, full, theirs, out_theirs)
+    assert mine == theirs and out_mine == out_theirs
+    assert "w1" not in asked and len(asked) == len(set(asked))  # each asked once, if at all
+    before = (dict(mine), bytes(out_mine))
+    with pytest.raises(ZeroDivisionError):
+        table.ids("w2 fresh", cache, mine, out_mine, lambda w: 1 / 0)
+    with pytest.raises(TypeError):
+        table.ids("w2 newer", cache, mine, out_mine, lambda w: 7)
+    assert (mine, bytes(out_mine)) == before
+    assert table.ids("café w2", cache, mine, out_mine, term_of) == -1  # not ASCII
+
+
 def test_select_keeps_the_chosen_paragraphs_and_the_vocabulary() -> None:
     terms = collected(PARAGRAPHS)
     kept = terms.select([range(0, 1), range(2, 2), range(3, 4)])

@@ -183,16 +183,18 @@ end:
 }
 
 /* Words: a build worker's word table, one per tokenizer.
- * Words.ids(text, cache, number, out) is what number(terms(text, cache), number, out)
- * does, in one pass: -1 (nothing appended, nothing numbered) where terms() would return
- * None. Each word's bytes are hashed and found in an open-addressing table of the words
+ * Words.ids(text, cache, number, out[, term_of]) is what number(terms(text, cache), number,
+ * out) does, in one pass (with term_of, terms() as if the cache held every word: term_of
+ * gives a word it lacks): -1 (nothing appended, nothing numbered) where terms() would
+ * return None. Each word's bytes are hashed and found in an open-addressing table of the words
  * seen before, which gives the word's term (an index into the table's terms, -1: a stop
  * word), with no str made per word and no dictionary lookup (making a str and looking it up
  * in two dictionaries cost about 450 ns a word at a build's vocabulary sizes). The term's id
  * in ``number`` is kept beside it, valid while the same ``number`` dictionary is passed (a
  * dictionary that only grows, as TermCollector's does). A word the table lacks is taken
- * from ``cache`` (word -> term or None) and added; one ``cache`` lacks too makes the call
- * return -1 with nothing done. */
+ * from ``cache`` (word -> term or None), else from ``term_of(word)`` when it is given, and
+ * added; without ``term_of``, one ``cache`` lacks too makes the call return -1 with nothing
+ * done. */
 struct word {
     uint64_t hash;
     Py_ssize_t at;  /* its bytes in the arena */
@@ -347,27 +349,47 @@ words_term(Words *w, PyObject *term)
     return (int32_t)t;
 }
 
-/* Add the word s[0:n] (hash h, free slot ``slot``) with its term from cache: 1 added (*term
- * set), 0 when cache lacks it, -1 on error. */
+/* The term of the word (a str) from cache, else from term_of(word) when term_of is not
+ * NULL: a new reference (Py_None: a stop word), NULL with no exception when neither has it,
+ * NULL with an exception on error or when the term is neither a str nor None. */
+static PyObject *
+word_term(PyObject *word, PyObject *cache, PyObject *term_of)
+{
+    PyObject *found = PyDict_GetItemWithError(cache, word);  /* borrowed */
+    if (found != NULL)
+        Py_INCREF(found);
+    else if (PyErr_Occurred() || term_of == NULL)
+        return NULL;
+    else if ((found = PyObject_CallOneArg(term_of, word)) == NULL)
+        return NULL;
+    if (found != Py_None && !PyUnicode_Check(found)) {
+        Py_DECREF(found);
+        PyErr_SetString(PyExc_TypeError, "ids: cached terms must be str or None");
+        return NULL;
+    }
+    return found;
+}
+
+/* Add the word s[0:n] (hash h, free slot ``slot``) with its term (word_term): 1 added (*term
+ * set), 0 when there is none, -1 on error. */
 static int
 words_add(Words *w, const Py_UCS1 *s, Py_ssize_t n, uint64_t h, int64_t slot, PyObject *cache,
-          int32_t *term)
+          PyObject *term_of, int32_t *term)
 {
     PyObject *word = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, s, n);
     if (word == NULL)
         return -1;
-    PyObject *found = PyDict_GetItemWithError(cache, word);  /* borrowed */
+    PyObject *found = word_term(word, cache, term_of);
     Py_DECREF(word);
     if (found == NULL)
         return PyErr_Occurred() ? -1 : 0;
     if (found == Py_None)
         *term = -1;
-    else if (!PyUnicode_Check(found)) {
-        PyErr_SetString(PyExc_TypeError, "ids: cached terms must be str or None");
+    else if ((*term = words_term(w, found)) < 0) {
+        Py_DECREF(found);
         return -1;
     }
-    else if ((*term = words_term(w, found)) < 0)
-        return -1;
+    Py_DECREF(found);
     if (grow((void **)&w->words, &w->words_cap, w->n_words + 1, sizeof(struct word)) < 0 ||
         grow((void **)&w->arena, &w->arena_cap, w->arena_len + n, 1) < 0)
         return -1;
@@ -397,10 +419,16 @@ words_id(Words *w, int32_t t)
 static PyObject *
 words_ids(Words *w, PyObject *args)
 {
-    PyObject *text, *cache, *numbering, *out;
-    if (!PyArg_ParseTuple(args, "UO!O!O!", &text, &PyDict_Type, &cache, &PyDict_Type,
-                          &numbering, &PyByteArray_Type, &out))
+    PyObject *text, *cache, *numbering, *out, *term_of = Py_None;
+    if (!PyArg_ParseTuple(args, "UO!O!O!|O", &text, &PyDict_Type, &cache, &PyDict_Type,
+                          &numbering, &PyByteArray_Type, &out, &term_of))
         return NULL;
+    if (term_of == Py_None)
+        term_of = NULL;
+    else if (!PyCallable_Check(term_of)) {
+        PyErr_SetString(PyExc_TypeError, "ids: term_of must be callable or None");
+        return NULL;
+    }
     if (!PyUnicode_IS_ASCII(text))
         return PyLong_FromLong(-1);
     if (w->n_words >= WORDS_LIMIT)
@@ -430,7 +458,7 @@ words_ids(Words *w, PyObject *args)
         if (k >= 0)
             term = w->words[k].term;
         else {
-            int added = words_add(w, s + i, j - i, h, -1 - k, cache, &term);
+            int added = words_add(w, s + i, j - i, h, -1 - k, cache, term_of, &term);
             if (added < 0)
                 goto end;
             if (added == 0) {
@@ -491,7 +519,8 @@ words_dealloc(Words *w)
 
 static PyMethodDef words_methods[] = {
     {"ids", (PyCFunction)words_ids, METH_VARARGS,
-     "ids(text, cache, number, out) -> count, or -1 where terms() gives None (nothing done)"},
+     "ids(text, cache, number, out, term_of=None) -> count, or -1 (nothing done) where the "
+     "text is not ASCII or, without term_of, where terms() gives None"},
     {"size", (PyCFunction)words_len, METH_NOARGS, "size() -> how many words the table holds"},
     {NULL, NULL, 0, NULL},
 };

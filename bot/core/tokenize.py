@@ -52,7 +52,8 @@ _CACHE_LIMIT = 2_000_000
 
 
 TermsFn = Callable[[str, dict[str, str | None]], list[str] | None]
-IdsFn = Callable[[str, dict[str, str | None], dict[str, int], bytearray], int]
+IdsFn = Callable[[str, dict[str, str | None], dict[str, int], bytearray,
+                  Callable[[str], str | None]], int]
 
 
 def compiled_terms() -> TermsFn | None:
@@ -129,10 +130,11 @@ class Tokenizer:
     def number_into(self, text: str, numbering: dict[str, int], out: bytearray) -> int:
         """The terms of ``text`` (``self(text)``) appended to ``out`` as their ids (int32) in
         ``numbering``, as a :data:`Numberer` does; returns how many. A build worker's path: one
-        C pass from the text to the ids when every word is cached and the text ASCII."""
+        C pass from the text to the ids when the text is ASCII (a word the C table has not
+        seen is given to :meth:`term`)."""
         text = normalize(text)
         if self._ids is not None:
-            done = self._ids(text, self._cache, numbering, out)
+            done = self._ids(text, self._cache, numbering, out, self.term)
             if done >= 0:
                 return done
         return self._number(self._terms(text), numbering, out)
