@@ -199,11 +199,21 @@ struct word {
     uint64_t hash;
     Py_ssize_t at;  /* its bytes in the arena */
     int32_t len, term;  /* term: index in terms, -1 for a stop word */
+    uint32_t seen;  /* the generation ``id`` was found in (0: none) */
+    int32_t id;  /* the term's id in that generation's number dictionary */
+};
+
+/* A slot of the table: the word's index in words (-1: empty) and the top half of its hash,
+ * so that a probe past another word reads the slot alone (a slot and a word entry are each
+ * a cache miss in a table of a large archive's vocabulary). */
+struct slot {
+    uint32_t tag;
+    int32_t k;
 };
 
 typedef struct {
     PyObject_HEAD
-    int32_t *slots;  /* -1 empty, else an index in words; size mask + 1, a power of two */
+    struct slot *slots;  /* size mask + 1, a power of two */
     uint64_t mask;
     struct word *words;
     Py_ssize_t n_words, words_cap;
@@ -275,17 +285,17 @@ words_clear(Words *w)
 static int
 words_rehash(Words *w, uint64_t size)
 {
-    int32_t *slots = PyMem_Malloc((size_t)size * sizeof(int32_t));
+    struct slot *slots = PyMem_Malloc((size_t)size * sizeof(struct slot));
     if (slots == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    memset(slots, 0xff, (size_t)size * sizeof(int32_t));
+    memset(slots, 0xff, (size_t)size * sizeof(struct slot));
     for (Py_ssize_t k = 0; k < w->n_words; k++) {
-        uint64_t i = w->words[k].hash & (size - 1);
-        while (slots[i] >= 0)
+        uint64_t h = w->words[k].hash, i = h & (size - 1);
+        while (slots[i].k >= 0)
             i = (i + 1) & (size - 1);
-        slots[i] = (int32_t)k;
+        slots[i] = (struct slot){(uint32_t)(h >> 32), (int32_t)k};
     }
     PyMem_Free(w->slots);
     w->slots = slots;
@@ -293,18 +303,35 @@ words_rehash(Words *w, uint64_t size)
     return 0;
 }
 
+/* Whether entry k is the word s[0:n] with hash h. */
+static inline int
+words_is(Words *w, int64_t k, const Py_UCS1 *s, Py_ssize_t n, uint64_t h)
+{
+    struct word *e = &w->words[k];
+    return e->hash == h && e->len == n && memcmp(w->arena + e->at, s, (size_t)n) == 0;
+}
+
+/* A word of a batch (words_ids): where it is in the text, its hash, and the entry its home
+ * slot names when the slot's tag matches (-1: none), to be checked. */
+#define BATCH 64
+struct pending {
+    Py_ssize_t at, len;
+    uint64_t hash;
+    int64_t guess;
+};
+
 /* The slot of the word s[0:n] with hash h: its entry's index, or -1 - (the free slot). */
 static int64_t
 words_find(Words *w, const Py_UCS1 *s, Py_ssize_t n, uint64_t h)
 {
     uint64_t i = h & w->mask;
+    uint32_t tag = (uint32_t)(h >> 32);
     for (;;) {
-        int32_t k = w->slots[i];
-        if (k < 0)
+        struct slot slot = w->slots[i];
+        if (slot.k < 0)
             return -1 - (int64_t)i;
-        struct word *e = &w->words[k];
-        if (e->hash == h && e->len == n && memcmp(w->arena + e->at, s, (size_t)n) == 0)
-            return k;
+        if (slot.tag == tag && words_is(w, slot.k, s, n, h))
+            return slot.k;
         i = (i + 1) & w->mask;
     }
 }
@@ -394,9 +421,9 @@ words_add(Words *w, const Py_UCS1 *s, Py_ssize_t n, uint64_t h, int64_t slot, Py
         grow((void **)&w->arena, &w->arena_cap, w->arena_len + n, 1) < 0)
         return -1;
     memcpy(w->arena + w->arena_len, s, (size_t)n);
-    w->words[w->n_words] = (struct word){h, w->arena_len, (int32_t)n, *term};
+    w->words[w->n_words] = (struct word){h, w->arena_len, (int32_t)n, *term, 0, 0};
     w->arena_len += n;
-    w->slots[slot] = (int32_t)w->n_words++;
+    w->slots[slot] = (struct slot){(uint32_t)(h >> 32), (int32_t)w->n_words++};
     if ((uint64_t)w->n_words * 2 > w->mask + 1)  /* at most half full */
         return words_rehash(w, (w->mask + 1) * 2) < 0 ? -1 : 1;
     return 1;
@@ -412,6 +439,22 @@ words_id(Words *w, int32_t t)
     if (id >= 0) {
         w->seen[t] = w->generation;
         w->id[t] = id;
+    }
+    return id;
+}
+
+/* The id of word k's term (not a stop word) in this generation, kept in the word's entry
+ * too (read there, the entry the lookup has just brought in). */
+static int32_t
+word_id(Words *w, int32_t k)
+{
+    struct word *e = &w->words[k];
+    if (e->seen == w->generation)
+        return e->id;
+    int32_t id = words_id(w, e->term);
+    if (id >= 0) {
+        e->seen = w->generation;
+        e->id = id;
     }
     return id;
 }
@@ -440,44 +483,69 @@ words_ids(Words *w, PyObject *args)
         Py_XSETREF(w->number, numbering);
         if (++w->generation == 0) {
             memset(w->seen, 0, (size_t)w->n_terms * sizeof(uint32_t));
+            for (Py_ssize_t k = 0; k < w->n_words; k++)
+                w->words[k].seen = 0;
             w->generation = 1;
         }
     }
     const Py_UCS1 *s = PyUnicode_1BYTE_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, done = -1;
-    struct ids_out terms = {NULL, 0, 0}, o = {NULL, 0, 0};
+    struct ids_out found = {NULL, 0, 0}, o = {NULL, 0, 0};  /* found: words (not stop words) */
     while (i < n) {  /* first every word's term, so that a miss leaves no trace */
-        if (!is_word(s[i])) {
-            i++;
-            continue;
+        /* A batch of words at a time: their slots, then their entries, fetched ahead (each
+         * a cache miss in a large table: waited for together, not one after the other). */
+        struct pending batch[BATCH];
+        int m = 0;
+        while (i < n && m < BATCH) {
+            if (!is_word(s[i])) {
+                i++;
+                continue;
+            }
+            Py_ssize_t j = match_end(s, n, i);
+            uint64_t h = hash_bytes(s + i, j - i);
+            batch[m++] = (struct pending){i, j - i, h, -1};
+            __builtin_prefetch(&w->slots[h & w->mask]);
+            i = j;
         }
-        Py_ssize_t j = match_end(s, n, i);
-        uint64_t h = hash_bytes(s + i, j - i);
-        int64_t k = words_find(w, s + i, j - i, h);
-        int32_t term;
-        if (k >= 0)
-            term = w->words[k].term;
-        else {
-            int added = words_add(w, s + i, j - i, h, -1 - k, cache, term_of, &term);
-            if (added < 0)
-                goto end;
-            if (added == 0) {
-                done = -2;
-                goto end;
+        for (int b = 0; b < m; b++) {
+            struct slot slot = w->slots[batch[b].hash & w->mask];
+            if (slot.k >= 0 && slot.tag == (uint32_t)(batch[b].hash >> 32)) {
+                batch[b].guess = slot.k;
+                __builtin_prefetch(&w->words[slot.k]);
             }
         }
-        if (term >= 0 && push_id(&terms, term) < 0)
-            goto end;
-        i = j;
+        for (int b = 0; b < m; b++) {
+            const Py_UCS1 *word = s + batch[b].at;
+            Py_ssize_t len = batch[b].len;
+            uint64_t h = batch[b].hash;
+            int64_t k = batch[b].guess;
+            if (k < 0 || !words_is(w, k, word, len, h))
+                k = words_find(w, word, len, h);
+            int32_t term;
+            if (k >= 0)
+                term = w->words[k].term;
+            else {
+                int added = words_add(w, word, len, h, -1 - k, cache, term_of, &term);
+                if (added < 0)
+                    goto end;
+                if (added == 0) {
+                    done = -2;
+                    goto end;
+                }
+                k = w->n_words - 1;
+            }
+            if (term >= 0 && push_id(&found, (int32_t)k) < 0)
+                goto end;
+        }
     }
-    for (Py_ssize_t t = 0; t < terms.n; t++) {
-        int32_t id = words_id(w, terms.buf[t]);
+    for (Py_ssize_t t = 0; t < found.n; t++) {
+        int32_t id = word_id(w, found.buf[t]);
         if (id < 0 || push_id(&o, id) < 0)
             goto end;
     }
     done = flush_ids(out, &o);
 end:
-    PyMem_Free(terms.buf);
+    PyMem_Free(found.buf);
     PyMem_Free(o.buf);
     if (done == -2)
         return PyLong_FromLong(-1);

@@ -88,7 +88,9 @@ def _breaks_before(mm: mmap.mmap, end: int) -> int:
     count, previous = 0, b""
     for at in range(0, end, _COUNT_CHUNK):
         chunk = mm[at:min(at + _COUNT_CHUNK, end)]
-        count += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+        count += chunk.count(b"\n")
+        if b"\r" in chunk:  # (a memchr scan; most files have none)
+            count += chunk.count(b"\r") - chunk.count(b"\r\n")
         if previous == b"\r" and chunk[:1] == b"\n":
             count -= 1  # a CRLF cut by the chunk boundary is one break
         previous = chunk[-1:]
