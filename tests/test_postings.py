@@ -164,23 +164,39 @@ def test_round_trip_restrict_and_uses() -> None:
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
-def test_subset_scores_with_the_whole_archive_statistics(kernel: bool) -> None:
+@pytest.mark.parametrize("prune", [True, False])
+def test_the_top_under_a_mask_is_the_top_of_the_scores_it_passes(kernel: bool,
+                                                                prune: bool) -> None:
+    """What the quote book asks of its quoted paragraphs (count=False, unpruned): the same
+    paragraphs and scores as the whole archive's, filtered, then cut to the top k."""
     tf = random_tf(6)
-    params = BM25Settings()
-    lengths = doc_len_of(tf)
-    whole = PostingsScorer(Postings.from_tf(tf), lengths, params, kernel=kernel)
-    keep = np.arange(0, 400, 7)
-    sub = whole.subset(keep)
+    scorer = PostingsScorer(Postings.from_tf(tf), doc_len_of(tf), BM25Settings(),
+                            kernel=kernel, prune=prune)
+    mask = np.zeros(tf.shape[0], dtype=np.bool_)
+    mask[np.arange(0, tf.shape[0], 7)] = True
     for q in queries(6, tf.shape[1], 20):
-        paras, scores = whole.score(q)
-        inside = np.isin(paras, keep)
-        got_p, got_s = sub.score(q)
-        np.testing.assert_array_equal(keep[got_p], paras[inside])
-        np.testing.assert_array_equal(got_s, scores[inside])
-        top = sub.top(q, 5)
-        pos = top_k(got_p, got_s, 5)
-        np.testing.assert_array_equal(top.paragraphs, got_p[pos])
-        np.testing.assert_array_equal(top.scores, got_s[pos])
+        paras, scores = scorer.score(q)
+        inside = mask[paras]
+        pos = top_k(paras[inside], scores[inside], 5)
+        top = scorer.top(q, 5, mask, count=False)
+        np.testing.assert_array_equal(top.paragraphs, paras[inside][pos])
+        np.testing.assert_array_equal(top.scores, scores[inside][pos])
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1000, 1 << 24])
+def test_df_within_counts_each_terms_paragraphs_the_mask_passes(chunk: int) -> None:
+    tf = random_tf(6)
+    p = Postings.from_tf(tf)
+    mask = np.zeros(tf.shape[0], dtype=np.bool_)
+    mask[np.arange(0, tf.shape[0], 7)] = True
+    mask[[1, 2, 399]] = True
+    expected = np.asarray((tf[mask] > 0).sum(axis=0)).ravel()
+    np.testing.assert_array_equal(p.df_within(mask, chunk=chunk), expected)
+    np.testing.assert_array_equal(p.df_within(np.ones(tf.shape[0], dtype=np.bool_),
+                                              chunk=chunk), p.df())
+    assert not p.df_within(np.zeros(tf.shape[0], dtype=np.bool_), chunk=chunk).any()
+    with pytest.raises(ValueError, match="mask of 3 paragraphs"):
+        p.df_within(np.ones(3, dtype=np.bool_))
 
 
 def test_counts_over_the_uint16_range_are_refused() -> None:

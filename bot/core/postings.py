@@ -131,7 +131,7 @@ class Postings:
 
     def restrict(self, paragraphs: npt.NDArray[np.int64]) -> Postings:
         """The postings of ``paragraphs`` only (ascending), renumbered 0..len-1 in that
-        order: the quote book scores its quoted paragraphs alone this way."""
+        order: a shard's postings cut from the whole archive's this way."""
         new_id = np.full(self.n_docs, -1, dtype=np.int32)
         new_id[paragraphs] = np.arange(len(paragraphs), dtype=np.int32)
         mapped = new_id[self.docs]  # one gather over the postings
@@ -139,6 +139,30 @@ class Postings:
         # a term's kept postings are those of its range: find its bounds among ``at``
         indptr = np.searchsorted(at, self.indptr, side="left").astype(np.int64)
         return Postings(indptr, mapped[at], self.tf[at], len(paragraphs))
+
+    def df_within(self, mask: npt.NDArray[np.bool_],
+                  chunk: int = 1 << 20) -> npt.NDArray[np.int64]:
+        """Paragraphs per term among those ``mask`` passes (the quote book's rarity of a term
+        among the quoted paragraphs), a chunk of postings at a time: no array of every
+        posting is made beside the postings."""
+        if len(mask) != self.n_docs:
+            raise ValueError(f"mask of {len(mask)} paragraphs for {self.n_docs}")
+        out = np.zeros(self.n_terms, dtype=np.int64)
+        indptr, first = self.indptr, 0
+        while first < self.n_terms:
+            # the terms whose postings start in this chunk (at least one term)
+            last = max(first + 1, int(np.searchsorted(indptr, indptr[first] + chunk,
+                                                      side="right")) - 1)
+            last = min(last, self.n_terms)
+            base = int(indptr[first])
+            passed = np.zeros(int(indptr[last]) - base + 1, dtype=np.int64 if int(
+                indptr[last]) - base >= 1 << 31 else np.int32)  # one term past 2**31: int64
+            np.cumsum(mask[self.docs[base:int(indptr[last])]], dtype=passed.dtype,
+                      out=passed[1:])
+            out[first:last] = passed[indptr[first + 1:last + 1] - base] - passed[
+                indptr[first:last] - base]
+            first = last
+        return out
 
 
 def _narrowest(counts: npt.NDArray[np.int32] | npt.NDArray[np.uint16]) -> Counts:
@@ -282,15 +306,6 @@ class PostingsScorer:
         # Accumulators free for the next query; a thread takes one (list.pop and append
         # are atomic), so concurrent queries never share one.
         self._free: list[_Scratch] = []
-
-    def subset(self, paragraphs: npt.NDArray[np.int64]) -> PostingsScorer:
-        """A scorer over ``paragraphs`` only (ascending; results numbered by position in
-        it) that scores with this archive's idf and lengths: the same scores as here."""
-        sub = PostingsScorer.__new__(PostingsScorer)
-        sub.prune = self.prune
-        sub._assign(self.postings.restrict(paragraphs), self.idf, self.lens[paragraphs],
-                    self.normtab, self.k1p1, self.kernel)
-        return sub
 
     # ------------------------------------------------------------------ compiled
     def _scratch(self) -> _Scratch:
