@@ -335,3 +335,38 @@ def test_an_unchanged_file_whose_id_is_taken_loses_only_that_article(
     fresh, _ = open_archive(with_section(settings, "index", path=settings.index.path / "f"))
     assert archive.index.docs == fresh.index.docs
     assert list(archive.index.quotations) == list(fresh.index.quotations)
+
+
+def test_the_scan_hashes_only_changed_files_through_the_hosts_map(settings: Settings) -> None:
+    """A full scan hashes every file through ``map_files`` (threads at run time); a scan
+    against the previous index only the files whose size or mtime changed, and a file that
+    vanished between listing and hashing is an unreadable entry, not an error."""
+    from bot.core.build.scan import Source, scan
+
+    asked: list[list[str]] = []
+
+    def recording(fn, items):  # type: ignore[no-untyped-def]
+        items = list(items)
+        asked.append([Path(i).name for i in items])
+        return [fn(i) for i in items]
+
+    source = Source.of(settings.archive)
+    first = scan(source, map_files=recording)
+    archive, _ = open_archive(settings)
+    assert sorted(asked[0]) == sorted(Path(f.path).name for f in first.files)
+    assert [f.sha256 for f in first.files] == [f.sha256 for f in archive.index.files]
+    changed = settings.archive.path / first.files[0].path
+    changed.write_text(changed.read_text() + "\nOne more paragraph.\n")
+    again = scan(source, archive.index, map_files=recording)
+    assert asked[1] == [changed.name]
+    assert again.files[0].sha256 != first.files[0].sha256
+    assert [f.sha256 for f in again.files[1:]] == [f.sha256 for f in first.files[1:]]
+
+    def vanishing(fn, items):  # type: ignore[no-untyped-def]
+        items = list(items)
+        for i in items:
+            Path(i).unlink()
+        return [fn(i) for i in items]
+
+    gone = scan(source, archive.index, map_files=vanishing)
+    assert gone.files[0].sha256.startswith("unreadable:") and gone.files[0].size == 0

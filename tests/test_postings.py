@@ -392,6 +392,9 @@ def test_peaks_at_once_are_each_terms_first_use_peak() -> None:
     want = [scorer._peak_of(t) for t in range(tf.shape[1])]
     for chunk in (1, 37, 1 << 22):
         assert scorer.peaks(chunk).tolist() == want
+    if compiled_kernel() is not None:  # the kernel's one pass: the same bits
+        fast = PostingsScorer(Postings.from_tf(tf), lengths, BM25Settings(), kernel=True)
+        assert fast.peaks().tolist() == want
     seeded = PostingsScorer(Postings.from_tf(tf), lengths, BM25Settings(), kernel=False,
                             peaks=scorer.peaks())
     ids, weights = np.arange(tf.shape[1], dtype=np.int64), np.ones(tf.shape[1])

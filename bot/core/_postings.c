@@ -31,6 +31,8 @@
  * invert(): the build's side, every paragraph's term ids turned into those term-major
  * postings in two passes (count, then fill), without a paragraph-by-term matrix.
  *
+ * peaks(): each term's largest contribution factor, saved with an index for the pruning.
+ *
  * Arrays arrive through the buffer protocol (numpy arrays, memory maps); every length and
  * item size is checked here, so a bad call raises instead of reading out of bounds.
  */
@@ -761,6 +763,69 @@ done:
     return result;
 }
 
+/* peaks(indptr, docs, tf, lens, normtab, k1p1, out): each term's largest
+ * (tf * k1p1) / (tf + normtab[lens[doc]]) over its postings (0 for a term with none), the
+ * expression PostingsScorer.peaks evaluates with numpy, in one pass (the same operations in
+ * the same order: the same bits). */
+static PyObject *
+peaks(PyObject *self, PyObject *args)
+{
+    Py_buffer indptr, docs, tf, lens, normtab, out;
+    double k1p1;
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*dw*", &indptr, &docs, &tf, &lens, &normtab, &k1p1,
+                          &out))
+        return NULL;
+    if ((tf.itemsize != 1 && check(&tf, 2, "tf")) || check(&indptr, 8, "indptr") ||
+        check(&docs, 4, "docs") || (lens.itemsize != 4 && check(&lens, 2, "lens")) ||
+        check(&normtab, 8, "normtab") || check(&out, 8, "out"))
+        goto done;
+    {
+        const int64_t *ip = indptr.buf;
+        const int32_t *dp = docs.buf;
+        const uint16_t *tp = tf.buf, *lp16 = lens.buf;
+        const uint8_t *tp8 = tf.buf;
+        const uint32_t *lp32 = lens.buf;
+        const double *nt = normtab.buf;
+        double *op = out.buf;
+        int narrow = tf.itemsize == 1, wide_lens = lens.itemsize == 4;
+        Py_ssize_t n_terms = out.len / 8, nnz = docs.len / 4;
+        Py_ssize_t n_docs = lens.len / lens.itemsize, n_lengths = normtab.len / 8;
+        int bad = 0;
+        if (indptr.len / 8 != n_terms + 1 || tf.len / tf.itemsize != nnz) {
+            PyErr_SetString(PyExc_ValueError, "peaks: array lengths disagree");
+            goto done;
+        }
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t t = 0; t < n_terms && !bad; t++) {
+            int64_t lo = ip[t], hi = ip[t + 1];
+            if (lo < 0 || hi < lo || hi > nnz) { bad = 1; break; }
+            double best = 0.0;
+            for (int64_t j = lo; j < hi; j++) {
+                int32_t d = dp[j];
+                if (d < 0 || d >= n_docs) { bad = 1; break; }
+                Py_ssize_t len = wide_lens ? (Py_ssize_t)lp32[d] : (Py_ssize_t)lp16[d];
+                if (len >= n_lengths) { bad = 1; break; }
+                double q = narrow ? (double)tp8[j] : (double)tp[j];
+                double f = (q * k1p1) / (q + nt[len]);
+                if (j == lo || f > best) best = f;
+            }
+            op[t] = best;
+        }
+        Py_END_ALLOW_THREADS
+        if (bad) {
+            PyErr_SetString(PyExc_ValueError, "peaks: a posting out of range");
+            goto done;
+        }
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&indptr); PyBuffer_Release(&docs); PyBuffer_Release(&tf);
+    PyBuffer_Release(&lens); PyBuffer_Release(&normtab); PyBuffer_Release(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"accumulate", accumulate, METH_VARARGS,
      "accumulate(indptr, docs, tf, idf, norm, k1p1, terms, weights, acc, touched) -> n"},
@@ -770,6 +835,8 @@ static PyMethodDef methods[] = {
      "(filled, total)"},
     {"invert", invert, METH_VARARGS,
      "invert(ids, lengths, remap, n_terms, indptr, docs, tf) -> count of postings"},
+    {"peaks", peaks, METH_VARARGS,
+     "peaks(indptr, docs, tf, lens, normtab, k1p1, out): each term's peak into out"},
     {NULL, NULL, 0, NULL},
 };
 

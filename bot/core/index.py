@@ -162,7 +162,7 @@ class ArchiveIndex:
         """:attr:`term_peaks`, computed (and kept) when the index was not loaded from disk."""
         if self.term_peaks is None:
             self.term_peaks = PostingsScorer(self.postings, self.doc_len,
-                                             self.bm25_settings(), kernel=False).peaks()
+                                             self.bm25_settings()).peaks()
         return self.term_peaks
 
     def uses_term(self, term: int, first: int, count: int) -> bool:

@@ -154,13 +154,15 @@ class Postings:
             last = max(first + 1, int(np.searchsorted(indptr, indptr[first] + chunk,
                                                       side="right")) - 1)
             last = min(last, self.n_terms)
-            base = int(indptr[first])
-            passed = np.zeros(int(indptr[last]) - base + 1, dtype=np.int64 if int(
-                indptr[last]) - base >= 1 << 31 else np.int32)  # one term past 2**31: int64
-            np.cumsum(mask[self.docs[base:int(indptr[last])]], dtype=passed.dtype,
-                      out=passed[1:])
-            out[first:last] = passed[indptr[first + 1:last + 1] - base] - passed[
-                indptr[first:last] - base]
+            base, end = int(indptr[first]), int(indptr[last])
+            # int32 counts (half the memory traffic) unless one term's postings pass 2**31
+            size = end - base + 1
+            passed: npt.NDArray[np.int64] | npt.NDArray[np.int32] = (
+                np.zeros(size, dtype=np.int64) if size > 1 << 31 else
+                np.zeros(size, dtype=np.int32))
+            np.cumsum(mask[self.docs[base:end]], dtype=passed.dtype, out=passed[1:])
+            out[first:last] = (passed[indptr[first + 1:last + 1] - base].astype(np.int64)
+                               - passed[indptr[first:last] - base])
             first = last
         return out
 
@@ -364,9 +366,13 @@ class PostingsScorer:
     def peaks(self, chunk: int = 1 << 22) -> FloatArray:
         """Every term's peak (what :meth:`bounds` finds on a term's first query), computed
         at once by the same expression over ``chunk`` postings at a time: saved with the
-        index, so no query pays for a term's first use."""
+        index, so no query pays for a term's first use. The compiled kernel, when there,
+        evaluates the expression in one pass (the same bits)."""
         p = self.postings
         out: FloatArray = np.zeros(p.n_terms, dtype=np.float64)
+        if self.kernel is not None:
+            self.kernel.peaks(p.indptr, p.docs, p.tf, self.lens, self.normtab, self.k1p1, out)
+            return out
         indptr = np.asarray(p.indptr, dtype=np.int64)
         start = 0
         while start < p.n_terms:

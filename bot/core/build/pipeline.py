@@ -66,7 +66,7 @@ def run(
     from bot.core.build.execute import byte_progress, execute
 
     ingested = ingest_params if ingest_params is not None else {}
-    scanned = scan(source, previous)
+    scanned = scan(source, previous, map_files=host.verify_map)
     planned = plan(scanned, previous, params=index_params(tokenizer, bm25), ingest=ingested,
                    full=full)
     if planned.full_reason is not None:

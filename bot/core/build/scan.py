@@ -14,6 +14,7 @@ from bot.config import ArchiveSettings
 from bot.core import ingest
 from bot.core.index import ArchiveIndex, FileEntry, fingerprint
 from bot.core.models import Skipped
+from bot.core.storage import FileMap
 from bot.core.storage_files import file_sha256
 from bot.errors import IngestError
 
@@ -73,21 +74,49 @@ def _metadata(meta: Path | None, root: Path) -> tuple[Path | None, str | None, S
     return None, None, Skipped(name, f"{problem}; no metadata applied")
 
 
-def _entry(path: Path, rel: str, known: FileEntry | None) -> FileEntry:
-    """A file as scanned; one that cannot be read has size and mtime 0, so the next scan
-    hashes it again."""
+def _hashed(path: str) -> bytes:
+    """The file's SHA-256 (hex, as bytes: what a :data:`FileMap` carries), or
+    ``unreadable:<errno>`` when it cannot be read."""
     try:
-        st = path.stat()
-        if known and known.size == st.st_size and known.mtime_ns == st.st_mtime_ns:
-            return FileEntry(rel, known.sha256, st.st_size, st.st_mtime_ns)
-        return FileEntry(rel, file_sha256(path), st.st_size, st.st_mtime_ns)
+        return file_sha256(Path(path)).encode()
     except OSError as exc:
-        return FileEntry(rel, f"unreadable:{exc.errno}", 0, 0)
+        return f"unreadable:{exc.errno}".encode()
 
 
-def scan(source: Source, previous: ArchiveIndex | None = None) -> Scan:
-    """Stat every archive file; hash those whose size or mtime changed since ``previous``.
-    Raises :class:`IngestError` when the archive folder is missing or not a folder."""
+def _entries(root: Path, paths: list[Path], known: dict[str, FileEntry],
+             map_files: FileMap) -> list[FileEntry]:
+    """Each file as scanned: one whose size and mtime are those of ``known`` keeps its
+    hash; the others are hashed through ``map_files`` (threads at run time: SHA-256
+    releases the GIL). One that cannot be read has size and mtime 0, so the next scan
+    hashes it again."""
+    entries: list[FileEntry | None] = []
+    todo: list[tuple[int, str, int, int]] = []  # position, rel, size, mtime
+    for path in paths:
+        rel = path.relative_to(root).as_posix()
+        try:
+            st = path.stat()
+        except OSError as exc:
+            entries.append(FileEntry(rel, f"unreadable:{exc.errno}", 0, 0))
+            continue
+        old = known.get(rel)
+        if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
+            entries.append(FileEntry(rel, old.sha256, st.st_size, st.st_mtime_ns))
+            continue
+        todo.append((len(entries), rel, st.st_size, st.st_mtime_ns))
+        entries.append(None)
+    hashes = map_files(_hashed, [str(root / rel) for _, rel, _, _ in todo])
+    for (at, rel, size, mtime), digest in zip(todo, hashes, strict=True):
+        sha = bytes(digest).decode()
+        entries[at] = (FileEntry(rel, sha, 0, 0) if sha.startswith("unreadable:")
+                       else FileEntry(rel, sha, size, mtime))
+    return [e for e in entries if e is not None]
+
+
+def scan(source: Source, previous: ArchiveIndex | None = None, *,
+         map_files: FileMap = map) -> Scan:
+    """Stat every archive file; hash those whose size or mtime changed since ``previous``
+    (through ``map_files``). Raises :class:`IngestError` when the archive folder is missing
+    or not a folder."""
     root = source.root
     if not root.is_dir():  # the CLI's check says the same, naming the config file
         raise IngestError(f"archive folder {root} does not exist or is not a folder")
@@ -95,9 +124,6 @@ def scan(source: Source, previous: ArchiveIndex | None = None) -> Scan:
     named = ingest.find_metadata(root, source.metadata)
     meta, sha, problem = _metadata(named, root)
     listing = ingest.list_archive(root, named, follow_symlinks=source.follow_symlinks)
-    files = []
-    for path in listing.files:
-        rel = path.relative_to(root).as_posix()
-        files.append(_entry(path, rel, known.get(rel)))
+    files = _entries(root, list(listing.files), known, map_files)
     skipped = ([problem] if problem else []) + listing.skipped
     return Scan(root, tuple(files), meta, sha, tuple(skipped))
