@@ -107,3 +107,20 @@ def test_a_surname_with_many_spellings_merges_as_comparing_every_group_would() -
                  f"{rng.choice(['Lavrov', 'Smith'])}": rng.randint(1, 4)
                  for _ in range(rng.randint(1, 120))}
         assert merge_speakers(names) == _merged_by_comparing_every_group(names)
+
+
+def test_close_first_names_are_found_through_their_keys_as_comparing_all_would() -> None:
+    import random
+
+    from bot.core.answers.variants import _close, _first, _neighbours
+
+    rng = random.Random(11)
+    firsts = {_first([w]) for w in ["Sergei", "Sergey", "Serge", "S.", "S", "Sxrgei", "ergei",
+                                    ".", "Anna", "Ana", "Dmitri", "Dmitry", "Dmitrii"]}
+    firsts |= {"s" + "".join(rng.choice("aeiou") for _ in range(rng.randint(3, 6)))
+               for _ in range(300)}
+    found = _neighbours(firsts)
+    for f in firsts:  # an initial's own entry is itself: the bucket checks it directly
+        assert found[f] == (frozenset({f}) if len(f) == 1 else
+                            frozenset(g for g in firsts if _close(f, g))), f
+    assert found["sergei"] == {"sergei", "sergey", "sxrgei", "serge", "s"}

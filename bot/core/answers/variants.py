@@ -48,51 +48,68 @@ def _keys(first: str, *, wanted: bool = False) -> list[tuple[str, str]]:
     return keys
 
 
+def _neighbours(firsts: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Each of ``firsts`` (first names as :func:`_first` gives them) -> those of them
+    close to it (:func:`_close`; itself included; an initial's is itself alone: the buckets
+    check an initial against a group directly). An archive has few distinct first names
+    next to its speakers, so this is worked out once for them all, through :func:`_keys`
+    (a name meets only the names it shares a key with, and its initial)."""
+    names = set(firsts)
+    by_key: dict[tuple[str, str], list[str]] = {}
+    for name in names:
+        if len(name) >= 5:
+            for key in _keys(name):
+                by_key.setdefault(key, []).append(name)
+    out: dict[str, frozenset[str]] = {}
+    for name in names:
+        near = {name}
+        if name[:1] in names:
+            near.add(name[:1])  # its initial
+        if len(name) >= 5:
+            near.update(other for key in _keys(name, wanted=True)
+                        for other in by_key.get(key, ()) if _close(name, other))
+        out[name] = frozenset(near)
+    return out
+
+
 class _Bucket:
     """The groups of one surname, number of names and first letter, in the order they were
     made: a name joins the first group all of whose members' first names are close to
-    its own (:func:`_close`), else makes a new one. A small bucket compares a name with
-    each group; past :data:`_INDEXED` groups (one surname can have thousands in a large
-    archive) the groups are found through their members' first names (:func:`_keys`),
-    so a name is compared only with the few that can take it. Either way the same group."""
+    its own (:func:`_close`), else makes a new one. Only the groups holding a first name
+    close to its own (``neighbours``, :func:`_neighbours`) can take it: those are looked at,
+    in order (one surname can have thousands of groups in a large archive), each checked
+    against the name's close first names (a set test, not a comparison per member). The
+    same group as comparing with every group in turn."""
 
-    def __init__(self) -> None:
+    def __init__(self, neighbours: Mapping[str, frozenset[str]]) -> None:
         self.groups: list[list[str]] = []
-        self._by_key: dict[tuple[str, str], list[int]] | None = None
+        self._neighbours = neighbours
+        # each group's distinct first names (what joining it depends on: _close of each)
+        self._firsts: list[dict[str, None]] = []
+        self._by_first: dict[str, list[int]] = {}  # a first name -> the groups holding it
 
     def add(self, name: str) -> None:
         first = _first(name.split())
-        if len(first) == 1 and self.groups:  # an initial is close to every name here
-            candidates: Iterable[int] = (0,)
-        elif self._by_key is None:
-            candidates = range(len(self.groups))
-        else:  # (the first group holds a full name by now: an initial takes the next)
-            by_key = self._by_key
-            candidates = sorted({g for key in _keys(first, wanted=True)
-                                 for g in by_key.get(key, ())})
-        for g in candidates:
-            if all(_close(first, _first(other.split())) for other in self.groups[g]):
-                self._join(g, name, first)
+        if len(first) == 1:  # an initial is close to every name here: the first group
+            if self.groups and all(_close(first, other) for other in self._firsts[0]):
+                self._join(0, name, first)
                 return
+        else:
+            near = self._neighbours[first]
+            by_first = self._by_first
+            for g in sorted({g for other in near for g in by_first.get(other, ())}):
+                if near.issuperset(self._firsts[g]):
+                    self._join(g, name, first)
+                    return
         self.groups.append([])
+        self._firsts.append({})
         self._join(len(self.groups) - 1, name, first)
-        if self._by_key is None and len(self.groups) > _INDEXED:
-            self._by_key = {}
-            for g, group in enumerate(self.groups):
-                for member in group:
-                    self._index(g, _first(member.split()))
 
     def _join(self, g: int, name: str, first: str) -> None:
         self.groups[g].append(name)
-        self._index(g, first)
-
-    def _index(self, g: int, first: str) -> None:
-        if len(first) != 1 and self._by_key is not None:
-            for key in _keys(first):
-                self._by_key.setdefault(key, []).append(g)
-
-
-_INDEXED = 16  # groups in a bucket before they are looked up by key
+        if first not in self._firsts[g]:
+            self._firsts[g][first] = None
+            self._by_first.setdefault(first, []).append(g)
 
 
 def merge_speakers(names: Iterable[str] | Mapping[str, int]) -> dict[str, str]:
@@ -109,13 +126,16 @@ def merge_speakers(names: Iterable[str] | Mapping[str, int]) -> dict[str, str]:
             counts[n] = counts.get(n, 0) + 1
     # Close first names share their first letter (an initial is that letter): a bucket
     # per surname, number of names and first letter holds every group a name could join.
+    named = [n for n in sorted(counts) if len(n.split()) >= 2]
+    neighbours = _neighbours(_first(n.split()) for n in named)
     buckets: dict[tuple[str, int, str], _Bucket] = {}
-    for name in sorted(counts):
+    for name in named:
         words = name.split()
-        if len(words) < 2:
-            continue
         key = (words[-1].casefold(), len(words), _first(words)[:1])
-        buckets.setdefault(key, _Bucket()).add(name)
+        bucket = buckets.get(key)
+        if bucket is None:
+            bucket = buckets[key] = _Bucket(neighbours)
+        bucket.add(name)
     out = {n: n for n in counts}
     for key in sorted(buckets):
         for group in buckets[key].groups:
