@@ -152,12 +152,13 @@ class QuoteBook:
                 codes.setdefault(name, []).append(c)
                 totals[name] = totals.get(name, 0) + counts[c]
         speakers = sorted(totals, key=lambda n: (-totals[n], n))
-        variants = {n: sorted({names[c] for c in codes[n]}) for n in speakers}
+        variants = {n: sorted({names[c] for c in codes[n]}) if len(codes[n]) > 1
+                    else [names[codes[n][0]]] for n in speakers}
         folded = [normalise_text(s) for s in speakers]
         owners: dict[str, set[str]] = {}
-        for speaker in speakers:
-            for variant in variants[speaker]:
-                for token in normalise_text(variant).split():
+        for speaker, own in zip(speakers, folded, strict=True):
+            for variant in variants[speaker]:  # (the speaker's own spelling is folded)
+                for token in (own if variant == speaker else normalise_text(variant)).split():
                     owners.setdefault(token, set()).add(speaker)
         return _Speakers(speakers, {s: n for n, s in enumerate(speakers)}, codes, canonical,
                          variants, folded, owners, sorted(owners))

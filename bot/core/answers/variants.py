@@ -88,8 +88,9 @@ class _Bucket:
         self._firsts: list[dict[str, None]] = []
         self._by_first: dict[str, list[int]] = {}  # a first name -> the groups holding it
 
-    def add(self, name: str) -> None:
-        first = _first(name.split())
+    def add(self, name: str, first: str) -> None:
+        """Put ``name`` (whose first name, as :func:`_first` gives it, is ``first``) in its
+        group."""
         if len(first) == 1:  # an initial is close to every name here: the first group
             if self.groups and all(_close(first, other) for other in self._firsts[0]):
                 self._join(0, name, first)
@@ -126,20 +127,23 @@ def merge_speakers(names: Iterable[str] | Mapping[str, int]) -> dict[str, str]:
             counts[n] = counts.get(n, 0) + 1
     # Close first names share their first letter (an initial is that letter): a bucket
     # per surname, number of names and first letter holds every group a name could join.
-    named = [n for n in sorted(counts) if len(n.split()) >= 2]
-    neighbours = _neighbours(_first(n.split()) for n in named)
-    buckets: dict[tuple[str, int, str], _Bucket] = {}
-    for name in named:
+    named = []  # (name, its first name, its bucket), in name order
+    for name in sorted(counts):
         words = name.split()
-        key = (words[-1].casefold(), len(words), _first(words)[:1])
+        if len(words) >= 2:
+            first = _first(words)
+            named.append((name, first, (words[-1].casefold(), len(words), first[:1])))
+    neighbours = _neighbours(first for _, first, _ in named)
+    buckets: dict[tuple[str, int, str], _Bucket] = {}
+    for name, first, key in named:
         bucket = buckets.get(key)
         if bucket is None:
             bucket = buckets[key] = _Bucket(neighbours)
-        bucket.add(name)
+        bucket.add(name, first)
     out = {n: n for n in counts}
     for key in sorted(buckets):
         for group in buckets[key].groups:
-            best = sorted(group, key=lambda n: (-counts[n], -len(n), n))[0]
-            for n in group:
-                out[n] = best
+            if len(group) > 1:  # (most groups are one spelling: it stands for itself)
+                best = min(group, key=lambda n: (-counts[n], -len(n), n))
+                out.update(dict.fromkeys(group, best))
     return out
