@@ -38,7 +38,7 @@ from bench.generate import OUT, parse_size
 ENGINES = ("tantivy", "bm25s")
 ALL = ("ours", *ENGINES)
 COMPETITOR_PHASES = ("competitor-tokens", "competitor-build", "competitor-load",
-                     "competitor-compare")
+                     "competitor-first", "competitor-compare")
 MIXES = ("short", "natural")
 # Metrics compared side by side: (key, label); ratios are ours / theirs.
 METRICS: tuple[tuple[str, str], ...] = (

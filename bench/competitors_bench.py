@@ -206,6 +206,21 @@ def phase_load(paragraphs: int, name: str) -> dict[str, Any]:
             "serve_peak_rss_mb": round(peak_rss_mb(), 1)}
 
 
+def phase_first(paragraphs: int) -> dict[str, Any]:
+    """Ours in a fresh process, as the bot starts: the index mapped with its checksums left
+    to the background (``verify=False``), then the first query answered: the time from
+    start to that answer (imports before the clock, as in :func:`phase_load`)."""
+    from bot.runtime.workers import open_archive
+
+    query = read_meta(paragraphs)["queries"]["short"][0]
+    started = time.perf_counter()
+    archive, report = open_archive(bench_settings(paragraphs), verify=False)
+    if report.action != "loaded":
+        raise SystemExit(f"expected to load our saved index, got {report.action}")
+    archive.search(query, limit=TOP)
+    return {"first_answer_s": round(time.perf_counter() - started, 3)}
+
+
 def phase_compare(paragraphs: int, rounds: int) -> dict[str, Any]:
     """The three engines (and ours ranking alone, ``Archive.top``) in one process, query by
     query in a rotating order."""
@@ -316,6 +331,8 @@ def run_competitors(paragraphs: int, *, n_queries: int, rounds: int = ROUNDS,
     for name in ALL:
         log(f"{paragraphs}: competitors: loading {name} in a fresh process")
         engines[name].update(child(["--phase", "competitor-load", "--engine", name, *size]))
+    log(f"{paragraphs}: competitors: ours, first answer after a fast start")
+    engines["ours"].update(child(["--phase", "competitor-first", *size]))
     log(f"{paragraphs}: competitors: {rounds} interleaved query rounds in one process")
     compared = child(["--phase", "competitor-compare", "--rounds", str(rounds), *size])
     first = read_meta(paragraphs)["queries"]["short"][0]
@@ -363,6 +380,8 @@ def competitor_phase(args: argparse.Namespace) -> dict[str, Any]:
         return phase_build(args.paragraphs, args.engine)
     if args.phase == "competitor-load":
         return phase_load(args.paragraphs, args.engine)
+    if args.phase == "competitor-first":
+        return phase_first(args.paragraphs)
     return phase_compare(args.paragraphs, args.rounds)
 
 
