@@ -117,10 +117,11 @@ class QuoteBook:
         # The paragraphs that hold a quotation, scored as a search scores them (the index's
         # own postings under a mask: nothing copied; only the query's terms' postings are
         # read), and each term's count among them (its rarity there).
-        # Unpruned: a quotation's many words, most new to the scorer, make the kernel's
-        # pruning cost more than it saves here (at 1M, lookup p50 20.1 ms pruned, 16.4 not).
+        # Pruned, with the peaks saved in the index (no term pays a first use): the same
+        # candidates; at 10M lookup p50 21.2 -> 15.1 ms and p95 69.7 -> 29.6 ms against
+        # unpruned, at 1M p50 8.8 -> 8.1 ms (600 lookups, the same results).
         self._scorer = PostingsScorer(index.postings, index.doc_len, index.bm25_settings(),
-                                      prune=False)
+                                      peaks=index.peaks())
         self._quoted = np.zeros(index.n_paragraphs, dtype=np.bool_)
         self._quoted[self._quoted_paras] = True
         self._postings = index.postings.df_within(self._quoted)
