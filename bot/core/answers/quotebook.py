@@ -153,8 +153,7 @@ class QuoteBook:
                 codes.setdefault(name, []).append(c)
                 totals[name] = totals.get(name, 0) + counts[c]
         speakers = sorted(totals, key=lambda n: (-totals[n], n))
-        variants = {n: sorted({names[c] for c in codes[n]}) if len(codes[n]) > 1
-                    else [names[codes[n][0]]] for n in speakers}
+        variants = {n: sorted({names[c] for c in codes[n]}) for n in speakers}
         folded = [normalise_text(s) for s in speakers]
         owners: dict[str, set[str]] = {}
         for speaker, own in zip(speakers, folded, strict=True):
