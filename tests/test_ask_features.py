@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 
 from bot.config import TokenizerSettings
+from bot.core.answers.abstain import unmet
 from bot.core.answers.aliases import Names
 from bot.core.answers.answertype import UNMEASURED, question_measure, type_match
-from bot.core.answers.ask import choose, parse_question
-from bot.core.answers.candidates import _named_in_full
+from bot.core.answers.antonyms import opposed, opposites
+from bot.core.answers.ask import Question, choose, parse_question
+from bot.core.answers.candidates import _named_in_full, _prefixed
 from bot.core.models import Filters
 from bot.core.snapshot import Snapshot
 from bot.core.tokenize import Tokenizer
@@ -104,3 +106,67 @@ def test_a_how_many_answer_holds_a_number(seed_snapshot: Snapshot) -> None:
     assert top.p < max(r.p for r in choice.ranked)
     assert top.cand.span.text == "Alloush has also proved a divisive character."
     assert choice.extra is not None and "in his 40s" in choice.extra.text
+
+
+@pytest.mark.parametrize(("question", "answer", "expected"), [
+    # SQuAD v2.0's unanswerable kind "negation": the question adds a "not"
+    ("What is a hormone that does not affect the immune system?",
+     "Other hormones regulate the immune system, notably prolactin.", (1.0, 0.0)),
+    ("What is a hormone that does not affect the immune system?",
+     "Prolactin does not affect the immune system.", (0.0, 0.0)),
+    ("Which hormones never reach the brain?", "No hormone reaches it.", (0.0, 0.0)),
+    # a number of the question that the answer does not write
+    ("What share of global assets do the richest 10% own?",
+     "The richest 1% of adults alone owned 40% of global assets.", (0.0, 1.0)),
+    ("What share of global assets do the richest 10% own?",
+     "The richest 10% own 85% of global assets.", (0.0, 0.0)),
+    ("What did Wilson commit to in 1974?", "In 1974 Wilson committed to devolution.",
+     (0.0, 0.0)),
+    ("What did Wilson commit to in 1974?", "In 1975 Wilson committed to devolution.",
+     (0.0, 1.0)),
+    ("Who leads the delegation?", "Ahmed Tuma, 52, leads it.", (0.0, 0.0)),
+])
+def test_what_the_answer_does_not_carry(question: str, answer: str,
+                                        expected: tuple[float, float]) -> None:
+    assert unmet(question, answer)[:2] == expected
+
+
+@pytest.mark.parametrize(("question", "answer", "opposite"), [
+    ("What is one of the least common causes of death?",
+     "Infectious disease remains one of the most common causes of death.", 1.0),
+    ("What is one of the most common causes of death?",
+     "Infectious disease remains one of the most common causes of death.", 0.0),
+    ("Up until 1990, Saudi Arabia played an unimportant role in restraining what groups?",
+     "Prior to 1990 Saudi Arabia played an important role in restraining Islamist groups.",
+     1.0),
+    ("What desert lies to the north?", "To the north and the south lie deserts.", 0.0),
+    ("What desert lies to the north?", "To the south lies the Colorado Desert.", 1.0),
+    ("Who governs the university?", "The board governs the university.", 0.0),
+])
+def test_an_answer_that_says_the_opposite(question: str, answer: str,
+                                          opposite: float) -> None:
+    assert unmet(question, answer)[2] == opposite
+    assert opposed(question, answer) is bool(opposite)
+
+
+def test_opposites_go_both_ways() -> None:
+    table = opposites()
+    assert all(w in table[o] for w, others in table.items() for o in others)
+    assert "most" in table["least"] and "least" in table["most"]
+
+
+def _question(text: str) -> Question:
+    terms = tuple(dict.fromkeys(FOLD(text)))
+    return Question(text, "other", text, terms, (), ())
+
+
+def test_a_term_written_in_another_form_counts_by_its_prefix() -> None:
+    q = _question("governor composed city")  # terms governor, compos, citi
+    assert q.terms == ("governor", "compos", "citi")
+    # "government" and "composition" lack the question's terms but share their first
+    # five letters; "citi" is too short to count.
+    tset = frozenset(FOLD("the government and its composition of the town"))
+    assert _prefixed(q, tset) == pytest.approx(2 / 3)
+    assert _prefixed(q, frozenset(FOLD("the governor composed it"))) == 0.0  # held: no gap
+    assert _prefixed(q, frozenset(FOLD("nothing alike here"))) == 0.0
+    assert _prefixed(_question("who"), frozenset(FOLD("governor"))) == 0.0  # no terms

@@ -26,7 +26,11 @@ value in 0–1:
   ("what ..."); ``no_names`` / ``no_qualifier``: the article lacks a name asked / the
   paragraph a qualifier asked ("first", "population"); ``short`` (under :data:`MIN_WORDS`
   words), ``last``, ``top_para``; ``para_cov_rel``: ``para_cov`` over the best
-  paragraph's.
+  paragraph's; ``prefix``: the share of the question's terms that the sentence lacks but
+  writes with the same first :data:`PREFIX` letters ("government" for
+  "governor", "composition" for "composed", "production" for "produce": forms the stemmer
+  keeps apart;
+  measured on SQuAD v2.0, cross-fitted: +0.5 point of right first sentences).
 
 Hard checks drop a sentence (:func:`_vetoed`): another country than the one asked, no role
 asked for ("who leads"), a role only of another country. Measured on SQuAD they cost 0.1
@@ -67,10 +71,11 @@ FEATURES = ("bias", "cov", "ctx", "prox", "bigram", "typ", "untyped", "names_s",
             "typ_number", "typ_date", "typ_person", "typ_place", "typ_reason", "typ_near",
             "prev_cov", "next_cov", "para_cov", "ordered", "rare", "cov_other",
             "bigram_other", "prox_other", "no_names", "no_qualifier", "short", "last",
-            "top_para", "para_cov_rel")
+            "top_para", "para_cov_rel", "prefix")
 _TYPED = ("number", "date", "person", "place", "reason")
 _PARA_COV_REL = FEATURES.index("para_cov_rel")
 MIN_WORDS = 4
+PREFIX = 5
 
 
 class Candidate(NamedTuple):
@@ -237,6 +242,16 @@ def _ordered(q: Question, terms: list[str]) -> float:
     return sum(a < b for i, a in enumerate(held) for b in held[i + 1:]) / pairs
 
 
+def _prefixed(q: Question, tset: frozenset[str]) -> float:
+    """The share of the question's terms (of :data:`PREFIX` letters or more) that ``tset``
+    lacks but holds another term starting with the same :data:`PREFIX` letters."""
+    lacking = [t for t in q.terms if len(t) >= PREFIX and t not in tset]
+    if not lacking:
+        return 0.0
+    heads = {t[:PREFIX] for t in tset if len(t) >= PREFIX}
+    return sum(t[:PREFIX] in heads for t in lacking) / len(q.terms)
+
+
 def _sentence(cx: _Context, p: _Para, position: int, span: Span) -> tuple[list[float], Phrase]:
     """The features (:data:`FEATURES`) of one sentence of paragraph ``p``, and its phrase of
     the kind asked."""
@@ -262,7 +277,7 @@ def _sentence(cx: _Context, p: _Para, position: int, span: Span) -> tuple[list[f
             cov * other, bigram * other, prox * other,
             float(p.names.para < 1.0), float(not p.qualified),
             float(len(span.text.split()) < MIN_WORDS), float(position == len(p.sets) - 1),
-            float(p.rank == 0), p.whole], phrase
+            float(p.rank == 0), p.whole, _prefixed(q, tset)], phrase
 
 
 def _vetoed(cx: _Context, p: _Para, position: int) -> bool:
