@@ -49,10 +49,11 @@ def unmet(question: str, answer: str) -> tuple[float, float, float]:
     affect ...") and the answer says no "not", "never", "no"; (``number_unmet``) the
     question writes a number ("the richest 10%", "in 1974") that the answer does not write;
     (``opposite``) the answer writes the opposite of a word of the question instead of it
-    (:func:`bot.core.answers.antonyms.opposed`). Measured on SQuAD v2.0, cross-fitted: at
-    the same false "not found" (5%) the abstention model says "not found" to more
-    unanswerable questions, 13.4% with none of them, 17.4% with the negation, 14.4% with
-    the number, 18.7% with both and 20.5% with all three."""
+    (:func:`bot.core.answers.antonyms.opposed`). Measured on SQuAD v2.0 dev, a logistic
+    abstention model cross-fitted by article over the previous model's best answers, at 5%
+    false "not found": "not found" to 13.4% of the unanswerable questions without these
+    checks, 17.4% with the negation, 14.4% with the number, 18.7% with both, 20.5% with all
+    three (end to end, retrained: 12.5% to 19.6%, bench/results-squad.md)."""
     negation = float(bool(_NEGATION.search(question)) and not _NEGATION.search(answer))
     have = {w.casefold() for w in _WORD.findall(answer)}
     number = float(any(_DIGIT.search(w) and w.casefold() not in have
