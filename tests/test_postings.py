@@ -183,22 +183,6 @@ def test_the_top_under_a_mask_is_the_top_of_the_scores_it_passes(kernel: bool,
         np.testing.assert_array_equal(top.scores, scores[inside][pos])
 
 
-@pytest.mark.parametrize("chunk", [1, 7, 1000, 1 << 24])
-def test_df_within_counts_each_terms_paragraphs_the_mask_passes(chunk: int) -> None:
-    tf = random_tf(6)
-    p = Postings.from_tf(tf)
-    mask = np.zeros(tf.shape[0], dtype=np.bool_)
-    mask[np.arange(0, tf.shape[0], 7)] = True
-    mask[[1, 2, 399]] = True
-    expected = np.asarray((tf[mask] > 0).sum(axis=0)).ravel()
-    np.testing.assert_array_equal(p.df_within(mask, chunk=chunk), expected)
-    np.testing.assert_array_equal(p.df_within(np.ones(tf.shape[0], dtype=np.bool_),
-                                              chunk=chunk), p.df())
-    assert not p.df_within(np.zeros(tf.shape[0], dtype=np.bool_), chunk=chunk).any()
-    with pytest.raises(ValueError, match="mask of 3 paragraphs"):
-        p.df_within(np.ones(3, dtype=np.bool_))
-
-
 def test_counts_over_the_uint16_range_are_refused() -> None:
     tf = sparse.csr_matrix(np.array([[70_000]], dtype=np.int32))
     with pytest.raises(ValueError, match="more than 65535"):

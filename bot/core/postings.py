@@ -140,32 +140,6 @@ class Postings:
         indptr = np.searchsorted(at, self.indptr, side="left").astype(np.int64)
         return Postings(indptr, mapped[at], self.tf[at], len(paragraphs))
 
-    def df_within(self, mask: npt.NDArray[np.bool_],
-                  chunk: int = 1 << 20) -> npt.NDArray[np.int64]:
-        """Paragraphs per term among those ``mask`` passes (the quote book's rarity of a term
-        among the quoted paragraphs), a chunk of postings at a time: no array of every
-        posting is made beside the postings."""
-        if len(mask) != self.n_docs:
-            raise ValueError(f"mask of {len(mask)} paragraphs for {self.n_docs}")
-        out = np.zeros(self.n_terms, dtype=np.int64)
-        indptr, first = self.indptr, 0
-        while first < self.n_terms:
-            # the terms whose postings start in this chunk (at least one term)
-            last = max(first + 1, int(np.searchsorted(indptr, indptr[first] + chunk,
-                                                      side="right")) - 1)
-            last = min(last, self.n_terms)
-            base, end = int(indptr[first]), int(indptr[last])
-            # int32 counts (half the memory traffic) unless one term's postings pass 2**31
-            size = end - base + 1
-            passed: npt.NDArray[np.int64] | npt.NDArray[np.int32] = (
-                np.zeros(size, dtype=np.int64) if size > 1 << 31 else
-                np.zeros(size, dtype=np.int32))
-            np.cumsum(mask[self.docs[base:end]], dtype=passed.dtype, out=passed[1:])
-            out[first:last] = (passed[indptr[first + 1:last + 1] - base].astype(np.int64)
-                               - passed[indptr[first:last] - base])
-            first = last
-        return out
-
 
 def _narrowest(counts: npt.NDArray[np.int32] | npt.NDArray[np.uint16]) -> Counts:
     if int(counts.max(initial=0)) <= np.iinfo(np.uint8).max:

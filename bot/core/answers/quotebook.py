@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from bot.config import TokenizerSettings
@@ -68,16 +69,84 @@ def similarity(query: str, choice: str, cutoff: float = 0.0) -> float:
     return score
 
 
+def _ranges(keys: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.int64]:
+    """Offsets into ``keys`` (sorted, each in ``0 .. n - 1``) where each key's run starts,
+    and one past the end: key ``k``'s run is ``[out[k], out[k + 1])``."""
+    return np.concatenate(([0], np.cumsum(np.bincount(keys, minlength=n)))).astype(np.int64)
+
+
 @dataclass(frozen=True, slots=True)
 class _Speakers:
+    """The speakers by name, in flat arrays where a speaker would otherwise own a Python
+    list or set (ten million paragraphs quote about two million names)."""
+
     speakers: list[str]  # one per person (variants merged), the most quoted first
     rank: dict[str, int]  # position in ``speakers``
-    codes: dict[str, list[int]]  # the table's codes of each (its variants)
     canonical: list[str]  # by table code: the speaker it is merged into
-    variants: dict[str, list[str]]  # every spelling of each, sorted
+    written: list[str]  # by table code: the name as written
+    code_start: npt.NDArray[np.int64]  # speaker n's codes: codes[code_start[n]:code_start[n+1]]
+    codes: npt.NDArray[np.int64]  # table codes, by speaker, ascending
     folded: list[str]  # normalised, as ``speakers``
-    owners: dict[str, set[str]]  # a normalised word of a variant -> the speakers
-    tokens: list[str]  # every such word, sorted
+    tokens: list[str]  # every normalised word of a variant, sorted
+    owner_start: npt.NDArray[np.int64]  # token t's speakers: owners[owner_start[t]:...[t+1]]
+    owners: npt.NDArray[np.int64]  # positions in ``speakers``, by token, ascending
+
+    def codes_of(self, speaker: str) -> list[int]:
+        """The table codes merged into ``speaker`` (none for a name not known)."""
+        n = self.rank.get(speaker)
+        if n is None:
+            return []
+        codes: list[int] = self.codes[self.code_start[n]:self.code_start[n + 1]].tolist()
+        return codes
+
+    def variants_of(self, speaker: str) -> list[str]:
+        """Every spelling of ``speaker``, sorted (just the name, for a name not known)."""
+        codes = self.codes_of(speaker)
+        return sorted({self.written[c] for c in codes}) if codes else [speaker]
+
+    def owners_of(self, first: int, last: int) -> set[str]:
+        """The speakers with one of the words ``tokens[first:last]``."""
+        speakers = self.speakers
+        run = self.owners[self.owner_start[first]:self.owner_start[last]].tolist()
+        return {speakers[n] for n in run}
+
+    @classmethod
+    def of(cls, written: list[str], canonical: list[str], counts: list[int]) -> _Speakers:
+        """Index the merged names (``canonical``, by table code) of the codes quoted."""
+        totals: dict[str, int] = {}
+        for c, name in enumerate(canonical):
+            if counts[c] and name:
+                totals[name] = totals.get(name, 0) + counts[c]
+        speakers = sorted(totals, key=lambda n: (-totals[n], n))
+        rank = {s: n for n, s in enumerate(speakers)}
+        quoted = [c for c, name in enumerate(canonical) if counts[c] and name]
+        owner_of = np.fromiter((rank[canonical[c]] for c in quoted), dtype=np.int64,
+                               count=len(quoted))
+        by = np.argsort(owner_of, kind="stable")  # by speaker, then code
+        codes = np.asarray(quoted, dtype=np.int64)[by]
+        code_start = _ranges(owner_of[by], len(speakers))
+        folded = [normalise_text(s) for s in speakers]
+        token_id: dict[str, int] = {}
+        pair_token, pair_owner = [], []
+        flat, starts = codes.tolist(), code_start.tolist()
+        for n, (speaker, own) in enumerate(zip(speakers, folded, strict=True)):
+            variants = {written[c] for c in flat[starts[n]:starts[n + 1]]}
+            for variant in variants:  # (the speaker's own spelling is folded)
+                for token in (own if variant == speaker else normalise_text(variant)).split():
+                    pair_token.append(token_id.setdefault(token, len(token_id)))
+                    pair_owner.append(n)
+        tokens = sorted(token_id)
+        place = np.empty(len(tokens), dtype=np.int64)
+        place[[token_id[t] for t in tokens]] = np.arange(len(tokens))
+        keys = place[np.asarray(pair_token, dtype=np.int64)]
+        owned = np.asarray(pair_owner, dtype=np.int64)
+        order = np.lexsort((owned, keys))
+        keys, owned = keys[order], owned[order]
+        fresh = np.ones(len(keys), dtype=np.bool_)  # a word twice in one speaker's variants
+        fresh[1:] = (keys[1:] != keys[:-1]) | (owned[1:] != owned[:-1])
+        keys, owned = keys[fresh], owned[fresh]
+        return cls(speakers, rank, canonical, written, code_start, codes, folded, tokens,
+                   _ranges(keys, len(tokens)), owned)
 
 
 class QuoteBook:
@@ -116,7 +185,7 @@ class QuoteBook:
         self._quoted_paras = np.unique(paras)
         # The paragraphs that hold a quotation, scored as a search scores them (the index's
         # own postings under a mask: nothing copied; only the query's terms' postings are
-        # read), and each term's count among them (its rarity there).
+        # read), and each term's paragraph count (its rarity), from the postings' offsets.
         # Pruned, with the peaks saved in the index (no term pays a first use): the same
         # candidates; at 10M lookup p50 21.2 -> 15.1 ms and p95 69.7 -> 29.6 ms against
         # unpruned, at 1M p50 8.8 -> 8.1 ms (600 lookups, the same results).
@@ -124,7 +193,7 @@ class QuoteBook:
                                       peaks=index.peaks())
         self._quoted = np.zeros(index.n_paragraphs, dtype=np.bool_)
         self._quoted[self._quoted_paras] = True
-        self._postings = index.postings.df_within(self._quoted)
+        self._df = index.postings.df()
         self._norm: dict[str, str] = {}
         self._all: tuple[list[str], list[str]] | None = None
         codes = np.asarray(table.speaker, dtype=np.int64)
@@ -145,23 +214,7 @@ class QuoteBook:
         for c, name in enumerate(names):
             weight[name] = weight.get(name, 0) + counts[c]
         merged = merge_speakers(weight)
-        canonical = [merged.get(name, name) for name in names]
-        codes: dict[str, list[int]] = {}
-        totals: dict[str, int] = {}
-        for c, name in enumerate(canonical):
-            if counts[c] and name:
-                codes.setdefault(name, []).append(c)
-                totals[name] = totals.get(name, 0) + counts[c]
-        speakers = sorted(totals, key=lambda n: (-totals[n], n))
-        variants = {n: sorted({names[c] for c in codes[n]}) for n in speakers}
-        folded = [normalise_text(s) for s in speakers]
-        owners: dict[str, set[str]] = {}
-        for speaker, own in zip(speakers, folded, strict=True):
-            for variant in variants[speaker]:  # (the speaker's own spelling is folded)
-                for token in (own if variant == speaker else normalise_text(variant)).split():
-                    owners.setdefault(token, set()).add(speaker)
-        return _Speakers(speakers, {s: n for n, s in enumerate(speakers)}, codes, canonical,
-                         variants, folded, owners, sorted(owners))
+        return _Speakers.of(names, [merged.get(name, name) for name in names], counts)
 
     @property
     def speakers_ready(self) -> bool:
@@ -171,13 +224,13 @@ class QuoteBook:
     def _quotes_of(self, speaker: str) -> list[int]:
         """Numbers of ``speaker``'s quotations (under every spelling), in table order."""
         rows: list[int] = []
-        for code in self._names.codes[speaker]:
+        for code in self._names.codes_of(speaker):
             rows += self._by_code[self._bounds[code]:self._bounds[code + 1]].tolist()
         return sorted(rows)
 
     def variants(self, speaker: str) -> list[str]:
         """Every spelling of ``speaker`` in the archive."""
-        return list(self._names.variants.get(speaker, [speaker]))
+        return self._names.variants_of(speaker)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -220,7 +273,7 @@ class QuoteBook:
         if len(set(ids)) > self.CANDIDATE_TERMS:
             # a quotation is found by its rarest words: the common ones' long postings
             # would cost most of the time and pick out nothing
-            df = self._postings
+            df = self._df
             rare = sorted(set(ids), key=lambda t: (int(df[t]), t))[:self.CANDIDATE_TERMS]
             ids = [t for t in ids if t in rare]
         # the best paragraphs in one kernel pass; a score of 0 or less is no match (it can
@@ -282,13 +335,12 @@ class QuoteBook:
 
     def _prefixed(self, word: str) -> set[str]:
         """Speakers with a name word starting with ``word``."""
-        out: set[str] = set()
         names = self._names
-        for token in names.tokens[bisect_left(names.tokens, word):]:
-            if not token.startswith(word):
-                break
-            out |= names.owners[token]
-        return out
+        tokens = names.tokens
+        first = last = bisect_left(tokens, word)  # the words so starting sort together
+        while last < len(tokens) and tokens[last].startswith(word):
+            last += 1
+        return names.owners_of(first, last)
 
     def _matching(self, name: str) -> list[tuple[str, float]]:
         """Speakers matching ``name``: each of its words starts a word of the speaker's
@@ -305,9 +357,9 @@ class QuoteBook:
         close: dict[str, float] | None = None
         for w in words:
             here: dict[str, float] = {}
-            for token, score, _ in process.extract(w, names.tokens, scorer=fuzz.ratio,
-                                                   limit=20, score_cutoff=80):
-                for s in names.owners[token]:
+            for _, score, t in process.extract(w, names.tokens, scorer=fuzz.ratio,
+                                               limit=20, score_cutoff=80):
+                for s in names.owners_of(t, t + 1):
                     here[s] = max(here.get(s, 0.0), float(score))
             close = here if close is None else {
                 s: min(v, here[s]) for s, v in close.items() if s in here}
@@ -316,7 +368,7 @@ class QuoteBook:
     def _name_score(self, speaker: str, wanted: str) -> float:
         """100 for the speaker's name (or a spelling of it) as asked; 95 for whole words of
         it ("lavrov"); 90 for the starts of its words ("lav")."""
-        spellings = [normalise_text(v) for v in self._names.variants[speaker]]
+        spellings = [normalise_text(v) for v in self._names.variants_of(speaker)]
         if wanted in spellings:
             return 100.0
         words = wanted.split()
