@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -17,6 +18,8 @@ from bot.core.models import Article, Skipped
 from bot.core.quotations import Quotation
 from bot.core.storage import (
     POINTER,
+    FileBytes,
+    _map,
     current_generation,
     load_index,
     read_manifest,
@@ -149,6 +152,64 @@ def test_fast_load_defers_the_checksum_to_verify_index(tmp_path: Path) -> None:
     assert index is not None and index.saved is not None and not index.saved.verified
     with pytest.raises(IndexFormatError, match=r"texts\.zst: corrupt"):
         verify_index(index)
+
+
+def _resident_kb(path: Path) -> int | None:
+    """Resident kB of this process's mapping of ``path`` (/proc/self/smaps), None when
+    it is not mapped."""
+    resident, mapped = None, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        parts = line.split()
+        if parts and not parts[0].endswith(":"):  # a mapping's header: range, ..., path
+            mapped = len(parts) >= 6 and parts[5] == str(path)
+        elif mapped and parts[0] == "Rss:":
+            resident = (resident or 0) + int(parts[1])
+    return resident
+
+
+needs_smaps = pytest.mark.skipif(not Path("/proc/self/smaps").exists(),
+                                 reason="needs Linux's smaps")
+
+
+@needs_smaps
+def test_a_verified_file_keeps_no_page_its_checksum_read(tmp_path: Path) -> None:
+    """Hashing reads every page of a file; afterwards the mapping holds none of them (they
+    stay in the page cache), as after a fast start."""
+    path = tmp_path / "post_docs.npy"
+    data = np.random.default_rng(0).bytes(8 << 20)
+    path.write_bytes(data)
+    expected = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    mapped = _map(path, expected, verify=True)
+    assert _resident_kb(path) == 0
+    assert mapped[5 << 20] == data[5 << 20]  # still readable: from the page cache
+    assert 0 < (_resident_kb(path) or 0) < 8 << 10
+
+
+@needs_smaps
+def test_a_loaded_index_reads_its_texts_by_position_not_mapped(tmp_path: Path) -> None:
+    """A mapping would keep a large folio resident for every paragraph read; the texts
+    are read with pread, so the process never maps them."""
+    gen = save_index(small_index(), tmp_path)
+    for verify in (True, False):
+        index = load_index(tmp_path, verify=verify)
+        assert index is not None
+        assert index.text(2) == "Aleppo under siege — “we will not surrender”."
+        assert _resident_kb(gen / "texts.zst") is None
+        assert _resident_kb(gen / "post_docs.npy") is not None  # (the arrays are mapped)
+
+
+def test_file_bytes_reads_ranges_and_refuses_what_it_cannot(tmp_path: Path) -> None:
+    path = tmp_path / "blob"
+    path.write_bytes(b"0123456789")
+    with path.open("rb") as fh:
+        data = FileBytes(fh.fileno())
+    assert len(data) == 10
+    assert (data[2:5], data[8:], data[:0], data[-3:]) == (b"234", b"89", b"", b"789")
+    with pytest.raises(ValueError, match="contiguous"):
+        data[::2]
+    path.write_bytes(b"01")  # truncated under the index
+    with pytest.raises(ValueError, match="shrank"):
+        data[0:5]
 
 
 def test_verify_index_passes_a_sound_index_once(tmp_path: Path) -> None:

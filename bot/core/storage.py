@@ -41,11 +41,12 @@ import os
 import secrets
 import shutil
 import stat
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from bot.core.doctable import DocTable
 from bot.core.index import ArchiveIndex, FileEntry, SavedFiles, TextBlob
@@ -82,11 +83,13 @@ ARRAYS = (
     "post_indptr", "post_docs", "post_tf", "post_peak",
     *(f"quotations.{c}" for c in QUOTATION_COLUMNS),
 )
+_T = TypeVar("_T")
 # Opens the index folder's lock, held while a generation is saved: the runtime's is an
 # exclusive flock, so two processes never save into one folder at once.
 FolderLock = Callable[[Path], AbstractContextManager[object]]
 # A map over the files of a generation, to verify them (in parallel threads, at run time).
-FileMap = Callable[[Callable[[str], TextBlob], Iterable[str]], Iterable[TextBlob]]
+class FileMap(Protocol):
+    def __call__(self, fn: Callable[[str], _T], items: Iterable[str], /) -> Iterable[_T]: ...
 
 
 @contextlib.contextmanager
@@ -232,15 +235,16 @@ def read_manifest(gen: Path) -> dict[str, Any]:
     return manifest
 
 
-def _map(path: Path, expected: dict[str, Any], verify: bool) -> TextBlob:
+def _map(path: Path, expected: dict[str, Any], verify: bool,
+         by_position: bool = False) -> Blob:
     """Memory-map a file and check its size (and with ``verify`` its SHA-256) against the
-    manifest.
+    manifest; with ``by_position`` return it as :class:`FileBytes` once checked.
 
     Mapping instead of reading means no private copy of the index: the arrays and texts are
     served from the page cache, and only the pages a query touches are read. A later save
     deletes this generation's folder, but an unlinked file stays readable through an
-    existing mapping (POSIX), so an index still serving keeps working. hashlib releases the
-    GIL, so files can be checked in parallel.
+    existing mapping or descriptor (POSIX), so an index still serving keeps working.
+    hashlib releases the GIL, so files can be checked in parallel.
     """
     data: TextBlob = b""
     _regular_file(path, "index file")
@@ -248,13 +252,48 @@ def _map(path: Path, expected: dict[str, Any], verify: bool) -> TextBlob:
         with path.open("rb") as fh:
             if os.fstat(fh.fileno()).st_size:  # mmap cannot map an empty file
                 data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            reader = FileBytes(fh.fileno()) if by_position else None
     except OSError as exc:
         raise IndexFormatError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     if len(data) != expected.get("size"):
         raise IndexFormatError(f"{path}: corrupt (size differs from the manifest)")
     if verify:
         _check_sha256(path, data, expected)
-    return data
+    if reader is None:
+        return data
+    if isinstance(data, mmap.mmap):
+        data.close()
+    return reader
+
+
+class FileBytes:
+    """A file read by position (``os.pread``), sliced like bytes: how a loaded index reads
+    its compressed texts. A mapping would do, but the kernel maps a whole large folio of
+    the page cache on each fault (up to hundreds of kB on ext4), so a few thousand paragraph
+    reads would put most of the texts in the process's resident set; read by position they
+    stay in the page cache only. The descriptor keeps an unlinked file readable, as a
+    mapping does, and is closed with the object."""
+
+    def __init__(self, fileno: int) -> None:
+        fd = os.dup(fileno)  # (close-on-exec, as Python makes every descriptor)
+        self._fd, self._size = fd, os.fstat(fd).st_size
+        weakref.finalize(self, os.close, fd)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, part: slice) -> bytes:
+        start, stop, step = part.indices(self._size)
+        if step != 1:
+            raise ValueError("FileBytes reads contiguous ranges only")
+        out = os.pread(self._fd, max(stop - start, 0), start)
+        if len(out) != max(stop - start, 0):
+            raise ValueError(f"file shrank under the index ({len(out)} of {stop - start} "
+                             "bytes read)")
+        return out
+
+
+Blob = TextBlob | FileBytes  # a file of a loaded index: mapped, or read by position
 
 
 def _check_sha256(path: Path, data: TextBlob, expected: dict[str, Any]) -> None:
@@ -264,6 +303,10 @@ def _check_sha256(path: Path, data: TextBlob, expected: dict[str, Any]) -> None:
         raise IndexFormatError(f"{path}: corrupt (checksum differs from the manifest)")
     if isinstance(data, mmap.mmap):
         data.madvise(mmap.MADV_NORMAL)  # from now on random access: paragraphs, postings
+        # The hash touched every page: let them go from this mapping (they stay in the
+        # page cache), so the process holds only the pages its queries touch, as after a
+        # fast start, instead of the whole index.
+        data.madvise(mmap.MADV_DONTNEED)
 
 
 def verify_index(index: ArchiveIndex, *, map_files: FileMap = map) -> bool:
@@ -274,7 +317,7 @@ def verify_index(index: ArchiveIndex, *, map_files: FileMap = map) -> bool:
     if saved is None or saved.verified or not saved.folder.is_dir():
         return False
 
-    def check(name: str) -> TextBlob:
+    def check(name: str) -> Blob:
         return _map(saved.folder / name, saved.checks[name], verify=True)
 
     for _ in map_files(check, sorted(saved.checks)):
@@ -283,6 +326,8 @@ def verify_index(index: ArchiveIndex, *, map_files: FileMap = map) -> bool:
     return True
 
 
+# read by position, not mapped: the texts (see FileBytes)
+_READ_BY_POSITION = frozenset({"texts.zst"})
 _FILES = (*(f"{a}.npy" for a in ARRAYS), "texts.zst", "texts.dict", "vocab_long.json",
           "docs.jsonl",
           "doc_ids.json", "doc_sources.json", "files.json", "extras.json")
@@ -309,10 +354,13 @@ def load_index(folder: Path, *, map_files: FileMap = map,
     for name in _FILES:
         if name not in checks:
             raise IndexFormatError(f"{gen}: manifest does not list {name}")
-    mapped = map_files(lambda name: _map(gen / name, checks[name], verify), _FILES)
+    mapped = map_files(lambda name: _map(gen / name, checks[name], verify,
+                                         by_position=name in _READ_BY_POSITION), _FILES)
     blobs = dict(zip(_FILES, mapped, strict=True))
+    texts = blobs.pop("texts.zst")
     try:
-        index = _decode(manifest, blobs)
+        index = _decode(manifest, {n: b for n, b in blobs.items()
+                                   if not isinstance(b, FileBytes)}, texts)
         index.saved = SavedFiles(gen, {n: checks[n] for n in _FILES}, verified=verify)
         return index
     except QuotationTableError as exc:
@@ -323,7 +371,7 @@ def load_index(folder: Path, *, map_files: FileMap = map,
         raise IndexFormatError(f"{gen}: inconsistent index (nested too deeply)") from exc
 
 
-def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveIndex:
+def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob], texts: Blob) -> ArchiveIndex:
     arrays = {name: npy_view(blobs[f"{name}.npy"]) for name in ARRAYS}
     long_terms = json.loads(bytes(blobs["vocab_long.json"]))
     if not isinstance(long_terms, list) or not all(isinstance(t, str) for t in long_terms):
@@ -361,7 +409,7 @@ def _decode(manifest: dict[str, Any], blobs: dict[str, TextBlob]) -> ArchiveInde
         docs=docs,
         para_doc=arrays["para_doc"],
         para_num=arrays["para_num"],
-        text_blob=BlockTexts(blobs["texts.zst"], arrays["text_blocks"], arrays["text_offsets"],
+        text_blob=BlockTexts(texts, arrays["text_blocks"], arrays["text_offsets"],
                              bytes(blobs["texts.dict"])),
         text_offsets=arrays["text_offsets"],
         vocab=vocab,

@@ -77,7 +77,7 @@ def write_texts(index: ArchiveIndex, tmp: Path) -> tuple[dict[str, dict[str, Any
     checks: dict[str, dict[str, Any]] = {}
     texts = index.text_blob
     if isinstance(texts, BlockTexts):
-        checks["texts.zst"] = write_hashed(tmp / "texts.zst", data=texts.data)
+        checks["texts.zst"] = write_hashed(tmp / "texts.zst", chunks=texts.chunks())
         dictionary, blocks = texts.dictionary, texts.blocks
     else:
         dictionary = train(texts, index.text_offsets)

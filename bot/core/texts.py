@@ -167,6 +167,11 @@ class BlockTexts:
             raise ValueError(f"text block {block} has the wrong length")
         return out
 
+    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        """The blocks back to back, as saved, ``size`` bytes at a time."""
+        for start in range(0, len(self.data), size):
+            yield bytes(self.data[start:start + size])
+
     def text(self, para: int) -> str:
         block = para // BLOCK
         base = int(self.offsets[block * BLOCK])
