@@ -183,6 +183,24 @@ def test_the_top_under_a_mask_is_the_top_of_the_scores_it_passes(kernel: bool,
         np.testing.assert_array_equal(top.scores, scores[inside][pos])
 
 
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_scores_of_chosen_paragraphs_are_their_scores_in_a_full_scoring(kernel: bool) -> None:
+    """score_of (binary search in each term's postings) gives what score() gives those
+    paragraphs, in any order and with repeats, and 0 to a paragraph no term is in."""
+    tf = random_tf(8)
+    scorer = PostingsScorer(Postings.from_tf(tf), doc_len_of(tf), BM25Settings(),
+                            kernel=kernel)
+    rng = np.random.default_rng(8)
+    chosen = rng.integers(0, tf.shape[0], 150)
+    for q in queries(8, tf.shape[1], 30):
+        paras, scores = scorer.score(q)
+        want = np.zeros(tf.shape[0])
+        want[paras] = scores
+        np.testing.assert_allclose(scorer.score_of(q, chosen), want[chosen],
+                                   rtol=1e-12, atol=1e-12)
+    assert scorer.score_of([0, 1], np.zeros(0, dtype=np.int64)).shape == (0,)
+
+
 def test_counts_over_the_uint16_range_are_refused() -> None:
     tf = sparse.csr_matrix(np.array([[70_000]], dtype=np.int32))
     with pytest.raises(ValueError, match="more than 65535"):

@@ -38,3 +38,33 @@ def test_the_quotation_itself_comes_first(books: tuple[QuoteBook, QuoteBook]) ->
         best = rare.lookup(words, 5, 60.0)
         assert best and best[0].match == 100.0
         assert words in {m.quote for m in best if m.match == 100.0}
+
+
+
+def test_common_words_added_to_the_rare_ones_find_what_one_pass_finds(
+        seed_snapshot: Snapshot) -> None:
+    """With "common" set low enough that most quotations hold a common word, taking the
+    candidates by the rare words and adding the common ones' scores finds what scoring
+    them all in one pass finds, less the quotations whose paragraph shares only common
+    words with the query (the point: no walk through a common word's postings for them);
+    the quotation itself still comes first."""
+    index = seed_snapshot.index
+    two_step, one_pass = QuoteBook(index.quotations, index), QuoteBook(index.quotations, index)
+    for book in (two_step, one_pass):
+        book.FULL_SCAN = 0
+    two_step.COMMON_SHARE, one_pass.COMMON_SHARE = 0.03, 1.0
+    df, limit = index.postings.df(), 0.03 * index.n_paragraphs
+    used = 0
+    for i in range(len(two_step)):
+        query = two_step.text(i)
+        ids = {t for t in index.term_ids(two_step.tokenizer(query)) if t >= 0}
+        rare = [t for t in ids if df[t] <= limit]
+        if not rare or all(df[t] <= limit for t in ids):
+            continue
+        used += 1
+        with_rare = {q for q in one_pass._from_paragraphs(query)
+                     if any(index.postings.uses(t, int(two_step._paras[q]), 1) for t in rare)}
+        assert two_step._from_paragraphs(query) == with_rare, query
+        best = two_step.lookup(query, 5, 60.0)
+        assert best[0].match == 100.0 and best[0] == one_pass.lookup(query, 5, 60.0)[0]
+    assert used >= 20  # the two-step path was taken, not only the one pass

@@ -384,6 +384,29 @@ class PostingsScorer:
             self._free.append(scratch)
         return paras, scores
 
+    def score_of(self, term_ids: Sequence[int], paragraphs: IntArray) -> FloatArray:
+        """The score of each of ``paragraphs`` for ``term_ids`` (0 where none is used), found
+        by binary search in each term's postings: what a term with millions of postings adds
+        to a few thousand chosen paragraphs, without reading its postings through. Equal to
+        :meth:`score` to rounding (the same terms, in another order)."""
+        paras = np.asarray(paragraphs, dtype=np.int64)
+        out: FloatArray = np.zeros(len(paras), dtype=np.float64)
+        if not len(paras):
+            return out
+        ids, weights = query_weights(term_ids)
+        p = self.postings
+        norm = self.normtab[self.lens[paras]]
+        for t, w in zip(ids.tolist(), weights.tolist(), strict=True):
+            lo, hi = int(p.indptr[t]), int(p.indptr[t + 1])
+            if lo >= hi:
+                continue
+            docs = p.docs[lo:hi]
+            at = np.minimum(np.searchsorted(docs, paras), hi - lo - 1)
+            hit = np.flatnonzero(docs[at] == paras)
+            q = p.tf[lo + at[hit]].astype(np.float64)
+            out[hit] += (self.idf[t] * ((q * self.k1p1) / (q + norm[hit]))) * w
+        return out
+
     # ------------------------------------------------------------------ numpy
     def _contributions(self, term: int) -> tuple[npt.NDArray[np.int32], FloatArray]:
         p = self.postings

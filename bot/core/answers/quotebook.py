@@ -20,6 +20,7 @@ from bot.config import TokenizerSettings
 from bot.core.answers.matching import shown_match
 from bot.core.answers.quotes import QuoteMatch
 from bot.core.answers.variants import merge_speakers
+from bot.core.bm25 import top_k
 from bot.core.budget import Budget
 from bot.core.index import ArchiveIndex
 from bot.core.postings import PostingsScorer
@@ -165,6 +166,8 @@ class QuoteBook:
 
     CANDIDATE_PARAGRAPHS = 200
     CANDIDATE_TERMS = 8  # the rarest distinct query terms that pick candidate paragraphs
+    COMMON_SHARE = 0.2  # a term in more than this share of the paragraphs is "common"
+    RARE_POOL = 2_000  # paragraphs taken by the rare terms before the common ones are added
     FULL_SCAN = 5_000
 
     def __init__(self, table: QuotationTable, index: ArchiveIndex) -> None:
@@ -270,21 +273,41 @@ class QuoteBook:
         ids = [t for t in self.index.term_ids(self.tokenizer(text)) if t >= 0]
         if not ids or not len(self._quoted_paras):
             return set()
-        if len(set(ids)) > self.CANDIDATE_TERMS:
-            # a quotation is found by its rarest words: the common ones' long postings
-            # would cost most of the time and pick out nothing
-            df = self._df
-            rare = sorted(set(ids), key=lambda t: (int(df[t]), t))[:self.CANDIDATE_TERMS]
-            ids = [t for t in ids if t in rare]
-        # the best paragraphs in one kernel pass; a score of 0 or less is no match (it can
-        # only rank below every positive one, so dropping it afterwards changes nothing else)
-        found = self._scorer.top(ids, self.CANDIDATE_PARAGRAPHS, self._quoted, count=False)
-        best = found.paragraphs[found.scores > 0]
+        df = self._df
+        # a quotation is found by its rarest words: the common ones' long postings would
+        # cost most of the time and pick out nothing
+        chosen = sorted(set(ids), key=lambda t: (int(df[t]), t))[:self.CANDIDATE_TERMS]
+        ids = [t for t in ids if t in chosen]
+        common = [t for t in ids if df[t] > self.COMMON_SHARE * self.index.n_paragraphs]
+        rare = [t for t in ids if t not in common]
+        if common and rare:
+            best = self._rare_first(rare, common)
+        else:
+            # the best paragraphs in one kernel pass; a score of 0 or less is no match (it
+            # can only rank below every positive one, so dropping it changes nothing else)
+            found = self._scorer.top(ids, self.CANDIDATE_PARAGRAPHS, self._quoted,
+                                     count=False)
+            best = found.paragraphs[found.scores > 0]
         lo = np.searchsorted(self._sorted_paras, best, side="left")
         counts = np.searchsorted(self._sorted_paras, best, side="right") - lo
         # every position lo[j] .. lo[j] + counts[j] - 1, without a Python loop
         starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
         return set(self._order[starts + np.arange(int(counts.sum()))].tolist())
+
+    def _rare_first(self, rare: list[int], common: list[int]) -> npt.NDArray[np.int64]:
+        """The best quoted paragraphs for ``rare + common`` among those using a rare term:
+        the :data:`RARE_POOL` best by the rare terms, then the common terms' part of their
+        score added by binary search. Scored in one pass, a common term (in most quoted
+        paragraphs) keeps the kernel from pruning whenever fewer than
+        :data:`CANDIDATE_PARAGRAPHS` paragraphs use a rare term: it walks millions of
+        postings to fill the list with paragraphs that share only "said" or "the" with the
+        quotation (at 10M, lookup p99 143 -> 36 ms; 196 -> 196 of 200 sources first)."""
+        pool = self._scorer.top(rare, self.RARE_POOL, self._quoted, count=False)
+        paras = pool.paragraphs
+        scores = pool.scores + self._scorer.score_of(common, paras)
+        keep = scores > 0
+        paras, scores = paras[keep], scores[keep]
+        return paras[top_k(paras, scores, self.CANDIDATE_PARAGRAPHS)]
 
     def _full_scan(self, query: str, limit: int, min_match: float) -> set[int]:
         if self._all is None:
