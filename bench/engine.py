@@ -509,6 +509,22 @@ def phase_mixes(paragraphs: int, *, n_queries: int, rounds: int) -> dict[str, An
             "rss_mb": round(rss_mb(), 1)}
 
 
+def phase_workload(paragraphs: int, *, n_queries: int) -> dict[str, Any]:
+    """Child process: the serve phase's queries, questions and quotes (and their warm-ups),
+    made from the saved index here, so that making them (the generator's vocabulary, a
+    tokenizer cache full of its words) is not charged to the serving process's memory."""
+    from bot.runtime.workers import open_archive
+
+    archive, _ = open_archive(bench_settings(paragraphs))
+    index = archive.index
+    queries = make_queries(index, archive.tokenizer, n_queries)
+    warm = make_queries(index, archive.tokenizer, WARMUP, seed=QUERY_SEED + 1000)
+    return {"queries": queries, "warm": warm,
+            "questions": make_questions(queries, index),
+            "warm_questions": make_questions(warm, index),
+            "quotes": make_quotes(index, n_queries)}
+
+
 def phase_serve(paragraphs: int, *, rank_bm25: bool, n_queries: int) -> dict[str, Any]:
     """Child process: start-up load, then query latencies (ours, ask, quotes, rank-bm25)."""
     from bot.core.answers.ask import ask
@@ -518,6 +534,8 @@ def phase_serve(paragraphs: int, *, rank_bm25: bool, n_queries: int) -> dict[str
     from bot.runtime.workers import open_archive
 
     settings = bench_settings(paragraphs)
+    work = child(["--phase", "workload", "--paragraphs", str(paragraphs),
+                  "--queries", str(n_queries)])
     base_rss = rss_mb()
     timers = Timers()
     timers.wrap_stages(LOAD_STAGES + LOAD_THREAD_STAGES)
@@ -546,8 +564,7 @@ def phase_serve(paragraphs: int, *, rank_bm25: bool, n_queries: int) -> dict[str
     out["quotes_init_s"] = round(time.perf_counter() - t0, 3)
     out["quotes_indexed"] = len(book)
     out["quotes_init_rss_mb"] = round(rss_mb(), 1)
-    queries = make_queries(index, archive.tokenizer, n_queries)
-    warm = make_queries(index, archive.tokenizer, WARMUP, seed=QUERY_SEED + 1000)
+    queries, warm = work["queries"], work["warm"]
     out["queries"] = len(queries)
     out["queries_sha256"] = queries_digest(queries)
     out["query_examples"] = queries[:5]
@@ -573,8 +590,8 @@ def phase_serve(paragraphs: int, *, rank_bm25: bool, n_queries: int) -> dict[str
     out["matched_paragraphs"] = {"p50": float(np.median(matched)), "max": int(max(matched))}
 
     # --- ask
-    questions = make_questions(queries, index)
-    for q in make_questions(warm, index):
+    questions = work["questions"]
+    for q in work["warm_questions"]:
         ask(snapshot, AskRequest(q))
     ask_ms, found = [], 0
     for q in questions:
@@ -586,7 +603,7 @@ def phase_serve(paragraphs: int, *, rank_bm25: bool, n_queries: int) -> dict[str
     out["ask_note"] = f"{found}/{len(questions)} answered"
 
     # --- quote lookup
-    quotes = make_quotes(index, n_queries)
+    quotes = work["quotes"]
     a = settings.answers
     for q in quotes[:WARMUP]:
         book.lookup(q, a.quote_limit, a.quote_min_match)
@@ -977,7 +994,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="one size, ours alone: both query mixes end to end and ranking "
                          "alone, --rounds interleaved rounds (for 10M, where the "
                          "competitors do not fit)")
-    ap.add_argument("--phase", choices=("build", "serve", "mixes", *COMPETITOR_PHASES),
+    ap.add_argument("--phase", choices=("build", "serve", "mixes", "workload",
+                                        *COMPETITOR_PHASES),
                     help=argparse.SUPPRESS)
     ap.add_argument("--engine", help=argparse.SUPPRESS)
     ap.add_argument("--no-rank-bm25", action="store_true", help=argparse.SUPPRESS)
@@ -991,6 +1009,8 @@ def main(argv: list[str] | None = None) -> int:
             out = phase_build(args.paragraphs)
         elif args.phase == "mixes":
             out = phase_mixes(args.paragraphs, n_queries=args.queries, rounds=args.rounds)
+        elif args.phase == "workload":
+            out = phase_workload(args.paragraphs, n_queries=args.queries)
         else:
             out = phase_serve(args.paragraphs, rank_bm25=not args.no_rank_bm25,
                               n_queries=args.queries)
