@@ -158,8 +158,9 @@ def test_round_trip_restrict_and_uses() -> None:
     assert (sub.paragraph_major() != tf[keep]).nnz == 0
     for term in range(tf.shape[1]):
         column = tf[:, term].toarray().ravel()
-        for first, count in ((0, 400), (10, 5), (390, 10), (50, 0)):
+        for first, count in ((0, 400), (10, 5), (390, 10), (50, 0), (400, 5), (2**40, 1)):
             assert p.uses(term, first, count) == bool(column[first:first + count].any())
+        assert p.uses(term, -3, 8) == bool(column[:5].any())
     assert not p.uses(-1, 0, 400) and not p.uses(tf.shape[1], 0, 400)
 
 
@@ -199,6 +200,9 @@ def test_scores_of_chosen_paragraphs_are_their_scores_in_a_full_scoring(kernel: 
         np.testing.assert_allclose(scorer.score_of(q, chosen), want[chosen],
                                    rtol=1e-12, atol=1e-12)
     assert scorer.score_of([0, 1], np.zeros(0, dtype=np.int64)).shape == (0,)
+    for outside in (-1, tf.shape[0]):
+        with pytest.raises(IndexError):
+            scorer.score_of([0], np.array([outside]))
 
 
 def test_counts_over_the_uint16_range_are_refused() -> None:
