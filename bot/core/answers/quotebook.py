@@ -301,7 +301,7 @@ class QuoteBook:
         paragraphs) keeps the kernel from pruning whenever fewer than
         :data:`CANDIDATE_PARAGRAPHS` paragraphs use a rare term: it walks millions of
         postings to fill the list with paragraphs that share only "said" or "the" with the
-        quotation (at 10M, lookup p99 143 -> 36 ms; 196 -> 196 of 200 sources first)."""
+        quotation (at 10M, lookup p99 143 -> 50 ms; 196 -> 196 of 200 sources first)."""
         pool = self._scorer.top(rare, self.RARE_POOL, self._quoted, count=False)
         paras = pool.paragraphs
         scores = pool.scores + self._scorer.score_of(common, paras)
