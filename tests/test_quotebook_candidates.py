@@ -40,7 +40,6 @@ def test_the_quotation_itself_comes_first(books: tuple[QuoteBook, QuoteBook]) ->
         assert words in {m.quote for m in best if m.match == 100.0}
 
 
-
 def test_common_words_added_to_the_rare_ones_find_what_one_pass_finds(
         seed_snapshot: Snapshot) -> None:
     """With "common" set low enough that most quotations hold a common word, taking the

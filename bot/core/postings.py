@@ -123,9 +123,7 @@ class Postings:
 
     def uses(self, term: int, first: int, count: int) -> bool:
         """Whether any paragraph in ``[first, first + count)`` uses ``term``."""
-        if term < 0 or term >= self.n_terms or count <= 0:
-            return False
-        if first >= self.n_docs:
+        if term < 0 or term >= self.n_terms or count <= 0 or first >= self.n_docs:
             return False
         docs = self.docs[int(self.indptr[term]) : int(self.indptr[term + 1])]
         # the needle in the postings' own dtype: any other (a Python int too) makes

@@ -326,9 +326,8 @@ def verify_index(index: ArchiveIndex, *, map_files: FileMap = map) -> bool:
     return True
 
 
-# read by position, not mapped: the texts (see FileBytes)
-_READ_BY_POSITION = frozenset({"texts.zst"})
-_FILES = (*(f"{a}.npy" for a in ARRAYS), "texts.zst", "texts.dict", "vocab_long.json",
+_TEXTS = "texts.zst"  # read by position, not mapped (see FileBytes)
+_FILES = (*(f"{a}.npy" for a in ARRAYS), _TEXTS, "texts.dict", "vocab_long.json",
           "docs.jsonl",
           "doc_ids.json", "doc_sources.json", "files.json", "extras.json")
 
@@ -355,9 +354,9 @@ def load_index(folder: Path, *, map_files: FileMap = map,
         if name not in checks:
             raise IndexFormatError(f"{gen}: manifest does not list {name}")
     mapped = map_files(lambda name: _map(gen / name, checks[name], verify,
-                                         by_position=name in _READ_BY_POSITION), _FILES)
+                                         by_position=name == _TEXTS), _FILES)
     blobs = dict(zip(_FILES, mapped, strict=True))
-    texts = blobs.pop("texts.zst")
+    texts = blobs.pop(_TEXTS)
     try:
         index = _decode(manifest, {n: b for n, b in blobs.items()
                                    if not isinstance(b, FileBytes)}, texts)
