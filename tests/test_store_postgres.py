@@ -97,3 +97,42 @@ def test_the_url_setting_takes_only_postgresql_urls_and_never_echoes_one() -> No
         message = str(raised.value)
         assert PASSWORD not in message
         assert "ARCHIVE_BOT_QUERYLOG__URL" in message and "postgresql://" in message
+
+
+class _ReleasedProxy:
+    """What asyncpg's pool hands back once it has seen the connection lost: every
+    method raises InterfaceError ("connection has been released back to the pool")."""
+
+    def __init__(self, asyncpg: object, broken: type[BaseException]) -> None:
+        self._asyncpg, self._broken = asyncpg, broken
+
+    def transaction(self) -> _ReleasedProxy:
+        return self
+
+    async def start(self) -> None:
+        raise self._broken("connection was closed in the middle of operation")
+
+    def terminate(self) -> None:
+        raise self._asyncpg.InterfaceError("cannot call Connection.terminate(): released")  # type: ignore[attr-defined]
+
+
+class _OnePool:
+    def __init__(self, conn: object) -> None:
+        self.conn, self.released = conn, 0
+
+    async def acquire(self) -> object:
+        return self.conn
+
+    async def release(self, conn: object) -> None:
+        self.released += 1
+
+
+async def test_a_connection_lost_as_a_transaction_begins_is_a_backend_error() -> None:
+    asyncpg = pytest.importorskip("asyncpg")
+    pool = _OnePool(_ReleasedProxy(asyncpg, asyncpg.ConnectionDoesNotExistError))
+    db = pg.PostgresDatabase(pool, f"postgresql://bot:{PASSWORD}@db/archive")
+    with pytest.raises(BackendError) as raised:
+        async with db.atomic():
+            pytest.fail("the transaction never began")
+    assert "ConnectionDoesNotExistError" in str(raised.value)  # not the proxy's InterfaceError
+    assert pool.released == 1 and not db.in_transaction

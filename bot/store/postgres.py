@@ -188,7 +188,7 @@ class PostgresDatabase(Database):
                 try:
                     await self._guarded(transaction.start())
                 except BackendError:
-                    conn.terminate()  # dropped by the server while idle: the pool makes anew
+                    self._drop(conn)  # dropped by the server while idle: the pool makes anew
                     raise
                 self._tx_conn, self._tx_task = conn, asyncio.current_task()
                 try:
@@ -204,13 +204,22 @@ class PostgresDatabase(Database):
                 await self._release(conn)
 
     async def _rollback(self, conn: Any, transaction: Any) -> None:
-        if conn.is_closed():
-            return
         try:
+            if conn.is_closed():
+                return
             await transaction.rollback()
         except self._errors as exc:  # the connection is gone or mid-statement: drop it
             logger.error("rollback failed: %s", self._error(exc))
+            self._drop(conn)
+
+    def _drop(self, conn: Any) -> None:
+        """Close a broken connection so that the pool opens a new one. When asyncpg has
+        seen the connection lost it takes the proxy back itself, and the proxy then
+        raises on every call: there is nothing left to close."""
+        try:
             conn.terminate()
+        except self._errors:
+            logger.debug("connection already taken back by the pool")
 
     async def _release(self, conn: Any) -> None:
         try:
