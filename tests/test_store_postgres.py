@@ -99,21 +99,30 @@ def test_the_url_setting_takes_only_postgresql_urls_and_never_echoes_one() -> No
         assert "ARCHIVE_BOT_QUERYLOG__URL" in message and "postgresql://" in message
 
 
-class _ReleasedProxy:
-    """What asyncpg's pool hands back once it has seen the connection lost: every
-    method raises InterfaceError ("connection has been released back to the pool")."""
 
-    def __init__(self, asyncpg: object, broken: type[BaseException]) -> None:
-        self._asyncpg, self._broken = asyncpg, broken
+class _ReleasedProxy:
+    """What asyncpg's pool holds once it has seen the connection lost: every method of the
+    connection raises InterfaceError ("connection has been released back to the pool").
+    ``lost`` is what beginning a transaction raises (None: it begins, then is lost)."""
+
+    def __init__(self, released: type[BaseException], lost: type[BaseException] | None) -> None:
+        self._released, self._lost = released, lost
 
     def transaction(self) -> _ReleasedProxy:
         return self
 
     async def start(self) -> None:
-        raise self._broken("connection was closed in the middle of operation")
+        if self._lost is not None:
+            raise self._lost("connection was closed in the middle of operation")
+
+    async def rollback(self) -> None:
+        raise self._released("cannot call Connection.rollback(): released")
+
+    def is_closed(self) -> bool:
+        raise self._released("cannot call Connection.is_closed(): released")
 
     def terminate(self) -> None:
-        raise self._asyncpg.InterfaceError("cannot call Connection.terminate(): released")  # type: ignore[attr-defined]
+        raise self._released("cannot call Connection.terminate(): released")
 
 
 class _OnePool:
@@ -129,10 +138,20 @@ class _OnePool:
 
 async def test_a_connection_lost_as_a_transaction_begins_is_a_backend_error() -> None:
     asyncpg = pytest.importorskip("asyncpg")
-    pool = _OnePool(_ReleasedProxy(asyncpg, asyncpg.ConnectionDoesNotExistError))
+    pool = _OnePool(_ReleasedProxy(asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError))
     db = pg.PostgresDatabase(pool, f"postgresql://bot:{PASSWORD}@db/archive")
     with pytest.raises(BackendError) as raised:
         async with db.atomic():
             pytest.fail("the transaction never began")
     assert "ConnectionDoesNotExistError" in str(raised.value)  # not the proxy's InterfaceError
+    assert pool.released == 1 and not db.in_transaction
+
+
+async def test_a_connection_lost_inside_a_transaction_keeps_the_callers_error() -> None:
+    asyncpg = pytest.importorskip("asyncpg")
+    pool = _OnePool(_ReleasedProxy(asyncpg.InterfaceError, None))
+    db = pg.PostgresDatabase(pool, f"postgresql://bot:{PASSWORD}@db/archive")
+    with pytest.raises(BackendError, match="statement failed"):
+        async with db.atomic():
+            raise BackendError("statement failed")  # the rollback cannot even ask is_closed
     assert pool.released == 1 and not db.in_transaction
