@@ -74,8 +74,9 @@ FORMAT = "archive-bot-index"
 # v5: the document table as JSON lines with offsets, ids and day numbers; texts in zstd
 # blocks with a trained dictionary; the vocabulary sorted, memory-mapped;
 # v6: the articles' sources as a column (doc_sources.json);
-# v7: each term's peak BM25 factor (post_peak), the kernel's pruning bound.
-VERSION = 7
+# v7: each term's peak BM25 factor (post_peak), the kernel's pruning bound;
+# v8: texts in blocks of 4 paragraphs (16 before: a hit's text decompressed 4x the bytes).
+VERSION = 8
 POINTER = "CURRENT"
 ARRAYS = (
     "vocab", "para_doc", "para_num", "text_offsets", "text_blocks", "doc_len", "doc_offsets",

@@ -21,7 +21,10 @@ import numpy as np
 import numpy.typing as npt
 import zstandard
 
-BLOCK = 16  # paragraphs per compressed block
+# Paragraphs per compressed block. Measured on the bench's 1M archive (with the trained
+# dictionary the ratio hardly depends on it: 2.07x at 4, 2.11x at 16), a block of 4
+# decompresses in 3.3 us against 9.0 us for 16: a search's ten hits are ten blocks.
+BLOCK = 4
 LEVEL = 3
 DICT_BYTES = 64 << 10
 MIN_DICT_BYTES = 4 << 10  # below this (under ~80 kB of text) blocks go without a dictionary
