@@ -25,8 +25,9 @@
  * sum plus those bounds can still reach the k-th score.  The top k
  * and the count are exactly those of the unpruned search.  Asked for no count (``counted``
  * false: /ask needs only the best few), the lazy terms' postings are not walked at all: a
- * candidate is looked up in them by a doubling search, and blocks only they reach are
- * skipped; the top k is the same, the count returned -1.
+ * candidate is looked up in them by a doubling search, from the largest bound down, and
+ * dropped as soon as what it has plus what it could still get falls below the k-th score;
+ * blocks only they reach are skipped; the top k is the same, the count returned -1.
  *
  * invert(): the build's side, every paragraph's term ids turned into those term-major
  * postings in two passes (count, then fill), without a paragraph-by-term matrix.
@@ -195,6 +196,7 @@ struct pruning {
     int32_t *cand;
     double *sums;
     double lazy_sum;
+    Py_ssize_t n_lazy;  /* the lazy terms: order[0 .. n_lazy - 1] */
 };
 
 /* Relative margin on every bound comparison: far above the rounding of summing a few
@@ -209,7 +211,7 @@ pruning_init(struct pruning *pr, const double *ub, Py_ssize_t m)
     pr->order = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)m);
     pr->lazy = PyMem_Calloc((size_t)m, 1);
     pr->marks = PyMem_Calloc(BLOCK_DOCS, 1);
-    pr->start = PyMem_Malloc(sizeof(int64_t) * (size_t)m);
+    pr->start = PyMem_Malloc(sizeof(int64_t) * 2 * (size_t)m);  /* and the filter's cursors */
     pr->bits = PyMem_Calloc(BLOCK_DOCS / 64, sizeof(uint64_t));
     pr->seen = PyMem_Calloc(BLOCK_DOCS / 64, sizeof(uint64_t));
     pr->cand = PyMem_Malloc(sizeof(int32_t) * BLOCK_DOCS);
@@ -249,6 +251,7 @@ lazy_terms(struct pruning *pr, Py_ssize_t m, double theta)
         n++;
     }
     pr->lazy_sum = run;
+    pr->n_lazy = n;
     return n;
 }
 
@@ -312,7 +315,7 @@ gallop(const int32_t *dp, int64_t j, int64_t hi, int32_t target)
  * posting not yet passed. */
 static void
 score_candidates(const struct block *b, struct pruning *pr, int64_t *cur, const int64_t *end,
-                 Py_ssize_t m, int64_t block_lo, double *hs, int32_t *hd,
+                 Py_ssize_t m, int64_t block_lo, double *ap, double *hs, int32_t *hd,
                  Py_ssize_t *filled, Py_ssize_t k)
 {
     Py_ssize_t nc = 0;
@@ -322,10 +325,41 @@ score_candidates(const struct block *b, struct pruning *pr, int64_t *cur, const 
         pr->bits[wi] = 0;
         while (word) {
             int bit = __builtin_ctzll(word);
-            pr->cand[nc++] = (int32_t)(block_lo + wi * 64 + bit);
+            int32_t d = (int32_t)(block_lo + wi * 64 + bit);
+            pr->cand[nc] = d;
+            pr->sums[nc++] = ap[d - block_lo] + 0.0;  /* the partial sum, for the filter */
+            ap[d - block_lo] = 0.0;
             word &= word - 1;
         }
     }
+    /* Uncounted: each candidate's lazy terms looked up from the largest bound down, its
+     * estimate (partial sum, the contributions found, the bounds of the terms not yet looked
+     * up) checked after each, and the candidate dropped as soon as it cannot reach the k-th
+     * score (a question's common words: most candidates go at the first look-up). The
+     * filter keeps a cursor per lazy term (the candidates ascend); the survivors are then
+     * scored in full below, in query-term order. */
+    int filtered = end != NULL && nc;
+    int64_t *look = pr->start + m;
+    if (filtered) {
+        Py_ssize_t kept = 0;
+        for (Py_ssize_t i = 0; i < m; i++) look[i] = cur[i];
+        for (Py_ssize_t c = 0; c < nc; c++) {
+            int32_t d = pr->cand[c];
+            double est = pr->sums[c] + pr->lazy_sum;
+            int alive = 1;
+            for (Py_ssize_t p = pr->n_lazy - 1; p >= 0 && alive; p--) {
+                Py_ssize_t i = pr->order[p];  /* the lazy terms, largest bound first */
+                est -= pr->ub[i];
+                int64_t j = gallop(b->dp, look[i], end[i], d);
+                look[i] = j;
+                if (j < end[i] && b->dp[j] == d) est += contribution(b, i, j, d) * b->wp[i];
+                alive = !(est * (1.0 + PRUNE_MARGIN) < hs[0]);
+            }
+            if (alive) pr->cand[kept++] = d;
+        }
+        nc = kept;
+    }
+    for (Py_ssize_t c = 0; c < nc; c++) pr->sums[c] = 0.0;
     for (Py_ssize_t i = 0; i < m && nc; i++) {
         double w = b->wp[i];
         if (end != NULL && pr->lazy[i]) {
@@ -353,6 +387,9 @@ score_candidates(const struct block *b, struct pruning *pr, int64_t *cur, const 
         heap_push(hs, hd, filled, k, pr->sums[c] + 0.0, pr->cand[c]);
         pr->sums[c] = 0.0;
     }
+    if (filtered)  /* each lazy term's cursor after what either pass looked at */
+        for (Py_ssize_t i = 0; i < m; i++)
+            if (pr->lazy[i] && look[i] > cur[i]) cur[i] = look[i];
 }
 
 /* One block with lazy terms: the eager terms summed into ``ap`` (the block's own
@@ -442,16 +479,18 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
             word &= word - 1;
             int32_t d = (int32_t)(block_lo + wi * 64 + bit);
             double partial = ap[d - block_lo] + 0.0;
-            ap[d - block_lo] = 0.0;
-            if (bad || (b->mp != NULL && !b->mp[d])) continue;
-            if ((partial + pr->lazy_sum) * (1.0 + PRUNE_MARGIN) < hs[0]) continue;
-            keep |= (uint64_t)1 << bit;
+            if (bad || (b->mp != NULL && !b->mp[d]) ||
+                (partial + pr->lazy_sum) * (1.0 + PRUNE_MARGIN) < hs[0]) {
+                ap[d - block_lo] = 0.0;
+                continue;
+            }
+            keep |= (uint64_t)1 << bit;  /* its partial sum stays in ap: score_candidates' */
         }
         pr->bits[wi] = keep;
     }
     if (!bad)
-        score_candidates(b, pr, cur, total == NULL ? end : NULL, m, block_lo, hs, hd, filled,
-                         k);
+        score_candidates(b, pr, cur, total == NULL ? end : NULL, m, block_lo, ap, hs, hd,
+                         filled, k);
     else
         memset(pr->bits, 0, BLOCK_DOCS / 8);
     if (marks != NULL)
