@@ -299,9 +299,11 @@ gallop(const int32_t *dp, int64_t j, int64_t hi, int32_t target)
     int64_t lo = j, step = 1;  /* dp[lo] < target */
     while (lo + step < hi && dp[lo + step] < target) { lo += step; step <<= 1; }
     int64_t r = lo + step < hi ? lo + step : hi;  /* dp[r] >= target, or r == hi */
-    while (lo + 1 < r) {
+    while (lo + 1 < r) {  /* without a branch on the comparison (a coin toss) */
         int64_t mid = lo + (r - lo) / 2;
-        if (dp[mid] < target) lo = mid; else r = mid;
+        int less = dp[mid] < target;
+        lo = less ? mid : lo;
+        r = less ? r : mid;
     }
     return r;
 }
@@ -470,21 +472,23 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
         *total += reached;
     }
     /* each paragraph the eager terms reached, in order: a candidate unless its partial sum
-     * plus the lazy bounds cannot reach the k-th score; every sum reset */
+     * plus the lazy bounds cannot reach the k-th score (its partial sum then stays in ap,
+     * for score_candidates); every other sum reset. Without a branch on the test: which
+     * paragraphs pass is unpredictable, and mispredicting it was a tenth of a search. */
+    const double theta = hs[0], lazy_sum = pr->lazy_sum;
+    const uint8_t *mp = b->mp;
     for (int64_t wi = lo_word; wi < hi_word; wi++) {
         uint64_t word = reach[wi], keep = 0;
         reach[wi] = 0;
         while (word) {
             int bit = __builtin_ctzll(word);
             word &= word - 1;
-            int32_t d = (int32_t)(block_lo + wi * 64 + bit);
-            double partial = ap[d - block_lo] + 0.0;
-            if (bad || (b->mp != NULL && !b->mp[d]) ||
-                (partial + pr->lazy_sum) * (1.0 + PRUNE_MARGIN) < hs[0]) {
-                ap[d - block_lo] = 0.0;
-                continue;
-            }
-            keep |= (uint64_t)1 << bit;  /* its partial sum stays in ap: score_candidates' */
+            int64_t off = wi * 64 + bit;
+            double partial = ap[off] + 0.0;
+            uint64_t pass = (uint64_t)(!bad & (mp == NULL || mp[block_lo + off]) &
+                                       !((partial + lazy_sum) * (1.0 + PRUNE_MARGIN) < theta));
+            keep |= pass << bit;
+            ap[off] = pass ? partial : 0.0;
         }
         pr->bits[wi] = keep;
     }
