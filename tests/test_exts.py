@@ -329,6 +329,20 @@ async def test_refused_options_come_before_thinking_and_are_no_archive_gap(
         assert await logviews.unanswered(services.db) == []  # refusals are not gaps
 
 
+def test_the_warm_up_gives_the_speaker_index_working_memory_back(
+        seed_archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The heap is trimmed once the warm-up has built what it builds, not before."""
+    from bot.app import services as services_module
+    from bot.core.snapshot import Snapshot
+
+    snapshot = Snapshot(seed_archive)
+    seen: list[bool] = []
+    monkeypatch.setattr(services_module, "trim_heap",
+                        lambda: seen.append(snapshot.quotes.speakers_ready))
+    warm_archive(snapshot, freeze=False)
+    assert seen == [True]
+
+
 async def test_quote_lookup_and_speaker_autocomplete(harness: Harness) -> None:
     async with harness() as (bot, services):
         _, answers, _ = cogs(bot)

