@@ -15,6 +15,7 @@ import discord
 import pytest
 from discord import app_commands
 
+from bot.app import services as services_module
 from bot.app.client import ArchiveBot
 from bot.app.errors import ChannelDisabled, classify
 from bot.app.paragraph_view import SHOW_TEMPLATE, ShowParagraphButton
@@ -24,6 +25,7 @@ from bot.app.views import FeedbackView, Paginator
 from bot.config import Settings, with_section
 from bot.core.budget import WorkTooLargeError
 from bot.core.search import Archive
+from bot.core.snapshot import Snapshot
 from bot.errors import QueryError, UnknownDocumentError
 from bot.exts import answers as answers_ext
 from bot.exts import mentions as mentions_ext
@@ -332,9 +334,6 @@ async def test_refused_options_come_before_thinking_and_are_no_archive_gap(
 def test_the_warm_up_gives_the_speaker_index_working_memory_back(
         seed_archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
     """The heap is trimmed once the warm-up has built what it builds, not before."""
-    from bot.app import services as services_module
-    from bot.core.snapshot import Snapshot
-
     snapshot = Snapshot(seed_archive)
     seen: list[bool] = []
     monkeypatch.setattr(services_module, "trim_heap",
