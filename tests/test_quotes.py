@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import BM25Settings, TokenizerSettings
 from bot.core.answers import QuoteBook, QuoteResult, extract_article, extract_quotes, find_quotes
-from bot.core.answers.quotebook import similarity
+from bot.core.answers.quotebook import normalise_text, similarity
 from bot.core.index import ArchiveIndex, FileEntry, ParsedFile, build_index
 from bot.core.models import Article, Filters
 from bot.core.quotations import EMPTY, Quotation, QuotationTable
@@ -360,6 +360,27 @@ def test_speakers_and_suggestions(seed_snapshot: Snapshot) -> None:
     assert book.suggest_speakers("sergei") == [LAVROV]  # variants are searchable
     assert book.suggest_speakers("", limit=3) == book.speakers()[:3]
     assert book.suggest_speakers("jaaf") == ["Bashar al-Jaafari"]
+    assert book.suggest_speakers("aafar") == ["Bashar al-Jaafari"]  # inside a word
+
+
+def test_suggestions_inside_names_are_those_of_a_scan_of_every_name(
+        seed_snapshot: Snapshot) -> None:
+    """The names holding a fragment inside a word, most quoted first, as testing each
+    folded name in turn finds them (the speaker index searches one text instead)."""
+    book = seed_snapshot.quotes
+    names = book.speakers()
+    fragments = sorted({n[i:i + k].casefold() for n in names for k in (2, 3, 5)
+                        for i in range(1, max(2, len(n) - k)) if n[i:i + k].isalpha()})
+    assert len(fragments) > 100
+    for fragment in fragments:
+        # a word of one of its spellings starts with the fragment: first, most quoted first
+        prefixed = [s for s in names if any(w.startswith(fragment) for v in book.variants(s)
+                                            for w in normalise_text(v).split())]
+        for limit in (1, 3, 25):
+            first = prefixed[:limit]
+            scan = [s for s in names if fragment in normalise_text(s)
+                    and s not in first][:limit - len(first)]
+            assert book.suggest_speakers(fragment, limit=limit) == first + scan, fragment
 
 
 def test_match_is_100_only_for_verbatim_words(seed_snapshot: Snapshot) -> None:

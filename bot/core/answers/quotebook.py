@@ -87,7 +87,11 @@ class _Speakers:
     written: list[str]  # by table code: the name as written
     code_start: npt.NDArray[np.int64]  # speaker n's codes: codes[code_start[n]:code_start[n+1]]
     codes: npt.NDArray[np.int64]  # table codes, by speaker, ascending
-    folded: list[str]  # normalised, as ``speakers``
+    # normalised, as ``speakers``, one text ("\n" between names: never in a folded one):
+    # speaker n's is folded[folded_at[n]:folded_at[n + 1] - 1]; one string searched by
+    # str.find instead of a string per speaker tested in turn (10M: 2.2 million names)
+    folded: str
+    folded_at: npt.NDArray[np.int64]
     tokens: list[str]  # every normalised word of a variant, sorted
     owner_start: npt.NDArray[np.int64]  # token t's speakers: owners[owner_start[t]:...[t+1]]
     owners: npt.NDArray[np.int64]  # positions in ``speakers``, by token, ascending
@@ -104,6 +108,18 @@ class _Speakers:
         """Every spelling of ``speaker``, sorted (just the name, for a name not known)."""
         codes = self.codes_of(speaker)
         return sorted({self.written[c] for c in codes}) if codes else [speaker]
+
+    def containing(self, wanted: str, seen: set[str], limit: int) -> list[str]:
+        """The first ``limit`` speakers (most quoted first) whose folded name contains
+        ``wanted`` (normalised: no "\\n"), leaving out ``seen``."""
+        out: list[str] = []
+        text, at, starts = self.folded, self.folded.find(wanted), self.folded_at
+        while at >= 0 and len(out) < limit:
+            n = int(np.searchsorted(starts, at, side="right")) - 1
+            if self.speakers[n] not in seen:
+                out.append(self.speakers[n])
+            at = text.find(wanted, int(starts[n + 1]))  # each speaker once
+        return out
 
     def owners_of(self, first: int, last: int) -> set[str]:
         """The speakers with one of the words ``tokens[first:last]``."""
@@ -127,6 +143,8 @@ class _Speakers:
         codes = np.asarray(quoted, dtype=np.int64)[by]
         code_start = _ranges(owner_of[by], len(speakers))
         folded = [normalise_text(s) for s in speakers]
+        folded_at = np.zeros(len(folded) + 1, dtype=np.int64)
+        np.cumsum([len(f) + 1 for f in folded], out=folded_at[1:])
         token_id: dict[str, int] = {}
         pair_token, pair_owner = [], []
         flat, starts = codes.tolist(), code_start.tolist()
@@ -146,7 +164,8 @@ class _Speakers:
         fresh = np.ones(len(keys), dtype=np.bool_)  # a word twice in one speaker's variants
         fresh[1:] = (keys[1:] != keys[:-1]) | (owned[1:] != owned[:-1])
         keys, owned = keys[fresh], owned[fresh]
-        return cls(speakers, rank, canonical, written, code_start, codes, folded, tokens,
+        return cls(speakers, rank, canonical, written, code_start, codes,
+                   "".join(f + "\n" for f in folded), folded_at, tokens,
                    _ranges(keys, len(tokens)), owned)
 
 
@@ -427,9 +446,7 @@ class QuoteBook:
         starts = sorted(set.intersection(*(self._prefixed(w) for w in words)),
                         key=names.rank.__getitem__)[:limit]
         if len(starts) < limit:
-            seen = set(starts)
-            starts += [s for s, f in zip(names.speakers, names.folded, strict=True)
-                       if wanted in f and s not in seen][:limit - len(starts)]
+            starts += names.containing(wanted, set(starts), limit - len(starts))
         return starts
 
 
