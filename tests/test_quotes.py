@@ -372,10 +372,14 @@ def test_suggestions_inside_names_are_those_of_a_scan_of_every_name(
     fragments = sorted({n[i:i + k].casefold() for n in names for k in (2, 3, 5)
                         for i in range(1, max(2, len(n) - k)) if n[i:i + k].isalpha()})
     assert len(fragments) > 100
+    fragments += [f"{a[:2]} {b[:3]}" for a, b in (normalise_text(n).split()[:2] for n in names
+                                                  if len(n.split()) > 1)]
+    words = {s: [normalise_text(v).split() for v in book.variants(s)] for s in names}
     for fragment in fragments:
-        # a word of one of its spellings starts with the fragment: first, most quoted first
-        prefixed = [s for s in names if any(w.startswith(fragment) for v in book.variants(s)
-                                            for w in normalise_text(v).split())]
+        # each word of the fragment starts a word of one of its spellings: first, most
+        # quoted first
+        prefixed = [s for s in names if all(any(w.startswith(part) for v in words[s]
+                                                for w in v) for part in fragment.split())]
         for limit in (1, 3, 25):
             first = prefixed[:limit]
             scan = [s for s in names if fragment in normalise_text(s)

@@ -375,14 +375,21 @@ class QuoteBook:
         scored.sort()
         return [self.match(i, -neg) for neg, i in scored[:limit]]
 
+    def _words_starting(self, word: str) -> tuple[int, int]:
+        """The range of the speakers' name words starting with ``word`` (they sort
+        together: from ``word`` up to the first string past every such word)."""
+        tokens = self._names.tokens
+        first = bisect_left(tokens, word)
+        if not word or ord(word[-1]) >= 0x10FFFF:
+            last = first
+            while last < len(tokens) and tokens[last].startswith(word):
+                last += 1
+            return first, last
+        return first, bisect_left(tokens, word[:-1] + chr(ord(word[-1]) + 1), first)
+
     def _prefixed(self, word: str) -> set[str]:
         """Speakers with a name word starting with ``word``."""
-        names = self._names
-        tokens = names.tokens
-        first = last = bisect_left(tokens, word)  # the words so starting sort together
-        while last < len(tokens) and tokens[last].startswith(word):
-            last += 1
-        return names.owners_of(first, last)
+        return self._names.owners_of(*self._words_starting(word))
 
     def _matching(self, name: str) -> list[tuple[str, float]]:
         """Speakers matching ``name``: each of its words starts a word of the speaker's
@@ -442,9 +449,21 @@ class QuoteBook:
         names = self._names
         if not wanted:
             return names.speakers[:limit]
-        words = wanted.split()
-        starts = sorted(set.intersection(*(self._prefixed(w) for w in words)),
-                        key=names.rank.__getitem__)[:limit]
+        # By position (the most quoted first): the owners of the rarest word's run of name
+        # words, kept where each other word's run marks them too (a mark per speaker, not a
+        # sort: "s" starts millions of name words at 10M paragraphs).
+        runs = sorted(((int(names.owner_start[a]), int(names.owner_start[b]))
+                       for a, b in map(self._words_starting, wanted.split())),
+                      key=lambda run: run[1] - run[0])
+        marks = np.zeros(len(names.speakers), dtype=np.bool_)
+        found = np.zeros(0, dtype=np.int64)
+        for k, (lo, hi) in enumerate(runs):
+            marks[:] = False
+            marks[names.owners[lo:hi]] = True
+            found = np.flatnonzero(marks) if k == 0 else found[marks[found]]
+            if not len(found):
+                break
+        starts = [names.speakers[n] for n in found[:limit].tolist()]
         if len(starts) < limit:
             starts += names.containing(wanted, set(starts), limit - len(starts))
         return starts
