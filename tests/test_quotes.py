@@ -387,6 +387,29 @@ def test_suggestions_inside_names_are_those_of_a_scan_of_every_name(
             assert book.suggest_speakers(fragment, limit=limit) == first + scan, fragment
 
 
+def test_a_broad_speaker_query_matches_the_capped_best_speakers(
+        seed_snapshot: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over the cap, the speakers with the query's words whole come first, then the
+    others, each most quoted first; under it, every speaker that matches."""
+    from bot.core.answers import quotebook
+
+    book = seed_snapshot.quotes
+    muallem, muslet, jaafari = MUALLEM, "Salem al-Muslet", "Bashar al-Jaafari"
+    alloush, khlebnikov = "Mohammed Alloush", "Alexey Khlebnikov"
+    assert book._matching("al") == [(muallem, 95.0), (muslet, 95.0), (jaafari, 95.0),
+                                    (alloush, 90.0), (khlebnikov, 90.0),
+                                    ("Alexander Lavrentyev", 90.0)]
+    assert len(book._matching("a")) == 7
+    monkeypatch.setattr(quotebook, "MATCHED_SPEAKERS", 4)
+    assert book._matching("al") == [(muallem, 95.0), (muslet, 95.0), (jaafari, 95.0),
+                                    (alloush, 90.0)]
+    monkeypatch.setattr(quotebook, "MATCHED_SPEAKERS", 2)
+    assert book._matching("al") == [(muallem, 95.0), (muslet, 95.0)]
+    monkeypatch.setattr(quotebook, "MATCHED_SPEAKERS", 3)  # no name has the word "a"
+    assert book._matching("a") == [(alloush, 90.0), (muallem, 90.0), (khlebnikov, 90.0)]
+    assert {m.speaker for m in book.by_speaker("a", 50)} == {alloush, muallem, khlebnikov}
+
+
 def test_match_is_100_only_for_verbatim_words(seed_snapshot: Snapshot) -> None:
     book = seed_snapshot.quotes
     (verbatim,) = book.lookup("We are immediately ready to send out military experts", 1)

@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 # A match on the sentence around a quotation counts a little less than one on its words.
 CONTEXT_FACTOR = 0.97
+# A speaker query matches at most this many speakers (those whose name has its words whole
+# first): "s" names hundreds of thousands at 10M paragraphs, and scoring them all took 3 s.
+MATCHED_SPEAKERS = 1000
 
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -387,9 +390,30 @@ class QuoteBook:
             return first, last
         return first, bisect_left(tokens, word[:-1] + chr(ord(word[-1]) + 1), first)
 
-    def _prefixed(self, word: str) -> set[str]:
-        """Speakers with a name word starting with ``word``."""
-        return self._names.owners_of(*self._words_starting(word))
+    def _words_equal(self, word: str) -> tuple[int, int]:
+        """The range of the speakers' name words equal to ``word`` (one or none)."""
+        tokens = self._names.tokens
+        first = bisect_left(tokens, word)
+        return first, first + (first < len(tokens) and tokens[first] == word)
+
+    def _positions(self, words: list[str], *, whole: bool = False) -> npt.NDArray[np.int64]:
+        """The positions (the most quoted first) of the speakers a word of whose names
+        starts with (``whole``: is) each of ``words``: the owners of the rarest word's run of
+        name words, kept where each other word's run marks them too (a mark per speaker, not
+        a set of names: "s" starts millions of name words at 10M paragraphs)."""
+        names = self._names
+        find = self._words_equal if whole else self._words_starting
+        runs = sorted(((int(names.owner_start[a]), int(names.owner_start[b]))
+                       for a, b in map(find, words)), key=lambda run: run[1] - run[0])
+        marks = np.zeros(len(names.speakers), dtype=np.bool_)
+        found = np.zeros(0, dtype=np.int64)
+        for k, (lo, hi) in enumerate(runs):
+            marks[:] = False
+            marks[names.owners[lo:hi]] = True
+            found = np.flatnonzero(marks) if k == 0 else found[marks[found]]
+            if not len(found):
+                break
+        return found
 
     def _matching(self, name: str) -> list[tuple[str, float]]:
         """Speakers matching ``name``: each of its words starts a word of the speaker's
@@ -398,10 +422,11 @@ class QuoteBook:
         if not words:
             return []
         names = self._names
-        prefixed = set.intersection(*(self._prefixed(w) for w in words))
-        if prefixed:
+        prefixed = self._positions(words)
+        if len(prefixed):
             wanted = " ".join(words)
-            scored = [(s, self._name_score(s, wanted)) for s in prefixed]
+            scored = [(names.speakers[n], self._name_score(names.speakers[n], wanted))
+                      for n in self._bounded(words, prefixed).tolist()]
             return sorted(scored, key=lambda p: (-p[1], names.rank[p[0]]))
         close: dict[str, float] | None = None
         for w in words:
@@ -413,6 +438,17 @@ class QuoteBook:
             close = here if close is None else {
                 s: min(v, here[s]) for s, v in close.items() if s in here}
         return sorted((close or {}).items(), key=lambda p: (-p[1], names.rank[p[0]]))
+
+    def _bounded(self, words: list[str], prefixed: npt.NDArray[np.int64]
+                 ) -> npt.NDArray[np.int64]:
+        """At most :data:`MATCHED_SPEAKERS` of the speakers ``prefixed``: all of them when
+        they are fewer, else those with each word as a whole word first (the only ones
+        that can score above 90), then the others, each most quoted first."""
+        if len(prefixed) <= MATCHED_SPEAKERS:
+            return prefixed
+        whole = self._positions(words, whole=True)[:MATCHED_SPEAKERS]
+        rest = prefixed[~np.isin(prefixed, whole)][:MATCHED_SPEAKERS - len(whole)]
+        return np.concatenate((whole, rest))
 
     def _name_score(self, speaker: str, wanted: str) -> float:
         """100 for the speaker's name (or a spelling of it) as asked; 95 for whole words of
@@ -449,21 +485,7 @@ class QuoteBook:
         names = self._names
         if not wanted:
             return names.speakers[:limit]
-        # By position (the most quoted first): the owners of the rarest word's run of name
-        # words, kept where each other word's run marks them too (a mark per speaker, not a
-        # sort: "s" starts millions of name words at 10M paragraphs).
-        runs = sorted(((int(names.owner_start[a]), int(names.owner_start[b]))
-                       for a, b in map(self._words_starting, wanted.split())),
-                      key=lambda run: run[1] - run[0])
-        marks = np.zeros(len(names.speakers), dtype=np.bool_)
-        found = np.zeros(0, dtype=np.int64)
-        for k, (lo, hi) in enumerate(runs):
-            marks[:] = False
-            marks[names.owners[lo:hi]] = True
-            found = np.flatnonzero(marks) if k == 0 else found[marks[found]]
-            if not len(found):
-                break
-        starts = [names.speakers[n] for n in found[:limit].tolist()]
+        starts = [names.speakers[n] for n in self._positions(wanted.split())[:limit].tolist()]
         if len(starts) < limit:
             starts += names.containing(wanted, set(starts), limit - len(starts))
         return starts
