@@ -8,7 +8,14 @@ from collections import Counter
 import pytest
 
 from bot.config import BM25Settings, TokenizerSettings
-from bot.core.answers import QuoteBook, QuoteResult, extract_article, extract_quotes, find_quotes
+from bot.core.answers import (
+    QuoteBook,
+    QuoteResult,
+    extract_article,
+    extract_quotes,
+    find_quotes,
+    quotebook,
+)
 from bot.core.answers.quotebook import normalise_text, similarity
 from bot.core.index import ArchiveIndex, FileEntry, ParsedFile, build_index
 from bot.core.models import Article, Filters
@@ -391,8 +398,6 @@ def test_a_broad_speaker_query_matches_the_capped_best_speakers(
         seed_snapshot: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
     """Over the cap, the speakers with the query's words whole come first, then the
     others, each most quoted first; under it, every speaker that matches."""
-    from bot.core.answers import quotebook
-
     book = seed_snapshot.quotes
     muallem, muslet, jaafari = MUALLEM, "Salem al-Muslet", "Bashar al-Jaafari"
     alloush, khlebnikov = "Mohammed Alloush", "Alexey Khlebnikov"

@@ -425,9 +425,11 @@ class QuoteBook:
         prefixed = self._positions(words)
         if len(prefixed):
             wanted = " ".join(words)
-            scored = [(names.speakers[n], self._name_score(names.speakers[n], wanted))
+            scored = [(n, self._name_score(names.speakers[n], wanted))
                       for n in self._bounded(words, prefixed).tolist()]
-            return sorted(scored, key=lambda p: (-p[1], names.rank[p[0]]))
+            # a position is the speaker's rank: best score first, then the most quoted
+            return [(names.speakers[n], score)
+                    for n, score in sorted(scored, key=lambda p: (-p[1], p[0]))]
         close: dict[str, float] | None = None
         for w in words:
             here: dict[str, float] = {}
