@@ -26,8 +26,12 @@
  * and the count are exactly those of the unpruned search.  Asked for no count (``counted``
  * false: /ask needs only the best few), the lazy terms' postings are not walked at all: a
  * candidate is looked up in them by a doubling search, from the largest bound down, and
- * dropped as soon as what it has plus what it could still get falls below the k-th score;
- * blocks only they reach are skipped; the top k is the same, the count returned -1.
+ * dropped as soon as what it has plus what it could still get falls below the k-th score
+ * (the largest bound's term has its block's postings marked in a bitmap first when they
+ * are few beside the candidates: most candidates then go without a search); blocks only
+ * they reach are skipped; the eager term with the most postings is walked last and its
+ * paragraphs tested as they come, not marked and read back; the top k is the same, the
+ * count returned -1.
  *
  * invert(): the build's side, every paragraph's term ids turned into those term-major
  * postings in two passes (count, then fill), without a paragraph-by-term matrix.
@@ -195,6 +199,9 @@ struct pruning {
     uint64_t *reach;  /* the block's paragraphs an eager term reached (search()'s own) */
     int32_t *cand;
     double *sums;
+    int32_t *dcand;  /* uncounted: the driver's candidates of a block, ascending ... */
+    double *dsums;  /* ... and their partial sums */
+    uint64_t *lbits;  /* the filter's bitmap: a lazy term's postings in a block */
     double lazy_sum;
     Py_ssize_t n_lazy;  /* the lazy terms: order[0 .. n_lazy - 1] */
 };
@@ -203,6 +210,13 @@ struct pruning {
  * thousand terms in another order, so a paragraph is skipped only when it surely scores
  * below the k-th. */
 #define PRUNE_MARGIN 1e-9
+
+/* The uncounted filter's bitmap: the lazy term of largest bound has its postings in a block
+ * marked a bit per paragraph when they are at most MAP_RATIO times the block's candidates,
+ * so a candidate it does not reach (most, for a common word) drops its bound without a
+ * search of its list. (A second term's bitmap, or a ratio of 2 to 32, measured no better
+ * at ten million paragraphs.) */
+#define MAP_RATIO 8
 
 static int
 pruning_init(struct pruning *pr, const double *ub, Py_ssize_t m)
@@ -216,8 +230,12 @@ pruning_init(struct pruning *pr, const double *ub, Py_ssize_t m)
     pr->seen = PyMem_Calloc(BLOCK_DOCS / 64, sizeof(uint64_t));
     pr->cand = PyMem_Malloc(sizeof(int32_t) * BLOCK_DOCS);
     pr->sums = PyMem_Calloc(BLOCK_DOCS, sizeof(double));
+    pr->lbits = PyMem_Calloc(BLOCK_DOCS / 64, sizeof(uint64_t));
+    pr->dcand = PyMem_Malloc(sizeof(int32_t) * BLOCK_DOCS);
+    pr->dsums = PyMem_Malloc(sizeof(double) * BLOCK_DOCS);
     if (pr->order == NULL || pr->lazy == NULL || pr->marks == NULL || pr->start == NULL ||
-        pr->bits == NULL || pr->seen == NULL || pr->cand == NULL || pr->sums == NULL)
+        pr->bits == NULL || pr->seen == NULL || pr->cand == NULL || pr->sums == NULL ||
+        pr->lbits == NULL || pr->dcand == NULL || pr->dsums == NULL)
         return -1;
     for (Py_ssize_t i = 0; i < m; i++) {  /* insertion sort by bound: m is a query's terms */
         Py_ssize_t j = i;
@@ -232,6 +250,7 @@ pruning_free(struct pruning *pr)
 {
     PyMem_Free(pr->order); PyMem_Free(pr->lazy); PyMem_Free(pr->marks); PyMem_Free(pr->start);
     PyMem_Free(pr->bits); PyMem_Free(pr->seen); PyMem_Free(pr->cand); PyMem_Free(pr->sums);
+    PyMem_Free(pr->lbits); PyMem_Free(pr->dcand); PyMem_Free(pr->dsums);
     pr->ub = NULL;
 }
 
@@ -318,9 +337,9 @@ gallop(const int32_t *dp, int64_t j, int64_t hi, int32_t target)
 static void
 score_candidates(const struct block *b, struct pruning *pr, int64_t *cur, const int64_t *end,
                  Py_ssize_t m, int64_t block_lo, double *ap, double *hs, int32_t *hd,
-                 Py_ssize_t *filled, Py_ssize_t k)
+                 Py_ssize_t *filled, Py_ssize_t k, Py_ssize_t n_driven)
 {
-    Py_ssize_t nc = 0;
+    Py_ssize_t nc = 0, a = 0;  /* a: the driver's candidates taken (merged in order) */
     for (Py_ssize_t wi = 0; wi < BLOCK_DOCS / 64; wi++) {
         uint64_t word = pr->bits[wi];
         if (!word) continue;
@@ -328,11 +347,19 @@ score_candidates(const struct block *b, struct pruning *pr, int64_t *cur, const 
         while (word) {
             int bit = __builtin_ctzll(word);
             int32_t d = (int32_t)(block_lo + wi * 64 + bit);
+            for (; a < n_driven && pr->dcand[a] < d; a++) {
+                pr->cand[nc] = pr->dcand[a];
+                pr->sums[nc++] = pr->dsums[a];
+            }
             pr->cand[nc] = d;
             pr->sums[nc++] = ap[d - block_lo] + 0.0;  /* the partial sum, for the filter */
             ap[d - block_lo] = 0.0;
             word &= word - 1;
         }
+    }
+    for (; a < n_driven; a++) {
+        pr->cand[nc] = pr->dcand[a];
+        pr->sums[nc++] = pr->dsums[a];
     }
     /* Uncounted: each candidate's lazy terms looked up from the largest bound down, its
      * estimate (partial sum, the contributions found, the bounds of the terms not yet looked
@@ -342,16 +369,38 @@ score_candidates(const struct block *b, struct pruning *pr, int64_t *cur, const 
      * scored in full below, in query-term order. */
     int filtered = end != NULL && nc;
     int64_t *look = pr->start + m;
+    int mapped = 0;  /* the bitmap of the largest lazy bound is set */
     if (filtered) {
         Py_ssize_t kept = 0;
         for (Py_ssize_t i = 0; i < m; i++) look[i] = cur[i];
+        if (pr->n_lazy > 0) {  /* its postings below the block skipped: no candidate there */
+            Py_ssize_t i = pr->order[pr->n_lazy - 1];
+            int64_t lo = gallop(b->dp, look[i], end[i], (int32_t)block_lo);
+            int64_t hi = gallop(b->dp, lo, end[i], (int32_t)(block_lo + BLOCK_DOCS));
+            look[i] = lo;
+            if (hi - lo <= (int64_t)MAP_RATIO * nc) {
+                for (int64_t j = lo; j < hi; j++) {
+                    uint64_t off = (uint64_t)((int64_t)b->dp[j] - block_lo);
+                    /* in the block always, for postings that ascend; never outside it */
+                    pr->lbits[(off >> 6) & (BLOCK_DOCS / 64 - 1)] |=
+                        (uint64_t)(off < BLOCK_DOCS) << (off & 63);
+                }
+                mapped = 1;
+            }
+        }
         for (Py_ssize_t c = 0; c < nc; c++) {
             int32_t d = pr->cand[c];
+            uint64_t off = (uint64_t)((int64_t)d - block_lo);
             double est = pr->sums[c] + pr->lazy_sum;
             int alive = 1;
             for (Py_ssize_t p = pr->n_lazy - 1; p >= 0 && alive; p--) {
                 Py_ssize_t i = pr->order[p];  /* the lazy terms, largest bound first */
                 est -= pr->ub[i];
+                if (mapped && p == pr->n_lazy - 1 &&
+                    !((pr->lbits[off >> 6] >> (off & 63)) & 1)) {
+                    alive = !(est * (1.0 + PRUNE_MARGIN) < hs[0]);  /* not reached */
+                    continue;
+                }
                 int64_t j = gallop(b->dp, look[i], end[i], d);
                 look[i] = j;
                 if (j < end[i] && b->dp[j] == d) est += contribution(b, i, j, d) * b->wp[i];
@@ -360,6 +409,7 @@ score_candidates(const struct block *b, struct pruning *pr, int64_t *cur, const 
             if (alive) pr->cand[kept++] = d;
         }
         nc = kept;
+        if (mapped) memset(pr->lbits, 0, BLOCK_DOCS / 8);
     }
     for (Py_ssize_t c = 0; c < nc; c++) pr->sums[c] = 0.0;
     for (Py_ssize_t i = 0; i < m && nc; i++) {
@@ -413,9 +463,17 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
     uint64_t *seen = total != NULL && b->mp == NULL ? pr->seen : NULL, *reach = pr->reach;
     uint8_t *marks = total != NULL && b->mp != NULL ? pr->marks : NULL;
     int64_t lo_word = BLOCK_DOCS / 64, hi_word = 0;  /* the words of ``reach`` set */
+    /* Uncounted, the eager term with the most postings left drives: walked last, each of
+     * its paragraphs tested as it comes (what the others summed, plus its own) and kept
+     * in order, instead of marked and read back from the block's bits. */
+    Py_ssize_t driver = -1;
+    if (total == NULL)
+        for (Py_ssize_t i = 0; i < m; i++)
+            if (!pr->lazy[i] && (driver < 0 || end[i] - cur[i] > end[driver] - cur[driver]))
+                driver = i;
     for (Py_ssize_t i = 0; i < m && !bad; i++) {
         int lazy = pr->lazy[i];
-        if (lazy && total == NULL) continue;
+        if ((lazy && total == NULL) || i == driver) continue;
         int64_t j = cur[i], hi = end[i];
         double w = b->wp[i];
         pr->start[i] = j;
@@ -477,6 +535,33 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
      * paragraphs pass is unpredictable, and mispredicting it was a tenth of a search. */
     const double theta = hs[0], lazy_sum = pr->lazy_sum;
     const uint8_t *mp = b->mp;
+    Py_ssize_t n_driven = 0;
+    if (driver >= 0 && !bad) {
+        int64_t j = cur[driver], hi = end[driver];
+        double w = b->wp[driver];
+        int32_t prev = (int32_t)block_lo - 1;
+        pr->start[driver] = j;
+        for (; j < hi; j++) {
+            int32_t d = b->dp[j];
+            if (d >= block_hi) break;
+            if (d <= prev || d >= b->n_docs || block_len(b, d) >= b->n_lengths) {
+                bad = 1;
+                break;
+            }
+            prev = d;
+            int64_t off = d - block_lo;
+            double partial = ap[off] + contribution(b, driver, j, d) * w;
+            /* its bit, if another eager term set it, stays: read below with a sum of
+             * zero, which never passes (the lazy bounds alone stay below the k-th) */
+            ap[off] = 0.0;
+            Py_ssize_t pass = (mp == NULL || mp[d]) &
+                              !((partial + lazy_sum) * (1.0 + PRUNE_MARGIN) < theta);
+            pr->dcand[n_driven] = d;  /* written always, kept when it passes: no branch */
+            pr->dsums[n_driven] = partial;
+            n_driven += pass;
+        }
+        cur[driver] = j;
+    }
     for (int64_t wi = lo_word; wi < hi_word; wi++) {
         uint64_t word = reach[wi], keep = 0;
         reach[wi] = 0;
@@ -494,7 +579,7 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
     }
     if (!bad)
         score_candidates(b, pr, cur, total == NULL ? end : NULL, m, block_lo, ap, hs, hd,
-                         filled, k);
+                         filled, k, n_driven);
     else
         memset(pr->bits, 0, BLOCK_DOCS / 8);
     if (marks != NULL)
