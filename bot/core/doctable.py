@@ -40,6 +40,9 @@ class DocMeta:
     count: int  # number of body paragraphs
 
 
+_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(DocMeta))
+
+
 def day_number(iso: str | None) -> int:
     """``YYYY-MM-DD`` as a proleptic Gregorian day number (-1 for none or unreadable)."""
     if not iso:
@@ -160,9 +163,12 @@ class DocTable(Sequence[DocMeta]):
         """The saved form: one JSON object per line (the loaded bytes unchanged)."""
         if self._records is None:
             return bytes(self._blob)
+        # Fields by hand, not dataclasses.asdict: its deep copy of each record was most of
+        # a million-paragraph build's save (2.1 s of 2.4). The same keys, in field order.
+        names = _FIELDS
+        encode = json.JSONEncoder(ensure_ascii=False).encode
         return b"".join(
-            json.dumps(dataclasses.asdict(d), ensure_ascii=False).encode() + b"\n"
-            for d in self._records
+            encode({n: getattr(d, n) for n in names}).encode() + b"\n" for d in self._records
         )
 
     def line_offsets(self, lines: bytes) -> npt.NDArray[np.int64]:

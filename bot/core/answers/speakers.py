@@ -152,9 +152,13 @@ class Cast:
             if (end == len(haystack) or not haystack[end].isalnum()) and (
                 start == 0 or haystack[start - 1].isspace()
             ):
-                before = joined[:start].rstrip(" ")
-                head = (before[-40:].split() or [""])[-1]
-                if head[:1].isupper() and "\n" not in joined[len(before):start]:
+                # the word before, past the spaces: read back from ``start``, not from a
+                # copy of the article up to it (a common word such as "of" is found often)
+                b = start
+                while b > 0 and joined[b - 1] == " ":
+                    b -= 1
+                head = (joined[max(0, b - 40):b].split() or [""])[-1]
+                if head[:1].isupper():
                     p = bisect_right(self._starts, at) - 1
                     if not found or found[-1] != p:
                         found.append(p)
