@@ -199,8 +199,6 @@ struct pruning {
     uint64_t *reach;  /* the block's paragraphs an eager term reached (search()'s own) */
     int32_t *cand;
     double *sums;
-    int32_t *dcand;  /* uncounted: the driver's candidates of a block, ascending ... */
-    double *dsums;  /* ... and their partial sums */
     uint64_t *lbits;  /* the filter's bitmap: a lazy term's postings in a block */
     double lazy_sum;
     Py_ssize_t n_lazy;  /* the lazy terms: order[0 .. n_lazy - 1] */
@@ -231,11 +229,9 @@ pruning_init(struct pruning *pr, const double *ub, Py_ssize_t m)
     pr->cand = PyMem_Malloc(sizeof(int32_t) * BLOCK_DOCS);
     pr->sums = PyMem_Calloc(BLOCK_DOCS, sizeof(double));
     pr->lbits = PyMem_Calloc(BLOCK_DOCS / 64, sizeof(uint64_t));
-    pr->dcand = PyMem_Malloc(sizeof(int32_t) * BLOCK_DOCS);
-    pr->dsums = PyMem_Malloc(sizeof(double) * BLOCK_DOCS);
     if (pr->order == NULL || pr->lazy == NULL || pr->marks == NULL || pr->start == NULL ||
         pr->bits == NULL || pr->seen == NULL || pr->cand == NULL || pr->sums == NULL ||
-        pr->lbits == NULL || pr->dcand == NULL || pr->dsums == NULL)
+        pr->lbits == NULL)
         return -1;
     for (Py_ssize_t i = 0; i < m; i++) {  /* insertion sort by bound: m is a query's terms */
         Py_ssize_t j = i;
@@ -250,7 +246,7 @@ pruning_free(struct pruning *pr)
 {
     PyMem_Free(pr->order); PyMem_Free(pr->lazy); PyMem_Free(pr->marks); PyMem_Free(pr->start);
     PyMem_Free(pr->bits); PyMem_Free(pr->seen); PyMem_Free(pr->cand); PyMem_Free(pr->sums);
-    PyMem_Free(pr->lbits); PyMem_Free(pr->dcand); PyMem_Free(pr->dsums);
+    PyMem_Free(pr->lbits);
     pr->ub = NULL;
 }
 
@@ -337,29 +333,21 @@ gallop(const int32_t *dp, int64_t j, int64_t hi, int32_t target)
 static void
 score_candidates(const struct block *b, struct pruning *pr, int64_t *cur, const int64_t *end,
                  Py_ssize_t m, int64_t block_lo, double *ap, double *hs, int32_t *hd,
-                 Py_ssize_t *filled, Py_ssize_t k, Py_ssize_t n_driven)
+                 Py_ssize_t *filled, Py_ssize_t k, Py_ssize_t listed)
 {
-    Py_ssize_t nc = 0, a = 0;  /* a: the driver's candidates taken (merged in order) */
-    for (Py_ssize_t wi = 0; wi < BLOCK_DOCS / 64; wi++) {
+    Py_ssize_t nc = listed;  /* candidates listed already (then no bit is set) */
+    for (Py_ssize_t wi = 0; wi < BLOCK_DOCS / 64 && !listed; wi++) {
         uint64_t word = pr->bits[wi];
         if (!word) continue;
         pr->bits[wi] = 0;
         while (word) {
             int bit = __builtin_ctzll(word);
             int32_t d = (int32_t)(block_lo + wi * 64 + bit);
-            for (; a < n_driven && pr->dcand[a] < d; a++) {
-                pr->cand[nc] = pr->dcand[a];
-                pr->sums[nc++] = pr->dsums[a];
-            }
             pr->cand[nc] = d;
             pr->sums[nc++] = ap[d - block_lo] + 0.0;  /* the partial sum, for the filter */
             ap[d - block_lo] = 0.0;
             word &= word - 1;
         }
-    }
-    for (; a < n_driven; a++) {
-        pr->cand[nc] = pr->dcand[a];
-        pr->sums[nc++] = pr->dsums[a];
     }
     /* Uncounted: each candidate's lazy terms looked up from the largest bound down, its
      * estimate (partial sum, the contributions found, the bounds of the terms not yet looked
@@ -535,8 +523,10 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
      * paragraphs pass is unpredictable, and mispredicting it was a tenth of a search. */
     const double theta = hs[0], lazy_sum = pr->lazy_sum;
     const uint8_t *mp = b->mp;
-    Py_ssize_t n_driven = 0;
+    Py_ssize_t listed = 0;
     if (driver >= 0 && !bad) {
+        /* alone in the block, it lists its candidates in order itself */
+        int alone = lo_word >= hi_word;
         int64_t j = cur[driver], hi = end[driver];
         double w = b->wp[driver];
         int32_t prev = (int32_t)block_lo - 1;
@@ -551,14 +541,18 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
             prev = d;
             int64_t off = d - block_lo;
             double partial = ap[off] + contribution(b, driver, j, d) * w;
-            /* its bit, if another eager term set it, stays: read below with a sum of
-             * zero, which never passes (the lazy bounds alone stay below the k-th) */
-            ap[off] = 0.0;
-            Py_ssize_t pass = (mp == NULL || mp[d]) &
-                              !((partial + lazy_sum) * (1.0 + PRUNE_MARGIN) < theta);
-            pr->dcand[n_driven] = d;  /* written always, kept when it passes: no branch */
-            pr->dsums[n_driven] = partial;
-            n_driven += pass;
+            uint64_t pass = (uint64_t)((mp == NULL || mp[d]) &
+                                       !((partial + lazy_sum) * (1.0 + PRUNE_MARGIN) < theta));
+            if (alone) {  /* written always, kept when it passes: no branch */
+                pr->cand[listed] = d;
+                pr->sums[listed] = partial;
+                listed += (Py_ssize_t)pass;
+                continue;
+            }
+            /* else a candidate's bit and sum as the loop below leaves them; that loop reads
+             * a paragraph another eager term reached again, and keeps it the same way */
+            pr->bits[off >> 6] |= pass << (off & 63);
+            ap[off] = pass ? partial : 0.0;
         }
         cur[driver] = j;
     }
@@ -575,11 +569,11 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
             keep |= pass << bit;
             ap[off] = pass ? partial : 0.0;
         }
-        pr->bits[wi] = keep;
+        pr->bits[wi] |= keep;
     }
     if (!bad)
         score_candidates(b, pr, cur, total == NULL ? end : NULL, m, block_lo, ap, hs, hd,
-                         filled, k, n_driven);
+                         filled, k, listed);
     else
         memset(pr->bits, 0, BLOCK_DOCS / 8);
     if (marks != NULL)
