@@ -29,9 +29,8 @@
  * dropped as soon as what it has plus what it could still get falls below the k-th score
  * (the largest bound's term has its block's postings marked in a bitmap first when they
  * are few beside the candidates: most candidates then go without a search); blocks only
- * they reach are skipped; the eager term with the most postings is walked last and its
- * paragraphs tested as they come, not marked and read back; the top k is the same, the
- * count returned -1.
+ * they reach are skipped; the candidates are listed in order as they are tested, not
+ * marked and read back; the top k is the same, the count returned -1.
  *
  * invert(): the build's side, every paragraph's term ids turned into those term-major
  * postings in two passes (count, then fill), without a paragraph-by-term matrix.
@@ -451,9 +450,10 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
     uint64_t *seen = total != NULL && b->mp == NULL ? pr->seen : NULL, *reach = pr->reach;
     uint8_t *marks = total != NULL && b->mp != NULL ? pr->marks : NULL;
     int64_t lo_word = BLOCK_DOCS / 64, hi_word = 0;  /* the words of ``reach`` set */
-    /* Uncounted, the eager term with the most postings left drives: walked last, each of
-     * its paragraphs tested as it comes (what the others summed, plus its own) and kept
-     * in order, instead of marked and read back from the block's bits. */
+    /* Uncounted, the candidates are listed in order as they are tested, not marked in the
+     * block's bits and read back: by the eager term with the most postings left (walked
+     * last) as it comes when no other eager term reaches the block, else by the test of
+     * every paragraph reached. */
     Py_ssize_t driver = -1;
     if (total == NULL)
         for (Py_ssize_t i = 0; i < m; i++)
@@ -523,10 +523,9 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
      * paragraphs pass is unpredictable, and mispredicting it was a tenth of a search. */
     const double theta = hs[0], lazy_sum = pr->lazy_sum;
     const uint8_t *mp = b->mp;
-    Py_ssize_t listed = 0;
+    Py_ssize_t listed = 0;  /* candidates listed (uncounted) */
     if (driver >= 0 && !bad) {
-        /* alone in the block, it lists its candidates in order itself */
-        int alone = lo_word >= hi_word;
+        int alone = lo_word >= hi_word;  /* then it lists its candidates itself */
         int64_t j = cur[driver], hi = end[driver];
         double w = b->wp[driver];
         int32_t prev = (int32_t)block_lo - 1;
@@ -549,12 +548,35 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
                 listed += (Py_ssize_t)pass;
                 continue;
             }
-            /* else a candidate's bit and sum as the loop below leaves them; that loop reads
-             * a paragraph another eager term reached again, and keeps it the same way */
-            pr->bits[off >> 6] |= pass << (off & 63);
-            ap[off] = pass ? partial : 0.0;
+            ap[off] = partial;  /* else summed like the others (a filter's sum: any order) */
+            reach[off >> 6] |= (uint64_t)1 << (off & 63);
+        }
+        if (!alone && j > pr->start[driver]) {
+            int64_t a = (b->dp[pr->start[driver]] - block_lo) >> 6;
+            int64_t z = (b->dp[j - 1] - block_lo) >> 6;
+            if (a < lo_word) lo_word = a;
+            if (z + 1 > hi_word) hi_word = z + 1;
         }
         cur[driver] = j;
+    }
+    if (total == NULL && driver >= 0) {  /* uncounted: each reached, listed if it passes */
+        for (int64_t wi = lo_word; wi < hi_word; wi++) {
+            uint64_t word = reach[wi];
+            reach[wi] = 0;
+            while (word) {
+                int bit = __builtin_ctzll(word);
+                word &= word - 1;
+                int64_t off = wi * 64 + bit;
+                double partial = ap[off] + 0.0;
+                Py_ssize_t pass = (!bad & (mp == NULL || mp[block_lo + off]) &
+                                   !((partial + lazy_sum) * (1.0 + PRUNE_MARGIN) < theta));
+                ap[off] = 0.0;
+                pr->cand[listed] = (int32_t)(block_lo + off);
+                pr->sums[listed] = partial;
+                listed += pass;
+            }
+        }
+        lo_word = hi_word;  /* nothing left for the loop below */
     }
     for (int64_t wi = lo_word; wi < hi_word; wi++) {
         uint64_t word = reach[wi], keep = 0;
@@ -569,7 +591,7 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
             keep |= pass << bit;
             ap[off] = pass ? partial : 0.0;
         }
-        pr->bits[wi] |= keep;
+        pr->bits[wi] = keep;
     }
     if (!bad)
         score_candidates(b, pr, cur, total == NULL ? end : NULL, m, block_lo, ap, hs, hd,
