@@ -25,14 +25,15 @@ loaded memory-mapped, like the other arrays: no JSON rows to decode at start-up.
 
 Pure core: no threads and no file locks here. A caller that can lends them: ``load_index``
 takes a ``map_files`` to verify the files with (the runtime's thread map checks them in parallel),
-``save_index`` a ``lock`` for the index folder (the runtime's ``flock``); see
-:mod:`bot.runtime.workers`.
+``save_index`` one to write them with and a ``lock`` for the index folder (the runtime's
+``flock``); see :mod:`bot.runtime.workers`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -88,7 +89,8 @@ _T = TypeVar("_T")
 # Opens the index folder's lock, held while a generation is saved: the runtime's is an
 # exclusive flock, so two processes never save into one folder at once.
 FolderLock = Callable[[Path], AbstractContextManager[object]]
-# A map over the files of a generation, to verify them (in parallel threads, at run time).
+# A map over the files of a generation, to verify or write them (in parallel threads, at run
+# time).
 class FileMap(Protocol):
     def __call__(self, fn: Callable[[str], _T], items: Iterable[str], /) -> Iterable[_T]: ...
 
@@ -99,9 +101,11 @@ def no_lock(folder: Path) -> Iterator[None]:
     yield
 
 
-def save_index(index: ArchiveIndex, folder: Path, *, lock: FolderLock = no_lock) -> Path:
+def save_index(index: ArchiveIndex, folder: Path, *, lock: FolderLock = no_lock,
+               map_files: FileMap = map) -> Path:
     """Write ``index`` as a new generation in ``folder`` and make it current, atomically,
-    holding ``lock(folder)`` meanwhile."""
+    holding ``lock(folder)`` meanwhile. ``map_files`` writes the files (serial by default;
+    the runtime's thread map writes them in parallel: hashing and fsync release the GIL)."""
     folder.mkdir(parents=True, exist_ok=True)
     with lock(folder):
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -109,17 +113,7 @@ def save_index(index: ArchiveIndex, folder: Path, *, lock: FolderLock = no_lock)
         tmp = folder / f".tmp-{name}"
         tmp.mkdir()
         try:
-            # Each file is hashed as it is written, one at a time: no in-memory copy of the
-            # whole payload and no second pass over the bytes.
-            checks: dict[str, dict[str, Any]] = {}
-            doc_lines = index.docs.lines()
-            checks["docs.jsonl"] = write_hashed(tmp / "docs.jsonl", data=doc_lines)
-            text_checks, text_blocks = write_texts(index, tmp)
-            checks.update(text_checks)
-            for key, array in array_members(index, doc_lines, text_blocks).items():
-                checks[f"{key}.npy"] = write_hashed(tmp / f"{key}.npy", array)
-            for filename, data in json_members(index).items():
-                checks[filename] = write_hashed(tmp / filename, data=data)
+            checks = _write_members(index, tmp, map_files)
             manifest = {
                 "format": FORMAT,
                 "version": VERSION,
@@ -152,6 +146,39 @@ def save_index(index: ArchiveIndex, folder: Path, *, lock: FolderLock = no_lock)
         _remove_stale(folder, keep=name)
         log.info("saved index generation %s", name)
         return folder / name
+
+
+_WRITTEN_FIRST = ("texts.zst", "post_docs.npy", "post_tf.npy")  # the largest files
+
+
+def _write_members(index: ArchiveIndex, tmp: Path,
+                   map_files: FileMap) -> dict[str, dict[str, Any]]:
+    """Every file of a generation written into ``tmp``; each file's size and SHA-256, by
+    name. Each file is hashed as it is written: no in-memory copy of the whole payload and
+    no second pass over the bytes. A built index's texts are blocks already, written beside
+    the other files; others' are compressed first (their block offsets are an array)."""
+    doc_lines = index.docs.lines()
+    checks: dict[str, dict[str, Any]] = {}
+    texts = index.text_blob
+    writers: dict[str, Callable[[], dict[str, Any]]] = {}
+    if isinstance(texts, BlockTexts):
+        blocks = texts.blocks
+        writers["texts.zst"] = lambda: write_hashed(tmp / "texts.zst", chunks=texts.chunks())
+        writers["texts.dict"] = lambda: write_hashed(tmp / "texts.dict",
+                                                     data=texts.dictionary)
+    else:
+        text_checks, blocks = write_texts(index, tmp)
+        checks.update(text_checks)
+    writers["docs.jsonl"] = lambda: write_hashed(tmp / "docs.jsonl", data=doc_lines)
+    for key, array in array_members(index, doc_lines, blocks).items():
+        writers[f"{key}.npy"] = functools.partial(write_hashed, tmp / f"{key}.npy", array)
+    for filename, data in json_members(index).items():
+        writers[filename] = functools.partial(write_hashed, tmp / filename, data=data)
+    # the texts and the postings first, so that parallel writers finish together
+    names = sorted(writers, key=lambda n: _WRITTEN_FIRST.index(n) if n in _WRITTEN_FIRST
+                   else len(_WRITTEN_FIRST))
+    checks.update(zip(names, map_files(lambda n: writers[n](), names), strict=True))
+    return checks
 
 
 def _remove_stale(folder: Path, keep: str) -> None:

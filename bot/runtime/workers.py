@@ -125,4 +125,4 @@ def load_index(folder: Path) -> ArchiveIndex | None:
 
 def save_index(index: ArchiveIndex, folder: Path) -> Path:
     """:func:`bot.core.storage.save_index` holding the folder's ``flock``."""
-    return storage.save_index(index, folder, lock=folder_lock)
+    return storage.save_index(index, folder, lock=folder_lock, map_files=thread_map)

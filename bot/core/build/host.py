@@ -1,10 +1,11 @@
 """What the process running a build lends it: maps over files, a folder lock, heap trimming.
 
 The core stays serial and single-threaded: its default, :data:`SERIAL`, parses with the
-built-in ``map``, verifies a loaded index file by file, saves without a lock and trims
+built-in ``map``, verifies and saves an index file by file, without a lock, and trims
 nothing. The runtime layer (:data:`bot.runtime.workers.HOST`) lends worker processes for
-parsing, threads for verifying, an exclusive ``flock`` on the index folder and glibc's
-``malloc_trim``; the CLI and the bot pass it to :func:`~bot.core.build.open_archive`.
+parsing, threads for verifying and writing files, an exclusive ``flock`` on the index
+folder and glibc's ``malloc_trim``; the CLI and the bot pass it to
+:func:`~bot.core.build.open_archive`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def _keep_heap() -> None:
 @dataclass(frozen=True, slots=True)
 class Host:
     parse_map: FileMapper = map
-    verify_map: FileMap = map
+    verify_map: FileMap = map  # verifies a loaded index's files and writes a built one's
     lock: FolderLock = no_lock
     release_memory: Callable[[], None] = _keep_heap
 

@@ -155,7 +155,7 @@ def open_archive(
                           reason=reason or ("requested" if rebuild else None), host=host)
     if progress is not None:
         progress("save", 0, 1)
-    save_index(index, folder, lock=host.lock)
+    save_index(index, folder, lock=host.lock, map_files=host.verify_map)
     if progress is not None:
         progress("save", 1, 1)
     return Archive(index, settings, tokenizer), report
