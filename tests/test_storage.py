@@ -89,6 +89,22 @@ def test_runtime_lock_and_verify_threads(tmp_path: Path) -> None:
     assert loaded is not None and loaded.docs == index.docs
 
 
+def test_files_written_by_threads_are_the_serial_save_byte_for_byte(tmp_path: Path) -> None:
+    from bot.runtime.workers import thread_map
+
+    index = small_index()
+    serial = save_index(index, tmp_path / "serial")
+    threaded = save_index(index, tmp_path / "threads", map_files=thread_map)
+    files = read_manifest(serial)["files"]
+    assert read_manifest(threaded)["files"] == files
+    assert {"texts.zst", "post_docs.npy", "docs.jsonl", "files.json"} <= set(files)
+    for name in files:
+        assert (threaded / name).read_bytes() == (serial / name).read_bytes(), name
+    loaded = load_index(tmp_path / "threads")
+    assert loaded is not None and [loaded.text(i) for i in range(3)] == [
+        index.text(i) for i in range(3)]
+
+
 def test_no_pickle_on_disk(tmp_path: Path) -> None:
     gen = save_index(small_index(), tmp_path)
     for path in gen.iterdir():
