@@ -163,8 +163,8 @@ class DocTable(Sequence[DocMeta]):
         """The saved form: one JSON object per line (the loaded bytes unchanged)."""
         if self._records is None:
             return bytes(self._blob)
-        # Fields by hand, not dataclasses.asdict: its deep copy of each record was most of
-        # a million-paragraph build's save (2.1 s of 2.4). The same keys, in field order.
+        # Fields by hand, not dataclasses.asdict and its deep copy of each record: 0.58 ->
+        # 0.18 s for a million-paragraph build's 57k articles. The same keys, in field order.
         names = _FIELDS
         encode = json.JSONEncoder(ensure_ascii=False).encode
         return b"".join(

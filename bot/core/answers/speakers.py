@@ -152,8 +152,9 @@ class Cast:
             if (end == len(haystack) or not haystack[end].isalnum()) and (
                 start == 0 or haystack[start - 1].isspace()
             ):
-                # the word before, past the spaces: read back from ``start``, not from a
-                # copy of the article up to it (a common word such as "of" is found often)
+                # the word before, past the spaces (so no line break between): read back
+                # from ``start``, not from a copy of the article up to it (a common word
+                # such as "of" is found often)
                 b = start
                 while b > 0 and joined[b - 1] == " ":
                     b -= 1
