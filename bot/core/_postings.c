@@ -208,6 +208,13 @@ struct pruning {
  * below the k-th. */
 #define PRUNE_MARGIN 1e-9
 
+/* Whether a paragraph whose score is at most ``est`` may still reach ``theta``. */
+static inline int
+may_reach(double est, double theta)
+{
+    return !(est * (1.0 + PRUNE_MARGIN) < theta);
+}
+
 /* The uncounted filter's bitmap: the lazy term of largest bound has its postings in a block
  * marked a bit per paragraph when they are at most MAP_RATIO times the block's candidates,
  * so a candidate it does not reach (most, for a common word) drops its bound without a
@@ -259,7 +266,7 @@ lazy_terms(struct pruning *pr, Py_ssize_t m, double theta)
     for (Py_ssize_t p = 0; p < m; p++) pr->lazy[p] = 0;
     for (Py_ssize_t p = 0; p < m; p++) {
         double next = run + pr->ub[pr->order[p]];
-        if (!(next * (1.0 + PRUNE_MARGIN) < theta)) break;
+        if (may_reach(next, theta)) break;
         run = next;
         pr->lazy[pr->order[p]] = 1;
         n++;
@@ -385,13 +392,13 @@ score_candidates(const struct block *b, struct pruning *pr, int64_t *cur, const 
                 est -= pr->ub[i];
                 if (mapped && p == pr->n_lazy - 1 &&
                     !((pr->lbits[off >> 6] >> (off & 63)) & 1)) {
-                    alive = !(est * (1.0 + PRUNE_MARGIN) < hs[0]);  /* not reached */
+                    alive = may_reach(est, hs[0]);  /* not reached */
                     continue;
                 }
                 int64_t j = gallop(b->dp, look[i], end[i], d);
                 look[i] = j;
                 if (j < end[i] && b->dp[j] == d) est += contribution(b, i, j, d) * b->wp[i];
-                alive = !(est * (1.0 + PRUNE_MARGIN) < hs[0]);
+                alive = may_reach(est, hs[0]);
             }
             if (alive) pr->cand[kept++] = d;
         }
@@ -431,6 +438,77 @@ score_candidates(const struct block *b, struct pruning *pr, int64_t *cur, const 
             if (pr->lazy[i] && look[i] > cur[i]) cur[i] = look[i];
 }
 
+/* Eager term i's postings in the block summed into ``ap`` (the block's own accumulator,
+ * indexed from block_lo), each paragraph marked in ``reach`` (and counted through
+ * ``marks``, when given), and the words of ``reach`` they set added to lo_word..hi_word.
+ * Returns 1 on a bad posting. */
+static inline int
+eager_postings(const struct block *b, Py_ssize_t i, int64_t *cur, const int64_t *end,
+               int64_t block_lo, int64_t block_hi, double *ap, uint64_t *reach,
+               uint8_t *marks, Py_ssize_t *total, int64_t *lo_word, int64_t *hi_word)
+{
+    int64_t j = cur[i], hi = end[i], first = j;
+    double w = b->wp[i];
+    int32_t prev = (int32_t)block_lo - 1;
+    int bad = 0;
+    for (; j < hi; j++) {
+        int32_t d = b->dp[j];
+        if (d >= block_hi) break;
+        /* ascending, in the block: what the words reached below rely on */
+        if (d <= prev || d >= b->n_docs || block_len(b, d) >= b->n_lengths) {
+            bad = 1;
+            break;
+        }
+        prev = d;
+        if (marks != NULL && !marks[d - block_lo]) {
+            marks[d - block_lo] = 1;
+            if (b->mp[d]) (*total)++;
+        }
+        /* the sums start at zero: the same bits as add() gives, no branch (a driving
+         * term's sum, last, only filters: any order will do) */
+        ap[d - block_lo] += contribution(b, i, j, d) * w;
+        reach[(d - block_lo) >> 6] |= (uint64_t)1 << ((d - block_lo) & 63);
+    }
+    if (j > first) {  /* postings ascend: the first and last give the words reached */
+        int64_t a = (b->dp[first] - block_lo) >> 6, z = (b->dp[j - 1] - block_lo) >> 6;
+        if (a < *lo_word) *lo_word = a;
+        if (z + 1 > *hi_word) *hi_word = z + 1;
+    }
+    cur[i] = j;
+    return bad;
+}
+
+/* Uncounted, the driving term alone in the block: each of its paragraphs is a candidate
+ * (appended to pr->cand and pr->sums at *listed, in order) when its contribution plus the
+ * lazy bounds may reach theta. Returns 1 on a bad posting. */
+static inline int
+listed_alone(const struct block *b, struct pruning *pr, Py_ssize_t i, int64_t *cur,
+             const int64_t *end, int64_t block_lo, int64_t block_hi, double theta,
+             double lazy_sum, Py_ssize_t *listed)
+{
+    int64_t j = cur[i], hi = end[i];
+    double w = b->wp[i];
+    int32_t prev = (int32_t)block_lo - 1;
+    Py_ssize_t n = *listed;
+    int bad = 0;
+    for (; j < hi; j++) {
+        int32_t d = b->dp[j];
+        if (d >= block_hi) break;
+        if (d <= prev || d >= b->n_docs || block_len(b, d) >= b->n_lengths) {
+            bad = 1;
+            break;
+        }
+        prev = d;
+        double partial = contribution(b, i, j, d) * w;
+        pr->cand[n] = d;  /* written always, kept when it passes: no branch */
+        pr->sums[n] = partial;
+        n += (b->mp == NULL || b->mp[d]) & may_reach(partial + lazy_sum, theta);
+    }
+    cur[i] = j;
+    *listed = n;
+    return bad;
+}
+
 /* One block with lazy terms: the eager terms summed into ``ap`` (the block's own
  * accumulator, indexed from block_lo), then each paragraph they
  * reached scored in full unless its partial sum plus the lazy bounds cannot reach the k-th
@@ -462,10 +540,9 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
     for (Py_ssize_t i = 0; i < m && !bad; i++) {
         int lazy = pr->lazy[i];
         if ((lazy && total == NULL) || i == driver) continue;
-        int64_t j = cur[i], hi = end[i];
-        double w = b->wp[i];
-        pr->start[i] = j;
+        pr->start[i] = cur[i];
         if (lazy) {  /* only counted */
+            int64_t j = cur[i], hi = end[i];
             for (; j < hi; j++) {
                 int32_t d = b->dp[j];
                 if (d >= block_hi) break;
@@ -483,31 +560,8 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
             cur[i] = j;
             continue;
         }
-        int64_t first = j;
-        int32_t prev = (int32_t)block_lo - 1;
-        for (; j < hi; j++) {
-            int32_t d = b->dp[j];
-            if (d >= block_hi) break;
-            /* ascending, in the block: what the words reached below rely on */
-            if (d <= prev || d >= b->n_docs || block_len(b, d) >= b->n_lengths) {
-                bad = 1;
-                break;
-            }
-            prev = d;
-            if (marks != NULL && !marks[d - block_lo]) {
-                marks[d - block_lo] = 1;
-                if (b->mp[d]) (*total)++;
-            }
-            /* the sums start at zero: the same bits as add() gives, no branch */
-            ap[d - block_lo] += contribution(b, i, j, d) * w;
-            reach[(d - block_lo) >> 6] |= (uint64_t)1 << ((d - block_lo) & 63);
-        }
-        if (j > first) {  /* postings ascend: the first and last give the words reached */
-            int64_t a = (b->dp[first] - block_lo) >> 6, z = (b->dp[j - 1] - block_lo) >> 6;
-            if (a < lo_word) lo_word = a;
-            if (z + 1 > hi_word) hi_word = z + 1;
-        }
-        cur[i] = j;
+        bad = eager_postings(b, i, cur, end, block_lo, block_hi, ap, reach, marks, total,
+                             &lo_word, &hi_word);
     }
     if (seen != NULL) {  /* every paragraph an eager or a lazy term reached, counted */
         Py_ssize_t reached = 0;
@@ -525,39 +579,13 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
     const uint8_t *mp = b->mp;
     Py_ssize_t listed = 0;  /* candidates listed (uncounted) */
     if (driver >= 0 && !bad) {
-        int alone = lo_word >= hi_word;  /* then it lists its candidates itself */
-        int64_t j = cur[driver], hi = end[driver];
-        double w = b->wp[driver];
-        int32_t prev = (int32_t)block_lo - 1;
-        pr->start[driver] = j;
-        for (; j < hi; j++) {
-            int32_t d = b->dp[j];
-            if (d >= block_hi) break;
-            if (d <= prev || d >= b->n_docs || block_len(b, d) >= b->n_lengths) {
-                bad = 1;
-                break;
-            }
-            prev = d;
-            int64_t off = d - block_lo;
-            double partial = ap[off] + contribution(b, driver, j, d) * w;
-            uint64_t pass = (uint64_t)((mp == NULL || mp[d]) &
-                                       !((partial + lazy_sum) * (1.0 + PRUNE_MARGIN) < theta));
-            if (alone) {  /* written always, kept when it passes: no branch */
-                pr->cand[listed] = d;
-                pr->sums[listed] = partial;
-                listed += (Py_ssize_t)pass;
-                continue;
-            }
-            ap[off] = partial;  /* else summed like the others (a filter's sum: any order) */
-            reach[off >> 6] |= (uint64_t)1 << (off & 63);
-        }
-        if (!alone && j > pr->start[driver]) {
-            int64_t a = (b->dp[pr->start[driver]] - block_lo) >> 6;
-            int64_t z = (b->dp[j - 1] - block_lo) >> 6;
-            if (a < lo_word) lo_word = a;
-            if (z + 1 > hi_word) hi_word = z + 1;
-        }
-        cur[driver] = j;
+        pr->start[driver] = cur[driver];
+        if (lo_word < hi_word)  /* summed like the others, tested below */
+            bad = eager_postings(b, driver, cur, end, block_lo, block_hi, ap, reach, NULL,
+                                 NULL, &lo_word, &hi_word);
+        else  /* alone in the block: it lists its candidates itself */
+            bad = listed_alone(b, pr, driver, cur, end, block_lo, block_hi, theta, lazy_sum,
+                               &listed);
     }
     if (total == NULL && driver >= 0) {  /* uncounted: each reached, listed if it passes */
         for (int64_t wi = lo_word; wi < hi_word; wi++) {
@@ -568,8 +596,8 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
                 word &= word - 1;
                 int64_t off = wi * 64 + bit;
                 double partial = ap[off] + 0.0;
-                Py_ssize_t pass = (!bad & (mp == NULL || mp[block_lo + off]) &
-                                   !((partial + lazy_sum) * (1.0 + PRUNE_MARGIN) < theta));
+                Py_ssize_t pass = !bad & (mp == NULL || mp[block_lo + off]) &
+                                  may_reach(partial + lazy_sum, theta);
                 ap[off] = 0.0;
                 pr->cand[listed] = (int32_t)(block_lo + off);
                 pr->sums[listed] = partial;
@@ -587,7 +615,7 @@ pruned_block(const struct block *b, struct pruning *pr, int64_t *cur, const int6
             int64_t off = wi * 64 + bit;
             double partial = ap[off] + 0.0;
             uint64_t pass = (uint64_t)(!bad & (mp == NULL || mp[block_lo + off]) &
-                                       !((partial + lazy_sum) * (1.0 + PRUNE_MARGIN) < theta));
+                                       may_reach(partial + lazy_sum, theta));
             keep |= pass << bit;
             ap[off] = pass ? partial : 0.0;
         }
