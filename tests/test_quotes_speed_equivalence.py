@@ -11,8 +11,10 @@ names of a range of sentences, the first name of a window) against the full comp
 
 from __future__ import annotations
 
+import json
 import random
 import re
+from pathlib import Path
 
 import pytest
 
@@ -22,16 +24,22 @@ from bot.core.answers.marks import blank, word_count
 from bot.core.answers.quotes import extract_quotes
 from bot.core.answers.sentences import (
     Sentences,
+    _boundary,
+    _cut_at,
+    _terminators,
     first_name,
     names_between,
     names_in,
+    sentence_cuts,
     split_sentences,
 )
 from bot.core.index import ArchiveIndex, FileEntry, ParsedFile, build_index
 from bot.core.models import Article
 from bot.core.quotations import Quotation
+from bot.core.search import Archive
 from bot.core.tokenize import Tokenizer
 
+NEWSPAGES = Path(__file__).parent / "data" / "newspages"
 FIRST = ["Anna", "Omar", "Maria", "John", "Walid", "Sergey", "Zeina", "Rory", "Staffan", "Li"]
 LAST = ["Berg", "Haddad", "Lopez", "Kerry", "Muallem", "Lavrov", "Khodr", "Challands",
         "Mistura", "Wei"]
@@ -317,3 +325,54 @@ def test_quotations_blanked_in_c_equal_the_translation() -> None:
     for _ in range(5000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
         assert blank(text) == blank(text, compiled=False), repr(text)
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """The whole text and each of its lines (what sentence_cuts is asked about)."""
+    out, at = [(0, len(text))], 0
+    for line in text.split("\n"):
+        out.append((at, at + len(line)))
+        at += len(line) + 1
+    return out
+
+
+def _decided(text: str, start: int, end: int, compiled: bool) -> list[tuple[int, bool]]:
+    """Each terminator of ``text[start:end]`` and whether it ends a sentence, undecided ones
+    decided by the Python rule."""
+    ends, cuts = sentence_cuts(text, start, end, compiled=compiled)
+    return [(e, _cut_at(text, e) if cut is None else cut)
+            for e, cut in zip(ends, cuts, strict=True)]
+
+
+def _by_pattern(text: str, start: int, end: int) -> list[tuple[int, bool]]:
+    """The same, from the regular expression's matches and their groups."""
+    return [(m.end(), _boundary(text, m)) for m in _terminators(text, start, end)]
+
+
+def test_sentence_cuts_of_the_c_scan_equal_the_pattern_and_its_rule(
+        archive: list[tuple[str, ...]], seed_archive: Archive) -> None:
+    """sentence_cuts (C when built) finds the terminators the regular expression finds and
+    decides each as the rule does on the match's groups: on the generated archive, the
+    seeds, the vendored news pages, and random lines over stops, closers, openers, initials,
+    abbreviations, acronyms, particles, digits of other scripts and white space of any kind;
+    over the whole text and each line, from random offsets."""
+    index = seed_archive.index
+    texts = [*_texts(archive), *(p for doc in index.docs for p in index.paragraphs_of(doc)),
+             *(p for page in sorted(NEWSPAGES.glob("page_*.json"))
+               for p in json.loads(page.read_text(encoding="utf-8"))["body"])]
+    for text in texts:
+        for start, end in _lines(text):
+            expected = _by_pattern(text, start, end)
+            assert _decided(text, start, end, compiled=True) == expected, repr(text)
+            assert _decided(text, start, end, compiled=False) == expected, repr(text)
+    pieces = [".", ".", "!", "?", "...", " ", " ", "  ", "\n", "\t", "\u00a0", "\u2003", "\x1c",
+              '"', "'", "”", "’", ")", "]", "“", "‘", "(", "[", "Mr", "mr", "F", "U.S", "u.s",
+              "al-Assad", "al-", "alx", "the", "The", "3", "٣", "é", "É", "ǅ", "approx", "Sept",
+              "x", "-", "Kerry", "ab", "A", "b", "ⅻ", "Ⅻ", "²"]
+    rng = random.Random(37)
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        start, end = rng.choice(_lines(text))
+        start = rng.randint(start, end)
+        expected = _by_pattern(text, start, end)
+        assert _decided(text, start, end, compiled=True) == expected, (repr(text), start, end)

@@ -14,6 +14,9 @@
  *
  * tokens_in(): which of a set of words a text holds as white-space-separated tokens (the
  * speech verbs quotation extraction looks for, bot.core.answers.cues.find_cues).
+ *
+ * sentence_cuts(): the sentence terminators of a line and whether each ends a sentence
+ * (bot.core.answers.sentences, whose regular expression and rule it stands in for).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -721,6 +724,156 @@ blank(PyObject *self, PyObject *arg)
     return out;
 }
 
+/* sentence_cuts(text, start, end, abbreviations, reach): the sentence terminators of
+ * text[start:end] (a line of a paragraph) and, for each, whether it ends a sentence: the
+ * scan and the rule of bot.core.answers.sentences (_terminators and _is_boundary), in one
+ * pass over the text. A terminator is a run of . ! ? then closing quotes or brackets, followed
+ * by white space before ``end``; its end is where the closers stop. Each decision is True,
+ * False, or None where the rule needs the Python side (a lower-case next word that may be an
+ * Arabic particle, an acronym such as "U.S." before the full stop, only white space up to
+ * ``end``). ``abbreviations`` is the frozenset of lower-case abbreviations and ``reach`` how
+ * many characters before the full stop are looked at for one (the longest, plus two). */
+static inline int
+is_stop(Py_UCS4 c)
+{
+    return c == '.' || c == '!' || c == '?';
+}
+
+static inline int
+is_closer(Py_UCS4 c)
+{
+    return c == '"' || c == '\'' || c == 0x201D || c == 0x2019 || c == ')' || c == ']';
+}
+
+static inline int
+is_opener(Py_UCS4 c)
+{
+    return c == '"' || c == '\'' || c == 0x201C || c == 0x2018 || c == '(' || c == '[';
+}
+
+static inline int
+is_ascii_letter(Py_UCS4 c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Whether the terminator text[..b) ends a sentence: 1, 0, -1 for "ask Python", -2 error. */
+static int
+cut_at(int kind, const void *data, Py_ssize_t b, Py_ssize_t limit, PyObject *abbreviations,
+       Py_ssize_t reach)
+{
+#define AT(k) PyUnicode_READ(kind, data, (k))
+    Py_ssize_t i = b;
+    while (i < limit && is_space(AT(i)))
+        i++;
+    if (i >= limit)
+        return -1;  /* the Python rule looks for the next word past the line */
+    Py_ssize_t o = i;
+    while (o < limit && is_opener(AT(o)))
+        o++;
+    /* the word is at least one character: openers followed by white space give theirs up */
+    Py_ssize_t w = (o >= limit || is_space(AT(o))) ? o - 1 : o;
+    int opener = w > i;
+    Py_UCS4 first = AT(w);
+    if (Py_UNICODE_ISLOWER(first)) {
+        if (opener)
+            return 0;
+        for (Py_ssize_t k = w; k < w + 4 && k < limit && !is_space(AT(k)); k++)
+            if (AT(k) == '-')
+                return -1;  /* "al-Muallem said": maybe a particle */
+        return 0;
+    }
+    if (!(Py_UNICODE_ISUPPER(first) || Py_UNICODE_ISDIGIT(first) || opener))
+        return 0;
+    Py_ssize_t p = b - 1;
+    while (is_closer(AT(p)))
+        p--;
+    if (AT(p) != '.')
+        return 1;
+    Py_ssize_t window = b > 30 ? b - 30 : 0;
+    if (p < window)
+        return 1;
+    if (p - 2 >= window && AT(p - 2) == '.')
+        return -1;  /* an acronym ("U.S.") */
+    if (p - 1 < window || !is_ascii_letter(AT(p - 1)))
+        return 1;
+    Py_ssize_t from = p - reach + 1 > window ? p - reach + 1 : window;
+    Py_ssize_t r = p - 1;
+    while (r - 1 >= from && is_ascii_letter(AT(r - 1)))
+        r--;
+    if (p - r == 1 && AT(r) >= 'A' && AT(r) <= 'Z')
+        return 0;  /* an initial: "John F. Kerry" */
+    char word[64];
+    if (p - r >= (Py_ssize_t)sizeof word)
+        return 1;
+    for (Py_ssize_t k = r; k < p; k++) {
+        Py_UCS4 c = AT(k);
+        word[k - r] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    PyObject *token = PyUnicode_FromStringAndSize(word, p - r);
+    if (token == NULL)
+        return -2;
+    int has = PySet_Contains(abbreviations, token);
+    Py_DECREF(token);
+    return has < 0 ? -2 : !has;
+#undef AT
+}
+
+static PyObject *
+sentence_cuts(PyObject *self, PyObject *args)
+{
+    PyObject *text, *abbreviations;
+    Py_ssize_t start, end, reach;
+    if (!PyArg_ParseTuple(args, "UnnO!n", &text, &start, &end, &PyFrozenSet_Type,
+                          &abbreviations, &reach))
+        return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (start < 0 || end > n || start > end || reach < 1) {
+        PyErr_SetString(PyExc_ValueError, "sentence_cuts: need 0 <= start <= end <= len(text), "
+                        "reach >= 1");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    PyObject *ends = PyList_New(0), *cuts = PyList_New(0);
+    if (ends == NULL || cuts == NULL)
+        goto fail;
+    Py_ssize_t i = start;
+    while (i < end) {
+        if (!is_stop(PyUnicode_READ(kind, data, i))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t a = i;
+        while (a < end && is_stop(PyUnicode_READ(kind, data, a)))
+            a++;
+        Py_ssize_t b = a;
+        while (b < end && is_closer(PyUnicode_READ(kind, data, b)))
+            b++;
+        if (b >= end || !is_space(PyUnicode_READ(kind, data, b))) {
+            i = a;  /* no terminator starts inside this run either */
+            continue;
+        }
+        int cut = cut_at(kind, data, b, end, abbreviations, reach);
+        if (cut == -2)
+            goto fail;
+        PyObject *at = PyLong_FromSsize_t(b);
+        if (at == NULL || PyList_Append(ends, at) < 0) {
+            Py_XDECREF(at);
+            goto fail;
+        }
+        Py_DECREF(at);
+        if (PyList_Append(cuts, cut < 0 ? Py_None : cut ? Py_True : Py_False) < 0)
+            goto fail;
+        i = b;
+    }
+    return Py_BuildValue("(NN)", ends, cuts);
+fail:
+    Py_XDECREF(ends);
+    Py_XDECREF(cuts);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"terms", terms, METH_VARARGS,
      "terms(text, cache) -> list of terms, or None (not ASCII, or a word not cached)"},
@@ -732,6 +885,9 @@ static PyMethodDef methods[] = {
      "wanted"},
     {"blank", blank, METH_O, "blank(text) -> alphanumerics as x, white space kept, else spaces"},
     {"word_count", word_count, METH_O, "word_count(text) -> len(re.findall(r'\\w+', text))"},
+    {"sentence_cuts", sentence_cuts, METH_VARARGS,
+     "sentence_cuts(text, start, end, abbreviations, reach) -> (ends, cuts): the sentence "
+     "terminators of text[start:end] and whether each ends a sentence (None: ask Python)"},
     {NULL, NULL, 0, NULL},
 };
 

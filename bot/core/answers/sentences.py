@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import NamedTuple
 
+from bot.core.compiled import or_reference
 from bot.core.models import Citation
 
 
@@ -113,6 +114,38 @@ def _boundary(text: str, terminator: re.Match[str]) -> bool:
     return _is_boundary(text, at, dot, opener or "", word or "")
 
 
+def _cut_at(text: str, end: int) -> bool:
+    """Whether the terminator ending at ``end`` ends a sentence (:func:`_is_boundary`, the
+    next word found again)."""
+    stop = end - 1
+    while text[stop] in _CLOSERS:
+        stop -= 1
+    return _is_boundary(text, end, text[stop])
+
+
+def _sentence_cuts_reference(text: str, start: int, end: int, abbreviations: frozenset[str],
+                             reach: int) -> tuple[list[int], list[bool | None]]:
+    """The ends of the terminators of the line ``text[start:end]`` (but one ending it) and
+    whether each ends a sentence: None for each here (:func:`_cut_at` decides when asked);
+    the C scan decides most of them at once, with the same rule."""
+    ends = [m.end() for m in _terminators(text, start, end)]
+    return ends, [None] * len(ends)
+
+
+_REACH = _LONGEST_ABBREVIATION + 2  # how far before a full stop an abbreviation can start
+# The C scan when built (bot/core/_tokens.c), else the regular expression.
+_SENTENCE_CUTS = or_reference("sentence_cuts", _sentence_cuts_reference)
+
+
+def sentence_cuts(text: str, start: int, end: int,
+                  compiled: bool = True) -> tuple[list[int], list[bool | None]]:
+    """The terminators of ``text[start:end]`` as ``(ends, cuts)``: where each ends and whether
+    it ends a sentence (None: not decided yet, ask :func:`_cut_at`). ``end`` is where a line
+    ends (the text's end or a line break): the next word is never cut short."""
+    scan = _SENTENCE_CUTS if compiled else _sentence_cuts_reference
+    return scan(text, start, end, ABBREVIATIONS, _REACH)
+
+
 def split_sentences(text: str) -> list[Span]:
     """The sentences of ``text`` (a paragraph), in order, with their offsets."""
     out: list[Span] = []
@@ -129,7 +162,9 @@ def split_sentences(text: str) -> list[Span]:
             end = line_start + len(line.rstrip())
             out.append(Span(text[prev.start:end], prev.start, end))
             continue
-        cuts = [m.end() for m in _terminators(text, line_start, line_end) if _boundary(text, m)]
+        ends, decided = sentence_cuts(text, line_start, line_end)
+        cuts = [e for e, cut in zip(ends, decided, strict=True)
+                if (_cut_at(text, e) if cut is None else cut)]
         at = line_start
         for cut in [*cuts, line_end]:
             piece = text[at:cut]
@@ -149,20 +184,17 @@ class Sentences:
         self.text = text
         self._all: list[Span] | None = None
         self._found: dict[int, Span] = {}
-        self._matches: list[re.Match[str]] = []  # the terminators (before the end)
-        self._cuts: list[bool | None] = []  # whether each ends a sentence, once known
+        self._cuts: list[bool | None] = []  # whether each terminator ends a sentence
         if "\n" in text:
             self._all = split_sentences(text)
             self._ends = [s.end for s in self._all]
         else:
-            self._matches = _terminators(text, 0, len(text))
-            self._ends = [m.end() for m in self._matches]
-            self._cuts = [None] * len(self._matches)
+            self._ends, self._cuts = sentence_cuts(text, 0, len(text))
 
     def _cut(self, k: int) -> bool:
         cut = self._cuts[k]
         if cut is None:
-            cut = self._cuts[k] = _boundary(self.text, self._matches[k])
+            cut = self._cuts[k] = _cut_at(self.text, self._ends[k])
         return cut
 
     def containing(self, pos: int) -> Span:
